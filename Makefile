@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine with Python 3.11: `make run`, `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint check-schema schema migrations demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+## Serve the demo workspace on http://127.0.0.1:8000/graphql (SQLite, memory://).
+run: $(STAMP)
+	$(BIN)/dealflow migrate
+	$(BIN)/dealflow demo --if-empty
+	DEBUG=$${DEBUG:-true} $(BIN)/dealflow serve --host 127.0.0.1 --port 8000
+
+## The whole suite: lint, types, then pytest (DATABASE_URL / BROADCAST_URL pick the backend).
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Regenerate schema.graphql after changing the GraphQL surface.
+schema: $(STAMP)
+	$(BIN)/python -m schema.export > schema.graphql
+
+## Write a migration for model changes (then commit it).
+migrations: $(STAMP)
+	$(BIN)/tortoise makemigrations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

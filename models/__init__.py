@@ -1,0 +1,7 @@
+"""Tortoise models, one module per aggregate. They know nothing of GraphQL."""
+
+MODEL_MODULES = (
+    "models.account",
+    "models.process",
+    "models.deal",
+)

@@ -1,0 +1,91 @@
+"""Workspaces, their users, and the bearer tokens and login attempts that authenticate them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.process import Process
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    MANAGER = "MANAGER"
+    USER = "USER"
+
+
+class TokenKind(StrEnum):
+    SESSION = "SESSION"
+    DISPLAY = "DISPLAY"
+
+
+class Workspace(Model):
+    """One company's account: the boundary of all data."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    timezone = fields.CharField(max_length=64, default="UTC")
+    currency = fields.CharField(max_length=3, default="EUR")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    users: fields.ReverseRelation[User]
+    processes: fields.ReverseRelation[Process]
+
+    class Meta:
+        table = "workspace"
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="users", on_delete=fields.CASCADE
+    )
+    # Login takes only an email, so an email names one user across all workspaces.
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.USER)
+    password_hash = fields.CharField(max_length=255)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    workspace_id: int
+    tokens: fields.ReverseRelation[AuthToken]
+
+    class Meta:
+        table = "user"
+        ordering = ("id",)
+
+
+class AuthToken(Model):
+    """An issued bearer token. Only its SHA-256 is stored. The token itself is shown once."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tokens", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    kind = fields.CharEnumField(TokenKind, max_length=16, default=TokenKind.SESSION)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    user_id: int
+
+    class Meta:
+        table = "auth_token"
+
+
+class LoginFailure(Model):
+    """A failed login, kept in the database so throttling holds across server processes."""
+
+    id = fields.BigIntField(primary_key=True)
+    email = fields.CharField(max_length=254, db_index=True)
+    address = fields.CharField(max_length=64, db_index=True)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "login_failure"

@@ -1,0 +1,114 @@
+"""Logging in and out, and turning a bearer token back into its user.
+
+Tokens are opaque random strings; only their SHA-256 is stored, with an expiry, so a
+leaked database does not leak sessions. Failed logins are counted per email and per
+client address in the database, so throttling holds across server processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from models.account import AuthToken, LoginFailure, TokenKind, User
+from resolvers import passwords
+from resolvers.errors import ErrorCode, Refused
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    token_ttl: timedelta = timedelta(days=14)
+    window: timedelta = timedelta(minutes=15)
+    max_failures_per_email: int = 5
+    max_failures_per_address: int = 30
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_token(
+    user: User, ttl: timedelta, kind: TokenKind = TokenKind.SESSION
+) -> tuple[str, AuthToken]:
+    token = secrets.token_urlsafe(32)
+    row = await AuthToken.create(
+        user=user, token_hash=token_digest(token), kind=kind, expires_at=now_utc() + ttl
+    )
+    return token, row
+
+
+async def _throttled(email: str, address: str, policy: LoginPolicy) -> bool:
+    since = now_utc() - policy.window
+    by_email = await LoginFailure.filter(email=email, at__gte=since).count()
+    if by_email >= policy.max_failures_per_email:
+        return True
+    by_address = await LoginFailure.filter(address=address, at__gte=since).count()
+    return by_address >= policy.max_failures_per_address
+
+
+async def login(email: str, password: str, address: str, policy: LoginPolicy) -> tuple[str, User]:
+    """Check the credentials and issue a session token.
+
+    Unknown email, wrong password and deactivated user get the same answer, so that the
+    answer tells nothing about which accounts exist.
+    """
+    email = normalise_email(email)[:254]
+    address = address[:64]
+    if await _throttled(email, address, policy):
+        minutes = int(policy.window.total_seconds() // 60)
+        raise Refused.one(
+            ErrorCode.RATE_LIMITED,
+            f"Too many failed logins. Try again in {minutes} minutes.",
+        )
+    user = await User.get_or_none(email=email)
+    ok = await passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        await LoginFailure.create(email=email, address=address)
+        raise Refused.one(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+    async with in_transaction():
+        await LoginFailure.filter(email=email).delete()
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = await passwords.hash_password(password)
+            await user.save(update_fields=["password_hash"])
+        token, _ = await issue_token(user, policy.token_ttl)
+    return token, user
+
+
+async def authenticate(token: str) -> User | None:
+    """The active user a live (unexpired, unrevoked) token belongs to, in one query."""
+    if not token or len(token) > 512:
+        return None
+    row = (
+        await AuthToken.filter(
+            token_hash=token_digest(token),
+            revoked_at=None,
+            expires_at__gt=now_utc(),
+            user__active=True,
+        )
+        .select_related("user")
+        .first()
+    )
+    return row.user if row else None
+
+
+async def logout(token: str) -> bool:
+    revoked = await AuthToken.filter(token_hash=token_digest(token), revoked_at=None).update(
+        revoked_at=now_utc()
+    )
+    return revoked > 0
+
+
+async def revoke_all_tokens(user_id: int) -> None:
+    await AuthToken.filter(user_id=user_id, revoked_at=None).update(revoked_at=now_utc())

@@ -1,0 +1,68 @@
+"""The one home of error codes, and the exception that carries expected refusals.
+
+A refusal is not a bug: the GraphQL layer turns it into `UserError`s in the payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    VALIDATION = "VALIDATION"
+    CONFLICT = "CONFLICT"
+    MANDATORY_STEPS_MISSING = "MANDATORY_STEPS_MISSING"
+    NOTE_REQUIRED = "NOTE_REQUIRED"
+    FILE_REQUIRED = "FILE_REQUIRED"
+    DEAL_CLOSED = "DEAL_CLOSED"
+    STEP_NOT_IN_PROCESS = "STEP_NOT_IN_PROCESS"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    RATE_LIMITED = "RATE_LIMITED"
+
+
+FieldPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: ErrorCode
+    message: str
+    field: FieldPath | None = None
+
+
+class Refused(Exception):
+    """An expected refusal: nothing was changed, and `problems` says why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = list(problems)
+
+    @classmethod
+    def one(cls, code: ErrorCode, message: str, field: Iterable[str] | None = None) -> Refused:
+        return cls([Problem(code, message, tuple(field) if field is not None else None)])
+
+
+def not_found(what: str, field: Iterable[str] | None = None) -> Refused:
+    """The single wording for unknown ids, so that hidden and missing things read alike."""
+    return Refused.one(ErrorCode.NOT_FOUND, f"{what} not found.", field)
+
+
+class Problems:
+    """Collects validation problems so that one answer lists all of them."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, code: ErrorCode, message: str, field: Iterable[str]) -> None:
+        self.items.append(Problem(code, message, tuple(str(part) for part in field)))
+
+    def invalid(self, message: str, field: Iterable[str]) -> None:
+        self.add(ErrorCode.VALIDATION, message, field)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise Refused(self.items)

@@ -1,0 +1,143 @@
+"""Users of a workspace: listing them, and the administrators' changes to them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from models.account import Role, User
+from resolvers import passwords
+from resolvers.access import require_admin
+from resolvers.auth import normalise_email, revoke_all_tokens
+from resolvers.errors import ErrorCode, Problems, Refused, not_found
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_NAME_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class NewUser:
+    email: str
+    name: str
+    role: Role
+    password: str
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    """Fields left as None keep their current value."""
+
+    name: str | None = None
+    role: Role | None = None
+    active: bool | None = None
+    password: str | None = None
+
+
+async def workspace_users(actor: User) -> list[User]:
+    return await User.filter(workspace_id=actor.workspace_id).order_by("name", "id")
+
+
+async def users_by_ids(workspace_id: int, ids: list[int]) -> dict[int, User]:
+    rows = await User.filter(workspace_id=workspace_id, id__in=ids)
+    return {row.id: row for row in rows}
+
+
+def _check_name(problems: Problems, name: str, field: tuple[str, ...]) -> str:
+    name = name.strip()
+    if not name:
+        problems.invalid("Name must not be empty.", field)
+    elif len(name) > MAX_NAME_LENGTH:
+        problems.invalid(f"Name must be at most {MAX_NAME_LENGTH} characters.", field)
+    return name
+
+
+def _check_password(problems: Problems, password: str, field: tuple[str, ...]) -> None:
+    if not passwords.MIN_PASSWORD_LENGTH <= len(password) <= passwords.MAX_PASSWORD_LENGTH:
+        problems.invalid(
+            f"Password must have {passwords.MIN_PASSWORD_LENGTH} to "
+            f"{passwords.MAX_PASSWORD_LENGTH} characters.",
+            field,
+        )
+
+
+async def add_user(workspace_id: int, new: NewUser) -> User:
+    """Validate and insert a user; the caller has decided that it may."""
+    problems = Problems()
+    email = normalise_email(new.email)
+    if not _EMAIL.match(email) or len(email) > 254:
+        problems.invalid("Enter a valid email address.", ("input", "email"))
+    name = _check_name(problems, new.name, ("input", "name"))
+    _check_password(problems, new.password, ("input", "password"))
+    problems.raise_if_any()
+    if await User.filter(email=email).exists():
+        raise Refused.one(
+            ErrorCode.CONFLICT, "This email address is already in use.", ("input", "email")
+        )
+    password_hash = await passwords.hash_password(new.password)
+    return await User.create(
+        workspace_id=workspace_id,
+        email=email,
+        name=name,
+        role=new.role,
+        password_hash=password_hash,
+    )
+
+
+async def create_user(actor: User, new: NewUser) -> User:
+    require_admin(actor, "create users")
+    return await add_user(actor.workspace_id, new)
+
+
+async def update_user(actor: User, user_id: int, changes: UserChanges) -> User:
+    """Rename, change role, (de)activate or reset a password.
+
+    A workspace always keeps at least one active administrator, and a deactivated user
+    (or one whose password was reset) loses every session at once.
+    """
+    require_admin(actor, "change users")
+    problems = Problems()
+    name = None if changes.name is None else _check_name(problems, changes.name, ("input", "name"))
+    if changes.password is not None:
+        _check_password(problems, changes.password, ("input", "password"))
+    problems.raise_if_any()
+    password_hash = (
+        await passwords.hash_password(changes.password) if changes.password is not None else None
+    )
+    async with in_transaction():
+        user = (
+            await User.filter(id=user_id, workspace_id=actor.workspace_id)
+            .select_for_update()
+            .first()
+        )
+        if user is None:
+            raise not_found("User", ("input", "id"))
+        stays_admin = (changes.role or user.role) == Role.ADMIN and (
+            user.active if changes.active is None else changes.active
+        )
+        if user.role == Role.ADMIN and user.active and not stays_admin:
+            # Lock the workspace's admins so two demotions cannot both pass this check.
+            admins = (
+                await User.filter(workspace_id=actor.workspace_id, role=Role.ADMIN, active=True)
+                .select_for_update()
+                .values_list("id", flat=True)
+            )
+            if set(admins) <= {user.id}:
+                raise Refused.one(
+                    ErrorCode.CONFLICT,
+                    "A workspace needs at least one active administrator.",
+                    ("input", "role" if changes.active is not False else "active"),
+                )
+        if name is not None:
+            user.name = name
+        if changes.role is not None:
+            user.role = changes.role
+        if changes.active is not None:
+            user.active = changes.active
+        if password_hash is not None:
+            user.password_hash = password_hash
+        await user.save()
+        if changes.active is False or password_hash is not None:
+            await revoke_all_tokens(user.id)
+    return user

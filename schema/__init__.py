@@ -1,0 +1,18 @@
+"""The GraphQL surface: Strawberry types, inputs, errors and thin root fields."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.extensions import schema_extensions
+from schema.root import Mutation, Query
+
+
+def build_schema(
+    max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 2000
+) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=schema_extensions(max_depth, max_aliases, max_tokens),
+    )

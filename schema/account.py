@@ -1,0 +1,140 @@
+"""Users, logging in and out, and the administrators' user management."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import UNSET
+
+from models import account as rows
+from resolvers import auth, users
+from schema.context import Context
+from schema.errors import UserError, payload_of
+from schema.ids import decode_id, global_id
+from schema.node import Node
+
+Role = strawberry.enum(rows.Role, description="ADMIN configures, MANAGER sees every deal.")
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class User(Node):
+    email: str
+    name: str
+    role: Role  # type: ignore[valid-type]
+    active: bool
+
+    @classmethod
+    def from_row(cls, row: rows.User) -> User:
+        return cls(
+            id=strawberry.ID(global_id("User", row.id)),
+            email=row.email,
+            name=row.name,
+            role=row.role,
+            active=row.active,
+        )
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.input
+class CreateUserInput:
+    email: str
+    name: str
+    role: Role  # type: ignore[valid-type]
+    password: str
+
+
+@strawberry.input(description="Fields left out keep their current value.")
+class UpdateUserInput:
+    id: strawberry.ID
+    name: str | None = UNSET
+    role: Role | None = UNSET  # type: ignore[valid-type]
+    active: bool | None = UNSET
+    password: str | None = UNSET
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = None
+    user: User | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _given(value: object) -> object:
+    return None if value is UNSET else value
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(description="The user the bearer token belongs to.")
+    async def me(self, info: Info) -> User | None:
+        return User.from_row(await info.context.actor())
+
+    @strawberry.field(description="Every user of your workspace, active or not.")
+    async def users(self, info: Info) -> list[User]:
+        actor = await info.context.actor()
+        return [User.from_row(row) for row in await users.workspace_users(actor)]
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Exchange an email and password for a bearer token.")
+    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+        async def act() -> LoginPayload:
+            token, user = await auth.login(
+                input.email, input.password, info.context.client_address, info.context.login_policy
+            )
+            return LoginPayload(token=token, user=User.from_row(user))
+
+        return await payload_of(act, lambda errors: LoginPayload(errors=errors))
+
+    @strawberry.mutation(description="Revoke the bearer token this request carries.")
+    async def logout(self, info: Info) -> LogoutPayload:
+        await info.context.actor()
+        assert info.context.token is not None
+        return LogoutPayload(ok=await auth.logout(info.context.token))
+
+    @strawberry.mutation(description="Administrators only.")
+    async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
+        actor = await info.context.actor()
+
+        async def act() -> UserPayload:
+            new = users.NewUser(input.email, input.name, input.role, input.password)
+            return UserPayload(user=User.from_row(await users.create_user(actor, new)))
+
+        return await payload_of(act, lambda errors: UserPayload(errors=errors))
+
+    @strawberry.mutation(
+        description="Administrators only. Deactivating a user ends their sessions at once."
+    )
+    async def update_user(self, info: Info, input: UpdateUserInput) -> UserPayload:
+        actor = await info.context.actor()
+
+        async def act() -> UserPayload:
+            user_id = decode_id(input.id, "User", ("input", "id"))
+            changes = users.UserChanges(
+                name=_given(input.name),  # type: ignore[arg-type]
+                role=_given(input.role),  # type: ignore[arg-type]
+                active=_given(input.active),  # type: ignore[arg-type]
+                password=_given(input.password),  # type: ignore[arg-type]
+            )
+            row = await users.update_user(actor, user_id, changes)
+            return UserPayload(user=User.from_row(row))
+
+        return await payload_of(act, lambda errors: UserPayload(errors=errors))

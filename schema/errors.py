@@ -1,0 +1,43 @@
+"""`UserError`, the typed refusal every mutation payload carries, and the helper that
+turns a resolver's `Refused` into a payload."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import strawberry
+
+from resolvers.errors import Refused
+
+
+@strawberry.type(description="An expected refusal: nothing was changed.")
+class UserError:
+    code: str = strawberry.field(
+        description="Stable machine-readable code, e.g. NOT_FOUND, FORBIDDEN, VALIDATION."
+    )
+    message: str = strawberry.field(description="A sentence to show to a person.")
+    field: list[str] | None = strawberry.field(
+        default=None, description="Path of the input field at fault, e.g. [input, name]."
+    )
+
+
+def user_errors(refused: Refused) -> list[UserError]:
+    return [
+        UserError(code=str(p.code), message=p.message, field=list(p.field) if p.field else None)
+        for p in refused.problems
+    ]
+
+
+Payload = TypeVar("Payload")
+
+
+async def payload_of(
+    action: Callable[[], Awaitable[Payload]],
+    refused: Callable[[list[UserError]], Payload],
+) -> Payload:
+    """Run a mutation's action; an expected refusal becomes the payload's `errors`."""
+    try:
+        return await action()
+    except Refused as refusal:
+        return refused(user_errors(refusal))

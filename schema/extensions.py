@@ -1,0 +1,53 @@
+"""Schema extensions: protection limits, error masking and per-operation loaders.
+
+Extensions are passed as classes or factories, never instances, so that no execution
+state is shared between concurrent requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from schema.context import Context
+
+
+class FreshLoaders(SchemaExtension):
+    """Start every operation with empty dataloaders (a WebSocket reuses its context)."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.reset_for_operation()
+        yield
+
+
+def is_internal_error(error: GraphQLError) -> bool:
+    """Mask what the code did not mean to say: any exception that is not a GraphQLError.
+
+    Syntax and validation errors carry no original error; errors raised on purpose
+    (UNAUTHENTICATED) are GraphQLErrors; everything else is a bug, logged on the server
+    and shown to the client only as "Unexpected error."
+    """
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def schema_extensions(
+    max_depth: int, max_aliases: int, max_tokens: int
+) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    return [
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: MaskErrors(should_mask_error=is_internal_error),
+        FreshLoaders,
+    ]

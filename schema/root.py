@@ -1,0 +1,47 @@
+"""The root `Query` and `Mutation`, merged from each domain's fields, and `node(id:)`."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.tools import merge_types
+
+from schema.account import AccountMutation, AccountQuery, User
+from schema.context import Context
+from schema.ids import parse_global_id
+from schema.node import Node
+from schema.process import Process, ProcessMutation, ProcessQuery, Stage, Step
+
+Info = strawberry.Info[Context, None]
+
+
+async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
+    """Whatever the id names in your workspace; anything else, null."""
+    loaders = await info.context.loaders()
+    parsed = parse_global_id(id)
+    if parsed is None:
+        return None
+    type_name, pk = parsed
+    if type_name == "User":
+        user = await loaders.users.load(pk)
+        return User.from_row(user) if user else None
+    if type_name == "Process":
+        tree = await loaders.process_trees.load(pk)
+        return Process.from_tree(tree) if tree else None
+    if type_name == "Stage":
+        stage = await loaders.stages.load(pk)
+        return Stage.from_node(stage) if stage else None
+    if type_name == "Step":
+        step = await loaders.steps.load(pk)
+        return Step.from_node(step) if step else None
+    return None
+
+
+@strawberry.type
+class NodeQuery:
+    node: Node | None = strawberry.field(
+        resolver=resolve_node, description="Fetch any object of your workspace by global id."
+    )
+
+
+Query = merge_types("Query", (AccountQuery, NodeQuery, ProcessQuery))
+Mutation = merge_types("Mutation", (AccountMutation, ProcessMutation))

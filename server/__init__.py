@@ -1,0 +1,1 @@
+"""The process edge: settings, the Starlette app, authentication and the command line."""

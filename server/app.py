@@ -1,0 +1,117 @@
+"""The Starlette application: `/graphql` (HTTP and WebSocket), `/healthz` and `/readyz`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from tortoise import Tortoise, connections
+
+from resolvers import auth
+from schema import build_schema
+from schema.context import Context
+from server.auth import bearer_token, connection_init_token
+from server.database import tortoise_config
+from server.settings import Settings
+from subscriptions.bus import Bus
+
+logger = logging.getLogger("dealflow")
+
+
+class DealflowGraphQL(GraphQL[Context, None]):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens),
+            graphql_ide="graphiql" if settings.debug else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.allowed_origins,
+        )
+        self.settings = settings
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        token = (
+            None
+            if isinstance(request, WebSocket)
+            else bearer_token(request.headers.get("authorization"))
+        )
+        return Context(
+            request=request,
+            token=token,
+            client_address=request.client.host if request.client else "unknown",
+            login_policy=self.settings.login_policy(),
+        )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Authenticate a socket once, from its `connection_init` payload."""
+        token = connection_init_token(context.connection_params)
+        user = await auth.authenticate(token) if token else None
+        if user is None:
+            raise ConnectionRejectionError({"message": "Authentication required."})
+        context.token, context.user, context.authenticated = token, user, True
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the database answers."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        logger.exception("readiness check failed")
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "up"})
+
+
+def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
+    """The app; `manage_orm=False` when the caller has opened the ORM itself (tests)."""
+    settings = settings or Settings.from_env()
+    bus = Bus(settings.broadcast_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_orm:
+            await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+        try:
+            async with bus:
+                yield
+        finally:
+            if manage_orm:
+                await Tortoise.close_connections()
+
+    graphql = DealflowGraphQL(settings)
+    app = Starlette(
+        debug=False,
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.allowed_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type"],
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.bus = bus
+    return app

@@ -1,0 +1,75 @@
+"""Settings, read once from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+from starlette.config import Config
+
+from resolvers.auth import LoginPolicy
+
+_config = Config(".env" if Path(".env").is_file() else None)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service can be tuned by; `from_env` documents the variable names."""
+
+    database_url: str = "sqlite://./dealflow.sqlite3"
+    broadcast_url: str = "memory://"
+    debug: bool = False
+    db_pool_max: int = 20
+    token_ttl_hours: int = 24 * 14
+    login_window_seconds: int = 15 * 60
+    login_max_failures_per_email: int = 5
+    login_max_failures_per_address: int = 30
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    # Bearer tokens, not cookies, authenticate: any origin is safe unless narrowed.
+    allowed_origins: tuple[str, ...] = ("*",)
+    max_subscriptions_per_connection: int = 20
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        origins = _config("ALLOWED_ORIGINS", default="*")
+        return cls(
+            database_url=_config("DATABASE_URL", default=cls.database_url),
+            broadcast_url=_config("BROADCAST_URL", default=cls.broadcast_url),
+            debug=_config("DEBUG", cast=bool, default=cls.debug),
+            db_pool_max=_config("DB_POOL_MAX", cast=int, default=cls.db_pool_max),
+            token_ttl_hours=_config("TOKEN_TTL_HOURS", cast=int, default=cls.token_ttl_hours),
+            login_window_seconds=_config(
+                "LOGIN_WINDOW_SECONDS", cast=int, default=cls.login_window_seconds
+            ),
+            login_max_failures_per_email=_config(
+                "LOGIN_MAX_FAILURES_PER_EMAIL", cast=int, default=cls.login_max_failures_per_email
+            ),
+            login_max_failures_per_address=_config(
+                "LOGIN_MAX_FAILURES_PER_ADDRESS",
+                cast=int,
+                default=cls.login_max_failures_per_address,
+            ),
+            max_query_depth=_config("MAX_QUERY_DEPTH", cast=int, default=cls.max_query_depth),
+            max_aliases=_config("MAX_ALIASES", cast=int, default=cls.max_aliases),
+            max_tokens=_config("MAX_TOKENS", cast=int, default=cls.max_tokens),
+            allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            max_subscriptions_per_connection=_config(
+                "MAX_SUBSCRIPTIONS_PER_CONNECTION",
+                cast=int,
+                default=cls.max_subscriptions_per_connection,
+            ),
+        )
+
+    def login_policy(self) -> LoginPolicy:
+        return LoginPolicy(
+            token_ttl=timedelta(hours=self.token_ttl_hours),
+            window=timedelta(seconds=self.login_window_seconds),
+            max_failures_per_email=self.login_max_failures_per_email,
+            max_failures_per_address=self.login_max_failures_per_address,
+        )
+
+    def replace(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The event bus and what subscribers receive from it."""
