@@ -88,7 +88,7 @@ class Step(Model):
     require_note = fields.CharEnumField(
         NoteRequirement, max_length=16, default=NoteRequirement.NONE
     )
-    notify: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    notify: list[str] = fields.JSONField(default=list)
     task_title = fields.CharField(max_length=200, null=True)
     task_due_in_days = fields.IntField(null=True)
     task_assignee = fields.CharEnumField(TaskAssignee, max_length=16, null=True)

@@ -8,6 +8,7 @@ from the database: the caller passes what is stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from models.process import NoteRequirement, NotifyAudience, Performer, Stage, Step, TaskAssignee
@@ -120,7 +121,7 @@ class _Validator:
     def known(
         self,
         kind: str,
-        found: dict[int, object],
+        found: Mapping[int, object],
         seen: set[int],
         item_id: int | None,
         path: list[str],
@@ -174,12 +175,8 @@ class _Validator:
             self.problems.invalid(f"Weight must be between 0 and {MAX_WEIGHT}.", [*path, "weight"])
         who = spec.who_can_perform or (row.who_can_perform if row else Performer.ANYONE)
         performers = self._performers(spec, row, who, path)
-        notify = _unique(
-            [
-                NotifyAudience(a)
-                for a in (spec.notify if spec.notify is not None else (row.notify if row else []))
-            ]
-        )
+        raw_notify = spec.notify if spec.notify is not None else (row.notify if row else [])
+        notify = list(dict.fromkeys(NotifyAudience(a) for a in raw_notify))
         notify_users = self._notify_users(spec, row, notify, path)
         values: dict[str, object] = {
             "name": name,

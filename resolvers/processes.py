@@ -48,10 +48,10 @@ async def _plan(
     actor: User, spec: ProcessSpec, process_id: int | None, stored: StoredConfig
 ) -> ConfigPlan:
     wanted = referenced_user_ids(spec)
-    known = set(
+    known: set[int] = set(
         await User.filter(workspace_id=actor.workspace_id, id__in=list(wanted)).values_list(
             "id", flat=True
-        )
+        )  # type: ignore[arg-type]
     )
     plan = validate_configuration(spec, stored, known)
     duplicate = Process.filter(
@@ -76,7 +76,8 @@ async def _replace_links(
         return
     await model.filter(step_id=step_id).delete()
     if user_ids:
-        await model.bulk_create([model(step_id=step_id, user_id=uid) for uid in user_ids])
+        links = [model(step_id=step_id, user_id=uid) for uid in user_ids]
+        await model.bulk_create(links)  # type: ignore[arg-type]
 
 
 async def _apply(process: Process, plan: ConfigPlan, stored: StoredConfig) -> None:
@@ -96,7 +97,9 @@ async def _apply(process: Process, plan: ConfigPlan, stored: StoredConfig) -> No
             step = step_plan.row
             values = {**step_plan.values, "position": step_position, "archived_at": None}
             if step is None:
-                step = await Step.create(stage=stage, **values)
+                step = Step(stage=stage)
+                step.update_from_dict(values)
+                await step.save()
                 performers = notify_users = None
             else:
                 step.update_from_dict({**values, "stage_id": stage.id})
@@ -118,9 +121,17 @@ async def _apply(process: Process, plan: ConfigPlan, stored: StoredConfig) -> No
     )
 
 
+async def _lock_workspace(workspace_id: int) -> None:
+    """Serialise configuration changes within a workspace.
+
+    Every configuration mutation takes this lock first, before any process row, so that
+    concurrent changes of the default cannot deadlock or leave two defaults.
+    """
+    await Workspace.filter(id=workspace_id).select_for_update().first()
+
+
 async def _make_default(process: Process) -> None:
-    """Move the default flag; the workspace row lock serialises concurrent moves."""
-    await Workspace.filter(id=process.workspace_id).select_for_update().first()
+    """Move the default flag; the caller holds the workspace lock."""
     await (
         Process.filter(workspace_id=process.workspace_id, is_default=True)
         .exclude(id=process.id)
@@ -132,6 +143,7 @@ async def _make_default(process: Process) -> None:
 
 
 async def _locked_process(actor: User, process_id: int) -> Process:
+    await _lock_workspace(actor.workspace_id)
     process = (
         await Process.filter(id=process_id, workspace_id=actor.workspace_id, deleted_at=None)
         .select_for_update()
@@ -152,6 +164,7 @@ async def create_process(actor: User, spec: ProcessSpec) -> ProcessTree:
     require_admin(actor, "configure processes")
     plan = await _plan(actor, spec, None, StoredConfig())
     async with in_transaction():
+        await _lock_workspace(actor.workspace_id)
         has_default = await Process.filter(
             workspace_id=actor.workspace_id, is_default=True, deleted_at=None
         ).exists()

@@ -8,6 +8,8 @@ import binascii
 from resolvers.errors import not_found
 
 MAX_ID_LENGTH = 200
+# Primary keys are 32-bit: a larger number names nothing (and PostgreSQL would refuse it).
+MAX_PK = 2**31 - 1
 
 
 def global_id(type_name: str, pk: int) -> str:
@@ -23,7 +25,7 @@ def parse_global_id(raw: str) -> tuple[str, int] | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     type_name, sep, pk = decoded.partition(":")
-    if not sep or not pk.isdigit() or len(pk) > 18:
+    if not sep or not pk.isascii() or not pk.isdigit() or len(pk) > 10 or int(pk) > MAX_PK:
         return None
     return type_name, int(pk)
 

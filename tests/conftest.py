@@ -1,0 +1,185 @@
+"""Fixtures: a fresh database per run, the real app over HTTP, one client per role.
+
+Given/when/then: fixtures are the given; tests call the API through `GraphQLClient`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
+
+from models.account import Role, User, Workspace
+from resolvers import auth, passwords
+from resolvers.workspaces import NewWorkspace, create_workspace
+from server.app import create_app
+from server.database import tortoise_config
+from server.settings import Settings
+from tests.database import empty_all_tables, fresh_database
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+async def settings() -> AsyncIterator[Settings]:
+    async with fresh_database() as url:
+        yield Settings.from_env().replace(
+            database_url=url,
+            broadcast_url=os.environ.get("BROADCAST_URL", "memory://"),
+            debug=False,
+        )
+
+
+@pytest.fixture(scope="session")
+async def orm(settings: Settings) -> AsyncIterator[None]:
+    """The schema is built by the committed migrations, exactly as `dealflow migrate` does."""
+    config = tortoise_config(settings)
+    await migrate(config=config)
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config, _enable_global_fallback=True)
+    yield
+    await Tortoise.close_connections()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, orm: None) -> AsyncIterator[Starlette]:
+    application = create_app(settings, manage_orm=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(autouse=True)
+async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "orm" in request.fixturenames:
+        await empty_all_tables()
+
+
+@pytest.fixture(scope="session")
+async def password_hash() -> str:
+    """Hashed once: argon2 is slow on purpose, and fixtures make many users."""
+    return await passwords.hash_password(PASSWORD)
+
+
+class GraphQLClient:
+    """Posts GraphQL documents to the real app, as one user (or anonymously)."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
+        self.http = http
+        self.token = token
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a response that must have no GraphQL errors."""
+        body = await self.post(query, variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def mutate(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The payload of a single-field mutation (whatever its name)."""
+        data = await self.data(query, variables)
+        (payload,) = data.values()
+        result: dict[str, Any] = payload
+        return result
+
+
+@pytest.fixture
+async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://dealflow.test") as client:
+        yield client
+
+
+@dataclass
+class Team:
+    """A workspace and one user of each role, each with a live token."""
+
+    workspace: Workspace
+    admin: User
+    manager: User
+    user: User
+    tokens: dict[str, str]
+
+    def client(self, http: httpx.AsyncClient, who: str) -> GraphQLClient:
+        return GraphQLClient(http, self.tokens[who])
+
+
+async def make_team(name: str, password_hash: str) -> Team:
+    tag = uuid.uuid4().hex[:8]
+    workspace, admin = await create_workspace(
+        NewWorkspace(name=name, admin_email=f"admin-{tag}@example.com", admin_password=PASSWORD)
+    )
+    manager = await User.create(
+        workspace=workspace,
+        email=f"manager-{tag}@example.com",
+        name="Maria Manager",
+        role=Role.MANAGER,
+        password_hash=password_hash,
+    )
+    user = await User.create(
+        workspace=workspace,
+        email=f"user-{tag}@example.com",
+        name="Sam Seller",
+        role=Role.USER,
+        password_hash=password_hash,
+    )
+    policy = Settings().login_policy()
+    tokens = {
+        who: (await auth.issue_token(member, policy.token_ttl))[0]
+        for who, member in (("admin", admin), ("manager", manager), ("user", user))
+    }
+    return Team(workspace, admin, manager, user, tokens)
+
+
+@pytest.fixture
+async def team(orm: None, password_hash: str) -> Team:
+    return await make_team("Acme", password_hash)
+
+
+@pytest.fixture
+async def rival(orm: None, password_hash: str) -> Team:
+    """Another company on the same server: nothing of theirs may ever show."""
+    return await make_team("Rival", password_hash)
+
+
+@pytest.fixture
+def admin_client(team: Team, http: httpx.AsyncClient) -> GraphQLClient:
+    return team.client(http, "admin")
+
+
+@pytest.fixture
+def manager_client(team: Team, http: httpx.AsyncClient) -> GraphQLClient:
+    return team.client(http, "manager")
+
+
+@pytest.fixture
+def user_client(team: Team, http: httpx.AsyncClient) -> GraphQLClient:
+    return team.client(http, "user")
+
+
+@pytest.fixture
+def outsider_client(rival: Team, http: httpx.AsyncClient) -> GraphQLClient:
+    """The administrator of another workspace."""
+    return rival.client(http, "admin")
+
+
+@pytest.fixture
+def anonymous_client(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)

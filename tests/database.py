@@ -1,0 +1,67 @@
+"""A fresh database per test run, on whatever backend DATABASE_URL names."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from tortoise import Tortoise, connections
+
+
+def is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme in ("postgres", "postgresql", "asyncpg")
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def _asyncpg_dsn(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+
+
+@asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """Yield the URL of an empty database made for this run; drop it afterwards."""
+    base = os.environ.get("DATABASE_URL", "")
+    if is_postgres(base):
+        name = f"dealflow_test_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(_asyncpg_dsn(base))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        try:
+            yield _with_database(base, name)
+        finally:
+            admin = await asyncpg.connect(_asyncpg_dsn(base))
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+    else:
+        with tempfile.TemporaryDirectory(prefix="dealflow-test-") as folder:
+            yield f"sqlite://{Path(folder) / 'test.sqlite3'}"
+
+
+async def empty_all_tables() -> None:
+    """Delete every row of every model table (migration bookkeeping stays)."""
+    connection = connections.get("default")
+    tables = [model._meta.db_table for model in Tortoise.apps["models"].values()]
+    if connection.capabilities.dialect == "postgres":
+        quoted = ", ".join(f'"{table}"' for table in tables)
+        await connection.execute_script(f"TRUNCATE {quoted} CASCADE")
+    else:
+        await connection.execute_script(
+            "PRAGMA foreign_keys = OFF;"
+            + "".join(f'DELETE FROM "{table}";' for table in tables)
+            + "PRAGMA foreign_keys = ON;"
+        )

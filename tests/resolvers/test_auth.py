@@ -1,0 +1,139 @@
+"""Logging in and out over HTTP: tokens, expiry, revocation and throttling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from models.account import AuthToken, LoginFailure
+from resolvers.auth import token_digest
+from tests.conftest import PASSWORD, GraphQLClient, Team
+from tests.documents import LOGIN_MUTATION, LOGOUT_MUTATION, ME_QUERY
+
+
+async def test_login_returns_a_token_that_authenticates(team: Team, anonymous_client):
+    payload = await anonymous_client.mutate(
+        LOGIN_MUTATION, {"email": team.admin.email.upper(), "password": PASSWORD}
+    )
+
+    assert payload["errors"] == []
+    assert payload["user"]["email"] == team.admin.email
+    token = payload["token"]
+    me = await GraphQLClient(anonymous_client.http, token).data(ME_QUERY)
+    assert me["me"]["email"] == team.admin.email
+    stored = await AuthToken.filter(user=team.admin).values_list("token_hash", flat=True)
+    assert token_digest(token) in stored
+    assert token not in stored, "the token itself is never stored"
+
+
+async def test_wrong_password_unknown_email_and_inactive_user_read_alike(
+    team: Team, anonymous_client
+):
+    team.user.active = False
+    await team.user.save()
+    answers = []
+    for email, password in (
+        (team.admin.email, "not the password"),
+        ("nobody@example.com", PASSWORD),
+        (team.user.email, PASSWORD),
+    ):
+        payload = await anonymous_client.mutate(
+            LOGIN_MUTATION, {"email": email, "password": password}
+        )
+        assert payload["token"] is None and payload["user"] is None
+        answers.append(payload["errors"])
+
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0]["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_failed_logins_are_throttled_per_email(team: Team, anonymous_client):
+    for _ in range(5):
+        payload = await anonymous_client.mutate(
+            LOGIN_MUTATION, {"email": team.admin.email, "password": "wrong password"}
+        )
+        assert payload["errors"][0]["code"] == "INVALID_CREDENTIALS"
+
+    blocked = await anonymous_client.mutate(
+        LOGIN_MUTATION, {"email": team.admin.email, "password": PASSWORD}
+    )
+
+    assert blocked["token"] is None
+    assert blocked["errors"][0]["code"] == "RATE_LIMITED"
+    assert await LoginFailure.filter(email=team.admin.email).count() == 5
+
+
+def _client_at(app, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 4000))
+    return httpx.AsyncClient(transport=transport, base_url="http://dealflow.test")
+
+
+async def test_failed_logins_are_throttled_per_client_address(team: Team, app):
+    async with _client_at(app, "198.51.100.9") as http:
+        client = GraphQLClient(http)
+        for n in range(30):
+            await client.mutate(
+                LOGIN_MUTATION, {"email": f"guess{n}@example.com", "password": "x" * 8}
+            )
+        blocked = await client.mutate(
+            LOGIN_MUTATION, {"email": team.manager.email, "password": PASSWORD}
+        )
+    async with _client_at(app, "198.51.100.10") as http:
+        elsewhere = await GraphQLClient(http).mutate(
+            LOGIN_MUTATION, {"email": team.manager.email, "password": PASSWORD}
+        )
+
+    assert blocked["errors"][0]["code"] == "RATE_LIMITED"
+    assert elsewhere["errors"] == [] and elsewhere["token"]
+
+
+async def test_old_failures_fall_out_of_the_window(team: Team, anonymous_client):
+    for _ in range(5):
+        await LoginFailure.create(email=team.admin.email, address="203.0.113.7")
+    await LoginFailure.all().update(at=datetime.now(UTC) - timedelta(hours=1))
+
+    payload = await anonymous_client.mutate(
+        LOGIN_MUTATION, {"email": team.admin.email, "password": PASSWORD}
+    )
+
+    assert payload["errors"] == [] and payload["token"]
+
+
+async def test_logout_revokes_the_token(admin_client: GraphQLClient):
+    payload = await admin_client.mutate(LOGOUT_MUTATION)
+    assert payload == {"ok": True, "errors": []}
+
+    after = await admin_client.post(ME_QUERY)
+
+    assert after["data"]["me"] is None
+    assert after["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_expired_token_is_refused(team: Team, admin_client: GraphQLClient):
+    await AuthToken.filter(user=team.admin).update(
+        expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+
+    body = await admin_client.post(ME_QUERY)
+
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_missing_or_malformed_token_is_unauthenticated(http: httpx.AsyncClient, orm):
+    for headers in ({}, {"authorization": "Bearer nonsense"}, {"authorization": "Basic abc"}):
+        response = await http.post("/graphql", json={"query": ME_QUERY}, headers=headers)
+        body = response.json()
+        assert response.status_code == 200
+        assert body["data"] == {"me": None}
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
+
+
+async def test_deactivated_user_token_stops_working_at_once(team: Team, user_client: GraphQLClient):
+    assert (await user_client.data(ME_QUERY))["me"]["email"] == team.user.email
+    team.user.active = False
+    await team.user.save()
+
+    body = await user_client.post(ME_QUERY)
+
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,0 +1,73 @@
+"""`schema.graphql` is the printed schema, and the schema keeps the contract's names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphql import (
+    EnumTypeDefinitionNode,
+    InputObjectTypeDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    ObjectTypeDefinitionNode,
+    parse,
+    print_ast,
+)
+
+from schema.export import sdl
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = ROOT.parent / "shared" / "CONTRACT.graphql"
+GROWING_ROOTS = {"Query", "Mutation", "Subscription"}
+
+Definition = (
+    ObjectTypeDefinitionNode
+    | InterfaceTypeDefinitionNode
+    | InputObjectTypeDefinitionNode
+    | EnumTypeDefinitionNode
+)
+
+
+def test_schema_graphql_is_up_to_date():
+    committed = (ROOT / "schema.graphql").read_text()
+
+    assert committed == sdl(), "schema.graphql is stale: run `make schema` and commit it"
+
+
+def _members(sdl_text: str) -> dict[str, dict[str, str]]:
+    """type name -> member name -> printed signature (type, arguments; enums: value)."""
+    members: dict[str, dict[str, str]] = {}
+    for node in parse(sdl_text).definitions:
+        if isinstance(node, EnumTypeDefinitionNode):
+            members[node.name.value] = {v.name.value: "" for v in node.values or ()}
+        elif isinstance(
+            node,
+            ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode | InputObjectTypeDefinitionNode,
+        ):
+            fields: dict[str, str] = {}
+            for field in node.fields or ():
+                args = getattr(field, "arguments", None) or ()
+                signature = ", ".join(f"{a.name.value}: {print_ast(a.type)}" for a in args)
+                fields[field.name.value] = f"({signature}) {print_ast(field.type)}"
+            members[node.name.value] = fields
+    return members
+
+
+@pytest.mark.skipif(not CONTRACT.exists(), reason=f"no contract at {CONTRACT}")
+def test_published_types_keep_the_contract_names():
+    """A type we publish has every member the contract gives it, with the same type;
+    the root types grow issue by issue, but what they have matches the contract."""
+    contract = _members(CONTRACT.read_text())
+    ours = _members(sdl())
+    mismatches = []
+    for type_name, our_members in ours.items():
+        for member, signature in contract.get(type_name, {}).items():
+            if member not in our_members:
+                if type_name not in GROWING_ROOTS:
+                    mismatches.append(f"{type_name}.{member} is missing")
+            elif our_members[member] != signature:
+                mismatches.append(
+                    f"{type_name}.{member}: contract {signature!r}, ours {our_members[member]!r}"
+                )
+
+    assert mismatches == []

@@ -1,0 +1,117 @@
+"""The HTTP surface: health, GraphiQL, protection limits and error masking."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from resolvers import users
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import GraphQLClient
+from tests.documents import ME_QUERY, USERS_QUERY
+
+
+async def test_healthz_and_readyz(http: httpx.AsyncClient):
+    health = await http.get("/healthz")
+    ready = await http.get("/readyz")
+
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    assert ready.status_code == 200 and ready.json() == {"status": "ok", "database": "up"}
+
+
+@pytest.fixture
+async def app_with(settings: Settings, orm: None):
+    """Build another app over the same database with some settings changed."""
+    opened: list[Starlette] = []
+
+    async def build(**changes: object) -> httpx.AsyncClient:
+        application = create_app(settings.replace(**changes), manage_orm=False)
+        opened.append(application)
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application), base_url="http://dealflow.test"
+        )
+
+    yield build
+
+
+@pytest.fixture
+async def debug_http(app_with) -> AsyncIterator[httpx.AsyncClient]:
+    async with await app_with(debug=True) as client:
+        yield client
+
+
+async def test_graphiql_only_in_development(http: httpx.AsyncClient, debug_http):
+    page = await debug_http.get("/graphql", headers={"accept": "text/html"})
+    hidden = await http.get("/graphql", headers={"accept": "text/html"})
+
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert "graphiql" not in hidden.text.lower()
+
+
+async def test_unexpected_errors_are_masked(
+    admin_client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+):
+    async def broken(actor: object) -> list[object]:
+        raise RuntimeError("connection to db-internal-7 refused; secret=hunter2")
+
+    monkeypatch.setattr(users, "workspace_users", broken)
+
+    body = await admin_client.post(USERS_QUERY)
+
+    assert body["data"] is None
+    assert [e["message"] for e in body["errors"]] == ["Unexpected error."]
+    assert "hunter2" not in str(body) and "Traceback" not in str(body)
+
+
+async def test_too_many_aliases_are_refused(admin_client: GraphQLClient):
+    query = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(31)) + " }"
+
+    body = await admin_client.post(query)
+
+    assert "data" not in body or body["data"] is None
+    assert "aliases" in body["errors"][0]["message"].lower()
+
+
+async def test_too_many_tokens_are_refused(admin_client: GraphQLClient):
+    query = "{ me { " + " ".join(["id"] * 2100) + " } }"
+
+    body = await admin_client.post(query)
+
+    assert body.get("data") is None
+    assert "token" in body["errors"][0]["message"].lower()
+
+
+async def test_too_deep_queries_are_refused(app_with, team):
+    async with await app_with(max_query_depth=2) as http:
+        client = team.client(http, "admin")
+        shallow = await client.post(ME_QUERY)
+        deep = await client.post("{ processes { stages { steps { performers { id } } } } }")
+
+    assert shallow["data"]["me"]["email"] == team.admin.email
+    assert deep.get("data") is None
+    assert "exceeds maximum operation depth" in deep["errors"][0]["message"]
+
+
+async def test_a_syntax_error_is_explained_not_masked(admin_client: GraphQLClient):
+    body = await admin_client.post("{ me { id ")
+
+    assert "Syntax Error" in body["errors"][0]["message"]
+
+
+async def test_readyz_reports_a_database_that_does_not_answer(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+):
+    class Down:
+        async def execute_query(self, sql: str) -> None:
+            raise ConnectionRefusedError("db down")
+
+    monkeypatch.setattr("server.app.connections.get", lambda name: Down())
+
+    ready = await http.get("/readyz")
+
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable", "database": "down"}

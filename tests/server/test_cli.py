@@ -1,0 +1,100 @@
+"""The `dealflow` command, run as a separate process against the test database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from models.account import Role, User, Workspace
+from models.process import Process
+from server.demo import DEMO_ADMIN
+from server.settings import Settings
+
+
+async def dealflow(settings: Settings, *args: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server.cli",
+        *args,
+        env={**os.environ, "DATABASE_URL": settings.database_url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_migrate_on_an_up_to_date_database_is_a_no_op(settings: Settings, orm):
+    code, out = await dealflow(settings, "migrate")
+
+    assert code == 0, out
+
+
+async def test_create_workspace_with_its_suggested_process(settings: Settings, orm):
+    code, out = await dealflow(
+        settings,
+        "create-workspace",
+        "--name",
+        "Kowalski Sp. z o.o.",
+        "--admin-email",
+        "Boss@Kowalski.pl",
+        "--admin-password",
+        "s3cret-enough",
+        "--timezone",
+        "Europe/Warsaw",
+        "--currency",
+        "PLN",
+    )
+
+    assert code == 0, out
+    workspace = await Workspace.get(name="Kowalski Sp. z o.o.")
+    assert (workspace.timezone, workspace.currency) == ("Europe/Warsaw", "PLN")
+    admin = await User.get(email="boss@kowalski.pl")
+    assert admin.role == Role.ADMIN and admin.workspace_id == workspace.id
+    process = await Process.get(workspace=workspace)
+    assert process.is_default
+    stages = await process.stages.all().order_by("position").values_list("name", flat=True)
+    assert stages == ["Qualify", "Needs analysis", "Proposal", "Negotiation", "Closing"]
+
+
+async def test_create_workspace_refuses_bad_settings(settings: Settings, orm):
+    code, out = await dealflow(
+        settings,
+        "create-workspace",
+        "--name",
+        "Bad",
+        "--admin-email",
+        "a@b.co",
+        "--admin-password",
+        "s3cret-enough",
+        "--timezone",
+        "Mars/Olympus",
+        "--currency",
+        "zł",
+    )
+
+    assert code == 2
+    assert "Unknown time zone 'Mars/Olympus'" in out and "Currency" in out
+    assert "Traceback" not in out
+    assert not await Workspace.filter(name="Bad").exists()
+
+
+async def test_demo_seeds_once(settings: Settings, orm):
+    code, out = await dealflow(settings, "demo", "--if-empty")
+    again, again_out = await dealflow(settings, "demo", "--if-empty")
+
+    assert code == 0 and DEMO_ADMIN in out
+    assert again == 0 and "not seeded" in again_out
+    workspace = await Workspace.get(name="Demo Sales")
+    roles = sorted(await User.filter(workspace=workspace).values_list("role", flat=True))
+    assert roles == ["ADMIN", "MANAGER", "USER", "USER", "USER"]
+    processes = await Process.filter(workspace=workspace).order_by("-is_default")
+    assert [(p.name, p.is_default) for p in processes] == [
+        ("Active sales", True),
+        ("Offer inquiry", False),
+    ]
+    for process in processes:
+        assert 4 <= await process.stages.all().count() <= 6

@@ -1,0 +1,119 @@
+"""Both WebSocket sub-protocols over a real uvicorn server, token in `connection_init`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.conftest import Team
+from tests.documents import ME_QUERY
+
+
+@pytest.fixture(scope="session")
+async def live_url(app: Starlette) -> AsyncIterator[str]:
+    """The session's app served by uvicorn on a free port (the lifespan is already open)."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        ws_per_message_deflate=False,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"ws://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await task
+
+
+async def receive(ws: ClientConnection) -> dict[str, Any]:
+    while True:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+        if message["type"] not in ("ka", "ping", "pong"):
+            return message
+
+
+async def test_graphql_transport_ws_runs_an_operation_as_the_token_user(live_url, team: Team):
+    async with connect(live_url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "connection_init",
+                    "payload": {"authorization": f"Bearer {team.tokens['manager']}"},
+                }
+            )
+        )
+        assert (await receive(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": ME_QUERY}}))
+        result = await receive(ws)
+        done = await receive(ws)
+
+    assert result["type"] == "next"
+    assert result["payload"]["data"]["me"]["email"] == team.manager.email
+    assert done == {"id": "1", "type": "complete"}
+
+
+async def test_legacy_graphql_ws_acknowledges_a_valid_token(live_url, team: Team):
+    """The legacy protocol carries subscriptions only; its handshake authenticates."""
+    async with connect(live_url, subprotocols=["graphql-ws"]) as ws:
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "connection_init",
+                    "payload": {"authorization": f"Bearer {team.tokens['user']}"},
+                }
+            )
+        )
+        ack = await receive(ws)
+
+    assert ws.subprotocol == "graphql-ws"
+    assert ack["type"] == "connection_ack"
+
+
+@pytest.mark.parametrize("payload", [{}, {"authorization": "Bearer not-a-token"}, None])
+async def test_graphql_transport_ws_without_a_valid_token_is_closed(live_url, team, payload):
+    async with connect(live_url, subprotocols=["graphql-transport-ws"]) as ws:
+        message: dict[str, Any] = {"type": "connection_init"}
+        if payload is not None:
+            message["payload"] = payload
+        await ws.send(json.dumps(message))
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_legacy_graphql_ws_without_a_valid_token_is_refused(live_url, team):
+    async with connect(live_url, subprotocols=["graphql-ws"]) as ws:
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer stolen"}})
+        )
+        answer: dict[str, Any] | None = None
+        try:
+            answer = await receive(ws)
+            await receive(ws)
+        except ConnectionClosed:
+            pass
+
+    assert answer is not None and answer["type"] == "connection_error"
+
+
+async def test_an_operation_before_connection_init_is_refused(live_url, team):
+    async with connect(live_url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": ME_QUERY}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
