@@ -76,6 +76,8 @@ async def login(email: str, password: str, address: str, policy: LoginPolicy) ->
     ok = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         await LoginFailure.create(email=email, address=address)
+        # Failures older than the window no longer count: keep the table small.
+        await LoginFailure.filter(at__lt=now_utc() - policy.window).delete()
         raise Refused.one(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
     async with in_transaction():
         await LoginFailure.filter(email=email).delete()

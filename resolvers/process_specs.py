@@ -16,9 +16,9 @@ from resolvers.errors import ErrorCode, Problems
 
 MAX_STAGES = 20
 MAX_STEPS_PER_STAGE = 50
-MAX_NAME_LENGTH = 200
 MAX_WEIGHT = 10_000
 MAX_DUE_IN_DAYS = 3650
+MAX_USERS_PER_LIST = 200
 
 
 class Keep:
@@ -97,15 +97,6 @@ class ConfigPlan:
     stages: list[StagePlan]
 
 
-def _name(problems: Problems, raw: str, path: list[str]) -> str:
-    name = raw.strip()
-    if not name:
-        problems.invalid("Name must not be empty.", path)
-    elif len(name) > MAX_NAME_LENGTH:
-        problems.invalid(f"Name must be at most {MAX_NAME_LENGTH} characters.", path)
-    return name
-
-
 def _unique(ids: list[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
@@ -138,6 +129,9 @@ class _Validator:
         return True
 
     def users(self, ids: list[int], path: list[str]) -> list[int]:
+        if len(ids) > MAX_USERS_PER_LIST:
+            self.problems.invalid(f"At most {MAX_USERS_PER_LIST} users may be listed.", path)
+            return _unique(ids)
         for index, user_id in enumerate(ids):
             self.user_fields.append((user_id, [*path, str(index)]))
         return _unique(ids)
@@ -150,13 +144,7 @@ class _Validator:
         template = spec.trigger_task
         if template is None:
             return {"task_title": None, "task_due_in_days": None, "task_assignee": None}
-        title = template.title.strip()
-        if not title:
-            self.problems.invalid("Task title must not be empty.", [*path, "title"])
-        elif len(title) > MAX_NAME_LENGTH:
-            self.problems.invalid(
-                f"Task title must be at most {MAX_NAME_LENGTH} characters.", [*path, "title"]
-            )
+        title = self.problems.required_text(template.title, [*path, "title"], "Task title")
         if not 0 <= template.due_in_days <= MAX_DUE_IN_DAYS:
             self.problems.invalid(
                 f"dueInDays must be between 0 and {MAX_DUE_IN_DAYS}.", [*path, "dueInDays"]
@@ -170,7 +158,7 @@ class _Validator:
     def step(self, spec: StepSpec, path: list[str]) -> StepPlan:
         ok = self.known("Step", self.stored.steps, self.seen_step_ids, spec.id, [*path, "id"])
         row = self.stored.steps.get(spec.id) if ok and spec.id is not None else None
-        name = _name(self.problems, spec.name, [*path, "name"])
+        name = self.problems.required_text(spec.name, [*path, "name"])
         if not 0 <= spec.weight <= MAX_WEIGHT:
             self.problems.invalid(f"Weight must be between 0 and {MAX_WEIGHT}.", [*path, "weight"])
         who = spec.who_can_perform or (row.who_can_perform if row else Performer.ANYONE)
@@ -232,7 +220,7 @@ class _Validator:
     def stage(self, spec: StageSpec, path: list[str]) -> StagePlan:
         ok = self.known("Stage", self.stored.stages, self.seen_stage_ids, spec.id, [*path, "id"])
         row = self.stored.stages.get(spec.id) if ok and spec.id is not None else None
-        name = _name(self.problems, spec.name, [*path, "name"])
+        name = self.problems.required_text(spec.name, [*path, "name"])
         if len(spec.steps) > MAX_STEPS_PER_STAGE:
             self.problems.invalid(
                 f"A stage may have at most {MAX_STEPS_PER_STAGE} steps.", [*path, "steps"]
@@ -261,7 +249,7 @@ def validate_configuration(
     """
     validator = _Validator(stored)
     problems = validator.problems
-    name = _name(problems, spec.name, ["input", "name"])
+    name = problems.required_text(spec.name, ["input", "name"])
     if not spec.stages:
         problems.invalid("A process needs at least one stage.", ["input", "stages"])
     if len(spec.stages) > MAX_STAGES:

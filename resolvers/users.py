@@ -14,7 +14,6 @@ from resolvers.auth import normalise_email, revoke_all_tokens
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -44,15 +43,6 @@ async def users_by_ids(workspace_id: int, ids: list[int]) -> dict[int, User]:
     return {row.id: row for row in rows}
 
 
-def _check_name(problems: Problems, name: str, field: tuple[str, ...]) -> str:
-    name = name.strip()
-    if not name:
-        problems.invalid("Name must not be empty.", field)
-    elif len(name) > MAX_NAME_LENGTH:
-        problems.invalid(f"Name must be at most {MAX_NAME_LENGTH} characters.", field)
-    return name
-
-
 def _check_password(problems: Problems, password: str, field: tuple[str, ...]) -> None:
     if not passwords.MIN_PASSWORD_LENGTH <= len(password) <= passwords.MAX_PASSWORD_LENGTH:
         problems.invalid(
@@ -68,7 +58,7 @@ async def add_user(workspace_id: int, new: NewUser) -> User:
     email = normalise_email(new.email)
     if not _EMAIL.match(email) or len(email) > 254:
         problems.invalid("Enter a valid email address.", ("input", "email"))
-    name = _check_name(problems, new.name, ("input", "name"))
+    name = problems.required_text(new.name, ("input", "name"))
     _check_password(problems, new.password, ("input", "password"))
     problems.raise_if_any()
     if await User.filter(email=email).exists():
@@ -98,7 +88,7 @@ async def update_user(actor: User, user_id: int, changes: UserChanges) -> User:
     """
     require_admin(actor, "change users")
     problems = Problems()
-    name = None if changes.name is None else _check_name(problems, changes.name, ("input", "name"))
+    name = None if changes.name is None else problems.required_text(changes.name, ("input", "name"))
     if changes.password is not None:
         _check_password(problems, changes.password, ("input", "password"))
     problems.raise_if_any()

@@ -35,17 +35,14 @@ async def create_workspace(
     """A workspace with its first administrator and its processes (by default the
     suggested sales process), all in one transaction."""
     problems = Problems()
-    if not new.name.strip():
-        problems.invalid("Name must not be empty.", ["name"])
+    name = problems.required_text(new.name, ["name"])
     if new.timezone not in available_timezones():
         problems.invalid(f"Unknown time zone {new.timezone!r}.", ["timezone"])
     if not _CURRENCY.match(new.currency):
         problems.invalid("Currency must be a three-letter ISO 4217 code.", ["currency"])
     problems.raise_if_any()
     async with in_transaction():
-        workspace = await Workspace.create(
-            name=new.name.strip(), timezone=new.timezone, currency=new.currency
-        )
+        workspace = await Workspace.create(name=name, timezone=new.timezone, currency=new.currency)
         # The first administrator has nobody to be created by.
         founder = await add_user(
             workspace.id,

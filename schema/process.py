@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import strawberry
@@ -233,8 +234,15 @@ class ProcessQuery:
         return Process.from_tree(tree) if tree else None
 
 
-def _process_payload(errors: list[UserError]) -> ProcessPayload:
-    return ProcessPayload(errors=errors)
+async def _answer(action: Callable[[], Awaitable[ProcessTree]]) -> ProcessPayload:
+    async def act() -> ProcessPayload:
+        return ProcessPayload(process=Process.from_tree(await action()))
+
+    return await payload_of(act, lambda errors: ProcessPayload(errors=errors))
+
+
+def _input_id(raw: strawberry.ID) -> int:
+    return decode_id(raw, "Process", ("input", "id"))
 
 
 @strawberry.type
@@ -242,51 +250,36 @@ class ProcessMutation:
     @strawberry.mutation(description="Administrators only.")
     async def create_process(self, info: Info, input: ProcessInput) -> ProcessPayload:
         actor = await info.context.actor()
-
-        async def act() -> ProcessPayload:
-            spec = ProcessSpec(
-                name=input.name,
-                stages=_stage_specs(input.stages),
-                is_default=_optional(input.is_default),  # type: ignore[arg-type]
+        return await _answer(
+            lambda: processes.create_process(
+                actor,
+                ProcessSpec(
+                    name=input.name,
+                    stages=_stage_specs(input.stages),
+                    is_default=_optional(input.is_default),  # type: ignore[arg-type]
+                ),
             )
-            return ProcessPayload(
-                process=Process.from_tree(await processes.create_process(actor, spec))
-            )
-
-        return await payload_of(act, _process_payload)
+        )
 
     @strawberry.mutation(
         description="Replace the whole configuration atomically. Administrators only."
     )
     async def update_process(self, info: Info, input: UpdateProcessInput) -> ProcessPayload:
         actor = await info.context.actor()
-
-        async def act() -> ProcessPayload:
-            process_id = decode_id(input.id, "Process", ("input", "id"))
-            spec = ProcessSpec(name=input.name, stages=_stage_specs(input.stages))
-            tree = await processes.update_process(actor, process_id, spec)
-            return ProcessPayload(process=Process.from_tree(tree))
-
-        return await payload_of(act, _process_payload)
+        return await _answer(
+            lambda: processes.update_process(
+                actor,
+                _input_id(input.id),
+                ProcessSpec(name=input.name, stages=_stage_specs(input.stages)),
+            )
+        )
 
     @strawberry.mutation(description="Refused for the default process and while any deal uses it.")
     async def delete_process(self, info: Info, input: IdInput) -> ProcessPayload:
         actor = await info.context.actor()
-
-        async def act() -> ProcessPayload:
-            process_id = decode_id(input.id, "Process", ("input", "id"))
-            tree = await processes.delete_process(actor, process_id)
-            return ProcessPayload(process=Process.from_tree(tree))
-
-        return await payload_of(act, _process_payload)
+        return await _answer(lambda: processes.delete_process(actor, _input_id(input.id)))
 
     @strawberry.mutation(description="Exactly one process is the default at all times.")
     async def set_default_process(self, info: Info, input: IdInput) -> ProcessPayload:
         actor = await info.context.actor()
-
-        async def act() -> ProcessPayload:
-            process_id = decode_id(input.id, "Process", ("input", "id"))
-            tree = await processes.set_default_process(actor, process_id)
-            return ProcessPayload(process=Process.from_tree(tree))
-
-        return await payload_of(act, _process_payload)
+        return await _answer(lambda: processes.set_default_process(actor, _input_id(input.id)))

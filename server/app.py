@@ -24,6 +24,7 @@ from schema import build_schema
 from schema.context import Context
 from server.auth import bearer_token, connection_init_token
 from server.database import tortoise_config
+from server.limits import BodySizeLimit
 from server.settings import Settings
 from subscriptions.bus import Bus
 
@@ -103,12 +104,13 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             Route("/readyz", readyz),
         ],
         middleware=[
+            Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.allowed_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["authorization", "content-type"],
-            )
+            ),
         ],
         lifespan=lifespan,
     )

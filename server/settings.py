@@ -28,6 +28,7 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    max_request_bytes: int = 1024 * 1024
     # Bearer tokens, not cookies, authenticate: any origin is safe unless narrowed.
     allowed_origins: tuple[str, ...] = ("*",)
     max_subscriptions_per_connection: int = 20
@@ -55,6 +56,7 @@ class Settings:
             max_query_depth=_config("MAX_QUERY_DEPTH", cast=int, default=cls.max_query_depth),
             max_aliases=_config("MAX_ALIASES", cast=int, default=cls.max_aliases),
             max_tokens=_config("MAX_TOKENS", cast=int, default=cls.max_tokens),
+            max_request_bytes=_config("MAX_REQUEST_BYTES", cast=int, default=cls.max_request_bytes),
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             max_subscriptions_per_connection=_config(
                 "MAX_SUBSCRIPTIONS_PER_CONNECTION",

@@ -137,3 +137,12 @@ async def test_deactivated_user_token_stops_working_at_once(team: Team, user_cli
     body = await user_client.post(ME_QUERY)
 
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_failed_login_prunes_failures_older_than_the_window(team: Team, anonymous_client):
+    await LoginFailure.create(email="someone@example.com", address="192.0.2.1")
+    await LoginFailure.all().update(at=datetime.now(UTC) - timedelta(hours=1))
+
+    await anonymous_client.mutate(LOGIN_MUTATION, {"email": team.admin.email, "password": "nope"})
+
+    assert await LoginFailure.all().values_list("email", flat=True) == [team.admin.email]

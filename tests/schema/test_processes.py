@@ -353,6 +353,17 @@ INVALID_CONFIGURATIONS = [
         id="51-steps",
     ),
     pytest.param(
+        _one_stage(
+            _step(
+                whoCanPerform="SELECTED_USERS",
+                performerIds=[global_id("User", n) for n in range(1, 202)],
+            )
+        ),
+        "VALIDATION",
+        [*STEP_PATH, "performerIds"],
+        id="too-many-performers",
+    ),
+    pytest.param(
         _one_stage(_step(id=global_id("Step", 999_999))),
         "NOT_FOUND",
         [*STEP_PATH, "id"],

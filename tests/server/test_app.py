@@ -115,3 +115,22 @@ async def test_readyz_reports_a_database_that_does_not_answer(
 
     assert ready.status_code == 503
     assert ready.json() == {"status": "unavailable", "database": "down"}
+
+
+async def test_oversized_request_bodies_are_refused(http: httpx.AsyncClient, team):
+    huge = {"query": ME_QUERY, "variables": {"padding": "x" * (1024 * 1024)}}
+
+    declared = await http.post("/graphql", json=huge)
+
+    async def chunks():
+        yield b'{"query": "{ me { id } }", "variables": {"p": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}}'
+
+    streamed = await http.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+
+    assert declared.status_code == 413 and streamed.status_code == 413
+    assert "larger than" in declared.json()["errors"][0]["message"]
