@@ -4,4 +4,6 @@ MODEL_MODULES = (
     "models.account",
     "models.process",
     "models.deal",
+    "models.task",
+    "models.event",
 )

@@ -1,8 +1,9 @@
-"""Deals: a sale in progress following one process.
+"""Deals: a sale in progress following one process, with who takes part in it, what it
+costs, which steps are done, and who asked for access.
 
-Only the columns that process configuration needs to know about exist so far (a process
-may not be deleted while deals use it); participants, completions and the rest of the
-lifecycle arrive with the deals capability.
+`stage_id`, `probability` and `stage_entered_at` are derived values kept on the row so
+that boards can group and sort by them; they are recomputed from the completions by
+`resolvers.progress` in the same transaction as every change that can move them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.account import User, Workspace
-from models.process import Process
+from models.process import Process, Stage, Step
 
 
 class DealStatus(StrEnum):
@@ -21,6 +22,12 @@ class DealStatus(StrEnum):
     WON = "WON"
     LOST = "LOST"
     CANCELLED = "CANCELLED"
+
+
+class AccessRequestStatus(StrEnum):
+    PENDING = "PENDING"
+    GRANTED = "GRANTED"
+    DENIED = "DENIED"
 
 
 class Deal(Model):
@@ -34,10 +41,28 @@ class Deal(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="owned_deals", on_delete=fields.RESTRICT
     )
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="created_deals", on_delete=fields.SET_NULL, null=True
+    )
     name = fields.CharField(max_length=200)
+    company = fields.CharField(max_length=200, null=True)
+    contact_person = fields.CharField(max_length=200, null=True)
     value = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
+    currency = fields.CharField(max_length=3, default="EUR")
+    source = fields.CharField(max_length=200, null=True)
+    expected_close_date = fields.DateField(null=True)
     status = fields.CharEnumField(DealStatus, max_length=16, default=DealStatus.OPEN)
     is_public = fields.BooleanField(default=False)
+    stage: fields.ForeignKeyNullableRelation[Stage] = fields.ForeignKeyField(
+        "models.Stage", related_name="current_deals", on_delete=fields.RESTRICT, null=True
+    )
+    probability = fields.IntField(default=0)
+    stage_entered_at = fields.DatetimeField(null=True)
+    lost_reason = fields.TextField(null=True)
+    lost_at_stage: fields.ForeignKeyNullableRelation[Stage] = fields.ForeignKeyField(
+        "models.Stage", related_name="lost_deals", on_delete=fields.RESTRICT, null=True
+    )
+    closed_at = fields.DatetimeField(null=True)
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -46,6 +71,102 @@ class Deal(Model):
     workspace_id: int
     process_id: int
     owner_id: int
+    created_by_id: int | None
+    stage_id: int | None
+    lost_at_stage_id: int | None
+    participants: fields.ReverseRelation[DealParticipant]
+    costs: fields.ReverseRelation[DealCost]
+    completions: fields.ReverseRelation[StepCompletion]
 
     class Meta:
         table = "deal"
+        indexes = (("workspace_id", "status", "deleted_at"), ("process_id", "status", "stage_id"))
+
+
+class DealParticipant(Model):
+    id = fields.IntField(primary_key=True)
+    deal: fields.ForeignKeyRelation[Deal] = fields.ForeignKeyField(
+        "models.Deal", related_name="participants", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="participations", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    deal_id: int
+    user_id: int
+
+    class Meta:
+        table = "deal_participant"
+        unique_together = (("deal", "user"),)
+
+
+class DealCost(Model):
+    id = fields.IntField(primary_key=True)
+    deal: fields.ForeignKeyRelation[Deal] = fields.ForeignKeyField(
+        "models.Deal", related_name="costs", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    amount = fields.DecimalField(max_digits=16, decimal_places=2)
+    position = fields.IntField(default=0)
+
+    deal_id: int
+
+    class Meta:
+        table = "deal_cost"
+        ordering = ("position", "id")
+
+
+class StepCompletion(Model):
+    """A step done on a deal. Kept when the deal switches process, so switching back
+    brings it back."""
+
+    id = fields.IntField(primary_key=True)
+    deal: fields.ForeignKeyRelation[Deal] = fields.ForeignKeyField(
+        "models.Deal", related_name="completions", on_delete=fields.CASCADE
+    )
+    step: fields.ForeignKeyRelation[Step] = fields.ForeignKeyField(
+        "models.Step", related_name="completions", on_delete=fields.RESTRICT
+    )
+    completed_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="completions", on_delete=fields.RESTRICT
+    )
+    completed_at = fields.DatetimeField(auto_now_add=True)
+    note = fields.TextField(null=True)
+    file_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    file_name = fields.CharField(max_length=255, null=True)
+    file_size = fields.IntField(null=True)
+    file_content_type = fields.CharField(max_length=127, null=True)
+
+    deal_id: int
+    step_id: int
+    completed_by_id: int
+
+    class Meta:
+        table = "step_completion"
+        unique_together = (("deal", "step"),)
+
+
+class AccessRequest(Model):
+    id = fields.IntField(primary_key=True)
+    deal: fields.ForeignKeyRelation[Deal] = fields.ForeignKeyField(
+        "models.Deal", related_name="access_requests", on_delete=fields.CASCADE
+    )
+    requester: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="access_requests", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(
+        AccessRequestStatus, max_length=16, default=AccessRequestStatus.PENDING
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    answered_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="answered_requests", on_delete=fields.SET_NULL, null=True
+    )
+    answered_at = fields.DatetimeField(null=True)
+
+    deal_id: int
+    requester_id: int
+    answered_by_id: int | None
+
+    class Meta:
+        table = "access_request"

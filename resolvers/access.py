@@ -1,9 +1,23 @@
-"""Who may do what: the one place every role and visibility rule lives."""
+"""Who may do what: the one place every role and visibility rule lives.
+
+Admins and managers see and edit every deal of their workspace; a user sees the deals
+they own, take part in, or that are public, and edits the ones they own or take part
+in. Every read of deals starts from `visible_deals`, so no resolver can forget it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Set
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
 from models.account import Role, User
+from models.deal import Deal, DealParticipant
+from models.process import Performer
+from models.task import Task
 from resolvers.errors import ErrorCode, Refused
+from resolvers.process_tree import StepNode
 
 
 def is_admin(actor: User) -> bool:
@@ -18,3 +32,78 @@ def sees_every_deal(actor: User) -> bool:
 def require_admin(actor: User, action: str) -> None:
     if not is_admin(actor):
         raise Refused.one(ErrorCode.FORBIDDEN, f"Only administrators may {action}.")
+
+
+def _visibility(actor: User) -> Q:
+    if sees_every_deal(actor):
+        return Q(workspace_id=actor.workspace_id)
+    takes_part = Subquery(DealParticipant.filter(user_id=actor.id).values("deal_id"))
+    return Q(workspace_id=actor.workspace_id) & (
+        Q(owner_id=actor.id) | Q(is_public=True) | Q(id__in=takes_part)
+    )
+
+
+def visible_deals(actor: User) -> QuerySet[Deal]:
+    """The deals `actor` may see, the trash left out."""
+    return Deal.filter(_visibility(actor), deleted_at=None)
+
+
+def visible_deals_and_trash(actor: User) -> QuerySet[Deal]:
+    """For reads that also serve the trash view (history of a deleted deal)."""
+    return Deal.filter(_visibility(actor))
+
+
+def visible_trash(actor: User) -> QuerySet[Deal]:
+    """The deleted deals `actor` would see if they were restored."""
+    return Deal.filter(_visibility(actor), deleted_at__not_isnull=True)
+
+
+def visible_tasks(actor: User) -> QuerySet[Task]:
+    """Tasks assigned to or made by the actor, and the tasks of deals they may see."""
+    query = Task.filter(workspace_id=actor.workspace_id)
+    if sees_every_deal(actor):
+        return query
+    deals = Subquery(visible_deals_and_trash(actor).values("id"))
+    return query.filter(Q(assignee_id=actor.id) | Q(created_by_id=actor.id) | Q(deal_id__in=deals))
+
+
+def can_see(actor: User, deal: Deal, participant_ids: Set[int]) -> bool:
+    if deal.workspace_id != actor.workspace_id:
+        return False
+    return (
+        sees_every_deal(actor)
+        or deal.owner_id == actor.id
+        or deal.is_public
+        or actor.id in participant_ids
+    )
+
+
+def can_edit(actor: User, deal: Deal, participant_ids: Set[int]) -> bool:
+    """Owner, participants, managers and admins work on a deal (public means readable)."""
+    if deal.workspace_id != actor.workspace_id:
+        return False
+    return sees_every_deal(actor) or deal.owner_id == actor.id or actor.id in participant_ids
+
+
+def can_manage(actor: User, deal: Deal) -> bool:
+    """Owner, managers and admins decide who takes part, publicity, trash and restore."""
+    return deal.workspace_id == actor.workspace_id and (
+        sees_every_deal(actor) or deal.owner_id == actor.id
+    )
+
+
+def can_perform(actor: User, step: StepNode) -> bool:
+    """The step's own rule, on top of edit access to the deal."""
+    rule = step.row.who_can_perform
+    if rule == Performer.ANYONE:
+        return True
+    if rule == Performer.MANAGERS:
+        return sees_every_deal(actor)
+    if rule == Performer.ADMINS:
+        return is_admin(actor)
+    return any(user.id == actor.id for user in step.performers)
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise Refused.one(ErrorCode.FORBIDDEN, message)

@@ -33,6 +33,8 @@ class Problem:
     code: ErrorCode
     message: str
     field: FieldPath | None = None
+    # The objects the problem is about, as (type name, primary key): the missing steps.
+    subjects: tuple[tuple[str, int], ...] = ()
 
 
 class Refused(Exception):

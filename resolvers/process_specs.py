@@ -13,22 +13,13 @@ from dataclasses import dataclass, field
 
 from models.process import NoteRequirement, NotifyAudience, Performer, Stage, Step, TaskAssignee
 from resolvers.errors import ErrorCode, Problems
+from resolvers.inputs import KEEP, Keep
 
 MAX_STAGES = 20
 MAX_STEPS_PER_STAGE = 50
 MAX_WEIGHT = 10_000
 MAX_DUE_IN_DAYS = 3650
 MAX_USERS_PER_LIST = 200
-
-
-class Keep:
-    """Marks an optional input that was left out, where `None` means "clear it"."""
-
-    def __repr__(self) -> str:
-        return "KEEP"
-
-
-KEEP = Keep()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from models.account import User, Workspace
 from models.deal import Deal
 from models.process import Process, Stage, Step, StepNotifyUser, StepPerformer
 from resolvers.access import require_admin
+from resolvers.deal_state import now_utc, refresh_process_deals
 from resolvers.errors import ErrorCode, Refused, not_found
 from resolvers.process_specs import (
     ConfigPlan,
@@ -184,6 +185,7 @@ async def update_process(actor: User, process_id: int, spec: ProcessSpec) -> Pro
         process.name = plan.name
         await process.save(update_fields=["name", "updated_at"])
         await _apply(process, plan, stored)
+        await refresh_process_deals(await _tree(actor, process.id), now_utc())
     return await _tree(actor, process.id)
 
 

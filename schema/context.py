@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
-from models.account import User
-from resolvers import auth
+from models.account import User, Workspace
+from models.deal import Deal, DealCost, StepCompletion
+from models.task import Task
+from resolvers import auth, deal_reads
 from resolvers.auth import LoginPolicy
+from resolvers.files import FileStore
 from resolvers.process_tree import (
     ProcessTree,
     StageNode,
@@ -21,12 +25,20 @@ from resolvers.process_tree import (
 )
 from resolvers.users import users_by_ids
 
+V = TypeVar("V")
+
+
+def _by_key(found: Mapping[int, V], default: V) -> Callable[[list[int]], list[V]]:
+    return lambda keys: [found.get(k, default) for k in keys]
+
 
 class Loaders:
-    """Batch loaders scoped to one workspace; built fresh for every operation, because a
+    """Batch loaders for one actor; built fresh for every operation, because a
     WebSocket reuses its context for every operation sent over it."""
 
-    def __init__(self, workspace_id: int) -> None:
+    def __init__(self, actor: User) -> None:
+        workspace_id = actor.workspace_id
+
         async def process_trees(ids: list[int]) -> list[ProcessTree | None]:
             found = {t.row.id: t for t in await load_process_trees(workspace_id, ids)}
             return [found.get(i) for i in ids]
@@ -43,10 +55,38 @@ class Loaders:
             found = await users_by_ids(workspace_id, ids)
             return [found.get(i) for i in ids]
 
+        async def deals(ids: list[int]) -> list[Deal | None]:
+            found = await deal_reads.visible_deals_by_id(actor, ids)
+            return [found.get(i) for i in ids]
+
+        async def participants(ids: list[int]) -> list[list[int]]:
+            return _by_key(await deal_reads.participants_of(ids), [])(ids)
+
+        async def costs(ids: list[int]) -> list[list[DealCost]]:
+            return _by_key(await deal_reads.costs_of(ids), [])(ids)
+
+        async def completions(ids: list[int]) -> list[list[StepCompletion]]:
+            return _by_key(await deal_reads.completions_of(ids), [])(ids)
+
+        async def tasks(ids: list[int]) -> list[list[Task]]:
+            return _by_key(await deal_reads.tasks_of(ids), [])(ids)
+
         self.process_trees = DataLoader(load_fn=process_trees)
         self.stages = DataLoader(load_fn=stages)
         self.steps = DataLoader(load_fn=steps)
         self.users = DataLoader(load_fn=users)
+        self.deals = DataLoader(load_fn=deals)
+        self.participants = DataLoader(load_fn=participants)
+        self.costs = DataLoader(load_fn=costs)
+        self.completions = DataLoader(load_fn=completions)
+        self.tasks = DataLoader(load_fn=tasks)
+        self._workspace: Workspace | None = None
+        self._workspace_id = workspace_id
+
+    async def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = await Workspace.get(id=self._workspace_id)
+        return self._workspace
 
 
 def unauthenticated() -> GraphQLError:
@@ -68,6 +108,7 @@ class Context:
     token: str | None
     client_address: str
     login_policy: LoginPolicy
+    file_store: FileStore
     user: User | None = None
     authenticated: bool = False
     connection_params: dict[str, Any] | None = None
@@ -85,7 +126,7 @@ class Context:
     async def loaders(self) -> Loaders:
         actor = await self.actor()
         if self._loaders is None:
-            self._loaders = Loaders(actor.workspace_id)
+            self._loaders = Loaders(actor)
         return self._loaders
 
     def reset_for_operation(self) -> None:

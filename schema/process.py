@@ -10,8 +10,8 @@ from strawberry import UNSET
 
 from models import process as rows
 from resolvers import processes
+from resolvers.inputs import KEEP
 from resolvers.process_specs import (
-    KEEP,
     ProcessSpec,
     StageSpec,
     StepSpec,
@@ -171,6 +171,11 @@ class UpdateProcessInput:
 @strawberry.input
 class IdInput:
     id: strawberry.ID
+    idempotency_key: str | None = strawberry.field(
+        default=UNSET,
+        description="requestDealAccess only: a retry with the same key within 24 hours "
+        "returns the first request.",
+    )
 
 
 @strawberry.type

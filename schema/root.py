@@ -5,11 +5,15 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
+from resolvers.tasks import visible_task
 from schema.account import AccountMutation, AccountQuery, User
 from schema.context import Context
+from schema.deal import Deal
+from schema.deal_fields import DealMutation, DealQuery
 from schema.ids import parse_global_id
 from schema.node import Node
 from schema.process import Process, ProcessMutation, ProcessQuery, Stage, Step
+from schema.task import Task, TaskMutation, TaskQuery
 
 Info = strawberry.Info[Context, None]
 
@@ -33,6 +37,12 @@ async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
     if type_name == "Step":
         step = await loaders.steps.load(pk)
         return Step.from_node(step) if step else None
+    if type_name == "Deal":
+        deal = await loaders.deals.load(pk)
+        return Deal.from_row(deal) if deal and deal.deleted_at is None else None
+    if type_name == "Task":
+        task = await visible_task(await info.context.actor(), pk)
+        return Task.from_row(task) if task else None
     return None
 
 
@@ -43,5 +53,5 @@ class NodeQuery:
     )
 
 
-Query = merge_types("Query", (AccountQuery, NodeQuery, ProcessQuery))
-Mutation = merge_types("Mutation", (AccountMutation, ProcessMutation))
+Query = merge_types("Query", (AccountQuery, NodeQuery, ProcessQuery, DealQuery, TaskQuery))
+Mutation = merge_types("Mutation", (AccountMutation, ProcessMutation, DealMutation, TaskMutation))

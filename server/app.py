@@ -24,6 +24,7 @@ from schema import build_schema
 from schema.context import Context
 from server.auth import bearer_token, connection_init_token
 from server.database import tortoise_config
+from server.files import serve_file
 from server.limits import BodySizeLimit
 from server.settings import Settings
 from subscriptions.bus import Bus
@@ -39,6 +40,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.allowed_origins,
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
 
@@ -53,6 +55,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
             token=token,
             client_address=request.client.host if request.client else "unknown",
             login_policy=self.settings.login_policy(),
+            file_store=self.settings.file_store(),
         )
 
     async def on_ws_connect(self, context: Context) -> None:
@@ -100,11 +103,16 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/files/{digest}", serve_file),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
         middleware=[
-            Middleware(BodySizeLimit, max_bytes=settings.max_request_bytes),
+            Middleware(
+                BodySizeLimit,
+                max_bytes=settings.max_request_bytes,
+                max_multipart_bytes=settings.max_upload_bytes + settings.max_request_bytes,
+            ),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.allowed_origins),

@@ -12,23 +12,28 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answer 413 to an HTTP request whose body is larger than `max_bytes`.
+    """Answer 413 to an HTTP request whose body is larger than `max_bytes` (for multipart
+    uploads, `max_multipart_bytes`).
 
-    The declared Content-Length is checked first; a chunked body is counted as it
-    arrives, so a lying or missing length does not get past the cap either.
+        The declared Content-Length is checked first; a chunked body is counted as it
+        arrives, so a lying or missing length does not get past the cap either.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_multipart_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_multipart_bytes = max_multipart_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        headers = dict(scope["headers"])
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
+        limit = self.max_multipart_bytes if multipart else self.max_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         seen = 0
 
@@ -37,18 +42,18 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, counting_receive, send)
         except BodyTooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = JSONResponse(
-            {"errors": [{"message": f"Request body larger than {self.max_bytes} bytes."}]},
+            {"errors": [{"message": f"Request body larger than {limit} bytes."}]},
             status_code=413,
         )
         await response(scope, receive, send)

@@ -9,6 +9,7 @@ from pathlib import Path
 from starlette.config import Config
 
 from resolvers.auth import LoginPolicy
+from resolvers.files import FileStore
 
 _config = Config(".env" if Path(".env").is_file() else None)
 
@@ -29,6 +30,9 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 2000
     max_request_bytes: int = 1024 * 1024
+    storage_dir: str = "./storage"
+    max_upload_bytes: int = 10 * 1024 * 1024
+    trash_retention_days: int = 30
     # Bearer tokens, not cookies, authenticate: any origin is safe unless narrowed.
     allowed_origins: tuple[str, ...] = ("*",)
     max_subscriptions_per_connection: int = 20
@@ -72,6 +76,9 @@ class Settings:
             max_failures_per_email=self.login_max_failures_per_email,
             max_failures_per_address=self.login_max_failures_per_address,
         )
+
+    def file_store(self) -> FileStore:
+        return FileStore(Path(self.storage_dir), self.max_upload_bytes)
 
     def replace(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -34,23 +34,39 @@ def test_schema_graphql_is_up_to_date():
     assert committed == sdl(), "schema.graphql is stale: run `make schema` and commit it"
 
 
-def _members(sdl_text: str) -> dict[str, dict[str, str]]:
-    """type name -> member name -> printed signature (type, arguments; enums: value)."""
-    members: dict[str, dict[str, str]] = {}
+Signature = tuple[str, dict[str, str]]  # the member's type, its arguments' types
+
+
+def _members(sdl_text: str) -> dict[str, dict[str, Signature]]:
+    """type name -> member name -> (type, {argument: type}); enum values have no type."""
+    members: dict[str, dict[str, Signature]] = {}
     for node in parse(sdl_text).definitions:
         if isinstance(node, EnumTypeDefinitionNode):
-            members[node.name.value] = {v.name.value: "" for v in node.values or ()}
+            members[node.name.value] = {v.name.value: ("", {}) for v in node.values or ()}
         elif isinstance(
             node,
             ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode | InputObjectTypeDefinitionNode,
         ):
-            fields: dict[str, str] = {}
+            fields: dict[str, Signature] = {}
             for field in node.fields or ():
                 args = getattr(field, "arguments", None) or ()
-                signature = ", ".join(f"{a.name.value}: {print_ast(a.type)}" for a in args)
-                fields[field.name.value] = f"({signature}) {print_ast(field.type)}"
+                fields[field.name.value] = (
+                    print_ast(field.type),
+                    {a.name.value: print_ast(a.type) for a in args},
+                )
             members[node.name.value] = fields
     return members
+
+
+def _compatible(contract: Signature, ours: Signature) -> bool:
+    """Same type and the contract's arguments; any added argument is optional."""
+    (contract_type, contract_args), (our_type, our_args) = contract, ours
+    added = set(our_args) - set(contract_args)
+    return (
+        contract_type == our_type
+        and all(our_args.get(name) == kind for name, kind in contract_args.items())
+        and not any(our_args[name].endswith("!") for name in added)
+    )
 
 
 @pytest.mark.skipif(not CONTRACT.exists(), reason=f"no contract at {CONTRACT}")
@@ -65,7 +81,7 @@ def test_published_types_keep_the_contract_names():
             if member not in our_members:
                 if type_name not in GROWING_ROOTS:
                     mismatches.append(f"{type_name}.{member} is missing")
-            elif our_members[member] != signature:
+            elif not _compatible(signature, our_members[member]):
                 mismatches.append(
                     f"{type_name}.{member}: contract {signature!r}, ours {our_members[member]!r}"
                 )

@@ -1,0 +1,94 @@
+"""The event log (the transactional outbox and every deal's history), notifications,
+and the records that make retried mutations idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.account import User, Workspace
+from models.deal import Deal
+from models.process import Step
+
+
+class Event(Model):
+    """One change, written in the transaction that made it. Ids increase: the id is the
+    cursor subscribers resume from; `published_at` is set once it reached the bus."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="events", on_delete=fields.CASCADE
+    )
+    deal: fields.ForeignKeyNullableRelation[Deal] = fields.ForeignKeyField(
+        "models.Deal", related_name="events", on_delete=fields.CASCADE, null=True
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="events", on_delete=fields.SET_NULL, null=True
+    )
+    kind = fields.CharField(max_length=40)
+    at = fields.DatetimeField(auto_now_add=True)
+    data: dict[str, Any] = fields.JSONField(default=dict)
+    published_at = fields.DatetimeField(null=True)
+
+    workspace_id: int
+    deal_id: int | None
+    actor_id: int | None
+
+    class Meta:
+        table = "event"
+        indexes = (("deal_id", "id"), ("workspace_id", "id"), ("published_at", "id"))
+
+
+class Notification(Model):
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="notifications", on_delete=fields.CASCADE
+    )
+    recipient: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notifications", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=40)
+    message = fields.TextField()
+    deal: fields.ForeignKeyNullableRelation[Deal] = fields.ForeignKeyField(
+        "models.Deal", related_name="notifications", on_delete=fields.CASCADE, null=True
+    )
+    step: fields.ForeignKeyNullableRelation[Step] = fields.ForeignKeyField(
+        "models.Step", related_name="notifications", on_delete=fields.SET_NULL, null=True
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sent_notifications", on_delete=fields.SET_NULL, null=True
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    read_at = fields.DatetimeField(null=True)
+
+    workspace_id: int
+    recipient_id: int
+    deal_id: int | None
+    step_id: int | None
+    actor_id: int | None
+
+    class Meta:
+        table = "notification"
+        indexes = (("recipient_id", "id"),)
+
+
+class IdempotencyRecord(Model):
+    """The first result of a mutation sent with an idempotency key, so a retry from a
+    phone on a flaky network returns it instead of creating a second one."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="idempotency_records", on_delete=fields.CASCADE
+    )
+    operation = fields.CharField(max_length=40)
+    key = fields.CharField(max_length=200)
+    result_id = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    user_id: int
+
+    class Meta:
+        table = "idempotency_record"
+        unique_together = (("user", "operation", "key"),)

@@ -1,0 +1,215 @@
+"""Who takes part in a deal: publicity, participants, joining, asking for access.
+
+Asking for access is the one place where a colleague learns that a deal they may not
+see exists (they hold its id, say from a link): within their own workspace only, and
+without learning anything about it until access is granted.
+"""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models.account import User
+from models.deal import AccessRequest, AccessRequestStatus, Deal, DealParticipant
+from resolvers import access, idempotency
+from resolvers.deal_state import (
+    DealState,
+    load_state,
+    lock_deal,
+    now_utc,
+    require_edit,
+    require_manage,
+    save,
+)
+from resolvers.errors import ErrorCode, Problems, Refused, not_found
+from resolvers.history import EventKind, change, record_event
+from resolvers.notifications import NotificationKind, notify, notify_without_deal
+
+
+async def set_deal_public(actor: User, deal_id: int, is_public: bool) -> Deal:
+    async with in_transaction():
+        state = await lock_deal(actor, deal_id)
+        require_manage(actor, state)
+        if state.deal.is_public == is_public:
+            return state.deal
+        moved = [change("isPublic", state.deal.is_public, is_public)]
+        state.deal.is_public = is_public
+        return await save(state, actor, EventKind.VISIBILITY_CHANGED, moved)
+
+
+async def _workspace_user(actor: User, user_id: int) -> User:
+    user = await User.get_or_none(id=user_id, workspace_id=actor.workspace_id, active=True)
+    if user is None:
+        raise not_found("User", ("input", "userId"))
+    return user
+
+
+async def _add(state: DealState, actor: User, user: User) -> Deal:
+    if user.id == state.deal.owner_id or user.id in state.participant_ids:
+        return state.deal
+    await DealParticipant.create(deal_id=state.deal.id, user_id=user.id)
+    state.participant_ids.add(user.id)
+    return await save(
+        state,
+        actor,
+        EventKind.PARTICIPANT_ADDED,
+        [change("participant", None, user.name)],
+        user={"id": user.id, "name": user.name},
+    )
+
+
+async def add_participant(actor: User, deal_id: int, user_id: int) -> Deal:
+    async with in_transaction():
+        state = await lock_deal(actor, deal_id)
+        require_manage(actor, state)
+        return await _add(state, actor, await _workspace_user(actor, user_id))
+
+
+async def remove_participant(actor: User, deal_id: int, user_id: int) -> Deal:
+    """The owner, managers and admins remove anyone; a participant may leave."""
+    async with in_transaction():
+        state = await lock_deal(actor, deal_id)
+        if user_id != actor.id:
+            require_manage(actor, state)
+        user = await _workspace_user(actor, user_id)
+        if user_id == state.deal.owner_id:
+            raise Refused.one(
+                ErrorCode.VALIDATION,
+                "The owner is not a participant: give the deal another owner instead.",
+                ("input", "userId"),
+            )
+        if user_id not in state.participant_ids:
+            return state.deal
+        await DealParticipant.filter(deal_id=state.deal.id, user_id=user_id).delete()
+        state.participant_ids.discard(user_id)
+        return await save(
+            state,
+            actor,
+            EventKind.PARTICIPANT_REMOVED,
+            [change("participant", user.name, None)],
+            user={"id": user.id, "name": user.name},
+        )
+
+
+async def join_deal(actor: User, deal_id: int) -> Deal:
+    """Anyone may take part in a public deal."""
+    async with in_transaction():
+        state = await lock_deal(actor, deal_id, "id")
+        if not state.deal.is_public and not access.can_edit(
+            actor, state.deal, state.participant_ids
+        ):
+            raise Refused.one(
+                ErrorCode.FORBIDDEN, "Only public deals may be joined: ask for access instead."
+            )
+        return await _add(state, actor, actor)
+
+
+async def request_access(
+    actor: User, deal_id: int, idempotency_key: str | None = None
+) -> AccessRequest:
+    problems = Problems()
+    idempotency.check_key(problems, idempotency_key)
+    problems.raise_if_any()
+    earlier = await idempotency.first_result(actor, "requestDealAccess", idempotency_key)
+    if earlier is not None:
+        found = await AccessRequest.get_or_none(id=earlier, requester_id=actor.id)
+        if found is not None:
+            return found
+    try:
+        async with in_transaction():
+            deal = (
+                await Deal.filter(id=deal_id, workspace_id=actor.workspace_id, deleted_at=None)
+                .select_for_update()
+                .first()
+            )
+            if deal is None:
+                raise not_found("Deal", ("input", "id"))
+            state = await load_state(deal)
+            if access.can_edit(actor, deal, state.participant_ids):
+                raise Refused.one(
+                    ErrorCode.CONFLICT, "You already work on this deal.", ("input", "id")
+                )
+            if deal.is_public:
+                raise Refused.one(
+                    ErrorCode.CONFLICT, "This deal is public: join it instead.", ("input", "id")
+                )
+            pending = await AccessRequest.get_or_none(
+                deal_id=deal.id, requester_id=actor.id, status=AccessRequestStatus.PENDING
+            )
+            if pending is None:
+                pending = await AccessRequest.create(deal_id=deal.id, requester_id=actor.id)
+                owner = await User.get(id=deal.owner_id)
+                await record_event(
+                    deal, actor, EventKind.ACCESS_REQUESTED, request={"id": pending.id}
+                )
+                await notify(
+                    state,
+                    [owner],
+                    NotificationKind.ACCESS_REQUESTED,
+                    f'{actor.name} asks for access to "{deal.name}".',
+                    actor,
+                )
+            await idempotency.remember(actor, "requestDealAccess", idempotency_key, pending.id)
+    except IntegrityError:
+        earlier = await idempotency.first_result(actor, "requestDealAccess", idempotency_key)
+        if earlier is None:
+            raise
+        return await AccessRequest.get(id=earlier)
+    return pending
+
+
+async def answer_access_request(actor: User, request_id: int, grant: bool) -> AccessRequest:
+    """Someone who works on the deal grants (adding a participant) or denies."""
+    async with in_transaction():
+        request = await AccessRequest.filter(
+            id=request_id, deal__workspace_id=actor.workspace_id
+        ).first()
+        state = None
+        if request is not None:
+            deal = (
+                await access.visible_deals(actor)
+                .filter(id=request.deal_id)
+                .select_for_update()
+                .first()
+            )
+            state = await load_state(deal) if deal else None
+        if request is None or state is None:
+            raise not_found("Access request", ("input", "requestId"))
+        require_edit(actor, state)
+        request = await AccessRequest.filter(id=request_id).select_for_update().get()
+        if request.status != AccessRequestStatus.PENDING:
+            raise Refused.one(
+                ErrorCode.CONFLICT,
+                f"This request was already {request.status.lower()}.",
+                ("input", "requestId"),
+            )
+        request.status = AccessRequestStatus.GRANTED if grant else AccessRequestStatus.DENIED
+        request.answered_by_id, request.answered_at = actor.id, now_utc()
+        await request.save()
+        requester = await User.get(id=request.requester_id)
+        if grant:
+            await _add(state, actor, requester)
+        await record_event(
+            state.deal,
+            actor,
+            EventKind.ACCESS_ANSWERED,
+            request={"id": request.id, "granted": grant, "requester": requester.name},
+        )
+        if grant:
+            await notify(
+                state,
+                [requester],
+                NotificationKind.ACCESS_ANSWERED,
+                f'{actor.name} granted you access to "{state.deal.name}".',
+                actor,
+            )
+        else:
+            # The requester still may not see the deal: the answer does not name it.
+            await notify_without_deal(
+                requester,
+                NotificationKind.ACCESS_ANSWERED,
+                f"{actor.name} denied your request for access to a deal.",
+                actor,
+            )
+    return request

@@ -1,0 +1,83 @@
+"""The filters of deal lists and boards: owners, participants, completed steps, task
+dot and text, applied in SQL on top of the visibility filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from models.deal import Deal, DealParticipant, StepCompletion
+from models.task import Task
+from resolvers.errors import Problems
+from resolvers.progress import TaskStatus, local_day_bounds
+
+MAX_SEARCH_LENGTH = 200
+MAX_FILTER_IDS = 200
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    owner_ids: list[int] | None = None
+    participant_ids: list[int] | None = None
+    completed_step_ids: list[int] | None = None
+    task_statuses: list[TaskStatus] | None = None
+    search: str | None = None
+
+    def check(self, problems: Problems) -> None:
+        path = ["filter"]
+        for name, ids in (
+            ("ownerIds", self.owner_ids),
+            ("participantIds", self.participant_ids),
+            ("completedStepIds", self.completed_step_ids),
+        ):
+            if ids is not None and len(ids) > MAX_FILTER_IDS:
+                problems.invalid(f"At most {MAX_FILTER_IDS} ids.", [*path, name])
+        if self.search is not None and len(self.search) > MAX_SEARCH_LENGTH:
+            problems.invalid(f"At most {MAX_SEARCH_LENGTH} characters.", [*path, "search"])
+
+
+def _deal_ids(query: QuerySet[Task] | QuerySet[StepCompletion]) -> Subquery:
+    return Subquery(query.values("deal_id"))
+
+
+def _task_status_condition(status: TaskStatus, now: datetime, timezone: str) -> Q:
+    _, end_of_today = local_day_bounds(now, timezone)
+    open_tasks = Task.filter(done=False, deal_id__not_isnull=True)
+    overdue = _deal_ids(open_tasks.filter(due_at__lt=now))
+    due_by_tonight = _deal_ids(open_tasks.filter(due_at__lt=end_of_today))
+    if status == TaskStatus.NONE:
+        return ~Q(id__in=_deal_ids(open_tasks))
+    if status == TaskStatus.OVERDUE:
+        return Q(id__in=overdue)
+    if status == TaskStatus.TODAY:
+        return Q(id__in=due_by_tonight) & ~Q(id__in=overdue)
+    return Q(id__in=_deal_ids(open_tasks)) & ~Q(id__in=due_by_tonight)
+
+
+def apply_filter(
+    query: QuerySet[Deal], deal_filter: DealFilter | None, now: datetime, timezone: str
+) -> QuerySet[Deal]:
+    if deal_filter is None:
+        return query
+    if deal_filter.owner_ids is not None:
+        query = query.filter(owner_id__in=deal_filter.owner_ids)
+    if deal_filter.participant_ids is not None:
+        takes_part = DealParticipant.filter(user_id__in=deal_filter.participant_ids)
+        query = query.filter(id__in=Subquery(takes_part.values("deal_id")))
+    for step_id in deal_filter.completed_step_ids or ():
+        query = query.filter(id__in=_deal_ids(StepCompletion.filter(step_id=step_id)))
+    if deal_filter.task_statuses:
+        condition = Q()
+        for index, status in enumerate(dict.fromkeys(deal_filter.task_statuses)):
+            one = _task_status_condition(status, now, timezone)
+            condition = one if index == 0 else condition | one
+        query = query.filter(condition)
+    if deal_filter.search and deal_filter.search.strip():
+        text = deal_filter.search.strip()
+        query = query.filter(
+            Q(name__icontains=text) | Q(company__icontains=text) | Q(contact_person__icontains=text)
+        )
+    return query

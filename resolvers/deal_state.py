@@ -1,0 +1,137 @@
+"""A deal as a mutation sees it: locked, with its process, participants and completions,
+and the one way every mutation saves it (derived values, version, event)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from models.account import User
+from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
+from resolvers import access
+from resolvers.errors import ErrorCode, Refused, not_found
+from resolvers.history import EventKind, change, record_event
+from resolvers.process_tree import ProcessTree, StepNode, load_process_tree
+from resolvers.progress import deal_probability, deal_stage
+
+
+@dataclass
+class DealState:
+    deal: Deal
+    tree: ProcessTree
+    participant_ids: set[int]
+    completions: dict[int, StepCompletion] = field(default_factory=dict)
+
+    @property
+    def completed_step_ids(self) -> set[int]:
+        return set(self.completions)
+
+    def step(self, step_id: int) -> StepNode | None:
+        """A live step of the deal's current process."""
+        for stage in self.tree.stages:
+            for step in stage.steps:
+                if step.row.id == step_id:
+                    return step
+        return None
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+async def load_state(deal: Deal) -> DealState:
+    tree = await load_process_tree(deal.workspace_id, deal.process_id)
+    if tree is None:
+        raise RuntimeError(f"deal {deal.id} follows a process that cannot be read")
+    participants = await DealParticipant.filter(deal_id=deal.id).only("user_id")
+    participant_ids = {p.user_id for p in participants}
+    completions = {c.step_id: c for c in await StepCompletion.filter(deal_id=deal.id)}
+    return DealState(deal, tree, participant_ids, completions)
+
+
+async def lock_deal(
+    actor: User, deal_id: int, field_name: str = "dealId", *, trash: bool = False
+) -> DealState:
+    """The deal, row-locked until the transaction ends, if the actor may see it.
+
+    A deal the actor may not see reads exactly as one that does not exist.
+    """
+    query = access.visible_trash(actor) if trash else access.visible_deals(actor)
+    deal = await query.filter(id=deal_id).select_for_update().first()
+    if deal is None:
+        raise not_found("Deal", ("input", field_name))
+    return await load_state(deal)
+
+
+def require_edit(actor: User, state: DealState) -> None:
+    access.require(
+        access.can_edit(actor, state.deal, state.participant_ids),
+        "Only the owner, participants, managers and administrators may change this deal.",
+    )
+
+
+def require_manage(actor: User, state: DealState) -> None:
+    access.require(
+        access.can_manage(actor, state.deal),
+        "Only the owner, managers and administrators may do this.",
+    )
+
+
+def require_open(state: DealState) -> None:
+    if state.deal.status != DealStatus.OPEN:
+        raise Refused.one(
+            ErrorCode.DEAL_CLOSED,
+            f"The deal is {state.deal.status.lower()}. Reopen it first.",
+        )
+
+
+def apply_progress(
+    deal: Deal, tree: ProcessTree, completed: set[int], now: datetime
+) -> list[dict[str, Any]]:
+    """Recompute the stored derived values from the completions; return what moved."""
+    stage = deal_stage(tree, completed)
+    probability = deal_probability(tree, completed)
+    moved = []
+    new_stage_id = stage.row.id if stage else None
+    if new_stage_id != deal.stage_id:
+        old_name = next((s.row.name for s in tree.stages if s.row.id == deal.stage_id), None)
+        moved.append(change("stage", old_name, stage.row.name if stage else None))
+        deal.stage_id = new_stage_id
+        deal.stage_entered_at = now
+    if probability != deal.probability:
+        moved.append(change("probability", deal.probability, probability))
+        deal.probability = probability
+    return moved
+
+
+def refresh_progress(state: DealState, now: datetime) -> list[dict[str, Any]]:
+    return apply_progress(state.deal, state.tree, state.completed_step_ids, now)
+
+
+async def refresh_process_deals(tree: ProcessTree, now: datetime) -> int:
+    """After a process's configuration changed: every deal following it gets its
+    derived values again (stages may be archived, weights moved). Returns how many moved."""
+    deals = await Deal.filter(process_id=tree.row.id)
+    completed: dict[int, set[int]] = {deal.id: set() for deal in deals}
+    pairs = await StepCompletion.filter(deal__process_id=tree.row.id).only("deal_id", "step_id")
+    for pair in pairs:
+        completed[pair.deal_id].add(pair.step_id)
+    moved = [deal for deal in deals if apply_progress(deal, tree, completed[deal.id], now)]
+    if moved:
+        await Deal.bulk_update(moved, fields=["stage_id", "probability", "stage_entered_at"])
+    return len(moved)
+
+
+async def save(
+    state: DealState,
+    actor: User,
+    kind: EventKind,
+    changes: list[dict[str, Any]] | None = None,
+    **details: Any,
+) -> Deal:
+    """Bump the version, write the row and its event (inside the caller's transaction)."""
+    state.deal.version += 1
+    await state.deal.save()
+    await record_event(state.deal, actor, kind, changes, **details)
+    return state.deal

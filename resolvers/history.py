@@ -1,0 +1,89 @@
+"""The event log: what every change to a deal writes, in the same transaction, and the
+history a client reads back (newest first, with before/after values)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from models.account import User
+from models.deal import Deal
+from models.event import Event
+from resolvers.access import visible_deals_and_trash
+from resolvers.errors import ErrorCode, Refused, not_found
+from resolvers.pagination import Page, page_size
+
+
+class EventKind(StrEnum):
+    DEAL_CREATED = "DEAL_CREATED"
+    DEAL_UPDATED = "DEAL_UPDATED"
+    DEAL_PROCESS_CHANGED = "DEAL_PROCESS_CHANGED"
+    STEP_COMPLETED = "STEP_COMPLETED"
+    STEP_UNCOMPLETED = "STEP_UNCOMPLETED"
+    DEAL_WON = "DEAL_WON"
+    DEAL_LOST = "DEAL_LOST"
+    DEAL_CANCELLED = "DEAL_CANCELLED"
+    DEAL_REOPENED = "DEAL_REOPENED"
+    DEAL_DELETED = "DEAL_DELETED"
+    DEAL_RESTORED = "DEAL_RESTORED"
+    VISIBILITY_CHANGED = "VISIBILITY_CHANGED"
+    PARTICIPANT_ADDED = "PARTICIPANT_ADDED"
+    PARTICIPANT_REMOVED = "PARTICIPANT_REMOVED"
+    ACCESS_REQUESTED = "ACCESS_REQUESTED"
+    ACCESS_ANSWERED = "ACCESS_ANSWERED"
+    TASK_CREATED = "TASK_CREATED"
+    TASK_COMPLETED = "TASK_COMPLETED"
+
+
+def change(field: str, before: Any, after: Any) -> dict[str, Any]:
+    """One before/after pair, as text, so that a client never diffs two snapshots."""
+    return {
+        "field": field,
+        "from": None if before is None else str(before),
+        "to": None if after is None else str(after),
+    }
+
+
+async def record_event(
+    deal: Deal,
+    actor: User | None,
+    kind: EventKind,
+    changes: list[dict[str, Any]] | None = None,
+    **details: Any,
+) -> Event:
+    """Write one event row; call inside the transaction of the change it describes."""
+    data: dict[str, Any] = {"changes": changes or [], **details}
+    return await Event.create(
+        workspace_id=deal.workspace_id,
+        deal_id=deal.id,
+        actor_id=actor.id if actor else None,
+        kind=str(kind),
+        data=data,
+    )
+
+
+async def deal_history(
+    actor: User, deal_id: int, first: int | None, after: str | None
+) -> Page[Event]:
+    """A deal's events, newest first; a deal the actor may not see has none to show."""
+    limit = page_size(first)
+    if not await visible_deals_and_trash(actor).filter(id=deal_id).exists():
+        raise not_found("Deal", ("id",))
+    query = Event.filter(deal_id=deal_id)
+    total = await query.count()
+    if after is not None:
+        query = query.filter(id__lt=parse_event_cursor(after))
+    rows = await query.order_by("-id").limit(limit + 1)
+    items = rows[:limit]
+    return Page(items, [event_cursor(e) for e in items], len(rows) > limit, total)
+
+
+def event_cursor(event: Event) -> str:
+    """An event's cursor is its id: ids increase with every commit's events."""
+    return str(event.id)
+
+
+def parse_event_cursor(cursor: str) -> int:
+    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
+        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
+    return int(cursor)

@@ -1,0 +1,50 @@
+"""Retries from phones: a mutation sent again with the same idempotency key by the same
+user within 24 hours returns its first result and creates nothing new."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from models.account import User
+from models.event import IdempotencyRecord
+from resolvers.errors import Problems
+
+RETENTION = timedelta(hours=24)
+MAX_KEY_LENGTH = 200
+
+
+def check_key(problems: Problems, key: str | None) -> None:
+    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+        problems.invalid(
+            f"idempotencyKey must have 1 to {MAX_KEY_LENGTH} characters.",
+            ["input", "idempotencyKey"],
+        )
+
+
+async def first_result(actor: User, operation: str, key: str | None) -> int | None:
+    """The id the first call with this key produced, if it is recent enough."""
+    if key is None:
+        return None
+    record = await IdempotencyRecord.get_or_none(
+        user_id=actor.id,
+        operation=operation,
+        key=key,
+        created_at__gte=datetime.now(UTC) - RETENTION,
+    )
+    return record.result_id if record else None
+
+
+async def remember(actor: User, operation: str, key: str | None, result_id: int) -> None:
+    """Record the result; inside the transaction that created it, so both or neither
+    exist. A concurrent retry collides on the unique key and its transaction rolls back."""
+    if key is None:
+        return
+    await IdempotencyRecord.filter(
+        user_id=actor.id,
+        operation=operation,
+        key=key,
+        created_at__lt=datetime.now(UTC) - RETENTION,
+    ).delete()
+    await IdempotencyRecord.create(
+        user_id=actor.id, operation=operation, key=key, result_id=result_id
+    )

@@ -1,0 +1,98 @@
+"""Derived values of a deal, as pure functions of stored facts.
+
+Every reader and writer computes probability, stage, forecast, the missing mandatory
+steps and the task dot here, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from resolvers.process_tree import ProcessTree, StageNode, StepNode
+
+CENT = Decimal("0.01")
+
+
+class TaskStatus(StrEnum):
+    NONE = "NONE"
+    LATER = "LATER"
+    TODAY = "TODAY"
+    OVERDUE = "OVERDUE"
+
+
+def deal_probability(tree: ProcessTree, completed: Set[int]) -> int:
+    """round(100 * weight of completed steps / total weight), halves up; 0 for no weight.
+
+    Only the steps of the process as it is now count: completions of archived steps or
+    of another process are kept but weigh nothing.
+    """
+    total = tree.total_weight
+    if total <= 0:
+        return 0
+    done = sum(
+        step.row.weight for stage in tree.stages for step in stage.steps if step.row.id in completed
+    )
+    return (200 * done + total) // (2 * total)
+
+
+def deal_stage(tree: ProcessTree, completed: Set[int]) -> StageNode | None:
+    """The stage of the furthest completed step, or the first stage when none is done."""
+    current = tree.stages[0] if tree.stages else None
+    for stage in tree.stages:
+        if any(step.row.id in completed for step in stage.steps):
+            current = stage
+    return current
+
+
+def forecast_value(value: Decimal, probability: int) -> Decimal:
+    return (value * probability / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def profit(value: Decimal, costs: Iterable[Decimal]) -> Decimal:
+    return (value - sum(costs, Decimal(0))).quantize(CENT)
+
+
+def missing_mandatory_steps(tree: ProcessTree, completed: Set[int]) -> list[StepNode]:
+    """What stands between the deal and winning, in process order."""
+    return [
+        step
+        for stage in tree.stages
+        for step in stage.steps
+        if step.row.mandatory and step.row.id not in completed
+    ]
+
+
+def local_day_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """The start and end (exclusive) of `now`'s day in the time zone, as aware datetimes."""
+    zone = ZoneInfo(timezone)
+    today: date = now.astimezone(zone).date()
+    start = datetime.combine(today, time.min, tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def task_status(open_due: Iterable[datetime | None], now: datetime, timezone: str) -> TaskStatus:
+    """The colour dot of a card: judged over the deal's open tasks, "today" being the
+    workspace's local day."""
+    _, end_of_today = local_day_bounds(now, timezone)
+    status = TaskStatus.NONE
+    for due in open_due:
+        if due is not None and due < now:
+            return TaskStatus.OVERDUE
+        if due is not None and due < end_of_today:
+            status = TaskStatus.TODAY
+        elif status == TaskStatus.NONE:
+            status = TaskStatus.LATER
+    return status
+
+
+def due_in_days(now: datetime, days: int, timezone: str) -> datetime:
+    """`days` calendar days after `now` in the workspace's time zone (same wall-clock
+    time, across daylight-saving changes)."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    return datetime.combine(local.date() + timedelta(days=days), local.timetz())

@@ -1,0 +1,268 @@
+"""Deals as clients read them: every nested field goes through the operation's loaders
+and every deal reached from elsewhere through the visibility filter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from models import deal as rows
+from models.event import Event
+from resolvers import history, progress
+from resolvers.deal_state import now_utc
+from resolvers.history import event_cursor
+from resolvers.process_tree import ProcessTree, load_process_tree
+from schema.account import User
+from schema.connections import Connection
+from schema.context import Context
+from schema.ids import global_id
+from schema.node import Node
+from schema.process import Process, Stage, Step
+from schema.scalars import DealStatus, TaskStatus
+
+if TYPE_CHECKING:
+    from schema.task import Task
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class Cost:
+    name: str
+    amount: Decimal
+
+
+@strawberry.type(description="A step done on a deal: who, when, with what note and file.")
+class StepCompletion:
+    row: strawberry.Private[rows.StepCompletion]
+    completed_at: datetime
+    note: str | None
+    file_name: str | None
+
+    @strawberry.field
+    async def step(self, info: Info) -> Step:
+        loaders = await info.context.loaders()
+        node = await loaders.steps.load(self.row.step_id)
+        assert node is not None
+        return Step.from_node(node)
+
+    @strawberry.field
+    async def completed_by(self, info: Info) -> User:
+        loaders = await info.context.loaders()
+        user = await loaders.users.load(self.row.completed_by_id)
+        assert user is not None
+        return User.from_row(user)
+
+    @strawberry.field(description="Where people who may see the deal download the file.")
+    def file_url(self) -> str | None:
+        return f"/files/{self.row.file_hash}" if self.row.file_hash else None
+
+    @classmethod
+    def from_row(cls, row: rows.StepCompletion) -> StepCompletion:
+        return cls(row=row, completed_at=row.completed_at, note=row.note, file_name=row.file_name)
+
+
+@strawberry.type
+class FieldChange:
+    field: str
+    from_: str | None = strawberry.field(name="from")
+    to: str | None
+
+
+@strawberry.type(description="One change of a deal, as history and as a live event.")
+class DealEvent(Node):
+    row: strawberry.Private[Event]
+    cursor: str
+    kind: str
+    at: datetime
+    changes: list[FieldChange]
+    note: str | None
+
+    @strawberry.field
+    async def deal(self, info: Info) -> Deal | None:
+        if self.row.deal_id is None:
+            return None
+        loaders = await info.context.loaders()
+        row = await loaders.deals.load(self.row.deal_id)
+        return Deal.from_row(row) if row else None
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        if self.row.actor_id is None:
+            return None
+        loaders = await info.context.loaders()
+        user = await loaders.users.load(self.row.actor_id)
+        return User.from_row(user) if user else None
+
+    @strawberry.field(description="The step completed or un-completed, if any.")
+    async def step(self, info: Info) -> Step | None:
+        step = self.row.data.get("step")
+        if not isinstance(step, dict):
+            return None
+        loaders = await info.context.loaders()
+        node = await loaders.steps.load(int(step["id"]))
+        return Step.from_node(node) if node else None
+
+    @classmethod
+    def from_row(cls, row: Event) -> DealEvent:
+        data: dict[str, Any] = row.data or {}
+        return cls(
+            id=strawberry.ID(global_id("DealEvent", row.id)),
+            row=row,
+            cursor=event_cursor(row),
+            kind=row.kind,
+            at=row.at,
+            changes=[
+                FieldChange(field=c["field"], from_=c.get("from"), to=c.get("to"))
+                for c in data.get("changes", [])
+            ],
+            note=data.get("note"),
+        )
+
+
+@strawberry.type(description="A sale in progress.")
+class Deal(Node):
+    row: strawberry.Private[rows.Deal]
+    name: str
+    company: str | None
+    contact_person: str | None
+    value: Decimal
+    currency: str
+    source: str | None
+    expected_close_date: date | None
+    is_public: bool
+    status: DealStatus  # type: ignore[valid-type]
+    probability: int = strawberry.field(
+        description="round(100 x completed weight / total weight of the current process)."
+    )
+    lost_reason: str | None
+    version: int = strawberry.field(description="Send it back with updateDeal.")
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: rows.Deal) -> Deal:
+        return cls(
+            id=strawberry.ID(global_id("Deal", row.id)),
+            row=row,
+            name=row.name,
+            company=row.company,
+            contact_person=row.contact_person,
+            value=row.value,
+            currency=row.currency,
+            source=row.source,
+            expected_close_date=row.expected_close_date,
+            is_public=row.is_public,
+            status=row.status,
+            probability=row.probability,
+            lost_reason=row.lost_reason,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+        )
+
+    async def _tree(self, info: Info) -> ProcessTree:
+        loaders = await info.context.loaders()
+        tree = await loaders.process_trees.load(self.row.process_id)
+        if tree is None:  # a deleted process still in use: read it directly
+            tree = await load_process_tree(self.row.workspace_id, self.row.process_id)
+        assert tree is not None
+        return tree
+
+    async def _completed(self, info: Info) -> list[rows.StepCompletion]:
+        loaders = await info.context.loaders()
+        tree = await self._tree(info)
+        live = {step.row.id for stage in tree.stages for step in stage.steps}
+        return [c for c in await loaders.completions.load(self.row.id) if c.step_id in live]
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User:
+        loaders = await info.context.loaders()
+        user = await loaders.users.load(self.row.owner_id)
+        assert user is not None
+        return User.from_row(user)
+
+    @strawberry.field
+    async def participants(self, info: Info) -> list[User]:
+        loaders = await info.context.loaders()
+        ids = await loaders.participants.load(self.row.id)
+        users = await loaders.users.load_many(ids)
+        return [User.from_row(u) for u in users if u is not None]
+
+    @strawberry.field
+    async def process(self, info: Info) -> Process:
+        return Process.from_tree(await self._tree(info))
+
+    @strawberry.field(description="The stage of the furthest completed step, or the first.")
+    async def stage(self, info: Info) -> Stage:
+        tree = await self._tree(info)
+        for stage in tree.stages:
+            if stage.row.id == self.row.stage_id:
+                return Stage.from_node(stage)
+        return Stage.from_node(tree.stages[0])
+
+    @strawberry.field
+    def stage_entered_at(self) -> datetime:
+        return self.row.stage_entered_at or self.row.created_at
+
+    @strawberry.field(description="value x probability / 100.")
+    def forecast_value(self) -> Decimal:
+        return progress.forecast_value(self.row.value, self.row.probability)
+
+    @strawberry.field(description="Completions of the current process's steps.")
+    async def completed_steps(self, info: Info) -> list[StepCompletion]:
+        return [StepCompletion.from_row(c) for c in await self._completed(info)]
+
+    @strawberry.field(description="What stands between this deal and winning.")
+    async def missing_mandatory_steps(self, info: Info) -> list[Step]:
+        tree = await self._tree(info)
+        done = {c.step_id for c in await self._completed(info)}
+        return [Step.from_node(s) for s in progress.missing_mandatory_steps(tree, done)]
+
+    @strawberry.field
+    async def lost_at_stage(self, info: Info) -> Stage | None:
+        if self.row.lost_at_stage_id is None:
+            return None
+        loaders = await info.context.loaders()
+        stage = await loaders.stages.load(self.row.lost_at_stage_id)
+        return Stage.from_node(stage) if stage else None
+
+    @strawberry.field
+    async def costs(self, info: Info) -> list[Cost]:
+        loaders = await info.context.loaders()
+        return [Cost(name=c.name, amount=c.amount) for c in await loaders.costs.load(self.row.id)]
+
+    @strawberry.field(description="value - the sum of costs.")
+    async def profit(self, info: Info) -> Decimal:
+        loaders = await info.context.loaders()
+        costs = await loaders.costs.load(self.row.id)
+        return progress.profit(self.row.value, [c.amount for c in costs])
+
+    @strawberry.field
+    async def task_status(self, info: Info) -> TaskStatus:  # type: ignore[valid-type]
+        loaders = await info.context.loaders()
+        tasks = await loaders.tasks.load(self.row.id)
+        workspace = await loaders.workspace()
+        return progress.task_status(
+            [t.due_at for t in tasks if not t.done], now_utc(), workspace.timezone
+        )
+
+    @strawberry.field
+    async def tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy("schema.task")]]:
+        from schema.task import Task  # the two modules refer to each other
+
+        loaders = await info.context.loaders()
+        return [Task.from_row(t) for t in await loaders.tasks.load(self.row.id)]
+
+    @strawberry.field(description="Every change, newest first.")
+    async def history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[DealEvent]:
+        actor = await info.context.actor()
+        page = await history.deal_history(actor, self.row.id, first, after)
+        return Connection.of(page, DealEvent.from_row)

@@ -1,0 +1,187 @@
+"""Tasks and access requests, and their root fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import UNSET
+
+from models import deal as deal_rows
+from models import task as rows
+from resolvers import deal_access, tasks
+from schema.account import User
+from schema.context import Context
+from schema.deal import Deal
+from schema.errors import UserError, payload_of
+from schema.ids import decode_id, global_id
+from schema.node import Node
+from schema.process import IdInput
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class Task(Node):
+    row: strawberry.Private[rows.Task]
+    title: str
+    due_at: datetime | None
+    done: bool
+    done_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: rows.Task) -> Task:
+        return cls(
+            id=strawberry.ID(global_id("Task", row.id)),
+            row=row,
+            title=row.title,
+            due_at=row.due_at,
+            done=row.done,
+            done_at=row.done_at,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def assignee(self, info: Info) -> User:
+        loaders = await info.context.loaders()
+        user = await loaders.users.load(self.row.assignee_id)
+        assert user is not None
+        return User.from_row(user)
+
+    @strawberry.field(description="Null when there is none or you may not see it.")
+    async def deal(self, info: Info) -> Deal | None:
+        if self.row.deal_id is None:
+            return None
+        loaders = await info.context.loaders()
+        row = await loaders.deals.load(self.row.deal_id)
+        return Deal.from_row(row) if row else None
+
+
+@strawberry.type
+class AccessRequest(Node):
+    row: strawberry.Private[deal_rows.AccessRequest]
+    status: str = strawberry.field(description="PENDING, GRANTED or DENIED.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: deal_rows.AccessRequest) -> AccessRequest:
+        return cls(
+            id=strawberry.ID(global_id("AccessRequest", row.id)),
+            row=row,
+            status=str(row.status),
+            created_at=row.created_at,
+        )
+
+    @strawberry.field(description="Null until you may see the deal.")
+    async def deal(self, info: Info) -> Deal | None:
+        loaders = await info.context.loaders()
+        row = await loaders.deals.load(self.row.deal_id)
+        return Deal.from_row(row) if row else None
+
+    @strawberry.field
+    async def requester(self, info: Info) -> User:
+        loaders = await info.context.loaders()
+        user = await loaders.users.load(self.row.requester_id)
+        assert user is not None
+        return User.from_row(user)
+
+
+@strawberry.input
+class CreateTaskInput:
+    title: str
+    due_at: datetime | None = UNSET
+    assignee_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Default: you.")
+    deal_id: strawberry.ID | None = UNSET
+    idempotency_key: str | None = strawberry.field(
+        default=UNSET,
+        description="A retry with the same key within 24 hours returns the first task.",
+    )
+
+
+@strawberry.input
+class AnswerAccessRequestInput:
+    request_id: strawberry.ID
+    grant: bool
+
+
+@strawberry.type
+class TaskPayload:
+    task: Task | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AccessRequestPayload:
+    request: AccessRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _given(value: object) -> object:
+    return None if value is UNSET else value
+
+
+@strawberry.type
+class TaskQuery:
+    @strawberry.field(description="Your tasks, open ones first by due time.")
+    async def my_tasks(self, info: Info, include_done: bool | None = False) -> list[Task]:
+        actor = await info.context.actor()
+        return [Task.from_row(t) for t in await tasks.my_tasks(actor, bool(include_done))]
+
+
+@strawberry.type
+class TaskMutation:
+    @strawberry.mutation
+    async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
+        actor = await info.context.actor()
+
+        async def act() -> TaskPayload:
+            new = tasks.NewTask(
+                title=input.title,
+                due_at=_given(input.due_at),  # type: ignore[arg-type]
+                assignee_id=decode_id(input.assignee_id, "User", ("input", "assigneeId"))
+                if input.assignee_id
+                else None,
+                deal_id=decode_id(input.deal_id, "Deal", ("input", "dealId"))
+                if input.deal_id
+                else None,
+                idempotency_key=_given(input.idempotency_key),  # type: ignore[arg-type]
+            )
+            return TaskPayload(task=Task.from_row(await tasks.create_task(actor, new)))
+
+        return await payload_of(act, lambda errors: TaskPayload(errors=errors))
+
+    @strawberry.mutation
+    async def complete_task(self, info: Info, input: IdInput) -> TaskPayload:
+        actor = await info.context.actor()
+
+        async def act() -> TaskPayload:
+            task_id = decode_id(input.id, "Task", ("input", "id"))
+            return TaskPayload(task=Task.from_row(await tasks.complete_task(actor, task_id)))
+
+        return await payload_of(act, lambda errors: TaskPayload(errors=errors))
+
+    @strawberry.mutation(description="Ask the owner of a private deal to let you in.")
+    async def request_deal_access(self, info: Info, input: IdInput) -> AccessRequestPayload:
+        actor = await info.context.actor()
+
+        async def act() -> AccessRequestPayload:
+            deal_id = decode_id(input.id, "Deal", ("input", "id"))
+            key = _given(input.idempotency_key)
+            row = await deal_access.request_access(actor, deal_id, key)  # type: ignore[arg-type]
+            return AccessRequestPayload(request=AccessRequest.from_row(row))
+
+        return await payload_of(act, lambda errors: AccessRequestPayload(errors=errors))
+
+    @strawberry.mutation(description="Granting adds the requester as a participant.")
+    async def answer_access_request(
+        self, info: Info, input: AnswerAccessRequestInput
+    ) -> AccessRequestPayload:
+        actor = await info.context.actor()
+
+        async def act() -> AccessRequestPayload:
+            request_id = decode_id(input.request_id, "AccessRequest", ("input", "requestId"))
+            row = await deal_access.answer_access_request(actor, request_id, input.grant)
+            return AccessRequestPayload(request=AccessRequest.from_row(row))
+
+        return await payload_of(act, lambda errors: AccessRequestPayload(errors=errors))

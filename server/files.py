@@ -1,0 +1,28 @@
+"""`GET /files/{digest}`: a step completion's file, for people who may see its deal."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from resolvers import auth, files
+from server.auth import bearer_token
+
+
+async def serve_file(request: Request) -> Response:
+    token = bearer_token(request.headers.get("authorization"))
+    user = await auth.authenticate(token) if token else None
+    if user is None:
+        return JSONResponse({"error": "Authentication required."}, status_code=401)
+    digest = request.path_params["digest"]
+    completion = await files.readable_file(user, digest)
+    store = request.app.state.settings.file_store()
+    path = store.path_of(digest) if completion else None
+    if completion is None or path is None or not path.is_file():
+        return JSONResponse({"error": "Not found."}, status_code=404)
+    return FileResponse(
+        path,
+        media_type=completion.file_content_type or "application/octet-stream",
+        filename=completion.file_name or digest,
+        headers={"cache-control": "private, max-age=3600", "x-content-type-options": "nosniff"},
+    )
