@@ -164,4 +164,7 @@ async def restore_deal(actor: User, deal_id: int) -> Deal:
 async def purge_trash(retention: timedelta, now: datetime | None = None) -> int:
     """Delete for good the deals that have been in the trash longer than `retention`."""
     cutoff = (now or now_utc()) - retention
-    return await Deal.filter(deleted_at__lt=cutoff).delete()
+    expired = await Deal.filter(deleted_at__lt=cutoff).values_list("id", flat=True)
+    if expired:
+        await Deal.filter(id__in=list(expired)).delete()
+    return len(expired)

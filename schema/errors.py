@@ -9,6 +9,7 @@ from typing import TypeVar
 import strawberry
 
 from resolvers.errors import Refused
+from schema.ids import global_id
 
 
 @strawberry.type(description="An expected refusal: nothing was changed.")
@@ -20,11 +21,20 @@ class UserError:
     field: list[str] | None = strawberry.field(
         default=None, description="Path of the input field at fault, e.g. [input, name]."
     )
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The objects the error is about, e.g. the missing mandatory steps.",
+    )
 
 
 def user_errors(refused: Refused) -> list[UserError]:
     return [
-        UserError(code=str(p.code), message=p.message, field=list(p.field) if p.field else None)
+        UserError(
+            code=str(p.code),
+            message=p.message,
+            field=list(p.field) if p.field else None,
+            ids=[strawberry.ID(global_id(kind, pk)) for kind, pk in p.subjects] or None,
+        )
         for p in refused.problems
     ]
 

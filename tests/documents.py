@@ -77,3 +77,139 @@ mutation SetDefault($id: ID!) {
   setDefaultProcess(input: {id: $id}) { process { id isDefault } errors { code message field } }
 }
 """
+
+DEAL_FIELDS = """
+  id name company contactPerson value currency source expectedCloseDate isPublic status
+  probability forecastValue version lostReason stageEnteredAt deletedAt profit taskStatus
+  owner { id } participants { id }
+  process { id name }
+  stage { id name }
+  lostAtStage { id name }
+  costs { name amount }
+  completedSteps { step { id name } completedBy { id } note fileUrl fileName }
+  missingMandatorySteps { id name }
+  tasks { id title dueAt done assignee { id } }
+"""
+
+DEAL_PAYLOAD = f"deal {{ {DEAL_FIELDS} }} errors {{ code message field ids }}"
+
+CREATE_DEAL_MUTATION = f"""
+mutation CreateDeal($input: CreateDealInput!) {{ createDeal(input: $input) {{ {DEAL_PAYLOAD} }} }}
+"""
+
+UPDATE_DEAL_MUTATION = f"""
+mutation UpdateDeal($input: UpdateDealInput!) {{ updateDeal(input: $input) {{ {DEAL_PAYLOAD} }} }}
+"""
+
+DEAL_QUERY = f"query Deal($id: ID!) {{ deal(id: $id) {{ {DEAL_FIELDS} }} }}"
+
+DEALS_QUERY = """
+query Deals($filter: BoardFilter, $status: [DealStatus!], $processId: ID, $first: Int,
+            $after: String, $orderBy: DealOrder) {
+  deals(filter: $filter, status: $status, processId: $processId, first: $first, after: $after,
+        orderBy: $orderBy) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name value } }
+  }
+}
+"""
+
+DELETED_DEALS_QUERY = """
+query { deletedDeals { totalCount edges { node { id name deletedAt } } } }
+"""
+
+HISTORY_QUERY = """
+query History($id: ID!, $first: Int, $after: String) {
+  deal(id: $id) {
+    history(first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      edges { cursor node { kind cursor actor { id } changes { field from to } step { name } note } }
+    }
+  }
+}
+"""
+
+COMPLETE_STEP_MUTATION = f"""
+mutation CompleteStep($input: CompleteStepInput!) {{ completeStep(input: $input) {{ {DEAL_PAYLOAD} }} }}
+"""
+
+UNCOMPLETE_STEP_MUTATION = f"""
+mutation UncompleteStep($input: UncompleteStepInput!) {{
+  uncompleteStep(input: $input) {{ {DEAL_PAYLOAD} }}
+}}
+"""
+
+CHANGE_DEAL_PROCESS_MUTATION = f"""
+mutation ChangeProcess($input: ChangeDealProcessInput!) {{
+  changeDealProcess(input: $input) {{ {DEAL_PAYLOAD} }}
+}}
+"""
+
+WIN_DEAL_MUTATION = f"mutation Win($id: ID!) {{ winDeal(input: {{id: $id}}) {{ {DEAL_PAYLOAD} }} }}"
+
+LOSE_DEAL_MUTATION = f"""
+mutation Lose($input: CloseDealInput!) {{ loseDeal(input: $input) {{ {DEAL_PAYLOAD} }} }}
+"""
+
+CANCEL_DEAL_MUTATION = f"""
+mutation Cancel($input: CloseDealInput!) {{ cancelDeal(input: $input) {{ {DEAL_PAYLOAD} }} }}
+"""
+
+REOPEN_DEAL_MUTATION = (
+    f"mutation Reopen($id: ID!) {{ reopenDeal(input: {{id: $id}}) {{ {DEAL_PAYLOAD} }} }}"
+)
+
+DELETE_DEAL_MUTATION = (
+    f"mutation Delete($id: ID!) {{ deleteDeal(input: {{id: $id}}) {{ {DEAL_PAYLOAD} }} }}"
+)
+
+RESTORE_DEAL_MUTATION = (
+    f"mutation Restore($id: ID!) {{ restoreDeal(input: {{id: $id}}) {{ {DEAL_PAYLOAD} }} }}"
+)
+
+SET_DEAL_PUBLIC_MUTATION = f"""
+mutation SetPublic($input: SetDealPublicInput!) {{ setDealPublic(input: $input) {{ {DEAL_PAYLOAD} }} }}
+"""
+
+ADD_PARTICIPANT_MUTATION = f"""
+mutation Add($input: ParticipantInput!) {{ addParticipant(input: $input) {{ {DEAL_PAYLOAD} }} }}
+"""
+
+REMOVE_PARTICIPANT_MUTATION = f"""
+mutation Remove($input: ParticipantInput!) {{ removeParticipant(input: $input) {{ {DEAL_PAYLOAD} }} }}
+"""
+
+JOIN_DEAL_MUTATION = (
+    f"mutation Join($id: ID!) {{ joinDeal(input: {{id: $id}}) {{ {DEAL_PAYLOAD} }} }}"
+)
+
+REQUEST_ACCESS_MUTATION = """
+mutation Request($id: ID!, $key: String) {
+  requestDealAccess(input: {id: $id, idempotencyKey: $key}) {
+    request { id status requester { id } deal { id } } errors { code message field }
+  }
+}
+"""
+
+ANSWER_ACCESS_MUTATION = """
+mutation Answer($input: AnswerAccessRequestInput!) {
+  answerAccessRequest(input: $input) {
+    request { id status deal { id } } errors { code message field }
+  }
+}
+"""
+
+CREATE_TASK_MUTATION = """
+mutation CreateTask($input: CreateTaskInput!) {
+  createTask(input: $input) {
+    task { id title dueAt done assignee { id } deal { id } } errors { code message field }
+  }
+}
+"""
+
+COMPLETE_TASK_MUTATION = """
+mutation CompleteTask($id: ID!) {
+  completeTask(input: {id: $id}) { task { id done } errors { code message field } }
+}
+"""
+
+MY_TASKS_QUERY = "query { myTasks(includeDone: true) { id title done deal { id } } }"
