@@ -122,14 +122,18 @@ query History($id: ID!, $first: Int, $after: String) {
   deal(id: $id) {
     history(first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
-      edges { cursor node { kind cursor actor { id } changes { field from to } step { name } note } }
+      edges {
+        cursor node { kind cursor actor { id } changes { field from to } step { name } note }
+      }
     }
   }
 }
 """
 
 COMPLETE_STEP_MUTATION = f"""
-mutation CompleteStep($input: CompleteStepInput!) {{ completeStep(input: $input) {{ {DEAL_PAYLOAD} }} }}
+mutation CompleteStep($input: CompleteStepInput!) {{
+  completeStep(input: $input) {{ {DEAL_PAYLOAD} }}
+}}
 """
 
 UNCOMPLETE_STEP_MUTATION = f"""
@@ -167,7 +171,9 @@ RESTORE_DEAL_MUTATION = (
 )
 
 SET_DEAL_PUBLIC_MUTATION = f"""
-mutation SetPublic($input: SetDealPublicInput!) {{ setDealPublic(input: $input) {{ {DEAL_PAYLOAD} }} }}
+mutation SetPublic($input: SetDealPublicInput!) {{
+  setDealPublic(input: $input) {{ {DEAL_PAYLOAD} }}
+}}
 """
 
 ADD_PARTICIPANT_MUTATION = f"""
@@ -175,7 +181,9 @@ mutation Add($input: ParticipantInput!) {{ addParticipant(input: $input) {{ {DEA
 """
 
 REMOVE_PARTICIPANT_MUTATION = f"""
-mutation Remove($input: ParticipantInput!) {{ removeParticipant(input: $input) {{ {DEAL_PAYLOAD} }} }}
+mutation Remove($input: ParticipantInput!) {{
+  removeParticipant(input: $input) {{ {DEAL_PAYLOAD} }}
+}}
 """
 
 JOIN_DEAL_MUTATION = (
