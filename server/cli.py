@@ -1,4 +1,4 @@
-"""The `dealflow` command: serve, migrate, create-workspace, demo."""
+"""The `dealflow` command: serve, migrate, create-workspace, demo, purge-trash."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 
 import uvicorn
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
+from resolvers.deal_status import purge_trash
 from resolvers.errors import Refused
 from resolvers.workspaces import NewWorkspace, create_workspace
 from server.database import tortoise_config
@@ -77,6 +79,16 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return _run(_with_orm(settings, work))
 
 
+def _purge_trash(args: argparse.Namespace, settings: Settings) -> int:
+    days = args.days if args.days is not None else settings.trash_retention_days
+
+    async def work() -> None:
+        purged = await purge_trash(timedelta(days=days))
+        print(f"Purged {purged} deal(s) deleted more than {days} days ago.")
+
+    return _run(_with_orm(settings, work))
+
+
 def _run(work: Awaitable[None]) -> int:
     try:
         asyncio.run(work)  # type: ignore[arg-type]
@@ -114,6 +126,10 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="seed the demo workspace")
     demo.add_argument("--if-empty", action="store_true", help="only into an empty database")
     demo.set_defaults(handler=_demo)
+
+    purge = commands.add_parser("purge-trash", help="delete deals past the trash retention")
+    purge.add_argument("--days", type=int, help="retention in days (TRASH_RETENTION_DAYS)")
+    purge.set_defaults(handler=_purge_trash)
     return root
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 
 from models.account import Role, User, Workspace
+from models.deal import Deal
 from models.process import Process
+from resolvers.deals import NewDeal, create_deal
 from server.demo import DEMO_ADMIN
 from server.settings import Settings
 
@@ -98,3 +101,17 @@ async def test_demo_seeds_once(settings: Settings, orm):
     ]
     for process in processes:
         assert 4 <= await process.stages.all().count() <= 6
+
+
+async def test_purge_trash_uses_the_retention_setting(settings: Settings, orm, team, password_hash):
+    old = await create_deal(team.user, NewDeal(name="Long gone"))
+    fresh = await create_deal(team.user, NewDeal(name="Just deleted"))
+    now = datetime.now(UTC)
+    await Deal.filter(id=old.id).update(deleted_at=now - timedelta(days=31))
+    await Deal.filter(id=fresh.id).update(deleted_at=now - timedelta(days=1))
+
+    code, out = await dealflow(settings, "purge-trash")
+
+    assert code == 0 and "Purged 1 deal(s) deleted more than 30 days ago." in out
+    assert await Deal.filter(id=old.id).count() == 0
+    assert await Deal.filter(id=fresh.id).count() == 1
