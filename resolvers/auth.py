@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
 from models.account import AuthToken, LoginFailure, TokenKind, User
 from resolvers import passwords
+from resolvers.clock import now_utc
 from resolvers.errors import ErrorCode, Refused
 
 
@@ -25,10 +26,6 @@ class LoginPolicy:
     window: timedelta = timedelta(minutes=15)
     max_failures_per_email: int = 5
     max_failures_per_address: int = 30
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def normalise_email(email: str) -> str:
@@ -49,24 +46,28 @@ async def issue_token(
     return token, row
 
 
-async def _throttled(email: str, address: str, policy: LoginPolicy) -> bool:
+async def _over_limit(email: str, address: str, policy: LoginPolicy) -> bool:
     since = now_utc() - policy.window
     by_email = await LoginFailure.filter(email=email, at__gte=since).count()
-    if by_email >= policy.max_failures_per_email:
+    if by_email > policy.max_failures_per_email:
         return True
     by_address = await LoginFailure.filter(address=address, at__gte=since).count()
-    return by_address >= policy.max_failures_per_address
+    return by_address > policy.max_failures_per_address
 
 
 async def login(email: str, password: str, address: str, policy: LoginPolicy) -> tuple[str, User]:
     """Check the credentials and issue a session token.
 
-    Unknown email, wrong password and deactivated user get the same answer, so that the
-    answer tells nothing about which accounts exist.
+    Every attempt is written down as a failure *before* the password is checked and
+    struck off when it succeeds, so parallel guesses cannot all slip in under the limit
+    while argon2 is busy. Unknown email, wrong password and deactivated user get the
+    same answer, so that the answer tells nothing about which accounts exist.
     """
     email = normalise_email(email)[:254]
     address = address[:64]
-    if await _throttled(email, address, policy):
+    attempt = await LoginFailure.create(email=email, address=address)
+    if await _over_limit(email, address, policy):
+        # A refused attempt still counts: hammering keeps the door shut.
         minutes = int(policy.window.total_seconds() // 60)
         raise Refused.one(
             ErrorCode.RATE_LIMITED,
@@ -75,12 +76,12 @@ async def login(email: str, password: str, address: str, policy: LoginPolicy) ->
     user = await User.get_or_none(email=email)
     ok = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
-        await LoginFailure.create(email=email, address=address)
         # Failures older than the window no longer count: keep the table small.
         await LoginFailure.filter(at__lt=now_utc() - policy.window).delete()
         raise Refused.one(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
     async with in_transaction():
         await LoginFailure.filter(email=email).delete()
+        await LoginFailure.filter(id=attempt.id).delete()
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = await passwords.hash_password(password)
             await user.save(update_fields=["password_hash"])
@@ -97,6 +98,7 @@ async def authenticate(token: str) -> User | None:
             token_hash=token_digest(token),
             revoked_at=None,
             expires_at__gt=now_utc(),
+            kind=TokenKind.SESSION,
             user__active=True,
         )
         .select_related("user")

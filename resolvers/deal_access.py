@@ -13,11 +13,11 @@ from tortoise.transactions import in_transaction
 from models.account import User
 from models.deal import AccessRequest, AccessRequestStatus, Deal, DealParticipant
 from resolvers import access, idempotency
+from resolvers.clock import now_utc
 from resolvers.deal_state import (
     DealState,
     load_state,
     lock_deal,
-    now_utc,
     require_edit,
     require_manage,
     save,

@@ -4,7 +4,7 @@ and the one way every mutation saves it (derived values, version, event)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from models.account import User
@@ -34,10 +34,6 @@ class DealState:
                 if step.row.id == step_id:
                     return step
         return None
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 async def load_state(deal: Deal) -> DealState:

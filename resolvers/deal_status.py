@@ -10,10 +10,10 @@ from tortoise.transactions import in_transaction
 from models.account import User
 from models.deal import Deal, DealStatus
 from models.process import Process
+from resolvers.clock import now_utc
 from resolvers.deal_state import (
     DealState,
     lock_deal,
-    now_utc,
     refresh_progress,
     require_edit,
     require_manage,

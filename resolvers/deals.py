@@ -17,12 +17,12 @@ from models.account import User, Workspace
 from models.deal import Deal, DealCost, DealParticipant, DealStatus
 from models.process import Process
 from resolvers import access, idempotency
+from resolvers.clock import now_utc
 from resolvers.deal_filters import DealFilter, apply_filter
 from resolvers.deal_state import (
     DealState,
     load_state,
     lock_deal,
-    now_utc,
     refresh_progress,
     require_edit,
     require_manage,

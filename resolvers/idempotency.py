@@ -3,10 +3,11 @@ user within 24 hours returns its first result and creates nothing new."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from models.account import User
 from models.event import IdempotencyRecord
+from resolvers.clock import now_utc
 from resolvers.errors import Problems
 
 RETENTION = timedelta(hours=24)
@@ -29,7 +30,7 @@ async def first_result(actor: User, operation: str, key: str | None) -> int | No
         user_id=actor.id,
         operation=operation,
         key=key,
-        created_at__gte=datetime.now(UTC) - RETENTION,
+        created_at__gte=now_utc() - RETENTION,
     )
     return record.result_id if record else None
 
@@ -43,7 +44,7 @@ async def remember(actor: User, operation: str, key: str | None, result_id: int)
         user_id=actor.id,
         operation=operation,
         key=key,
-        created_at__lt=datetime.now(UTC) - RETENTION,
+        created_at__lt=now_utc() - RETENTION,
     ).delete()
     await IdempotencyRecord.create(
         user_id=actor.id, operation=operation, key=key, result_id=result_id

@@ -8,16 +8,17 @@ ones are created, and the ones left out are archived (never deleted).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from models.account import User, Workspace
+from models.account import User
 from models.deal import Deal
 from models.process import Process, Stage, Step, StepNotifyUser, StepPerformer
 from resolvers.access import require_admin
-from resolvers.deal_state import now_utc, refresh_process_deals
+from resolvers.clock import now_utc
+from resolvers.deal_state import refresh_process_deals
 from resolvers.errors import ErrorCode, Refused, not_found
+from resolvers.locks import lock_workspace
 from resolvers.process_specs import (
     ConfigPlan,
     ProcessSpec,
@@ -83,7 +84,7 @@ async def _replace_links(
 
 async def _apply(process: Process, plan: ConfigPlan, stored: StoredConfig) -> None:
     """Write the plan; must run inside the caller's transaction."""
-    now = datetime.now(UTC)
+    now = now_utc()
     kept_stages: set[int] = set()
     kept_steps: set[int] = set()
     for position, stage_plan in enumerate(plan.stages):
@@ -122,15 +123,6 @@ async def _apply(process: Process, plan: ConfigPlan, stored: StoredConfig) -> No
     )
 
 
-async def _lock_workspace(workspace_id: int) -> None:
-    """Serialise configuration changes within a workspace.
-
-    Every configuration mutation takes this lock first, before any process row, so that
-    concurrent changes of the default cannot deadlock or leave two defaults.
-    """
-    await Workspace.filter(id=workspace_id).select_for_update().first()
-
-
 async def _make_default(process: Process) -> None:
     """Move the default flag; the caller holds the workspace lock."""
     await (
@@ -144,7 +136,7 @@ async def _make_default(process: Process) -> None:
 
 
 async def _locked_process(actor: User, process_id: int) -> Process:
-    await _lock_workspace(actor.workspace_id)
+    await lock_workspace(actor.workspace_id)
     process = (
         await Process.filter(id=process_id, workspace_id=actor.workspace_id, deleted_at=None)
         .select_for_update()
@@ -165,7 +157,7 @@ async def create_process(actor: User, spec: ProcessSpec) -> ProcessTree:
     require_admin(actor, "configure processes")
     plan = await _plan(actor, spec, None, StoredConfig())
     async with in_transaction():
-        await _lock_workspace(actor.workspace_id)
+        await lock_workspace(actor.workspace_id)
         has_default = await Process.filter(
             workspace_id=actor.workspace_id, is_default=True, deleted_at=None
         ).exists()
@@ -218,7 +210,7 @@ async def delete_process(actor: User, process_id: int) -> ProcessTree:
                 "Move them to another process first.",
                 ("input", "id"),
             )
-        process.deleted_at = datetime.now(UTC)
+        process.deleted_at = now_utc()
         await process.save(update_fields=["deleted_at", "updated_at"])
     tree.row = process
     return tree

@@ -14,10 +14,10 @@ from models.account import User
 from models.deal import Deal, StepCompletion
 from models.process import NoteRequirement
 from resolvers import access, files
+from resolvers.clock import now_utc
 from resolvers.deal_state import (
     DealState,
     lock_deal,
-    now_utc,
     refresh_progress,
     require_edit,
     require_open,

@@ -12,7 +12,8 @@ from models.account import User, Workspace
 from models.process import TaskAssignee
 from models.task import Task
 from resolvers import access, idempotency
-from resolvers.deal_state import DealState, load_state, now_utc
+from resolvers.clock import now_utc
+from resolvers.deal_state import DealState, load_state
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.history import EventKind, record_event
 from resolvers.notifications import NotificationKind, notify

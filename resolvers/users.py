@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import Role, User
@@ -12,6 +13,7 @@ from resolvers import passwords
 from resolvers.access import require_admin
 from resolvers.auth import normalise_email, revoke_all_tokens
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
+from resolvers.locks import lock_workspace
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -52,6 +54,14 @@ def _check_password(problems: Problems, password: str, field: tuple[str, ...]) -
         )
 
 
+def _email_in_use() -> Refused:
+    """Emails name one user across all workspaces (login takes only an email), so this
+    tells an administrator that the address is taken somewhere, and nothing more."""
+    return Refused.one(
+        ErrorCode.CONFLICT, "This email address is already in use.", ("input", "email")
+    )
+
+
 async def add_user(workspace_id: int, new: NewUser) -> User:
     """Validate and insert a user; the caller has decided that it may."""
     problems = Problems()
@@ -62,17 +72,18 @@ async def add_user(workspace_id: int, new: NewUser) -> User:
     _check_password(problems, new.password, ("input", "password"))
     problems.raise_if_any()
     if await User.filter(email=email).exists():
-        raise Refused.one(
-            ErrorCode.CONFLICT, "This email address is already in use.", ("input", "email")
-        )
+        raise _email_in_use()
     password_hash = await passwords.hash_password(new.password)
-    return await User.create(
-        workspace_id=workspace_id,
-        email=email,
-        name=name,
-        role=new.role,
-        password_hash=password_hash,
-    )
+    try:
+        return await User.create(
+            workspace_id=workspace_id,
+            email=email,
+            name=name,
+            role=new.role,
+            password_hash=password_hash,
+        )
+    except IntegrityError:  # the same email created concurrently
+        raise _email_in_use() from None
 
 
 async def create_user(actor: User, new: NewUser) -> User:
@@ -96,24 +107,23 @@ async def update_user(actor: User, user_id: int, changes: UserChanges) -> User:
         await passwords.hash_password(changes.password) if changes.password is not None else None
     )
     async with in_transaction():
-        user = (
-            await User.filter(id=user_id, workspace_id=actor.workspace_id)
-            .select_for_update()
-            .first()
-        )
+        # The workspace lock serialises admin changes, so two admins demoting each other
+        # at once cannot both pass the last-admin check; the actor is re-read under it.
+        await lock_workspace(actor.workspace_id)
+        current = await User.get_or_none(id=actor.id, active=True)
+        if current is None or current.role != Role.ADMIN:
+            raise Refused.one(ErrorCode.FORBIDDEN, "Only administrators may change users.")
+        user = await User.get_or_none(id=user_id, workspace_id=actor.workspace_id)
         if user is None:
             raise not_found("User", ("input", "id"))
         stays_admin = (changes.role or user.role) == Role.ADMIN and (
             user.active if changes.active is None else changes.active
         )
         if user.role == Role.ADMIN and user.active and not stays_admin:
-            # Lock the workspace's admins so two demotions cannot both pass this check.
-            admins = (
-                await User.filter(workspace_id=actor.workspace_id, role=Role.ADMIN, active=True)
-                .select_for_update()
-                .values_list("id", flat=True)
-            )
-            if set(admins) <= {user.id}:
+            others = await User.filter(
+                workspace_id=actor.workspace_id, role=Role.ADMIN, active=True
+            ).exclude(id=user.id)
+            if not others:
                 raise Refused.one(
                     ErrorCode.CONFLICT,
                     "A workspace needs at least one active administrator.",

@@ -130,4 +130,9 @@ class Context:
         return self._loaders
 
     def reset_for_operation(self) -> None:
+        """Fresh loaders, and the token checked again: on a WebSocket that stays open
+        for hours, a revoked or expired token or a deactivated or demoted user must
+        take effect at the next operation."""
         self._loaders = None
+        self.user = None
+        self.authenticated = False

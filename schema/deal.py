@@ -12,7 +12,7 @@ import strawberry
 from models import deal as rows
 from models.event import Event
 from resolvers import history, progress
-from resolvers.deal_state import now_utc
+from resolvers.clock import now_utc
 from resolvers.history import event_cursor
 from resolvers.process_tree import ProcessTree, load_process_tree
 from schema.account import User

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from models.account import AuthToken, LoginFailure
-from resolvers.auth import token_digest
+from models.account import AuthToken, LoginFailure, TokenKind
+from resolvers.auth import issue_token, token_digest
 from tests.conftest import PASSWORD, GraphQLClient, Team
 from tests.documents import LOGIN_MUTATION, LOGOUT_MUTATION, ME_QUERY
 
@@ -61,7 +62,7 @@ async def test_failed_logins_are_throttled_per_email(team: Team, anonymous_clien
 
     assert blocked["token"] is None
     assert blocked["errors"][0]["code"] == "RATE_LIMITED"
-    assert await LoginFailure.filter(email=team.admin.email).count() == 5
+    assert await LoginFailure.filter(email=team.admin.email).count() == 6, "refused ones count"
 
 
 def _client_at(app, address: str) -> httpx.AsyncClient:
@@ -146,3 +147,30 @@ async def test_a_failed_login_prunes_failures_older_than_the_window(team: Team, 
     await anonymous_client.mutate(LOGIN_MUTATION, {"email": team.admin.email, "password": "nope"})
 
     assert await LoginFailure.all().values_list("email", flat=True) == [team.admin.email]
+
+
+async def test_parallel_guesses_cannot_slip_under_the_limit(team: Team, anonymous_client):
+    guesses = [
+        anonymous_client.mutate(
+            LOGIN_MUTATION, {"email": team.manager.email, "password": f"guess {n}"}
+        )
+        for n in range(20)
+    ]
+
+    answers = await asyncio.gather(*guesses)
+
+    codes = [a["errors"][0]["code"] for a in answers]
+    assert codes.count("INVALID_CREDENTIALS") <= 5
+    assert codes.count("RATE_LIMITED") >= 15
+    right = await anonymous_client.mutate(
+        LOGIN_MUTATION, {"email": team.manager.email, "password": PASSWORD}
+    )
+    assert right["errors"][0]["code"] == "RATE_LIMITED"
+
+
+async def test_display_tokens_do_not_open_the_api(team: Team, http):
+    token, _ = await issue_token(team.admin, timedelta(hours=1), TokenKind.DISPLAY)
+
+    body = await GraphQLClient(http, token).post(ME_QUERY)
+
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

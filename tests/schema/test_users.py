@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 
 from models.account import AuthToken, User
+from resolvers import auth
 from schema.ids import global_id
 from tests.conftest import PASSWORD, GraphQLClient, Team
 from tests.documents import (
@@ -174,3 +178,39 @@ async def test_node_resolves_users_of_the_workspace(team: Team, user_client):
     }
     for nonsense in ("", "garbage", global_id("Nope", 1), global_id("User", 10**12)):
         assert (await user_client.data(NODE_QUERY, {"id": nonsense}))["node"] is None
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(team: Team, http):
+    second = await User.create(
+        workspace=team.workspace,
+        email=f"second-admin-{team.workspace.id}@example.com",
+        name="Second Admin",
+        role="ADMIN",
+        password_hash=team.admin.password_hash,
+    )
+    token, _ = await auth.issue_token(second, timedelta(hours=1))
+    first_client = team.client(http, "admin")
+    second_client = GraphQLClient(http, token)
+
+    answers = await asyncio.gather(
+        first_client.mutate(
+            UPDATE_USER_MUTATION, {"input": {"id": global_id("User", second.id), "role": "USER"}}
+        ),
+        second_client.mutate(
+            UPDATE_USER_MUTATION,
+            {"input": {"id": global_id("User", team.admin.id), "role": "USER"}},
+        ),
+    )
+
+    admins = await User.filter(workspace=team.workspace, role="ADMIN", active=True).count()
+    assert admins == 1
+    assert sorted(bool(a["errors"]) for a in answers) == [False, True]
+
+
+async def test_concurrent_creation_of_one_email_is_a_conflict_not_a_crash(admin_client):
+    answers = await asyncio.gather(
+        *(admin_client.mutate(CREATE_USER_MUTATION, {"input": NEW_USER}) for _ in range(3))
+    )
+
+    assert sum(1 for a in answers if a["errors"] == []) == 1
+    assert {e["code"] for a in answers for e in a["errors"]} == {"CONFLICT"}

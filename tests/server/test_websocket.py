@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from models.account import AuthToken, Role
 from tests.conftest import Team
 from tests.documents import ME_QUERY
 
@@ -117,3 +119,47 @@ async def test_an_operation_before_connection_init_is_refused(live_url, team):
             await receive(ws)
 
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def _run(ws: ClientConnection, op_id: str, query: str) -> dict[str, Any]:
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
+    result = await receive(ws)
+    assert result["type"] in ("next", "error")
+    if result["type"] == "next":
+        assert (await receive(ws))["type"] == "complete"
+    return result
+
+
+@pytest.mark.parametrize("change", ["deactivate", "revoke", "expire", "demote"])
+async def test_an_open_socket_follows_changes_to_its_token_and_user(
+    live_url, team: Team, change: str
+):
+    async with connect(live_url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "connection_init",
+                    "payload": {"authorization": f"Bearer {team.tokens['admin']}"},
+                }
+            )
+        )
+        assert (await receive(ws))["type"] == "connection_ack"
+        before = await _run(ws, "1", "{ me { role } }")
+        tokens = AuthToken.filter(user_id=team.admin.id)
+        if change == "deactivate":
+            team.admin.active = False
+        elif change == "demote":
+            team.admin.role = Role.USER
+        await team.admin.save()
+        if change == "revoke":
+            await tokens.update(revoked_at=datetime.now(UTC))
+        elif change == "expire":
+            await tokens.update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        after = await _run(ws, "2", "{ me { role } }")
+
+    assert before["payload"]["data"]["me"]["role"] == "ADMIN"
+    if change == "demote":
+        assert after["payload"]["data"]["me"]["role"] == "USER"
+    else:
+        assert after["payload"]["data"]["me"] is None
+        assert after["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
