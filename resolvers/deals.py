@@ -319,7 +319,7 @@ async def list_deals(
     key = decode_cursor(after, 2)
     if key is not None:
         value, last_id = _cursor_value(column, key[0]), key[1]
-        if not isinstance(last_id, int):
+        if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 < last_id < 2**31:
             raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
         beyond = "lt" if descending else "gt"
         query = query.filter(
@@ -340,14 +340,22 @@ def _sort_value(deal: Deal, column: str) -> Any:
 
 
 def _cursor_value(column: str, raw: Any) -> Any:
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or len(str(raw)) > 40:
+        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
     try:
         if column in ("updated_at", "created_at", "deleted_at"):
             return datetime.fromisoformat(str(raw))
         if column == DealOrderField.EXPECTED_CLOSE_DATE:
             return date.fromisoformat(str(raw))
         if column == DealOrderField.VALUE:
-            return Decimal(str(raw))
-        return int(raw)
+            value = Decimal(str(raw))
+            if not value.is_finite():
+                raise ValueError(raw)
+            return value
+        number = int(raw)
+        if not 0 <= number <= 100:
+            raise ValueError(raw)
+        return number
     except (ValueError, ArithmeticError):
         raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",)) from None
 

@@ -222,12 +222,14 @@ class _Validator:
 
 def referenced_user_ids(spec: ProcessSpec) -> set[int]:
     """Every user id the spec names, for the caller to look up in the workspace."""
-    return {
-        user_id
-        for stage in spec.stages
-        for step in stage.steps
-        for user_id in [*(step.performer_ids or []), *(step.notify_user_ids or [])]
-    }
+    lists = [
+        ids
+        for stage in spec.stages[:MAX_STAGES]
+        for step in stage.steps[:MAX_STEPS_PER_STAGE]
+        for ids in (step.performer_ids or [], step.notify_user_ids or [])
+    ]
+    # Oversized lists are refused by validation; they are not worth a lookup.
+    return {user_id for ids in lists if len(ids) <= MAX_USERS_PER_LIST for user_id in ids}
 
 
 def validate_configuration(

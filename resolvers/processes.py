@@ -155,9 +155,9 @@ async def _tree(actor: User, process_id: int) -> ProcessTree:
 
 async def create_process(actor: User, spec: ProcessSpec) -> ProcessTree:
     require_admin(actor, "configure processes")
-    plan = await _plan(actor, spec, None, StoredConfig())
     async with in_transaction():
         await lock_workspace(actor.workspace_id)
+        plan = await _plan(actor, spec, None, StoredConfig())
         has_default = await Process.filter(
             workspace_id=actor.workspace_id, is_default=True, deleted_at=None
         ).exists()

@@ -18,6 +18,7 @@ from resolvers.process_tree import ProcessTree, load_process_tree
 from schema.account import User
 from schema.connections import Connection
 from schema.context import Context
+from schema.errors import read_or_raise
 from schema.ids import global_id
 from schema.node import Node
 from schema.process import Process, Stage, Step
@@ -264,5 +265,5 @@ class Deal(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[DealEvent]:
         actor = await info.context.actor()
-        page = await history.deal_history(actor, self.row.id, first, after)
+        page = await read_or_raise(lambda: history.deal_history(actor, self.row.id, first, after))
         return Connection.of(page, DealEvent.from_row)

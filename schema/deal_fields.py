@@ -18,7 +18,7 @@ from resolvers.inputs import KEEP
 from schema.connections import Connection
 from schema.context import Context
 from schema.deal import Deal
-from schema.errors import UserError, payload_of
+from schema.errors import UserError, payload_of, read_or_raise
 from schema.ids import decode_id, pk_of
 from schema.process import IdInput
 from schema.scalars import DealStatus, TaskStatus
@@ -218,16 +218,17 @@ class DealQuery:
     ) -> Connection[Deal]:
         actor = await info.context.actor()
         order = order_by or DealOrder(field=DealOrderField.UPDATED_AT)
-        process_pk = pk_of(process_id, "Process") if process_id else None
-        page = await deals.list_deals(
-            actor,
-            deal_filter(filter),
-            statuses=status,
-            process_id=process_pk if process_id is None or process_pk is not None else -1,
-            order=deals.DealOrderField(order.field.value),
-            descending=order.direction == OrderDirection.DESC,
-            first=first,
-            after=after,
+        page = await read_or_raise(
+            lambda: deals.list_deals(
+                actor,
+                deal_filter(filter),
+                statuses=status,
+                process_id=decode_id(process_id, "Process", ("processId",)) if process_id else None,
+                order=deals.DealOrderField(order.field.value),
+                descending=order.direction == OrderDirection.DESC,
+                first=first,
+                after=after,
+            )
         )
         return Connection.of(page, Deal.from_row)
 
@@ -236,7 +237,9 @@ class DealQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Deal]:
         actor = await info.context.actor()
-        page = await deals.list_deals(actor, first=first, after=after, trash=True)
+        page = await read_or_raise(
+            lambda: deals.list_deals(actor, first=first, after=after, trash=True)
+        )
         return Connection.of(page, Deal.from_row)
 
 

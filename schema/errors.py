@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
+from graphql import GraphQLError
 
 from resolvers.errors import Refused
 from schema.ids import global_id
@@ -37,6 +38,22 @@ def user_errors(refused: Refused) -> list[UserError]:
         )
         for p in refused.problems
     ]
+
+
+Result = TypeVar("Result")
+
+
+async def read_or_raise(action: Callable[[], Awaitable[Result]]) -> Result:
+    """For query fields, which have no payload: a refusal (a bad cursor, a page too
+    large) becomes a GraphQL error carrying its code, not an "Unexpected error."."""
+    try:
+        return await action()
+    except Refused as refusal:
+        problem = refusal.problems[0]
+        raise GraphQLError(
+            problem.message,
+            extensions={"code": str(problem.code), "field": list(problem.field or ())},
+        ) from None
 
 
 Payload = TypeVar("Payload")

@@ -374,7 +374,21 @@ async def test_deals_list_sorts_filters_and_pages(team: Team, user_client, manag
     assert everything["totalCount"] == 4
 
 
-async def test_a_page_larger_than_the_cap_is_refused(user_client):
-    body = await user_client.post(DEALS_QUERY, {"first": 101})
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"first": 101},
+        {"first": -1},
+        {"after": "not a cursor"},
+        {"after": "W1sxXSwgNV0="},  # [[1], 5]
+        {"after": "WyIyMDI2LTAxLTAxIiwgMTAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDBd"},
+        {"orderBy": {"field": "VALUE"}, "after": "WyJOYU4iLCAxXQ=="},  # ["NaN", 1]
+    ],
+)
+async def test_bad_paging_is_a_validation_error_not_a_crash(user_client, variables):
+    body = await user_client.post(DEALS_QUERY, variables)
 
-    assert body["data"] is None or "errors" in body
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "VALIDATION"
+    assert error["message"] != "Unexpected error."

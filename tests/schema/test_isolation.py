@@ -88,6 +88,24 @@ async def test_changes_to_another_workspace_read_like_unknown_ids(
 async def test_users_of_another_workspace_cannot_be_named_in_a_step(
     team: Team, rival: Team, admin_client
 ):
+    def with_notified(user_id: int) -> dict[str, Any]:
+        return {
+            "name": "Tells a user",
+            "stages": [
+                {
+                    "name": "S",
+                    "steps": [
+                        {
+                            "name": "Tell",
+                            "weight": 1,
+                            "notify": ["SELECTED_USERS"],
+                            "notifyUserIds": [global_id("User", user_id)],
+                        }
+                    ],
+                }
+            ],
+        }
+
     def with_performer(user_id: int) -> dict[str, Any]:
         return {
             "name": "Uses a user",
@@ -115,6 +133,10 @@ async def test_users_of_another_workspace_cannot_be_named_in_a_step(
     assert _errors_without_ids(foreign) == _errors_without_ids(missing)
     assert foreign["errors"][0]["code"] == "NOT_FOUND"
     assert not await Process.filter(name="Uses a user").exists()
+    told = await admin_client.mutate(
+        CREATE_PROCESS_MUTATION, {"input": with_notified(rival.user.id)}
+    )
+    assert [(e["code"], e["field"][-2]) for e in told["errors"]] == [("NOT_FOUND", "notifyUserIds")]
 
 
 async def test_stage_and_step_ids_of_another_process_are_unknown_in_an_update(

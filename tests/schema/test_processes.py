@@ -206,7 +206,7 @@ async def test_update_keeps_ids_adds_new_ones_and_archives_the_rest(team: Team, 
     assert proposal["steps"][1]["position"] == 1
     assert closing["id"] not in (contact["id"], offer["id"])
     assert updated["totalWeight"] == 100
-    assert meet["mandatory"] is True
+    assert proposal["steps"][0]["weight"] == 50, "a listed step takes its new weight"
     # Left out: archived, not deleted, and still readable by id.
     archived_stage = await Stage.get(id=pk(contact["id"]))
     archived_step = await Step.get(id=pk(meet["id"]))
