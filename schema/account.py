@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 from strawberry import UNSET
 
 from models import account as rows
-from resolvers import auth, users
+from models.deal import DealStatus
+from resolvers import auth, deals, users
+from resolvers.deal_filters import DealFilter
+from schema.connections import Connection
 from schema.context import Context
-from schema.errors import UserError, payload_of
-from schema.ids import decode_id, global_id
+from schema.errors import UserError, payload_of, read_or_raise
+from schema.ids import decode_id, global_id, pk_of
 from schema.node import Node
+
+if TYPE_CHECKING:
+    from schema.deal import Deal
 
 Role = strawberry.enum(rows.Role, description="ADMIN configures, MANAGER sees every deal.")
 Info = strawberry.Info[Context, None]
@@ -22,6 +30,25 @@ class User(Node):
     name: str
     role: Role  # type: ignore[valid-type]
     active: bool
+
+    @strawberry.field(description="The open deals this user owns that you may see.")
+    async def deals(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Deal, strawberry.lazy("schema.deal")]]:
+        from schema.deal import Deal  # the two modules refer to each other
+
+        actor = await info.context.actor()
+        owner_id = pk_of(self.id, "User")
+        page = await read_or_raise(
+            lambda: deals.list_deals(
+                actor,
+                DealFilter(owner_ids=[owner_id or 0]),
+                statuses=[DealStatus.OPEN],
+                first=first,
+                after=after,
+            )
+        )
+        return Connection.of(page, Deal.from_row)
 
     @classmethod
     def from_row(cls, row: rows.User) -> User:

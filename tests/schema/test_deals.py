@@ -24,10 +24,12 @@ from tests.documents import (
     DELETED_DEALS_QUERY,
     HISTORY_QUERY,
     LOSE_DEAL_MUTATION,
+    PROCESS_QUERY,
     REOPEN_DEAL_MUTATION,
     RESTORE_DEAL_MUTATION,
     UNCOMPLETE_STEP_MUTATION,
     UPDATE_DEAL_MUTATION,
+    UPDATE_PROCESS_MUTATION,
     WIN_DEAL_MUTATION,
 )
 
@@ -392,3 +394,62 @@ async def test_bad_paging_is_a_validation_error_not_a_crash(user_client, variabl
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "VALIDATION"
     assert error["message"] != "Unexpected error."
+
+
+USER_DEALS_QUERY = """
+query UserDeals($id: ID!) {
+  node(id: $id) { ... on User { deals { totalCount edges { node { id } } } } }
+}
+"""
+
+
+async def test_a_users_deals_go_through_the_visibility_filter(
+    team: Team, user_client, manager_client
+):
+    public = await create_deal(manager_client, name="Open to all", isPublic=True)
+    await create_deal(manager_client, name="Managers only")
+    manager_id = global_id("User", team.manager.id)
+
+    seen_by_user = (await user_client.data(USER_DEALS_QUERY, {"id": manager_id}))["node"]["deals"]
+    seen_by_manager = (await manager_client.data(USER_DEALS_QUERY, {"id": manager_id}))["node"]
+
+    assert seen_by_user == {"totalCount": 1, "edges": [{"node": {"id": public["id"]}}]}
+    assert seen_by_manager["deals"]["totalCount"] == 2
+
+
+async def test_changing_the_process_recomputes_its_deals(team: Team, admin_client, user_client):
+    steps = await steps_by_name(user_client)
+    deal = await create_deal(user_client)
+    moved = (await complete(user_client, deal["id"], steps["Discovery meeting"]))["deal"]
+    process = (await admin_client.data(PROCESS_QUERY, {"id": deal["process"]["id"]}))["process"]
+    needs_analysis = process["stages"][1]
+    update = {
+        "id": process["id"],
+        "name": process["name"],
+        "stages": [
+            {
+                "id": stage["id"],
+                "name": stage["name"],
+                "steps": [
+                    {
+                        "id": s["id"],
+                        "name": s["name"],
+                        "weight": 0 if s["id"] != steps["Discovery meeting"] else 10,
+                    }
+                    for s in stage["steps"]
+                ],
+            }
+            for stage in process["stages"]
+            if stage["id"] != needs_analysis["id"]
+        ]
+        + [{"name": "Extra", "steps": [{"name": "Later", "weight": 10}]}],
+    }
+
+    await admin_client.mutate(UPDATE_PROCESS_MUTATION, {"input": update})
+    after = (await user_client.data(DEAL_QUERY, {"id": deal["id"]}))["deal"]
+
+    assert moved["stage"]["name"] == "Needs analysis" and moved["probability"] == 10
+    # The stage holding the completed step was archived: the deal falls back to the first.
+    assert after["stage"]["name"] == "Qualify"
+    assert after["probability"] == 0
+    assert after["stageEnteredAt"] > moved["stageEnteredAt"]
