@@ -61,6 +61,15 @@ class User(Node):
         )
 
 
+async def load_user(info: Info, user_id: int) -> User:
+    """A user of the viewer's workspace that a row points at (owner, assignee, ...)."""
+    loaders = await info.context.loaders()
+    row = await loaders.users.load(user_id)
+    if row is None:
+        raise LookupError(f"user {user_id} is not in the viewer's workspace")
+    return User.from_row(row)
+
+
 @strawberry.input
 class LoginInput:
     email: str

@@ -15,7 +15,7 @@ from resolvers import history, progress
 from resolvers.clock import now_utc
 from resolvers.history import event_cursor
 from resolvers.process_tree import ProcessTree, load_process_tree
-from schema.account import User
+from schema.account import User, load_user
 from schema.connections import Connection
 from schema.context import Context
 from schema.errors import read_or_raise
@@ -52,10 +52,7 @@ class StepCompletion:
 
     @strawberry.field
     async def completed_by(self, info: Info) -> User:
-        loaders = await info.context.loaders()
-        user = await loaders.users.load(self.row.completed_by_id)
-        assert user is not None
-        return User.from_row(user)
+        return await load_user(info, self.row.completed_by_id)
 
     @strawberry.field(description="Where people who may see the deal download the file.")
     def file_url(self) -> str | None:
@@ -84,19 +81,11 @@ class DealEvent(Node):
 
     @strawberry.field
     async def deal(self, info: Info) -> Deal | None:
-        if self.row.deal_id is None:
-            return None
-        loaders = await info.context.loaders()
-        row = await loaders.deals.load(self.row.deal_id)
-        return Deal.from_row(row) if row else None
+        return await load_deal(info, self.row.deal_id)
 
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
-        if self.row.actor_id is None:
-            return None
-        loaders = await info.context.loaders()
-        user = await loaders.users.load(self.row.actor_id)
-        return User.from_row(user) if user else None
+        return await load_user(info, self.row.actor_id) if self.row.actor_id else None
 
     @strawberry.field(description="The step completed or un-completed, if any.")
     async def step(self, info: Info) -> Step | None:
@@ -183,10 +172,7 @@ class Deal(Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User:
-        loaders = await info.context.loaders()
-        user = await loaders.users.load(self.row.owner_id)
-        assert user is not None
-        return User.from_row(user)
+        return await load_user(info, self.row.owner_id)
 
     @strawberry.field
     async def participants(self, info: Info) -> list[User]:
@@ -267,3 +253,12 @@ class Deal(Node):
         actor = await info.context.actor()
         page = await read_or_raise(lambda: history.deal_history(actor, self.row.id, first, after))
         return Connection.of(page, DealEvent.from_row)
+
+
+async def load_deal(info: Info, deal_id: int | None) -> Deal | None:
+    """A deal a row points at, if the viewer may see it (trash included)."""
+    if deal_id is None:
+        return None
+    loaders = await info.context.loaders()
+    row = await loaders.deals.load(deal_id)
+    return Deal.from_row(row) if row else None

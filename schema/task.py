@@ -10,9 +10,9 @@ from strawberry import UNSET
 from models import deal as deal_rows
 from models import task as rows
 from resolvers import deal_access, tasks
-from schema.account import User
+from schema.account import User, load_user
 from schema.context import Context
-from schema.deal import Deal
+from schema.deal import Deal, load_deal
 from schema.errors import UserError, payload_of
 from schema.ids import decode_id, global_id
 from schema.node import Node
@@ -44,18 +44,11 @@ class Task(Node):
 
     @strawberry.field
     async def assignee(self, info: Info) -> User:
-        loaders = await info.context.loaders()
-        user = await loaders.users.load(self.row.assignee_id)
-        assert user is not None
-        return User.from_row(user)
+        return await load_user(info, self.row.assignee_id)
 
     @strawberry.field(description="Null when there is none or you may not see it.")
     async def deal(self, info: Info) -> Deal | None:
-        if self.row.deal_id is None:
-            return None
-        loaders = await info.context.loaders()
-        row = await loaders.deals.load(self.row.deal_id)
-        return Deal.from_row(row) if row else None
+        return await load_deal(info, self.row.deal_id)
 
 
 @strawberry.type
@@ -75,16 +68,11 @@ class AccessRequest(Node):
 
     @strawberry.field(description="Null until you may see the deal.")
     async def deal(self, info: Info) -> Deal | None:
-        loaders = await info.context.loaders()
-        row = await loaders.deals.load(self.row.deal_id)
-        return Deal.from_row(row) if row else None
+        return await load_deal(info, self.row.deal_id)
 
     @strawberry.field
     async def requester(self, info: Info) -> User:
-        loaders = await info.context.loaders()
-        user = await loaders.users.load(self.row.requester_id)
-        assert user is not None
-        return User.from_row(user)
+        return await load_user(info, self.row.requester_id)
 
 
 @strawberry.input

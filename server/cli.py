@@ -70,7 +70,7 @@ def _create_workspace(args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> None:
-        workspace = await seed_demo(if_empty=args.if_empty)
+        workspace = await seed_demo(settings.file_store(), if_empty=args.if_empty)
         if workspace is None:
             print("The database already has a workspace; demo not seeded.")
         else:

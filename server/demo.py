@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from models.account import Role, User, Workspace
+from models.process import NoteRequirement, Performer
+from resolvers.deals import NewDeal, create_deal
+from resolvers.files import FileStore
+from resolvers.process_tree import load_process_tree
 from resolvers.starter_processes import demo_processes
+from resolvers.steps import complete_step
 from resolvers.users import NewUser, create_user
 from resolvers.workspaces import NewWorkspace, create_workspace
 
@@ -17,7 +24,40 @@ DEMO_TEAM = (
 )
 
 
-async def seed_demo(if_empty: bool = False) -> Workspace | None:
+DEMO_DEALS = (
+    # owner email prefix, deal name, company, value, public, steps done
+    ("anna", "Fleet renewal", "Kowalski Logistics", "48000.00", False, 3),
+    ("anna", "Office fit-out", "Nowak & Syn", "12500.00", True, 1),
+    ("bartek", "ERP licences", "Baltic Foods", "86000.00", False, 5),
+    ("bartek", "Support contract", "Mazur Clinics", "9900.00", False, 0),
+    ("carla", "Website relaunch", "Lisbon Tiles", "23000.00", True, 4),
+    ("carla", "Training days", "Porto Wines", "6400.00", False, 2),
+)
+
+
+async def _demo_deals(workspace: Workspace, store: FileStore) -> None:
+    """A few deals at different stages, so that the board and lists have something."""
+    users = {u.email.split("@")[0]: u for u in await User.filter(workspace=workspace)}
+    for owner, name, company, value, public, done in DEMO_DEALS:
+        actor = users[owner]
+        deal = await create_deal(
+            actor,
+            NewDeal(name=name, company=company, value=Decimal(value), is_public=public),
+        )
+        tree = await load_process_tree(workspace.id, deal.process_id)
+        assert tree is not None
+        simple = [
+            step
+            for stage in tree.stages
+            for step in stage.steps
+            if step.row.require_note == NoteRequirement.NONE
+            and step.row.who_can_perform == Performer.ANYONE
+        ]
+        for step in simple[:done]:
+            await complete_step(actor, deal.id, step.row.id, None, None, store)
+
+
+async def seed_demo(store: FileStore, if_empty: bool = False) -> Workspace | None:
     """Create the demo workspace; with `if_empty`, only when the database has none."""
     if if_empty and await Workspace.exists():
         return None
@@ -34,8 +74,5 @@ async def seed_demo(if_empty: bool = False) -> Workspace | None:
     )
     for new in DEMO_TEAM:
         await create_user(admin, new)
+    await _demo_deals(workspace, store)
     return workspace
-
-
-async def demo_users(workspace: Workspace) -> list[User]:
-    return await User.filter(workspace=workspace).order_by("id")

@@ -6,6 +6,7 @@ Given/when/then: fixtures are the given; tests call the API through `GraphQLClie
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,11 +32,13 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="session")
 async def settings() -> AsyncIterator[Settings]:
     async with fresh_database() as url:
-        yield Settings.from_env().replace(
-            database_url=url,
-            broadcast_url=os.environ.get("BROADCAST_URL", "memory://"),
-            debug=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="dealflow-files-") as storage:
+            yield Settings.from_env().replace(
+                database_url=url,
+                broadcast_url=os.environ.get("BROADCAST_URL", "memory://"),
+                debug=False,
+                storage_dir=storage,
+            )
 
 
 @pytest.fixture(scope="session")

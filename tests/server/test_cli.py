@@ -101,6 +101,10 @@ async def test_demo_seeds_once(settings: Settings, orm):
     ]
     for process in processes:
         assert 4 <= await process.stages.all().count() <= 6
+    deals = await Deal.filter(workspace=workspace)
+    assert len(deals) >= 5
+    assert len({d.owner_id for d in deals}) == 3
+    assert {d.probability > 0 for d in deals} == {True, False}
 
 
 async def test_purge_trash_uses_the_retention_setting(settings: Settings, orm, team, password_hash):
