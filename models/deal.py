@@ -1,9 +1,10 @@
 """Deals: a sale in progress following one process, with who takes part in it, what it
 costs, which steps are done, and who asked for access.
 
-`stage_id`, `probability` and `stage_entered_at` are derived values kept on the row so
-that boards can group and sort by them; they are recomputed from the completions by
-`resolvers.progress` in the same transaction as every change that can move them.
+`stage_id`, `probability`, `stage_entered_at`, `value_cents` and `forecast_cents` are
+derived values kept on the row so that boards can group, sort and sum by them; they are
+recomputed by `resolvers.progress` in the same transaction as every change that can
+move them (`resolvers.deal_state`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class Deal(Model):
     company = fields.CharField(max_length=200, null=True)
     contact_person = fields.CharField(max_length=200, null=True)
     value = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # Integer copies of the value and of the forecast, so that sums and ordering are
+    # exact on every backend (SQLite keeps decimals as text).
+    value_cents = fields.BigIntField(default=0, db_default=0)
+    forecast_cents = fields.BigIntField(default=0, db_default=0)
     currency = fields.CharField(max_length=3, default="EUR")
     source = fields.CharField(max_length=200, null=True)
     expected_close_date = fields.DateField(null=True)
@@ -80,7 +85,11 @@ class Deal(Model):
 
     class Meta:
         table = "deal"
-        indexes = (("workspace_id", "status", "deleted_at"), ("process_id", "status", "stage_id"))
+        indexes = (
+            ("workspace_id", "status", "deleted_at"),
+            ("process_id", "status", "stage_id"),
+            ("process_id", "stage_id", "updated_at"),
+        )
 
 
 class DealParticipant(Model):

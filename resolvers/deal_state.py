@@ -13,7 +13,7 @@ from resolvers import access
 from resolvers.errors import ErrorCode, Refused, not_found
 from resolvers.history import EventKind, change, record_event
 from resolvers.process_tree import ProcessTree, StepNode, load_process_tree
-from resolvers.progress import deal_probability, deal_stage
+from resolvers.progress import cents, deal_probability, deal_stage, forecast_cents
 
 
 @dataclass
@@ -98,7 +98,14 @@ def apply_progress(
     if probability != deal.probability:
         moved.append(change("probability", deal.probability, probability))
         deal.probability = probability
+    sync_amounts(deal)
     return moved
+
+
+def sync_amounts(deal: Deal) -> None:
+    """The integer copies of value and forecast, from the value and probability."""
+    deal.value_cents = cents(deal.value)
+    deal.forecast_cents = forecast_cents(deal.value_cents, deal.probability)
 
 
 def refresh_progress(state: DealState, now: datetime) -> list[dict[str, Any]]:
@@ -115,7 +122,9 @@ async def refresh_process_deals(tree: ProcessTree, now: datetime) -> int:
         completed[pair.deal_id].add(pair.step_id)
     moved = [deal for deal in deals if apply_progress(deal, tree, completed[deal.id], now)]
     if moved:
-        await Deal.bulk_update(moved, fields=["stage_id", "probability", "stage_entered_at"])
+        await Deal.bulk_update(
+            moved, fields=["stage_id", "probability", "stage_entered_at", "forecast_cents"]
+        )
     return len(moved)
 
 
@@ -127,6 +136,7 @@ async def save(
     **details: Any,
 ) -> Deal:
     """Bump the version, write the row and its event (inside the caller's transaction)."""
+    sync_amounts(state.deal)
     state.deal.version += 1
     await state.deal.save()
     await record_event(state.deal, actor, kind, changes, **details)

@@ -32,6 +32,7 @@ from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.history import EventKind, change, record_event
 from resolvers.inputs import KEEP, Keep, amount, kept, optional_text
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.progress import cents
 from resolvers.process_tree import load_process_tree
 
 MAX_COSTS = 50
@@ -312,7 +313,7 @@ async def list_deals(
         query = query.filter(process_id=process_id)
     total = await query.count()
     column = "deleted_at" if trash else str(order)
-    sort = column
+    sort = "value_cents" if column == DealOrderField.VALUE else column
     if column == DealOrderField.EXPECTED_CLOSE_DATE:
         query = query.annotate(sort_key=Coalesce(column, _NO_DATE))
         sort = "sort_key"
@@ -351,7 +352,7 @@ def _cursor_value(column: str, raw: Any) -> Any:
             value = Decimal(str(raw))
             if not value.is_finite():
                 raise ValueError(raw)
-            return value
+            return cents(value)
         number = int(raw)
         if not 0 <= number <= 100:
             raise ValueError(raw)

@@ -48,8 +48,17 @@ def deal_stage(tree: ProcessTree, completed: Set[int]) -> StageNode | None:
     return current
 
 
+def cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def forecast_cents(value_cents: int, probability: int) -> int:
+    """value x probability / 100, in cents, halves rounded up (amounts are never negative)."""
+    return (2 * value_cents * probability + 100) // 200
+
+
 def forecast_value(value: Decimal, probability: int) -> Decimal:
-    return (value * probability / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (Decimal(forecast_cents(cents(value), probability)) / 100).quantize(CENT)
 
 
 def profit(value: Decimal, costs: Iterable[Decimal]) -> Decimal:
