@@ -32,8 +32,8 @@ from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.history import EventKind, change, record_event
 from resolvers.inputs import KEEP, Keep, amount, kept, optional_text
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
-from resolvers.progress import cents
 from resolvers.process_tree import load_process_tree
+from resolvers.progress import cents
 
 MAX_COSTS = 50
 MAX_PARTICIPANTS = 100
