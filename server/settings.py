@@ -61,6 +61,11 @@ class Settings:
             max_aliases=_config("MAX_ALIASES", cast=int, default=cls.max_aliases),
             max_tokens=_config("MAX_TOKENS", cast=int, default=cls.max_tokens),
             max_request_bytes=_config("MAX_REQUEST_BYTES", cast=int, default=cls.max_request_bytes),
+            storage_dir=_config("STORAGE_DIR", default=cls.storage_dir),
+            max_upload_bytes=_config("MAX_UPLOAD_BYTES", cast=int, default=cls.max_upload_bytes),
+            trash_retention_days=_config(
+                "TRASH_RETENTION_DAYS", cast=int, default=cls.trash_retention_days
+            ),
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             max_subscriptions_per_connection=_config(
                 "MAX_SUBSCRIPTIONS_PER_CONNECTION",
