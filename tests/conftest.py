@@ -10,6 +10,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
 from models.account import Role, User, Workspace
-from resolvers import auth, passwords
+from resolvers import auth, clock, passwords
 from resolvers.workspaces import NewWorkspace, create_workspace
 from server.app import create_app
 from server.database import tortoise_config
@@ -186,3 +187,20 @@ def outsider_client(rival: Team, http: httpx.AsyncClient) -> GraphQLClient:
 @pytest.fixture
 def anonymous_client(http: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(http)
+
+
+class FrozenClock:
+    """`resolvers.clock` stopped at a moment the test chooses (and moves)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    clock_now = FrozenClock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    monkeypatch.setattr(clock, "source", clock_now)
+    return clock_now
