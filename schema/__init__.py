@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 
 from schema.extensions import schema_extensions
 from schema.root import Mutation, Query
+from schema.scalars import DateTime
 
 
 def build_schema(
@@ -15,4 +19,5 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         extensions=schema_extensions(max_depth, max_aliases, max_tokens),
+        config=StrawberryConfig(scalar_map={datetime: DateTime}),
     )

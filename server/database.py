@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from models import MODEL_MODULES
 from server.settings import Settings
+
+
+def _utc_text(moment: datetime) -> str:
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat(" ")
+
+
+def store_sqlite_datetimes_in_utc() -> None:
+    """SQLite keeps datetimes as text and compares them as text, so every datetime it
+    receives (stored or compared against) is first moved to UTC: a due time sent as
+    "23:30+09:00" and a day boundary computed in Tokyo must sort with everything else.
+    (Tortoise writes them with whatever offset they carry; PostgreSQL needs none of this.)
+    Tortoise's SQLite executor registers its own adapter when imported: ours replaces it.
+    """
+    import tortoise.backends.sqlite.executor  # noqa: F401
+
+    sqlite3.register_adapter(datetime, _utc_text)
 
 
 def normalise_database_url(url: str, pool_max: int) -> str:
@@ -42,4 +60,5 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+store_sqlite_datetimes_in_utc()
 TORTOISE_ORM = tortoise_config(Settings.from_env())
