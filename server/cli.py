@@ -28,10 +28,11 @@ async def _with_orm(settings: Settings, work: Callable[[], Awaitable[None]]) -> 
         await Tortoise.close_connections()
 
 
-async def migrate(settings: Settings) -> None:
-    """Apply every migration not yet applied (Tortoise's own migration tool)."""
+async def migrate(settings: Settings, target: str | None = None) -> None:
+    """Apply every migration not yet applied, or move to `target` (e.g.
+    `models.0003_deals`, back or forth), with Tortoise's own migration tool."""
     try:
-        await migrate_api(config=tortoise_config(settings))
+        await migrate_api(config=tortoise_config(settings), target=target)
     finally:
         await Tortoise.close_connections()
 
@@ -110,8 +111,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(handler=_serve)
 
-    commands.add_parser("migrate", help="apply database migrations").set_defaults(
-        handler=lambda args, settings: _run(migrate(settings))
+    migrate_command = commands.add_parser("migrate", help="apply database migrations")
+    migrate_command.add_argument("--target", help="a migration to move to, e.g. models.0003_deals")
+    migrate_command.set_defaults(
+        handler=lambda args, settings: _run(migrate(settings, args.target))
     )
 
     create = commands.add_parser("create-workspace", help="a workspace and its first admin")
