@@ -85,6 +85,18 @@ def can_edit(actor: User, deal: Deal, participant_ids: Set[int]) -> bool:
     return sees_every_deal(actor) or deal.owner_id == actor.id or actor.id in participant_ids
 
 
+def can_change_task(actor: User, task: Task, deal: Deal | None, participant_ids: Set[int]) -> bool:
+    """Completing, rescheduling or reassigning a task: its assignee, its author, and
+    whoever may edit its deal (`deal` is the task's deal, None for a task without one)."""
+    if task.workspace_id != actor.workspace_id:
+        return False
+    return (
+        task.assignee_id == actor.id
+        or task.created_by_id == actor.id
+        or (deal is not None and can_edit(actor, deal, participant_ids))
+    )
+
+
 def can_manage(actor: User, deal: Deal) -> bool:
     """Owner, managers and admins decide who takes part, publicity, trash and restore."""
     return deal.workspace_id == actor.workspace_id and (

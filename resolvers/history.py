@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     ACCESS_ANSWERED = "ACCESS_ANSWERED"
     TASK_CREATED = "TASK_CREATED"
     TASK_COMPLETED = "TASK_COMPLETED"
+    TASK_UPDATED = "TASK_UPDATED"
 
 
 def change(field: str, before: Any, after: Any) -> dict[str, Any]:

@@ -1,21 +1,24 @@
-"""Tasks: created by people or by completed steps, completed, listed."""
+"""Tasks: created by people or by completed steps, changed, completed, listed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import User, Workspace
+from models.deal import Deal
 from models.process import TaskAssignee
 from models.task import Task
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
 from resolvers.deal_state import DealState, load_state
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.history import EventKind, record_event
+from resolvers.history import EventKind, change, record_event
+from resolvers.inputs import KEEP, Keep
 from resolvers.notifications import NotificationKind, notify
 from resolvers.process_tree import StepNode
 from resolvers.progress import due_in_days
@@ -30,12 +33,49 @@ class NewTask:
     idempotency_key: str | None = None
 
 
-async def _announce(task: Task, state: DealState | None, assignee: User, actor: User) -> None:
-    if state is None:
-        return
-    await record_event(
-        state.deal, actor, EventKind.TASK_CREATED, task={"id": task.id, "title": task.title}
-    )
+@dataclass(frozen=True)
+class TaskChanges:
+    """Fields left as KEEP keep their value; a None `due_at` clears the due time."""
+
+    title: str | Keep = KEEP
+    due_at: datetime | Keep | None = KEEP
+    assignee_id: int | Keep = KEEP
+
+
+def _title(problems: Problems, raw: str) -> str:
+    return problems.required_text(raw, ["input", "title"], "Title")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _about(task: Task) -> dict[str, Any]:
+    """What an event row says about its task."""
+    return {"id": task.id, "title": task.title}
+
+
+async def _active_member(actor: User, user_id: int) -> User:
+    """Someone a task may be given to: an active user of the actor's workspace."""
+    if user_id == actor.id:
+        return actor
+    found = await User.get_or_none(id=user_id, workspace_id=actor.workspace_id, active=True)
+    if found is None:
+        raise not_found("User", ("input", "assigneeId"))
+    return found
+
+
+def _require_assignee_sees(assignee: User, state: DealState) -> None:
+    """Nobody is given a task about a deal they may not see."""
+    if not access.can_see(assignee, state.deal, state.participant_ids):
+        raise Refused.one(
+            ErrorCode.VALIDATION,
+            "The assignee cannot see this deal: add them as a participant first.",
+            ("input", "assigneeId"),
+        )
+
+
+async def _tell_assignee(task: Task, state: DealState, assignee: User, actor: User) -> None:
     await notify(
         state,
         [assignee],
@@ -45,22 +85,24 @@ async def _announce(task: Task, state: DealState | None, assignee: User, actor: 
     )
 
 
+async def _announce(task: Task, state: DealState | None, assignee: User, actor: User) -> None:
+    if state is None:
+        return
+    await record_event(state.deal, actor, EventKind.TASK_CREATED, task=_about(task))
+    await _tell_assignee(task, state, assignee, actor)
+
+
 async def create_task(actor: User, new: NewTask) -> Task:
     problems = Problems()
-    title = problems.required_text(new.title, ["input", "title"], "Title")
+    title = _title(problems, new.title)
     idempotency.check_key(problems, new.idempotency_key)
     problems.raise_if_any()
     earlier = await idempotency.first_result(actor, "createTask", new.idempotency_key)
     if earlier is not None:
         return await _visible_task(actor, earlier, "idempotencyKey")
     assignee = actor
-    if new.assignee_id is not None and new.assignee_id != actor.id:
-        found = await User.get_or_none(
-            id=new.assignee_id, workspace_id=actor.workspace_id, active=True
-        )
-        if found is None:
-            raise not_found("User", ("input", "assigneeId"))
-        assignee = found
+    if new.assignee_id is not None:
+        assignee = await _active_member(actor, new.assignee_id)
     try:
         async with in_transaction():
             state = None
@@ -78,12 +120,7 @@ async def create_task(actor: User, new: NewTask) -> Task:
                     access.can_edit(actor, deal, state.participant_ids),
                     "Only people who work on this deal may give it tasks.",
                 )
-                if not access.can_see(assignee, deal, state.participant_ids):
-                    raise Refused.one(
-                        ErrorCode.VALIDATION,
-                        "The assignee cannot see this deal: add them as a participant first.",
-                        ("input", "assigneeId"),
-                    )
+                _require_assignee_sees(assignee, state)
             task = await Task.create(
                 workspace_id=actor.workspace_id,
                 title=title,
@@ -113,32 +150,86 @@ async def visible_task(actor: User, task_id: int) -> Task | None:
     return await access.visible_tasks(actor).filter(id=task_id).first()
 
 
+async def _lock_task(actor: User, task_id: int) -> tuple[Task, DealState | None]:
+    """The task, if the actor may see it, and its deal, both row-locked until the
+    transaction ends. The deal is locked first, as every deal mutation does, so that the
+    two locks are always taken in one order (a task never changes deal). The deal is read
+    whether or not the actor may see it: an assignee may have lost access meanwhile."""
+    deal_ids = (
+        await access.visible_tasks(actor).filter(id=task_id).values_list("deal_id", flat=True)
+    )
+    state = None
+    if deal_ids and deal_ids[0] is not None:
+        deal = (
+            await Deal.filter(id=deal_ids[0], workspace_id=actor.workspace_id)
+            .select_for_update()
+            .first()
+        )
+        state = await load_state(deal) if deal else None
+    task = await access.visible_tasks(actor).filter(id=task_id).select_for_update().first()
+    if task is None:
+        raise not_found("Task", ("input", "id"))
+    return task, state
+
+
+def _require_change(actor: User, task: Task, state: DealState | None) -> None:
+    deal, participant_ids = (state.deal, state.participant_ids) if state else (None, set())
+    access.require(
+        access.can_change_task(actor, task, deal, participant_ids),
+        "Only the assignee, its author or people on the deal may do this.",
+    )
+
+
 async def complete_task(actor: User, task_id: int) -> Task:
     async with in_transaction():
-        task = await access.visible_tasks(actor).filter(id=task_id).select_for_update().first()
-        if task is None:
-            raise not_found("Task", ("input", "id"))
+        task, state = await _lock_task(actor, task_id)
+        _require_change(actor, task, state)
         if task.done:
             return task
-        state = None
-        if task.deal_id is not None:
-            deal = await access.visible_deals_and_trash(actor).filter(id=task.deal_id).first()
-            state = await load_state(deal) if deal else None
-        allowed = (
-            task.assignee_id == actor.id
-            or task.created_by_id == actor.id
-            or (state is not None and access.can_edit(actor, state.deal, state.participant_ids))
-        )
-        access.require(allowed, "Only the assignee, its author or people on the deal may do this.")
         task.done, task.done_at = True, now_utc()
         await task.save(update_fields=["done", "done_at", "updated_at"])
         if state is not None:
-            await record_event(
-                state.deal,
-                actor,
-                EventKind.TASK_COMPLETED,
-                task={"id": task.id, "title": task.title},
-            )
+            await record_event(state.deal, actor, EventKind.TASK_COMPLETED, task=_about(task))
+    return task
+
+
+async def update_task(actor: User, task_id: int, changes: TaskChanges) -> Task:
+    """Rename, reschedule or reassign an open task; a change of nothing writes nothing."""
+    problems = Problems()
+    title = changes.title if isinstance(changes.title, Keep) else _title(problems, changes.title)
+    problems.raise_if_any()
+    due = changes.due_at
+    async with in_transaction():
+        task, state = await _lock_task(actor, task_id)
+        _require_change(actor, task, state)
+        if task.done:
+            raise Refused.one(ErrorCode.VALIDATION, "The task is done.", ("input", "id"))
+        moved: list[dict[str, Any]] = []
+        fields: list[str] = []
+        if not isinstance(title, Keep) and title != task.title:
+            moved.append(change("title", task.title, title))
+            fields.append("title")
+            task.title = title
+        if not isinstance(due, Keep) and due != task.due_at:
+            moved.append(change("dueAt", _iso(task.due_at), _iso(due)))
+            fields.append("due_at")
+            task.due_at = due
+        assignee = None
+        if not isinstance(changes.assignee_id, Keep) and changes.assignee_id != task.assignee_id:
+            assignee = await _active_member(actor, changes.assignee_id)
+            if state is not None:
+                _require_assignee_sees(assignee, state)
+            previous = await User.get(id=task.assignee_id)
+            moved.append(change("assignee", previous.name, assignee.name))
+            fields.append("assignee_id")
+            task.assignee_id = assignee.id
+        if not moved:
+            return task
+        await task.save(update_fields=[*fields, "updated_at"])
+        if state is not None:
+            await record_event(state.deal, actor, EventKind.TASK_UPDATED, moved, task=_about(task))
+            if assignee is not None:
+                await _tell_assignee(task, state, assignee, actor)
     return task
 
 

@@ -10,6 +10,7 @@ from strawberry import UNSET
 from models import deal as deal_rows
 from models import task as rows
 from resolvers import deal_access, tasks
+from resolvers.inputs import KEEP
 from schema.account import User, load_user
 from schema.context import Context
 from schema.deal import Deal, load_deal
@@ -87,6 +88,18 @@ class CreateTaskInput:
     )
 
 
+@strawberry.input(description="Fields left out keep their value; a null dueAt clears the due time.")
+class UpdateTaskInput:
+    id: strawberry.ID
+    title: str | None = strawberry.field(default=UNSET, description="Null keeps the title.")
+    due_at: datetime | None = UNSET
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=UNSET,
+        description="An active user of the workspace who may see the task's deal. "
+        "Null keeps the assignee.",
+    )
+
+
 @strawberry.input
 class AnswerAccessRequestInput:
     request_id: strawberry.ID
@@ -146,6 +159,24 @@ class TaskMutation:
         async def act() -> TaskPayload:
             task_id = decode_id(input.id, "Task", ("input", "id"))
             return TaskPayload(task=Task.from_row(await tasks.complete_task(actor, task_id)))
+
+        return await payload_of(act, lambda errors: TaskPayload(errors=errors))
+
+    @strawberry.mutation(description="Rename, reschedule or reassign an open task.")
+    async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskPayload:
+        actor = await info.context.actor()
+
+        async def act() -> TaskPayload:
+            task_id = decode_id(input.id, "Task", ("input", "id"))
+            changes = tasks.TaskChanges(
+                title=KEEP if input.title is UNSET or input.title is None else input.title,
+                due_at=KEEP if input.due_at is UNSET else input.due_at,
+                assignee_id=decode_id(input.assignee_id, "User", ("input", "assigneeId"))
+                if input.assignee_id
+                else KEEP,
+            )
+            task = await tasks.update_task(actor, task_id, changes)
+            return TaskPayload(task=Task.from_row(task))
 
         return await payload_of(act, lambda errors: TaskPayload(errors=errors))
 
