@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
-from tortoise.functions import Coalesce
 from tortoise.transactions import in_transaction
 
 from models.account import User, Workspace
-from models.deal import Deal, DealCost, DealParticipant, DealStatus
+from models.deal import Deal, DealCost, DealParticipant
 from models.process import Process
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
-from resolvers.deal_filters import DealFilter, apply_filter
 from resolvers.deal_state import (
     DealState,
-    load_state,
     lock_deal,
     refresh_progress,
     require_edit,
@@ -31,9 +26,7 @@ from resolvers.deal_state import (
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.history import EventKind, change, record_event
 from resolvers.inputs import KEEP, Keep, amount, kept, optional_text
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.process_tree import load_process_tree
-from resolvers.progress import cents
 
 MAX_COSTS = 50
 MAX_PARTICIPANTS = 100
@@ -74,18 +67,6 @@ class DealChanges:
     expected_close_date: date | Keep | None = KEEP
     owner_id: int | Keep = KEEP
     costs: list[CostSpec] | Keep = KEEP
-
-
-class DealOrderField(StrEnum):
-    UPDATED_AT = "updated_at"
-    CREATED_AT = "created_at"
-    VALUE = "value"
-    EXPECTED_CLOSE_DATE = "expected_close_date"
-    PROBABILITY = "probability"
-
-
-# Deals without an expected close date sort as if due at the end of time.
-_NO_DATE = date(9999, 12, 31)
 
 
 def _costs(problems: Problems, costs: list[CostSpec]) -> list[CostSpec]:
@@ -285,81 +266,3 @@ async def _change_owner(
         await DealParticipant.create(deal_id=deal.id, user_id=previous)
     moved.append(change("ownerId", previous, owner_id))
     deal.owner_id = owner_id
-
-
-async def list_deals(
-    actor: User,
-    deal_filter: DealFilter | None = None,
-    statuses: list[DealStatus] | None = None,
-    process_id: int | None = None,
-    order: DealOrderField = DealOrderField.UPDATED_AT,
-    descending: bool = True,
-    first: int | None = None,
-    after: str | None = None,
-    trash: bool = False,
-) -> Page[Deal]:
-    """A page of the deals the actor may see, keyset-paged by (sort key, id)."""
-    problems = Problems()
-    if deal_filter is not None:
-        deal_filter.check(problems)
-    limit = page_size(first)
-    problems.raise_if_any()
-    workspace = await Workspace.get(id=actor.workspace_id)
-    query = access.visible_trash(actor) if trash else access.visible_deals(actor)
-    query = apply_filter(query, deal_filter, now_utc(), workspace.timezone)
-    if statuses:
-        query = query.filter(status__in=list(statuses))
-    if process_id is not None:
-        query = query.filter(process_id=process_id)
-    total = await query.count()
-    column = "deleted_at" if trash else str(order)
-    sort = "value_cents" if column == DealOrderField.VALUE else column
-    if column == DealOrderField.EXPECTED_CLOSE_DATE:
-        query = query.annotate(sort_key=Coalesce(column, _NO_DATE))
-        sort = "sort_key"
-    key = decode_cursor(after, 2)
-    if key is not None:
-        value, last_id = _cursor_value(column, key[0]), key[1]
-        if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 < last_id < 2**31:
-            raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
-        beyond = "lt" if descending else "gt"
-        query = query.filter(
-            Q(**{f"{sort}__{beyond}": value}) | Q(**{sort: value, f"id__{beyond}": last_id})
-        )
-    direction = "-" if descending else ""
-    rows = await query.order_by(f"{direction}{sort}", f"{direction}id").limit(limit + 1)
-    items = rows[:limit]
-    cursors = [encode_cursor([_sort_value(row, column), row.id]) for row in items]
-    return Page(items, cursors, len(rows) > limit, total)
-
-
-def _sort_value(deal: Deal, column: str) -> Any:
-    value = getattr(deal, column)
-    if column == DealOrderField.EXPECTED_CLOSE_DATE and value is None:
-        return _NO_DATE.isoformat()
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _cursor_value(column: str, raw: Any) -> Any:
-    if not isinstance(raw, str | int) or isinstance(raw, bool) or len(str(raw)) > 40:
-        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
-    try:
-        if column in ("updated_at", "created_at", "deleted_at"):
-            return datetime.fromisoformat(str(raw))
-        if column == DealOrderField.EXPECTED_CLOSE_DATE:
-            return date.fromisoformat(str(raw))
-        if column == DealOrderField.VALUE:
-            value = Decimal(str(raw))
-            if not value.is_finite():
-                raise ValueError(raw)
-            return cents(value)
-        number = int(raw)
-        if not 0 <= number <= 100:
-            raise ValueError(raw)
-        return number
-    except (ValueError, ArithmeticError):
-        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",)) from None
-
-
-async def deal_state(deal: Deal) -> DealState:
-    return await load_state(deal)

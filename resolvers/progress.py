@@ -105,3 +105,8 @@ def due_in_days(now: datetime, days: int, timezone: str) -> datetime:
     zone = ZoneInfo(timezone)
     local = now.astimezone(zone)
     return datetime.combine(local.date() + timedelta(days=days), local.timetz())
+
+
+def amount_of_cents(amount_cents: int) -> Decimal:
+    """A sum kept in integer cents, as the decimal amount clients read."""
+    return (Decimal(amount_cents) / 100).quantize(CENT)

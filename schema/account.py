@@ -9,7 +9,7 @@ from strawberry import UNSET
 
 from models import account as rows
 from models.deal import DealStatus
-from resolvers import auth, deals, users
+from resolvers import auth, deal_lists, users
 from resolvers.deal_filters import DealFilter
 from schema.connections import Connection
 from schema.context import Context
@@ -40,7 +40,7 @@ class User(Node):
         actor = await info.context.actor()
         owner_id = pk_of(self.id, "User")
         page = await read_or_raise(
-            lambda: deals.list_deals(
+            lambda: deal_lists.list_deals(
                 actor,
                 DealFilter(owner_ids=[owner_id or 0]),
                 statuses=[DealStatus.OPEN],

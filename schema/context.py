@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
@@ -68,6 +69,9 @@ class Loaders:
         async def completions(ids: list[int]) -> list[list[StepCompletion]]:
             return _by_key(await deal_reads.completions_of(ids), [])(ids)
 
+        async def open_task_dues(ids: list[int]) -> list[list[datetime | None]]:
+            return _by_key(await deal_reads.open_task_dues_of(ids), [])(ids)
+
         async def tasks(ids: list[int]) -> list[list[Task]]:
             return _by_key(await deal_reads.tasks_of(ids), [])(ids)
 
@@ -79,6 +83,7 @@ class Loaders:
         self.participants = DataLoader(load_fn=participants)
         self.costs = DataLoader(load_fn=costs)
         self.completions = DataLoader(load_fn=completions)
+        self.open_task_dues = DataLoader(load_fn=open_task_dues)
         self.tasks = DataLoader(load_fn=tasks)
         self._workspace: Workspace | None = None
         self._workspace_id = workspace_id

@@ -233,11 +233,9 @@ class Deal(Node):
     @strawberry.field
     async def task_status(self, info: Info) -> TaskStatus:  # type: ignore[valid-type]
         loaders = await info.context.loaders()
-        tasks = await loaders.tasks.load(self.row.id)
+        dues = await loaders.open_task_dues.load(self.row.id)
         workspace = await loaders.workspace()
-        return progress.task_status(
-            [t.due_at for t in tasks if not t.done], now_utc(), workspace.timezone
-        )
+        return progress.task_status(dues, now_utc(), workspace.timezone)
 
     @strawberry.field
     async def tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy("schema.task")]]:

@@ -12,7 +12,7 @@ from strawberry import UNSET
 from strawberry.file_uploads import Upload
 
 from models import deal as rows
-from resolvers import deal_access, deal_status, deals, steps
+from resolvers import deal_access, deal_lists, deal_status, deals, steps
 from resolvers.deal_filters import DealFilter
 from resolvers.inputs import KEEP
 from schema.connections import Connection
@@ -219,12 +219,12 @@ class DealQuery:
         actor = await info.context.actor()
         order = order_by or DealOrder(field=DealOrderField.UPDATED_AT)
         page = await read_or_raise(
-            lambda: deals.list_deals(
+            lambda: deal_lists.list_deals(
                 actor,
                 deal_filter(filter),
                 statuses=status,
                 process_id=decode_id(process_id, "Process", ("processId",)) if process_id else None,
-                order=deals.DealOrderField(order.field.value),
+                order=deal_lists.DealOrderField(order.field.value),
                 descending=order.direction == OrderDirection.DESC,
                 first=first,
                 after=after,
@@ -238,7 +238,7 @@ class DealQuery:
     ) -> Connection[Deal]:
         actor = await info.context.actor()
         page = await read_or_raise(
-            lambda: deals.list_deals(actor, first=first, after=after, trash=True)
+            lambda: deal_lists.list_deals(actor, first=first, after=after, trash=True)
         )
         return Connection.of(page, Deal.from_row)
 

@@ -10,14 +10,22 @@ from collections.abc import Callable, Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 from schema.context import Context
+
+# Clients send the same few documents again and again (a board refreshes all day):
+# parsing and validating them once saves milliseconds on every request. The caches are
+# bounded, so unique documents cannot grow memory.
+DOCUMENT_CACHE_SIZE = 256
 
 
 class FreshLoaders(SchemaExtension):
@@ -44,10 +52,17 @@ def is_internal_error(error: GraphQLError) -> bool:
 def schema_extensions(
     max_depth: int, max_aliases: int, max_tokens: int
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    """The limits' validation rules are made once, so that every request validates with
+    the same rules and a validated document can be served from the cache."""
+    limits = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
     return [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=is_internal_error),
         FreshLoaders,
     ]

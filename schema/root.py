@@ -7,12 +7,14 @@ from strawberry.tools import merge_types
 
 from resolvers.tasks import visible_task
 from schema.account import AccountMutation, AccountQuery, User
+from schema.board import BoardQuery
 from schema.context import Context
 from schema.deal import Deal
 from schema.deal_fields import DealMutation, DealQuery
 from schema.ids import parse_global_id
 from schema.node import Node
 from schema.process import Process, ProcessMutation, ProcessQuery, Stage, Step
+from schema.stats import StatsQuery
 from schema.task import Task, TaskMutation, TaskQuery
 
 Info = strawberry.Info[Context, None]
@@ -53,5 +55,7 @@ class NodeQuery:
     )
 
 
-Query = merge_types("Query", (AccountQuery, NodeQuery, ProcessQuery, DealQuery, TaskQuery))
+Query = merge_types(
+    "Query", (AccountQuery, NodeQuery, ProcessQuery, DealQuery, BoardQuery, TaskQuery, StatsQuery)
+)
 Mutation = merge_types("Mutation", (AccountMutation, ProcessMutation, DealMutation, TaskMutation))

@@ -221,3 +221,41 @@ mutation CompleteTask($id: ID!) {
 """
 
 MY_TASKS_QUERY = "query { myTasks(includeDone: true) { id title done deal { id } } }"
+
+TASK_FIELDS = "id title dueAt done assignee { id } deal { id }"
+
+UPDATE_TASK_MUTATION = f"""
+mutation UpdateTask($input: UpdateTaskInput!) {{
+  updateTask(input: $input) {{ task {{ {TASK_FIELDS} }} errors {{ code message field }} }}
+}}
+"""
+
+DEAL_TASK_DOT_QUERY = """
+query DealTaskDot($id: ID!) {
+  deal(id: $id) { taskStatus tasks { id title dueAt done assignee { id } } }
+}
+"""
+
+BOARD_QUERY = """
+query Board($processId: ID!, $filter: BoardFilter, $first: Int, $after: String) {
+  board(processId: $processId, filter: $filter) {
+    process { id name } dealCount totalValue forecastValue
+    columns {
+      stage { id name position } dealCount totalValue forecastValue
+      deals(first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { cursor node { id name value probability forecastValue taskStatus owner { id } } }
+      }
+    }
+  }
+}
+"""
+
+BOARD_COLUMN_QUERY = """
+query Column($processId: ID!, $first: Int, $after: String) {
+  board(processId: $processId) {
+    columns { stage { name } deals(first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { id name } } } }
+  }
+}
+"""

@@ -1,0 +1,316 @@
+"""Benchmark: the full board of 10,000 open deals, as GraphQL over HTTP against the
+minimal hand-written SQL that fetches the same data (the lower bound).
+
+    .venv/bin/python -m bench.board [--deals 10000] [--runs 50] [--backends sqlite,postgres]
+
+For each backend it builds a fresh database with the committed migrations, a workspace
+with one 6-stage process and `--deals` open deals (a mix of owners, public and private,
+participants, tasks, 0-8 completed steps each), serves the real app with uvicorn on a
+free port, and times the board query (every column, first 20 cards each, totals, task
+dots) for a manager and for a salesperson, and the same data fetched by hand-written
+SQL through the same driver. It prints a table and writes `bench/results/board.json`.
+PostgreSQL is taken from `BENCH_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/postgres).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import uvicorn
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+from models.account import Role, User
+from models.process import Process
+from resolvers import auth
+from resolvers.clock import now_utc
+from resolvers.process_specs import ProcessSpec, StageSpec, StepSpec
+from resolvers.process_tree import load_process_tree
+from resolvers.workspaces import NewWorkspace, create_workspace
+from schema.ids import global_id
+from server.app import create_app
+from server.database import tortoise_config
+from server.settings import Settings
+from tests.board_data import DealSeed, TaskSeed, seed_deals
+from tests.documents import BOARD_QUERY
+from tests.queries import logged_queries
+
+RESULTS = Path(__file__).parent / "results" / "board.json"
+STAGES = ["Lead", "Qualified", "Meeting", "Proposal", "Negotiation", "Closing"]
+
+
+def six_stages() -> ProcessSpec:
+    return ProcessSpec(
+        name="Bench pipeline",
+        is_default=True,
+        stages=[
+            StageSpec(name, [StepSpec(f"{name} step {i}", 5 + i) for i in range(3)])
+            for name in STAGES
+        ],
+    )
+
+
+async def seed(deal_count: int) -> tuple[int, list[int], User, User]:
+    """The process id, its stage ids, a manager and a salesperson."""
+    workspace, _ = await create_workspace(
+        NewWorkspace(
+            name="Bench",
+            admin_email=f"admin-{uuid.uuid4().hex[:6]}@bench.dev",
+            admin_password="bench-password",
+            timezone="Europe/Warsaw",
+        ),
+        [six_stages()],
+    )
+    process = await Process.get(workspace_id=workspace.id, is_default=True)
+    tree = await load_process_tree(workspace.id, process.id)
+    assert tree is not None and len(tree.stages) == 6
+    manager = await User.create(
+        workspace=workspace,
+        email=f"m-{workspace.id}@bench.dev",
+        name="Manager",
+        role=Role.MANAGER,
+        password_hash="x",
+    )
+    sellers = [
+        await User.create(
+            workspace=workspace,
+            email=f"s{i}-{workspace.id}@bench.dev",
+            name=f"Seller {i}",
+            role=Role.USER,
+            password_hash="x",
+        )
+        for i in range(8)
+    ]
+    steps = [step.row.id for stage in tree.stages for step in stage.steps]
+    rng = random.Random(7)
+    now = now_utc()
+    seeds = []
+    for index in range(deal_count):
+        owner = rng.choice([manager, *sellers])
+        seeds.append(
+            DealSeed(
+                name=f"Deal {index}",
+                owner_id=owner.id,
+                company=f"Company {rng.randrange(2000)}",
+                contact_person=f"Contact {rng.randrange(5000)}",
+                value=Decimal(rng.randrange(10_000, 50_000_000)) / 100,
+                is_public=rng.random() < 0.25,
+                participant_ids=tuple(
+                    {s.id for s in rng.sample(sellers, rng.randrange(0, 3))} - {owner.id}
+                ),
+                completed=frozenset(rng.sample(steps, rng.randrange(0, 9))),
+                tasks=tuple(
+                    TaskSeed(now + timedelta(hours=rng.randrange(-96, 240)), rng.random() < 0.3)
+                    for _ in range(rng.randrange(0, 4))
+                ),
+            )
+        )
+    await seed_deals(workspace.id, tree, seeds, now)
+    return process.id, [stage.row.id for stage in tree.stages], manager, sellers[0]
+
+
+def lower_bound_sql(
+    dialect: str, viewer: User, process_id: int, stage_ids: list[int]
+) -> list[tuple[str, list[Any]]]:
+    """The same data as the board, by hand: the columns' figures, then the first 20 cards
+    of each column (one LIMIT per column, in one statement) with owner, value,
+    probability and what the task dot needs."""
+    sign = "$" if dialect == "postgres" else "?"  # SQLite numbers its parameters as ?N
+
+    def mark(n: int) -> str:
+        return f"{sign}{n}"
+
+    visible = ""
+    params: list[Any] = [viewer.workspace_id, process_id]
+    if viewer.role == Role.USER:
+        visible = (
+            f" AND (d.owner_id = {mark(3)} OR d.is_public OR d.id IN "
+            f"(SELECT deal_id FROM deal_participant WHERE user_id = {mark(4)}))"
+        )
+        params += [viewer.id, viewer.id]
+    where = (
+        f"d.workspace_id = {mark(1)} AND d.process_id = {mark(2)} AND d.status = 'OPEN' "
+        f"AND d.deleted_at IS NULL{visible}"
+    )
+    figures = (
+        "SELECT d.stage_id, COUNT(*), SUM(d.value_cents), SUM(d.forecast_cents) "
+        f"FROM deal d WHERE {where} GROUP BY d.stage_id"
+    )
+    columns = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT d.id, d.name, d.value, d.probability, d.forecast_cents, "
+        f"d.owner_id, d.stage_id, d.updated_at FROM deal d WHERE {where} AND "
+        f"d.stage_id = {stage_id} ORDER BY d.updated_at DESC, d.id DESC LIMIT 21) AS s{stage_id}"
+        for stage_id in stage_ids
+    )
+    cards = (
+        "SELECT c.*, u.name AS owner_name, u.email AS owner_email, "
+        "(SELECT MIN(t.due_at) FROM task t WHERE t.deal_id = c.id AND NOT t.done) AS first_due, "
+        "(SELECT COUNT(*) FROM task t WHERE t.deal_id = c.id AND NOT t.done) AS open_tasks "
+        f'FROM ({columns}) c JOIN "user" u ON u.id = c.owner_id'
+    )
+    return [(figures, params), (cards, params)]
+
+
+async def timed(action: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
+    for _ in range(3):  # warm up caches and prepared statements
+        await action()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1]
+
+
+@asynccontextmanager
+async def database(backend: str) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="dealflow-bench-") as folder:
+            yield f"sqlite://{folder}/bench.sqlite3"
+        return
+    base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    name = f"dealflow_bench_{uuid.uuid4().hex[:8]}"
+    dsn = base.replace("postgres://", "postgresql://", 1)
+    admin = await asyncpg.connect(dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        yield base.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        admin = await asyncpg.connect(dsn)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def serve(settings: Settings) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
+    app = create_app(settings, manage_orm=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, task, f"http://127.0.0.1:{port}/graphql"
+
+
+async def bench_backend(backend: str, deal_count: int, runs: int) -> list[dict[str, Any]]:
+    rows = []
+    async with database(backend) as url:
+        settings = Settings().replace(database_url=url, db_pool_max=10)
+        config = tortoise_config(settings)
+        await migrate(config=config)
+        await Tortoise.close_connections()
+        await Tortoise.init(config=config, _enable_global_fallback=True)
+        try:
+            print(f"{backend}: seeding {deal_count} deals ...", flush=True)
+            process_id, stage_ids, manager, seller = await seed(deal_count)
+            server, task, endpoint = await serve(settings)
+            try:
+                async with httpx.AsyncClient(timeout=30) as http:
+                    for who, viewer in (("manager", manager), ("salesperson", seller)):
+                        measured = await measure(
+                            http, endpoint, viewer, process_id, stage_ids, runs
+                        )
+                        rows.append(
+                            {"backend": measured["backend"], "viewer": who, "deals": deal_count}
+                            | measured
+                        )
+                        print(rows[-1], flush=True)
+            finally:
+                server.should_exit = True
+                await task
+        finally:
+            await Tortoise.close_connections()
+    return rows
+
+
+async def measure(
+    http: httpx.AsyncClient,
+    endpoint: str,
+    viewer: User,
+    process_id: int,
+    stage_ids: list[int],
+    runs: int,
+) -> dict[str, Any]:
+    connection = connections.get("default")
+    dialect = connection.capabilities.dialect
+    token, _ = await auth.issue_token(viewer, timedelta(hours=1))
+    body = {
+        "query": BOARD_QUERY,
+        "variables": {"processId": global_id("Process", process_id), "first": 20},
+    }
+    headers = {"authorization": f"Bearer {token}"}
+
+    async def board() -> None:
+        response = await http.post(endpoint, json=body, headers=headers)
+        data = response.json()
+        assert "errors" not in data, data["errors"]
+
+    async def by_hand() -> None:
+        for sql, params in lower_bound_sql(dialect, viewer, process_id, stage_ids):
+            await connection.execute_query(sql, params)
+
+    with logged_queries() as log:
+        await board()
+    graphql = await timed(board, runs)
+    sql = await timed(by_hand, runs)
+    return {
+        "backend": "postgres" if dialect == "postgres" else "sqlite",
+        "median_ms": round(statistics.median(graphql), 2),
+        "p95_ms": round(p95(graphql), 2),
+        "sql_median_ms": round(statistics.median(sql), 2),
+        "ratio": round(statistics.median(graphql) / statistics.median(sql), 2),
+        "queries": log.count,
+    }
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| backend | viewer | deals | median ms | p95 ms | SQL lower bound ms | ratio "
+        "| SQL statements |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['backend']} | {r['viewer']} | {r['deals']:,} | {r['median_ms']} | "
+            f"{r['p95_ms']} | {r['sql_median_ms']} | {r['ratio']}x | {r['queries']} |"
+        )
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deals", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    rows = []
+    for backend in args.backends.split(","):
+        rows += await bench_backend(backend.strip(), args.deals, args.runs)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,148 @@
+"""The Kanban board: one process, a column per stage, the open deals the viewer may see.
+
+A board costs the same few SQL statements whatever its size: one grouped aggregate for
+every column's count and sums, and one UNION ALL statement for the cards of all the
+columns an operation asks for. Sums are exact: they add the integer cents kept on each
+deal, so a column's forecast is the sum of what its cards show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.functions import Count, Sum
+from tortoise.queryset import QuerySet
+
+from models.account import User
+from models.deal import Deal, DealStatus
+from resolvers import access
+from resolvers.deal_filters import DealFilter, apply_filter
+from resolvers.deal_lists import DealOrderField, check_cursor, keyset_page, keyset_query
+from resolvers.errors import Problems, not_found
+from resolvers.pagination import Page, page_size
+from resolvers.process_tree import ProcessTree, load_process_tree
+from resolvers.sql_union import fetch_union
+
+# Cards of a column: most recently updated first.
+CARD_ORDER = DealOrderField.UPDATED_AT
+
+
+@dataclass(frozen=True)
+class ColumnFigures:
+    deal_count: int = 0
+    value_cents: int = 0
+    forecast_cents: int = 0
+
+    def __add__(self, other: ColumnFigures) -> ColumnFigures:
+        return ColumnFigures(
+            self.deal_count + other.deal_count,
+            self.value_cents + other.value_cents,
+            self.forecast_cents + other.forecast_cents,
+        )
+
+
+@dataclass(frozen=True)
+class CardRequest:
+    """One column's page of cards: stage id, page size and cursor."""
+
+    stage_id: int
+    first: int
+    after: str | None
+
+
+@dataclass(frozen=True)
+class BoardScope:
+    """What one viewer's board shows: their visible open deals of a process, filtered."""
+
+    viewer: User
+    tree: ProcessTree
+    deal_filter: DealFilter | None
+    now: datetime
+    timezone: str
+
+    def deals(self) -> QuerySet[Deal]:
+        query = access.visible_deals(self.viewer).filter(
+            process_id=self.tree.row.id, status=DealStatus.OPEN
+        )
+        return apply_filter(query, self.deal_filter, self.now, self.timezone)
+
+
+async def board_scope(
+    viewer: User,
+    process_id: int,
+    deal_filter: DealFilter | None,
+    now: datetime,
+    timezone: str,
+) -> BoardScope:
+    """The scope of a board; an unknown or another workspace's process is NOT_FOUND."""
+    problems = Problems()
+    if deal_filter is not None:
+        deal_filter.check(problems)
+    problems.raise_if_any()
+    tree = await load_process_tree(viewer.workspace_id, process_id)
+    if tree is None:
+        raise not_found("Process", ("processId",))
+    return BoardScope(viewer, tree, deal_filter, now, timezone)
+
+
+async def column_figures(
+    scope: BoardScope, stage_ids: Collection[int] | None = None
+) -> dict[int, ColumnFigures]:
+    """Count, value and forecast of every column (or of `stage_ids`), one statement."""
+    query = scope.deals()
+    if stage_ids is not None:
+        query = query.filter(stage_id__in=list(stage_ids))
+    rows = (
+        await query.annotate(
+            deal_count=Count("id"),
+            value_sum=Sum("value_cents"),
+            forecast_sum=Sum("forecast_cents"),
+        )
+        .group_by("stage_id")
+        .values("stage_id", "deal_count", "value_sum", "forecast_sum")
+    )
+    live = {stage.row.id for stage in scope.tree.stages}
+    return {
+        row["stage_id"]: ColumnFigures(
+            int(row["deal_count"]), int(row["value_sum"] or 0), int(row["forecast_sum"] or 0)
+        )
+        for row in rows
+        if row["stage_id"] in live
+    }
+
+
+def card_request(stage_id: int, first: int | None, after: str | None) -> CardRequest:
+    """A column's page request, checked before it joins a batch (a bad page size or
+    cursor is refused for that column alone)."""
+    limit = page_size(first)
+    check_cursor(CARD_ORDER, after)
+    return CardRequest(stage_id, limit, after)
+
+
+async def column_cards(
+    scope: BoardScope, requests: Sequence[CardRequest], figures: dict[int, ColumnFigures]
+) -> list[Page[Deal]]:
+    """The pages of cards of several columns, in one statement."""
+    wanted = [request for request in requests if request.first > 0]
+    queries = [
+        keyset_query(
+            scope.deals().filter(stage_id=request.stage_id),
+            CARD_ORDER,
+            True,
+            request.after,
+            request.first,
+        )
+        for request in wanted
+    ]
+    rows = dict(zip(wanted, await fetch_union(queries), strict=True))
+    return [
+        keyset_page(
+            rows.get(request, []),
+            CARD_ORDER,
+            request.first,
+            figures.get(request.stage_id, ColumnFigures()).deal_count,
+        )
+        for request in requests
+    ]

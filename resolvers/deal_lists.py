@@ -1,0 +1,153 @@
+"""Lists of deals: the `deals` connection, the trash, a user's deals and the cards of a
+board column, all keyset-paged by (sort key, id) so that cursors stay stable while
+deals change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.functions import Coalesce
+from tortoise.queryset import QuerySet
+
+from models.account import User, Workspace
+from models.deal import Deal, DealStatus
+from resolvers import access
+from resolvers.clock import now_utc
+from resolvers.deal_filters import DealFilter, apply_filter
+from resolvers.errors import ErrorCode, Problems, Refused
+from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+
+
+class DealOrderField(StrEnum):
+    UPDATED_AT = "updated_at"
+    CREATED_AT = "created_at"
+    VALUE = "value"
+    EXPECTED_CLOSE_DATE = "expected_close_date"
+    PROBABILITY = "probability"
+    DELETED_AT = "deleted_at"
+
+
+# Deals without an expected close date sort as if due at the end of time.
+_NO_DATE = date(9999, 12, 31)
+_SORT_COLUMN = {DealOrderField.VALUE: "value_cents"}
+
+
+def _invalid_cursor() -> Refused:
+    return Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
+
+
+def keyset_query(
+    query: QuerySet[Deal],
+    order: DealOrderField,
+    descending: bool,
+    after: str | None,
+    limit: int,
+) -> QuerySet[Deal]:
+    """`query` ordered by (order, id), after the cursor, one row more than a page (the
+    extra row tells whether there is a next page)."""
+    sort = _SORT_COLUMN.get(order, str(order))
+    if order == DealOrderField.EXPECTED_CLOSE_DATE:
+        query = query.annotate(sort_key=Coalesce(sort, _NO_DATE))
+        sort = "sort_key"
+    key = decode_cursor(after, 2)
+    if key is not None:
+        value, last_id = _cursor_value(order, key[0]), _last_id(key[1])
+        beyond = "lt" if descending else "gt"
+        query = query.filter(
+            Q(**{f"{sort}__{beyond}": value}) | Q(**{sort: value, f"id__{beyond}": last_id})
+        )
+    direction = "-" if descending else ""
+    return query.order_by(f"{direction}{sort}", f"{direction}id").limit(limit + 1)
+
+
+def check_cursor(order: DealOrderField, after: str | None) -> None:
+    """Refuse a cursor that `keyset_query` would refuse, before any query is built."""
+    key = decode_cursor(after, 2)
+    if key is not None:
+        _cursor_value(order, key[0])
+        _last_id(key[1])
+
+
+def _last_id(raw: Any) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 < raw < 2**31:
+        raise _invalid_cursor()
+    return raw
+
+
+def keyset_page(rows: list[Deal], order: DealOrderField, limit: int, total: int) -> Page[Deal]:
+    """The page of rows fetched by `keyset_query`."""
+    items = rows[:limit]
+    cursors = [encode_cursor([_sort_value(row, order), row.id]) for row in items]
+    return Page(items, cursors, len(rows) > limit, total)
+
+
+async def list_deals(
+    actor: User,
+    deal_filter: DealFilter | None = None,
+    statuses: list[DealStatus] | None = None,
+    process_id: int | None = None,
+    order: DealOrderField = DealOrderField.UPDATED_AT,
+    descending: bool = True,
+    first: int | None = None,
+    after: str | None = None,
+    trash: bool = False,
+) -> Page[Deal]:
+    """A page of the deals the actor may see (or of their trash, newest deletion first)."""
+    problems = Problems()
+    if deal_filter is not None:
+        deal_filter.check(problems)
+    limit = page_size(first)
+    problems.raise_if_any()
+    workspace = await Workspace.get(id=actor.workspace_id)
+    query = access.visible_trash(actor) if trash else access.visible_deals(actor)
+    query = apply_filter(query, deal_filter, now_utc(), workspace.timezone)
+    if statuses:
+        query = query.filter(status__in=list(statuses))
+    if process_id is not None:
+        query = query.filter(process_id=process_id)
+    total = await query.count()
+    if trash:
+        order = DealOrderField.DELETED_AT
+    rows = await keyset_query(query, order, descending, after, limit)
+    return keyset_page(rows, order, limit, total)
+
+
+def _sort_value(deal: Deal, order: DealOrderField) -> Any:
+    if order == DealOrderField.VALUE:
+        return deal.value_cents
+    value = getattr(deal, str(order))
+    if order == DealOrderField.EXPECTED_CLOSE_DATE and value is None:
+        return _NO_DATE.isoformat()
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _cursor_value(order: DealOrderField, raw: Any) -> Any:
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or len(str(raw)) > 40:
+        raise _invalid_cursor()
+    try:
+        if order in (
+            DealOrderField.UPDATED_AT,
+            DealOrderField.CREATED_AT,
+            DealOrderField.DELETED_AT,
+        ):
+            moment = datetime.fromisoformat(str(raw))
+            if moment.tzinfo is None:
+                raise ValueError(raw)
+            return moment
+        if order == DealOrderField.EXPECTED_CLOSE_DATE:
+            return date.fromisoformat(str(raw))
+        if order == DealOrderField.VALUE:
+            value = Decimal(str(raw))
+            if not value.is_finite() or value != value.to_integral_value():
+                raise ValueError(raw)
+            return int(value)
+        number = int(raw)
+        if not 0 <= number <= 100:
+            raise ValueError(raw)
+        return number
+    except (ValueError, ArithmeticError):
+        raise _invalid_cursor() from None

@@ -1,0 +1,95 @@
+"""Deals written straight through the ORM, many at a time, with the derived values the
+resolvers would store (stage, probability, cents): for board tests at scale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
+from models.task import Task
+from resolvers.deal_state import apply_progress, sync_amounts
+from resolvers.process_tree import ProcessTree
+
+
+@dataclass(frozen=True)
+class TaskSeed:
+    due_at: datetime | None
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class DealSeed:
+    name: str
+    owner_id: int
+    value: Decimal = Decimal(0)
+    is_public: bool = False
+    participant_ids: tuple[int, ...] = ()
+    completed: frozenset[int] = frozenset()
+    status: DealStatus = DealStatus.OPEN
+    deleted_at: datetime | None = None
+    company: str | None = None
+    contact_person: str | None = None
+    tasks: tuple[TaskSeed, ...] = field(default_factory=tuple)
+
+
+async def seed_deals(
+    workspace_id: int, tree: ProcessTree, seeds: list[DealSeed], now: datetime
+) -> list[Deal]:
+    """Write the deals (names must be unique in the workspace) and everything they hold."""
+    rows = []
+    for seed in seeds:
+        deal = Deal(
+            workspace_id=workspace_id,
+            process_id=tree.row.id,
+            owner_id=seed.owner_id,
+            name=seed.name,
+            company=seed.company,
+            contact_person=seed.contact_person,
+            value=seed.value,
+            is_public=seed.is_public,
+            status=seed.status,
+            deleted_at=seed.deleted_at,
+        )
+        apply_progress(deal, tree, set(seed.completed), now)
+        sync_amounts(deal)
+        rows.append(deal)
+    await Deal.bulk_create(rows, batch_size=500)
+    ids = dict(
+        await Deal.filter(workspace_id=workspace_id, name__in=[s.name for s in seeds]).values_list(
+            "name", "id"
+        )
+    )
+    await DealParticipant.bulk_create(
+        [
+            DealParticipant(deal_id=ids[s.name], user_id=user_id)
+            for s in seeds
+            for user_id in s.participant_ids
+        ],
+        batch_size=500,
+    )
+    await StepCompletion.bulk_create(
+        [
+            StepCompletion(deal_id=ids[s.name], step_id=step_id, completed_by_id=s.owner_id)
+            for s in seeds
+            for step_id in sorted(s.completed)
+        ],
+        batch_size=500,
+    )
+    await Task.bulk_create(
+        [
+            Task(
+                workspace_id=workspace_id,
+                title="Follow up",
+                due_at=task.due_at,
+                done=task.done,
+                assignee_id=s.owner_id,
+                deal_id=ids[s.name],
+            )
+            for s in seeds
+            for task in s.tasks
+        ],
+        batch_size=500,
+    )
+    return await Deal.filter(id__in=list(ids.values())).order_by("id")
