@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint check-schema schema migrations demo clean
+.PHONY: run test lint check-schema schema migrations demo clean bench-board
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ schema: $(STAMP)
 ## Write a migration for model changes (then commit it).
 migrations: $(STAMP)
 	$(BIN)/tortoise makemigrations
+
+## The board benchmark (SQLite and PostgreSQL; see README).
+bench-board: $(STAMP)
+	$(BIN)/python -m bench.board
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,21 +5,26 @@ minimal hand-written SQL that fetches the same data (the lower bound).
 
 For each backend it builds a fresh database with the committed migrations, a workspace
 with one 6-stage process and `--deals` open deals (a mix of owners, public and private,
-participants, tasks, 0-8 completed steps each), serves the real app with uvicorn on a
-free port, and times the board query (every column, first 20 cards each, totals, task
-dots) for a manager and for a salesperson, and the same data fetched by hand-written
-SQL through the same driver. It prints a table and writes `bench/results/board.json`.
-PostgreSQL is taken from `BENCH_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/postgres).
+participants, tasks, 0-8 completed steps each), serves the real app (`dealflow serve`) on
+a free port in a process of its own, and times the board query (every column, first 20
+cards each, totals, task dots) for a manager and for a salesperson, and the same data
+fetched by hand-written SQL through the same driver. It prints a table and writes
+`bench/results/board.json`. PostgreSQL comes from `BENCH_POSTGRES_URL` (default
+postgres://postgres@127.0.0.1:5432/postgres).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -32,7 +37,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-import uvicorn
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
@@ -168,7 +172,7 @@ def lower_bound_sql(
 
 
 async def timed(action: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
-    for _ in range(3):  # warm up caches and prepared statements
+    for _ in range(10):  # warm up caches and prepared statements
         await action()
     samples = []
     for _ in range(runs):
@@ -202,15 +206,45 @@ async def database(backend: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-async def serve(settings: Settings) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
+@asynccontextmanager
+async def served(settings: Settings) -> AsyncIterator[str]:
+    """`dealflow serve` in a process of its own, as in production; its GraphQL URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server.cli",
+        "serve",
+        "--port",
+        str(port),
+        env={**os.environ, "DATABASE_URL": settings.database_url, "DEBUG": "false"},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        async with httpx.AsyncClient() as http:
+            for _ in range(200):
+                with contextlib.suppress(httpx.TransportError):
+                    if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/graphql"
+    finally:
+        server.terminate()
+        await server.wait()
+
+
+async def statements(settings: Settings, body: dict[str, Any], headers: dict[str, str]) -> int:
+    """The SQL statements one board costs, counted in this process (the app in-process)."""
     app = create_app(settings, manage_orm=False)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, f"http://127.0.0.1:{port}/graphql"
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        await http.post("/graphql", json=body, headers=headers)  # warm the caches
+        with logged_queries() as log:
+            await http.post("/graphql", json=body, headers=headers)
+    return log.count
 
 
 async def bench_backend(backend: str, deal_count: int, runs: int) -> list[dict[str, Any]]:
@@ -224,27 +258,23 @@ async def bench_backend(backend: str, deal_count: int, runs: int) -> list[dict[s
         try:
             print(f"{backend}: seeding {deal_count} deals ...", flush=True)
             process_id, stage_ids, manager, seller = await seed(deal_count)
-            server, task, endpoint = await serve(settings)
-            try:
-                async with httpx.AsyncClient(timeout=30) as http:
-                    for who, viewer in (("manager", manager), ("salesperson", seller)):
-                        measured = await measure(
-                            http, endpoint, viewer, process_id, stage_ids, runs
-                        )
-                        rows.append(
-                            {"backend": measured["backend"], "viewer": who, "deals": deal_count}
-                            | measured
-                        )
-                        print(rows[-1], flush=True)
-            finally:
-                server.should_exit = True
-                await task
+            async with served(settings) as endpoint, httpx.AsyncClient(timeout=30) as http:
+                for who, viewer in (("manager", manager), ("salesperson", seller)):
+                    measured = await measure(
+                        settings, http, endpoint, viewer, process_id, stage_ids, runs
+                    )
+                    rows.append(
+                        {"backend": measured["backend"], "viewer": who, "deals": deal_count}
+                        | measured
+                    )
+                    print(rows[-1], flush=True)
         finally:
             await Tortoise.close_connections()
     return rows
 
 
 async def measure(
+    settings: Settings,
     http: httpx.AsyncClient,
     endpoint: str,
     viewer: User,
@@ -270,8 +300,7 @@ async def measure(
         for sql, params in lower_bound_sql(dialect, viewer, process_id, stage_ids):
             await connection.execute_query(sql, params)
 
-    with logged_queries() as log:
-        await board()
+    queries = await statements(settings, body, headers)
     graphql = await timed(board, runs)
     sql = await timed(by_hand, runs)
     return {
@@ -280,7 +309,7 @@ async def measure(
         "p95_ms": round(p95(graphql), 2),
         "sql_median_ms": round(statistics.median(sql), 2),
         "ratio": round(statistics.median(graphql) / statistics.median(sql), 2),
-        "queries": log.count,
+        "queries": queries,
     }
 
 
@@ -298,19 +327,29 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-async def main() -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deals", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--rows-to", help=argparse.SUPPRESS)  # one backend, rows as JSON
     args = parser.parse_args()
+    if args.rows_to:
+        rows = asyncio.run(bench_backend(args.backends, args.deals, args.runs))
+        Path(args.rows_to).write_text(json.dumps(rows))
+        return
     rows = []
     for backend in args.backends.split(","):
-        rows += await bench_backend(backend.strip(), args.deals, args.runs)
+        # One process per backend: Tortoise keeps per-dialect SQL on the models.
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            command = [sys.executable, "-m", "bench.board", "--deals", str(args.deals)]
+            command += ["--runs", str(args.runs), "--backends", backend.strip()]
+            subprocess.run([*command, "--rows-to", out.name], check=True)
+            rows += json.loads(Path(out.name).read_text())
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     print(table(rows))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -89,6 +89,9 @@ class Deal(Model):
             ("workspace_id", "status", "deleted_at"),
             ("process_id", "status", "stage_id"),
             ("process_id", "stage_id", "updated_at"),
+            # Statistics: deals closed in a period, deals that entered in a period.
+            ("workspace_id", "closed_at"),
+            ("workspace_id", "created_at"),
         )
 
 

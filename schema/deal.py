@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
+from models import account as rows_account
 from models import deal as rows
 from models.event import Event
 from resolvers import history, progress
@@ -17,7 +18,7 @@ from resolvers.history import event_cursor
 from resolvers.process_tree import ProcessTree, load_process_tree
 from schema.account import User, load_user
 from schema.connections import Connection
-from schema.context import Context
+from schema.context import Context, already_loaded
 from schema.errors import read_or_raise
 from schema.ids import global_id
 from schema.node import Node
@@ -128,6 +129,7 @@ class Deal(Node):
     probability: int = strawberry.field(
         description="round(100 x completed weight / total weight of the current process)."
     )
+    forecast_value: Decimal = strawberry.field(description="value x probability / 100.")
     lost_reason: str | None
     version: int = strawberry.field(description="Send it back with updateDeal.")
     created_at: datetime
@@ -149,6 +151,7 @@ class Deal(Node):
             is_public=row.is_public,
             status=row.status,
             probability=row.probability,
+            forecast_value=progress.amount_of_cents(row.forecast_cents),
             lost_reason=row.lost_reason,
             version=row.version,
             created_at=row.created_at,
@@ -171,8 +174,15 @@ class Deal(Node):
         return [c for c in await loaders.completions.load(self.row.id) if c.step_id in live]
 
     @strawberry.field
-    async def owner(self, info: Info) -> User:
-        return await load_user(info, self.row.owner_id)
+    def owner(self, info: Info) -> User:
+        """Synchronous when the card loader has the owner already; else awaitable (which
+        GraphQL execution awaits): see `already_loaded`."""
+        loaders = info.context.ready_loaders()
+        if loaders is not None:
+            row = already_loaded(loaders.users, self.row.owner_id)
+            if isinstance(row, rows_account.User):
+                return User.from_row(row)
+        return cast(User, load_user(info, self.row.owner_id))
 
     @strawberry.field
     async def participants(self, info: Info) -> list[User]:
@@ -196,10 +206,6 @@ class Deal(Node):
     @strawberry.field
     def stage_entered_at(self) -> datetime:
         return self.row.stage_entered_at or self.row.created_at
-
-    @strawberry.field(description="value x probability / 100.")
-    def forecast_value(self) -> Decimal:
-        return progress.forecast_value(self.row.value, self.row.probability)
 
     @strawberry.field(description="Completions of the current process's steps.")
     async def completed_steps(self, info: Info) -> list[StepCompletion]:
@@ -231,7 +237,16 @@ class Deal(Node):
         return progress.profit(self.row.value, [c.amount for c in costs])
 
     @strawberry.field
-    async def task_status(self, info: Info) -> TaskStatus:  # type: ignore[valid-type]
+    def task_status(self, info: Info) -> TaskStatus:  # type: ignore[valid-type]
+        """Synchronous for board cards, like `owner`."""
+        loaders = info.context.ready_loaders()
+        if loaders is not None and loaders.workspace_row is not None:
+            dues = already_loaded(loaders.open_task_dues, self.row.id)
+            if isinstance(dues, list):
+                return progress.task_status(dues, now_utc(), loaders.workspace_row.timezone)
+        return cast(progress.TaskStatus, self._load_task_status(info))
+
+    async def _load_task_status(self, info: Info) -> progress.TaskStatus:
         loaders = await info.context.loaders()
         dues = await loaders.open_task_dues.load(self.row.id)
         workspace = await loaders.workspace()
