@@ -31,6 +31,8 @@ class Workspace(Model):
     timezone = fields.CharField(max_length=64, default="UTC")
     currency = fields.CharField(max_length=3, default="EUR")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Events up to this id were purged after their retention: older cursors are expired.
+    events_purged_through = fields.BigIntField(default=0, db_default=0)
 
     users: fields.ReverseRelation[User]
     processes: fields.ReverseRelation[Process]

@@ -14,8 +14,9 @@ from models.process import Step
 
 
 class Event(Model):
-    """One change, written in the transaction that made it. Ids increase: the id is the
-    cursor subscribers resume from; `published_at` is set once it reached the bus."""
+    """One change, written in the transaction that made it. Ids increase in commit order
+    within a workspace (see `resolvers.history`): the id is the cursor subscribers resume
+    from; `published_at` is set once the bus was told."""
 
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
@@ -31,6 +32,9 @@ class Event(Model):
     at = fields.DatetimeField(auto_now_add=True)
     data: dict[str, Any] = fields.JSONField(default=dict)
     published_at = fields.DatetimeField(null=True)
+    # Events the service writes on its own (a task falling due) are written by whichever
+    # server process notices first; the key makes the others' attempts fail.
+    key = fields.CharField(max_length=100, null=True, unique=True)
 
     workspace_id: int
     deal_id: int | None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.account import AuthToken, LoginFailure, TokenKind, User
@@ -89,22 +91,29 @@ async def login(email: str, password: str, address: str, policy: LoginPolicy) ->
     return token, user
 
 
+def _live_tokens() -> QuerySet[AuthToken]:
+    """Unexpired, unrevoked session tokens of active users: the one rule of a session."""
+    return AuthToken.filter(
+        revoked_at=None, expires_at__gt=now_utc(), kind=TokenKind.SESSION, user__active=True
+    ).select_related("user")
+
+
 async def authenticate(token: str) -> User | None:
     """The active user a live (unexpired, unrevoked) token belongs to, in one query."""
     if not token or len(token) > 512:
         return None
-    row = (
-        await AuthToken.filter(
-            token_hash=token_digest(token),
-            revoked_at=None,
-            expires_at__gt=now_utc(),
-            kind=TokenKind.SESSION,
-            user__active=True,
-        )
-        .select_related("user")
-        .first()
-    )
+    row = await _live_tokens().filter(token_hash=token_digest(token)).first()
     return row.user if row else None
+
+
+async def live_sessions(tokens: Collection[str]) -> dict[str, User]:
+    """Of these tokens, those still live, with their users as they are now (one query):
+    open WebSockets are checked with it from time to time."""
+    digests = {token_digest(token): token for token in tokens if token and len(token) <= 512}
+    if not digests:
+        return {}
+    rows = await _live_tokens().filter(token_hash__in=list(digests))
+    return {digests[row.token_hash]: row.user for row in rows}
 
 
 async def logout(token: str) -> bool:

@@ -10,7 +10,8 @@ from models.account import User
 from models.deal import Deal
 from models.event import Event
 from resolvers.access import visible_deals_and_trash
-from resolvers.errors import ErrorCode, Refused, not_found
+from resolvers.errors import not_found
+from resolvers.event_log import before_log_write, board_facts, parse_cursor, previous_facts
 from resolvers.pagination import Page, page_size
 
 
@@ -34,6 +35,8 @@ class EventKind(StrEnum):
     TASK_CREATED = "TASK_CREATED"
     TASK_COMPLETED = "TASK_COMPLETED"
     TASK_UPDATED = "TASK_UPDATED"
+    TASK_DUE = "TASK_DUE"  # an open task became due today or overdue: the card's dot moved
+    PROCESS_CHANGED = "PROCESS_CHANGED"  # stages or weights: every card may have moved
 
 
 def change(field: str, before: Any, after: Any) -> dict[str, Any]:
@@ -50,16 +53,37 @@ async def record_event(
     actor: User | None,
     kind: EventKind,
     changes: list[dict[str, Any]] | None = None,
+    key: str | None = None,
     **details: Any,
 ) -> Event:
-    """Write one event row; call inside the transaction of the change it describes."""
-    data: dict[str, Any] = {"changes": changes or [], **details}
+    """Write one event row; call inside the transaction of the change it describes,
+    after the deal row and its participants were written. A `key` makes a second write
+    of the same event fail (IntegrityError)."""
+    await before_log_write(deal.workspace_id)
+    data: dict[str, Any] = {
+        "changes": changes or [],
+        **details,
+        "before": await previous_facts(deal.id),
+        "after": (await board_facts(deal)).to_json(),
+    }
     return await Event.create(
         workspace_id=deal.workspace_id,
         deal_id=deal.id,
         actor_id=actor.id if actor else None,
         kind=str(kind),
         data=data,
+        key=key,
+    )
+
+
+async def record_process_event(workspace_id: int, process_id: int, actor: User) -> Event:
+    """A process's stages or weights changed: boards of it reload."""
+    await before_log_write(workspace_id)
+    return await Event.create(
+        workspace_id=workspace_id,
+        actor_id=actor.id,
+        kind=str(EventKind.PROCESS_CHANGED),
+        data={"process": process_id},
     )
 
 
@@ -73,7 +97,7 @@ async def deal_history(
     query = Event.filter(deal_id=deal_id)
     total = await query.count()
     if after is not None:
-        query = query.filter(id__lt=parse_event_cursor(after))
+        query = query.filter(id__lt=parse_cursor(after))
     rows = await query.order_by("-id").limit(limit + 1)
     items = rows[:limit]
     return Page(items, [event_cursor(e) for e in items], len(rows) > limit, total)
@@ -82,9 +106,3 @@ async def deal_history(
 def event_cursor(event: Event) -> str:
     """An event's cursor is its id: ids increase with every commit's events."""
     return str(event.id)
-
-
-def parse_event_cursor(cursor: str) -> int:
-    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
-        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
-    return int(cursor)

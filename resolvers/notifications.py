@@ -9,8 +9,14 @@ from models.account import Role, User
 from models.event import Notification
 from models.process import NotifyAudience
 from resolvers import access
+from resolvers.clock import now_utc
 from resolvers.deal_state import DealState
+from resolvers.errors import ErrorCode, Refused
+from resolvers.event_log import before_log_write, parse_cursor
+from resolvers.pagination import Page, page_size
 from resolvers.process_tree import StepNode
+
+MAX_MARK = 500
 
 
 class NotificationKind(StrEnum):
@@ -45,6 +51,7 @@ async def notify(
         and access.can_see(user, state.deal, state.participant_ids)
     ]
     if rows:
+        await before_log_write(state.deal.workspace_id)
         await Notification.bulk_create(rows)
     return rows
 
@@ -75,6 +82,7 @@ async def notify_without_deal(
     recipient: User, kind: NotificationKind, message: str, actor: User
 ) -> Notification:
     """For news about a deal the recipient may not see: the row carries no deal."""
+    await before_log_write(recipient.workspace_id)
     return await Notification.create(
         workspace_id=recipient.workspace_id,
         recipient_id=recipient.id,
@@ -82,3 +90,43 @@ async def notify_without_deal(
         message=message,
         actor_id=actor.id,
     )
+
+
+async def list_notifications(
+    actor: User, unread_only: bool, first: int | None, after: str | None
+) -> Page[Notification]:
+    """The actor's own notifications, newest first; the cursor is the notification id."""
+    limit = page_size(first)
+    query = Notification.filter(recipient_id=actor.id)
+    if unread_only:
+        query = query.filter(read_at=None)
+    total = await query.count()
+    if after is not None:
+        query = query.filter(id__lt=parse_cursor(after))
+    rows = await query.order_by("-id").limit(limit + 1)
+    items = rows[:limit]
+    return Page(items, [str(n.id) for n in items], len(rows) > limit, total)
+
+
+async def own_notification(actor: User, notification_id: int) -> Notification | None:
+    return await Notification.get_or_none(id=notification_id, recipient_id=actor.id)
+
+
+async def unread_count(actor: User) -> int:
+    return await Notification.filter(recipient_id=actor.id, read_at=None).count()
+
+
+async def mark_read(actor: User, ids: list[int] | None, everything: bool) -> int:
+    """Mark some (or all) of the actor's notifications read; the unread count after.
+    Ids that are not the actor's are ignored, exactly like unknown ones."""
+    if not everything and ids is None:
+        raise Refused.one(
+            ErrorCode.VALIDATION, "Give the ids to mark, or all: true.", ("input", "ids")
+        )
+    if ids is not None and len(ids) > MAX_MARK:
+        raise Refused.one(ErrorCode.VALIDATION, f"At most {MAX_MARK} ids.", ("input", "ids"))
+    query = Notification.filter(recipient_id=actor.id, read_at=None)
+    if not everything:
+        query = query.filter(id__in=ids or [])
+    await query.update(read_at=now_utc())
+    return await unread_count(actor)

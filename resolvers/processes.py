@@ -18,6 +18,7 @@ from resolvers.access import require_admin
 from resolvers.clock import now_utc
 from resolvers.deal_state import refresh_process_deals
 from resolvers.errors import ErrorCode, Refused, not_found
+from resolvers.history import record_process_event
 from resolvers.locks import lock_workspace
 from resolvers.process_specs import (
     ConfigPlan,
@@ -178,6 +179,8 @@ async def update_process(actor: User, process_id: int, spec: ProcessSpec) -> Pro
         await process.save(update_fields=["name", "updated_at"])
         await _apply(process, plan, stored)
         await refresh_process_deals(await _tree(actor, process.id), now_utc())
+        # Last: the log lock is the last lock a transaction takes (see event_log).
+        await record_process_event(actor.workspace_id, process.id, actor)
     return await _tree(actor, process.id)
 
 
@@ -212,5 +215,6 @@ async def delete_process(actor: User, process_id: int) -> ProcessTree:
             )
         process.deleted_at = now_utc()
         await process.save(update_fields=["deleted_at", "updated_at"])
+        await record_process_event(actor.workspace_id, process.id, actor)
     tree.row = process
     return tree

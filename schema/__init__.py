@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.extensions import schema_extensions
 from schema.root import Mutation, Query
 from schema.scalars import DateTime
+from schema.subscription import SharedEventExecution, Subscription
 
 
 def build_schema(
@@ -18,6 +19,8 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
+        execution_context_class=SharedEventExecution,
         extensions=schema_extensions(max_depth, max_aliases, max_tokens),
         config=StrawberryConfig(scalar_map={datetime: DateTime}),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from resolvers.process_tree import (
     load_steps,
 )
 from resolvers.users import users_by_ids
+from subscriptions.live import LiveUpdates
 
 V = TypeVar("V")
 
@@ -140,6 +141,7 @@ class Context:
     user: User | None = None
     authenticated: bool = False
     connection_params: dict[str, Any] | None = None
+    live: LiveUpdates | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     async def actor(self) -> User:
@@ -160,6 +162,11 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(actor)
         return self._loaders
+
+    def for_viewer(self, viewer: User) -> Context:
+        """A context of its own for executing one live change as `viewer`'s group sees
+        it: fresh loaders (one change, one snapshot), no token lookup."""
+        return replace(self, user=viewer, authenticated=True, _loaders=None)
 
     def reset_for_operation(self) -> None:
         """Fresh loaders, and the token checked again: on a WebSocket that stays open

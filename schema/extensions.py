@@ -20,12 +20,28 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from resolvers.event_log import collecting_writes
 from schema.context import Context
 
 # Clients send the same few documents again and again (a board refreshes all day):
 # parsing and validating them once saves milliseconds on every request. The caches are
 # bounded, so unique documents cannot grow memory.
 DOCUMENT_CACHE_SIZE = 256
+
+
+class AnnounceWrites(SchemaExtension):
+    """After a mutation has committed, announce the event logs it wrote to (the outbox:
+    feeds wake now, other processes hear it on the bus)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        live = context.live if isinstance(context, Context) else None
+        if live is None:
+            yield
+            return
+        with collecting_writes() as written:
+            yield
+        live.outbox.announce(written)
 
 
 class FreshLoaders(SchemaExtension):
@@ -65,4 +81,5 @@ def schema_extensions(
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=is_internal_error),
         FreshLoaders,
+        AnnounceWrites,
     ]

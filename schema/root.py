@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
+from resolvers import notifications
 from resolvers.tasks import visible_task
 from schema.account import AccountMutation, AccountQuery, User
 from schema.board import BoardQuery
@@ -13,6 +14,7 @@ from schema.deal import Deal
 from schema.deal_fields import DealMutation, DealQuery
 from schema.ids import parse_global_id
 from schema.node import Node
+from schema.notification import Notification, NotificationMutation, NotificationQuery
 from schema.process import Process, ProcessMutation, ProcessQuery, Stage, Step
 from schema.stats import StatsQuery
 from schema.task import Task, TaskMutation, TaskQuery
@@ -42,10 +44,17 @@ async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
     if type_name == "Deal":
         deal = await loaders.deals.load(pk)
         return Deal.from_row(deal) if deal and deal.deleted_at is None else None
+    if type_name == "Notification":
+        return await _own_notification(info, pk)
     if type_name == "Task":
         task = await visible_task(await info.context.actor(), pk)
         return Task.from_row(task) if task else None
     return None
+
+
+async def _own_notification(info: Info, pk: int) -> Notification | None:
+    row = await notifications.own_notification(await info.context.actor(), pk)
+    return Notification.from_row(row) if row else None
 
 
 @strawberry.type
@@ -56,6 +65,19 @@ class NodeQuery:
 
 
 Query = merge_types(
-    "Query", (AccountQuery, NodeQuery, ProcessQuery, DealQuery, BoardQuery, TaskQuery, StatsQuery)
+    "Query",
+    (
+        AccountQuery,
+        NodeQuery,
+        ProcessQuery,
+        DealQuery,
+        BoardQuery,
+        TaskQuery,
+        StatsQuery,
+        NotificationQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (AccountMutation, ProcessMutation, DealMutation, TaskMutation))
+Mutation = merge_types(
+    "Mutation",
+    (AccountMutation, ProcessMutation, DealMutation, TaskMutation, NotificationMutation),
+)

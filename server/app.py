@@ -27,7 +27,7 @@ from server.database import tortoise_config
 from server.files import serve_file
 from server.limits import BodySizeLimit
 from server.settings import Settings
-from subscriptions.bus import Bus
+from subscriptions.live import LiveUpdates
 
 logger = logging.getLogger("dealflow")
 
@@ -56,15 +56,18 @@ class DealflowGraphQL(GraphQL[Context, None]):
             client_address=request.client.host if request.client else "unknown",
             login_policy=self.settings.login_policy(),
             file_store=self.settings.file_store(),
+            live=getattr(request.app.state, "live", None),
         )
 
     async def on_ws_connect(self, context: Context) -> None:
         """Authenticate a socket once, from its `connection_init` payload."""
         token = connection_init_token(context.connection_params)
         user = await auth.authenticate(token) if token else None
-        if user is None:
+        if user is None or token is None:
             raise ConnectionRejectionError({"message": "Authentication required."})
         context.token, context.user, context.authenticated = token, user, True
+        if context.live is not None and isinstance(context.request, WebSocket):
+            context.live.sessions.opened(context.request, token, user)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -84,14 +87,14 @@ async def readyz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
     """The app; `manage_orm=False` when the caller has opened the ORM itself (tests)."""
     settings = settings or Settings.from_env()
-    bus = Bus(settings.broadcast_url)
+    live = LiveUpdates(settings.live_settings())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_orm:
             await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
         try:
-            async with bus:
+            async with live:
                 yield
         finally:
             if manage_orm:
@@ -123,5 +126,5 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.bus = bus
+    app.state.live = live
     return app

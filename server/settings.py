@@ -10,6 +10,7 @@ from starlette.config import Config
 
 from resolvers.auth import LoginPolicy
 from resolvers.files import FileStore
+from subscriptions.live import LiveSettings
 
 _config = Config(".env" if Path(".env").is_file() else None)
 
@@ -36,6 +37,10 @@ class Settings:
     # Bearer tokens, not cookies, authenticate: any origin is safe unless narrowed.
     allowed_origins: tuple[str, ...] = ("*",)
     max_subscriptions_per_connection: int = 20
+    event_retention_days: int = 7
+    feed_poll_seconds: float = 2.0
+    subscriber_queue_size: int = 100
+    session_check_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -67,6 +72,18 @@ class Settings:
                 "TRASH_RETENTION_DAYS", cast=int, default=cls.trash_retention_days
             ),
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            event_retention_days=_config(
+                "EVENT_RETENTION_DAYS", cast=int, default=cls.event_retention_days
+            ),
+            feed_poll_seconds=_config(
+                "FEED_POLL_SECONDS", cast=float, default=cls.feed_poll_seconds
+            ),
+            subscriber_queue_size=_config(
+                "SUBSCRIBER_QUEUE_SIZE", cast=int, default=cls.subscriber_queue_size
+            ),
+            session_check_seconds=_config(
+                "SESSION_CHECK_SECONDS", cast=float, default=cls.session_check_seconds
+            ),
             max_subscriptions_per_connection=_config(
                 "MAX_SUBSCRIPTIONS_PER_CONNECTION",
                 cast=int,
@@ -84,6 +101,15 @@ class Settings:
 
     def file_store(self) -> FileStore:
         return FileStore(Path(self.storage_dir), self.max_upload_bytes)
+
+    def live_settings(self) -> LiveSettings:
+        return LiveSettings(
+            broadcast_url=self.broadcast_url,
+            poll_seconds=self.feed_poll_seconds,
+            queue_size=self.subscriber_queue_size,
+            session_check_seconds=self.session_check_seconds,
+            event_retention=timedelta(days=self.event_retention_days),
+        )
 
     def replace(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

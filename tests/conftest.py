@@ -5,6 +5,7 @@ Given/when/then: fixtures are the given; tests call the API through `GraphQLClie
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import uuid
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from starlette.applications import Starlette
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
@@ -39,6 +41,7 @@ async def settings() -> AsyncIterator[Settings]:
                 broadcast_url=os.environ.get("BROADCAST_URL", "memory://"),
                 debug=False,
                 storage_dir=storage,
+                feed_poll_seconds=0.5,
             )
 
 
@@ -58,6 +61,27 @@ async def app(settings: Settings, orm: None) -> AsyncIterator[Starlette]:
     application = create_app(settings, manage_orm=False)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture(scope="session")
+async def live_url(app: Starlette) -> AsyncIterator[str]:
+    """The session's app served by uvicorn on a free port (the lifespan is already open)."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        ws_per_message_deflate=False,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"ws://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await task
 
 
 @pytest.fixture(autouse=True)

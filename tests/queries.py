@@ -1,12 +1,18 @@
-"""Counting the SQL statements an operation sends, through Tortoise's query log."""
+"""Counting the SQL statements an operation sends, through Tortoise's query log.
+
+Only statements sent from the counting context (and the tasks it starts) count: the
+server's background tasks (feeds, relay, task clock) query on their own schedule."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from tortoise.log import db_client_logger
+
+_counting: ContextVar[QueryLog | None] = ContextVar("counting_queries", default=None)
 
 
 class QueryLog(logging.Handler):
@@ -17,6 +23,8 @@ class QueryLog(logging.Handler):
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        if _counting.get() is not self:
+            return
         if str(record.msg).startswith(("Created connection pool", "Closed connection pool")):
             return
         query = record.args[0] if isinstance(record.args, tuple) and record.args else record.msg
@@ -30,6 +38,7 @@ class QueryLog(logging.Handler):
 @contextmanager
 def logged_queries() -> Iterator[QueryLog]:
     log = QueryLog()
+    token = _counting.set(log)
     level = db_client_logger.level
     db_client_logger.addHandler(log)
     db_client_logger.setLevel(logging.DEBUG)
@@ -38,3 +47,4 @@ def logged_queries() -> Iterator[QueryLog]:
     finally:
         db_client_logger.removeHandler(log)
         db_client_logger.setLevel(level)
+        _counting.reset(token)

@@ -1,0 +1,198 @@
+"""The event log as live updates read it: ordering, what each event says about who may
+see its deal, the cursor rules and retention.
+
+Three guarantees make the log safe to tail:
+- within a workspace, event ids increase in commit order: every transaction that writes
+  events or notifications takes the workspace's log lock (PostgreSQL; SQLite has a
+  single writer anyway) before its first write and holds it to commit, so a reader that
+  saw id N will never later find a smaller id appear;
+- each deal event carries the deal's *board facts* before and after the change
+  (process, stage, open or not, public, owner, participants), so that whether a given
+  viewer could see the deal before and after is a pure function of the row;
+- the ids a request wrote are collected, so that they can be announced on the bus once
+  the transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise import connections
+
+from models.account import Role, User, Workspace
+from models.deal import Deal, DealParticipant, DealStatus
+from models.event import Event, Notification
+from resolvers.errors import ErrorCode, Refused
+
+# pg_advisory_xact_lock(class, workspace id): the class number names the event log.
+_LOG_LOCK_CLASS = 4_1_0_7
+REPLAY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class BoardFacts:
+    """What decides who sees a deal and where: the part of a deal live updates need."""
+
+    process_id: int
+    stage_id: int | None
+    open: bool  # open and not in the trash: on its process's board
+    in_trash: bool
+    is_public: bool
+    owner_id: int
+    participant_ids: frozenset[int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "process": self.process_id,
+            "stage": self.stage_id,
+            "open": self.open,
+            "trash": self.in_trash,
+            "public": self.is_public,
+            "owner": self.owner_id,
+            "participants": sorted(self.participant_ids),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> BoardFacts | None:
+        if not data:
+            return None
+        return cls(
+            process_id=int(data["process"]),
+            stage_id=data["stage"],
+            open=bool(data["open"]),
+            in_trash=bool(data["trash"]),
+            is_public=bool(data["public"]),
+            owner_id=int(data["owner"]),
+            participant_ids=frozenset(int(i) for i in data["participants"]),
+        )
+
+    def visible_to(self, viewer: User) -> bool:
+        """The same rule as `resolvers.access`, on the facts instead of the row."""
+        return (
+            viewer.role in (Role.ADMIN, Role.MANAGER)
+            or self.owner_id == viewer.id
+            or self.is_public
+            or viewer.id in self.participant_ids
+        )
+
+    def on_board(self, process_id: int, viewer: User) -> bool:
+        return self.open and self.process_id == process_id and self.visible_to(viewer)
+
+
+async def board_facts(deal: Deal) -> BoardFacts:
+    participants = await DealParticipant.filter(deal_id=deal.id).values_list("user_id", flat=True)
+    return BoardFacts(
+        process_id=deal.process_id,
+        stage_id=deal.stage_id,
+        open=deal.status == DealStatus.OPEN and deal.deleted_at is None,
+        in_trash=deal.deleted_at is not None,
+        is_public=deal.is_public,
+        owner_id=deal.owner_id,
+        participant_ids=frozenset(int(i) for i in participants),  # type: ignore[call-overload]
+    )
+
+
+def facts_of(event: Event) -> tuple[BoardFacts | None, BoardFacts | None]:
+    """The deal's board facts before and after the event (None: it did not exist)."""
+    data = event.data or {}
+    return BoardFacts.from_json(data.get("before")), BoardFacts.from_json(data.get("after"))
+
+
+async def previous_facts(deal_id: int) -> dict[str, Any] | None:
+    """The facts the deal's latest event left it in (inside the writing transaction)."""
+    last = await Event.filter(deal_id=deal_id).order_by("-id").only("data").first()
+    return (last.data or {}).get("after") if last is not None else None
+
+
+# The workspaces whose logs the current request wrote to, for the after-commit notice.
+_written: ContextVar[set[int] | None] = ContextVar("dealflow_written_workspaces", default=None)
+
+
+@contextmanager
+def collecting_writes() -> Iterator[set[int]]:
+    """Within this block, every log write notes its workspace in the yielded set."""
+    written: set[int] = set()
+    token = _written.set(written)
+    try:
+        yield written
+    finally:
+        _written.reset(token)
+
+
+async def before_log_write(workspace_id: int) -> None:
+    """Call before writing an event or notification, inside its transaction."""
+    written = _written.get()
+    if written is not None:
+        written.add(workspace_id)
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query(
+            "SELECT pg_advisory_xact_lock($1, $2)", [_LOG_LOCK_CLASS, workspace_id]
+        )
+
+
+def parse_cursor(cursor: str, field: str = "after") -> int:
+    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
+        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", (field,))
+    return int(cursor)
+
+
+async def check_not_expired(workspace_id: int, after: int) -> None:
+    """A cursor from before the retained events cannot be resumed from."""
+    workspace = await Workspace.get(id=workspace_id)
+    if after < workspace.events_purged_through:
+        raise Refused.one(
+            ErrorCode.CURSOR_EXPIRED,
+            "This cursor is older than the events kept for resuming: reload and "
+            "subscribe again without `after`.",
+            ("after",),
+        )
+
+
+async def latest_event_id(workspace_id: int) -> int:
+    last = await Event.filter(workspace_id=workspace_id).order_by("-id").only("id").first()
+    return last.id if last is not None else 0
+
+
+async def latest_notification_id(workspace_id: int) -> int:
+    last = await Notification.filter(workspace_id=workspace_id).order_by("-id").only("id").first()
+    return last.id if last is not None else 0
+
+
+async def events_between(workspace_id: int, after: int, up_to: int | None = None) -> list[Event]:
+    """The workspace's events after `after` (and up to `up_to`), oldest first, one batch."""
+    query = Event.filter(workspace_id=workspace_id, id__gt=after)
+    if up_to is not None:
+        query = query.filter(id__lte=up_to)
+    return await query.order_by("id").limit(REPLAY_BATCH)
+
+
+async def notifications_between(
+    workspace_id: int, after: int, up_to: int | None = None, recipient_id: int | None = None
+) -> list[Notification]:
+    query = Notification.filter(workspace_id=workspace_id, id__gt=after)
+    if up_to is not None:
+        query = query.filter(id__lte=up_to)
+    if recipient_id is not None:
+        query = query.filter(recipient_id=recipient_id)
+    return await query.order_by("id").limit(REPLAY_BATCH)
+
+
+async def purge_events(retention: timedelta, now: datetime) -> int:
+    """Delete events older than the retention, and remember per workspace how far."""
+    cutoff = now - retention
+    purged = 0
+    for workspace in await Workspace.all():
+        doomed = Event.filter(workspace_id=workspace.id, at__lt=cutoff)
+        newest = await doomed.order_by("-id").only("id").first()
+        if newest is None:
+            continue
+        purged += await doomed.delete()
+        workspace.events_purged_through = max(workspace.events_purged_through, newest.id)
+        await workspace.save(update_fields=["events_purged_through"])
+    return purged

@@ -1,0 +1,205 @@
+"""The live side of the API: `boardEvents`, `dealEvents` and `notifications`.
+
+Each subscription asks `subscriptions.feeds` for its stream of changes and wraps each
+change in its GraphQL type once per group of subscribers (the wrapper is kept on the
+change). `SharedEventExecution` then executes a document once per change and group:
+every other subscriber of the group with the same document and variables gets the same
+result, so fan-out costs a dictionary lookup per socket, not a GraphQL execution.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from models.account import User as UserRow
+from resolvers import access
+from resolvers.errors import Refused, not_found
+from resolvers.process_tree import load_process_tree
+from schema.board import BoardColumn, board_columns
+from schema.context import Context
+from schema.deal import Deal, DealEvent
+from schema.errors import read_or_raise
+from schema.ids import global_id, pk_of
+from schema.notification import Notification
+from subscriptions.changes import (
+    BoardChange,
+    BoardEventKind,
+    BoardTopic,
+    Change,
+    DealChange,
+    DealTopic,
+    NotificationChange,
+    NotificationTopic,
+    Topic,
+)
+from subscriptions.feeds import SubscriberTooSlow, too_slow
+
+Info = strawberry.Info[Context, None]
+_CHANGE = "_dealflow_live_change"
+
+BoardEventKindEnum = strawberry.enum(
+    BoardEventKind,
+    name="BoardEventKind",
+    description="PROCESS_CHANGED: the process's stages or weights changed; reload the board.",
+)
+
+
+@strawberry.type(description="A change on a board, as you see it.")
+class BoardEvent:
+    cursor: str = strawberry.field(description="Resume `boardEvents(after:)` from here.")
+    kind: BoardEventKindEnum  # type: ignore[valid-type]
+    deal_id: strawberry.ID = strawberry.field(
+        description="The deal's id; for PROCESS_CHANGED, the process's id."
+    )
+    deal: Deal | None = strawberry.field(description="The card; null for DEAL_REMOVED.")
+    columns: list[BoardColumn] = strawberry.field(
+        description="The columns whose count or sums changed, as you see them."
+    )
+
+
+class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+    """Executes a live change once per group and document (see the module's doc)."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        change = getattr(self.root_value, _CHANGE, None)
+        if not isinstance(change, Change):
+            return super().execute_operation(serially)
+        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
+        key = (id(self.operation), variables, self.operation.name and self.operation.name.value)
+        results: dict[Any, Any] = change.shared.setdefault("results", {})
+        if key not in results:
+            self.context_value = change.shared["context"]
+            result = super().execute_operation(serially)
+            results[key] = _shareable(result) if self.is_awaitable(result) else result
+        return results[key]
+
+
+def _shareable(result: Awaitable[Any]) -> Awaitable[Any]:
+    """One execution awaited by every subscriber of the group."""
+    return asyncio.ensure_future(result)
+
+
+async def _wrapped(info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
+    """The change's GraphQL object, made by the first subscriber of its group; it
+    carries its change (not as a field) for `SharedEventExecution`."""
+    if "object" not in change.shared:
+        context = info.context.for_viewer(change.viewer)
+        change.shared["context"] = context
+        wrapped = await wrap(context)
+        setattr(wrapped, _CHANGE, change)
+        change.shared["object"] = wrapped
+    return change.shared["object"]
+
+
+async def _open(
+    info: Info, viewer: UserRow, topic: Topic, after: str | None
+) -> AsyncIterator[Change]:
+    live = info.context.live
+    assert live is not None, "subscriptions run in the app, which opens live updates"
+    return await read_or_raise(lambda: live.hub.stream(viewer, topic, after))
+
+
+async def _relay(stream: AsyncIterator[Change]) -> AsyncIterator[Change]:
+    """The stream, with falling behind turned into an error that says how to resume."""
+    try:
+        async for change in stream:
+            yield change
+    except SubscriberTooSlow as error:
+        refusal = too_slow(error)
+        problem = refusal.problems[0]
+        raise GraphQLError(
+            problem.message,
+            extensions={"code": str(problem.code), "cursor": str(error.cursor)},
+        ) from None
+
+
+async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
+    async def wrap(context: Context) -> BoardEvent:
+        loaders = await context.loaders()
+        await loaders.workspace()
+        columns = (
+            board_columns(change.scope, change.figures, loaders, set(change.figures))
+            if change.scope is not None
+            else []
+        )
+        is_process = change.kind == BoardEventKind.PROCESS_CHANGED
+        return BoardEvent(
+            cursor=str(change.cursor),
+            kind=change.kind,
+            deal_id=strawberry.ID(
+                global_id("Process", change.process_id)
+                if is_process or change.deal_id is None
+                else global_id("Deal", change.deal_id)
+            ),
+            deal=Deal.from_row(change.deal) if change.deal is not None else None,
+            columns=columns,
+        )
+
+    result: BoardEvent = await _wrapped(info, change, wrap)
+    return result
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Changes on one process's board as you see them; `after` resumes."
+    )
+    async def board_events(
+        self, info: Info, process_id: strawberry.ID, after: str | None = None
+    ) -> AsyncGenerator[BoardEvent, None]:
+        actor = await info.context.actor()
+        pk = pk_of(process_id, "Process")
+        if pk is None or await load_process_tree(actor.workspace_id, pk) is None:
+            await read_or_raise(_raise(not_found("Process", ("processId",))))
+        stream = await _open(info, actor, BoardTopic(pk or 0), after)
+        async for change in _relay(stream):
+            assert isinstance(change, BoardChange)
+            yield await _board_event(info, change)
+
+    @strawberry.subscription(description="Every change of one deal you may see.")
+    async def deal_events(
+        self, info: Info, deal_id: strawberry.ID, after: str | None = None
+    ) -> AsyncGenerator[DealEvent, None]:
+        actor = await info.context.actor()
+        pk = pk_of(deal_id, "Deal")
+        visible = (
+            pk is not None and await access.visible_deals_and_trash(actor).filter(id=pk).exists()
+        )
+        if not visible:
+            await read_or_raise(_raise(not_found("Deal", ("dealId",))))
+        stream = await _open(info, actor, DealTopic(pk or 0), after)
+        async for change in _relay(stream):
+            assert isinstance(change, DealChange)
+
+            async def wrap(context: Context, change: DealChange = change) -> DealEvent:
+                return DealEvent.from_row(change.event)
+
+            yield await _wrapped(info, change, wrap)
+
+    @strawberry.subscription(description="Your notifications as they are created.")
+    async def notifications(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[Notification, None]:
+        actor = await info.context.actor()
+        stream = await _open(info, actor, NotificationTopic(), after)
+        async for change in _relay(stream):
+            assert isinstance(change, NotificationChange)
+
+            async def wrap(context: Context, change: NotificationChange = change) -> Notification:
+                return Notification.from_row(change.notification)
+
+            yield await _wrapped(info, change, wrap)
+
+
+def _raise(refusal: Refused) -> Callable[[], Awaitable[None]]:
+    async def fail() -> None:
+        raise refusal
+
+    return fail

@@ -1,0 +1,175 @@
+"""What one event means to one group of subscribers: the board change, the deal event,
+the notification. A group is everyone who would get the same answer (all managers and
+admins of a workspace; each salesperson alone), and its change is built once per event,
+whatever the number of sockets in the group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from models.account import User
+from models.deal import Deal, DealParticipant
+from models.event import Event, Notification
+from resolvers import access
+from resolvers.board import BoardScope, ColumnFigures, column_figures
+from resolvers.clock import now_utc
+from resolvers.event_log import BoardFacts, facts_of
+from resolvers.history import EventKind
+from resolvers.process_tree import ProcessTree, load_process_tree
+
+
+class BoardEventKind(StrEnum):
+    DEAL_ADDED = "DEAL_ADDED"
+    DEAL_UPDATED = "DEAL_UPDATED"
+    DEAL_MOVED = "DEAL_MOVED"
+    DEAL_REMOVED = "DEAL_REMOVED"
+    PROCESS_CHANGED = "PROCESS_CHANGED"
+
+
+@dataclass(frozen=True)
+class BoardTopic:
+    process_id: int
+
+
+@dataclass(frozen=True)
+class DealTopic:
+    deal_id: int
+
+
+@dataclass(frozen=True)
+class NotificationTopic:
+    pass
+
+
+Topic = BoardTopic | DealTopic | NotificationTopic
+
+
+def group_of(viewer: User, topic: Topic) -> Hashable:
+    """Subscribers with the same group get the same answer to every event."""
+    if isinstance(topic, NotificationTopic) or not access.sees_every_deal(viewer):
+        return ("user", viewer.id)
+    return ("everyone",)
+
+
+@dataclass(eq=False)
+class Change:
+    """One event as one group sees it. `shared` is the schema layer's: it keeps the
+    GraphQL object and the execution results there, so the group shares them too."""
+
+    cursor: int
+    viewer: User
+    shared: dict[str, Any] = field(default_factory=dict, kw_only=True)
+
+
+@dataclass(eq=False)
+class BoardChange(Change):
+    kind: BoardEventKind
+    process_id: int
+    deal_id: int | None
+    deal: Deal | None
+    scope: BoardScope | None
+    figures: dict[int, ColumnFigures]
+
+
+@dataclass(eq=False)
+class DealChange(Change):
+    event: Event
+
+
+@dataclass(eq=False)
+class NotificationChange(Change):
+    notification: Notification
+
+
+class EventReading:
+    """What the groups of one event share: the deal row and the process trees."""
+
+    def __init__(self, event: Event, timezone: str) -> None:
+        self.event = event
+        self.timezone = timezone
+        self.now = now_utc()
+        self._deal: Deal | None = None
+        self._participant_ids: set[int] = set()
+        self._deal_read = False
+        self._trees: dict[int, ProcessTree | None] = {}
+
+    async def deal_for(self, viewer: User) -> Deal | None:
+        """The deal as it is now, if `viewer` may see it now."""
+        if not self._deal_read and self.event.deal_id is not None:
+            self._deal_read = True
+            self._deal = await Deal.get_or_none(id=self.event.deal_id)
+            if self._deal is not None:
+                participants = await DealParticipant.filter(deal_id=self._deal.id).values_list(
+                    "user_id", flat=True
+                )
+                self._participant_ids = {int(i) for i in participants}  # type: ignore[call-overload]
+        deal = self._deal
+        if deal is None or deal.deleted_at is not None:
+            return None
+        return deal if access.can_see(viewer, deal, self._participant_ids) else None
+
+    async def tree(self, process_id: int) -> ProcessTree | None:
+        if process_id not in self._trees:
+            self._trees[process_id] = await load_process_tree(self.event.workspace_id, process_id)
+        return self._trees[process_id]
+
+
+def board_processes(event: Event) -> set[int]:
+    """The boards an event may concern."""
+    if event.kind == EventKind.PROCESS_CHANGED:
+        return {int(event.data["process"])}
+    return {facts.process_id for facts in facts_of(event) if facts is not None}
+
+
+def _board_kind(
+    before: BoardFacts | None, after: BoardFacts | None, was: bool, is_: bool
+) -> BoardEventKind:
+    if was and is_:
+        moved = before is not None and after is not None and before.stage_id != after.stage_id
+        return BoardEventKind.DEAL_MOVED if moved else BoardEventKind.DEAL_UPDATED
+    return BoardEventKind.DEAL_ADDED if is_ else BoardEventKind.DEAL_REMOVED
+
+
+async def board_change(reading: EventReading, process_id: int, viewer: User) -> BoardChange | None:
+    """The event on `process_id`'s board as `viewer` (and their group) sees it."""
+    event = reading.event
+    if event.kind == EventKind.PROCESS_CHANGED:
+        return BoardChange(
+            event.id, viewer, BoardEventKind.PROCESS_CHANGED, process_id, None, None, None, {}
+        )
+    before, after = facts_of(event)
+    was = before is not None and before.on_board(process_id, viewer)
+    is_ = after is not None and after.on_board(process_id, viewer)
+    if not was and not is_:
+        return None
+    tree = await reading.tree(process_id)
+    if tree is None:
+        return None
+    scope = BoardScope(viewer, tree, None, reading.now, reading.timezone)
+    stages = {f.stage_id for f, on in ((before, was), (after, is_)) if f and on and f.stage_id}
+    figures = await column_figures(scope, stages)
+    # The card as it is now; if it has since gone out of sight, a later event says so.
+    deal = await reading.deal_for(viewer) if is_ else None
+    return BoardChange(
+        event.id,
+        viewer,
+        _board_kind(before, after, was, is_),
+        process_id,
+        event.deal_id,
+        deal,
+        scope,
+        {stage_id: figures.get(stage_id, ColumnFigures()) for stage_id in stages},
+    )
+
+
+def deal_change(event: Event, viewer: User) -> DealChange | None:
+    """A deal's event, for someone who could see the deal before or after it (once they
+    lose sight of it, the event that took it away is the last they hear of it)."""
+    before, after = facts_of(event)
+    if any(facts is not None and facts.visible_to(viewer) for facts in (before, after)):
+        return DealChange(event.id, viewer, event)
+    return None

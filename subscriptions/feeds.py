@@ -1,0 +1,283 @@
+"""Feeds: each server process tails the event log of every workspace that has
+subscribers, and hands each subscriber what it may see, in order, once.
+
+One task per workspace reads new events and notifications (woken by the bus, and in any
+case every `poll_seconds`, so a bus outage only slows things down), builds each event's
+change once per group of subscribers (`changes.group_of`), and puts it in each
+subscriber's bounded queue. A subscriber that does not keep up overflows its queue: it
+is dropped and told to resume from its cursor, and nobody else waits for it.
+
+Resuming: a subscriber registers at the feed's position P (under the feed's lock, so no
+event slips between), replays the log from its cursor up to P itself, then reads the
+live events after P from its queue: no gap, no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Hashable
+from dataclasses import dataclass, field
+
+from models.account import User, Workspace
+from models.event import Event, Notification
+from resolvers import event_log
+from resolvers.errors import ErrorCode, Refused
+from subscriptions.changes import (
+    BoardTopic,
+    Change,
+    DealTopic,
+    EventReading,
+    NotificationChange,
+    NotificationTopic,
+    Topic,
+    board_change,
+    board_processes,
+    deal_change,
+    group_of,
+)
+
+logger = logging.getLogger("dealflow.feeds")
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber's queue overflowed; it resumes from `cursor`."""
+
+    def __init__(self, cursor: int) -> None:
+        super().__init__(cursor)
+        self.cursor = cursor
+
+
+_OVERFLOW = object()
+
+
+@dataclass(eq=False)
+class Subscriber:
+    viewer: User
+    topic: Topic
+    queue: asyncio.Queue[Change | object]
+    last_sent: int = 0
+    dropped: bool = field(default=False)
+
+    def offer(self, change: Change) -> bool:
+        """Queue a live change; False when the queue overflowed (then it is dropped)."""
+        if self.dropped:
+            return False
+        try:
+            self.queue.put_nowait(change)
+        except asyncio.QueueFull:
+            self.dropped = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(_OVERFLOW)
+            return False
+        return True
+
+
+class WorkspaceFeed:
+    def __init__(self, workspace_id: int, poll_seconds: float) -> None:
+        self.workspace_id = workspace_id
+        self.poll_seconds = poll_seconds
+        self.subscribers: set[Subscriber] = set()
+        self.lock = asyncio.Lock()
+        self.woken = asyncio.Event()
+        self.events_seen = 0
+        self.notifications_seen = 0
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.fast_forward()
+        self.task = asyncio.create_task(self._run(), name=f"feed-{self.workspace_id}")
+        self.ready.set()
+
+    def wake(self) -> None:
+        self.woken.set()
+
+    async def fast_forward(self) -> None:
+        """With nobody listening, what happened meanwhile concerns nobody."""
+        self.events_seen = await event_log.latest_event_id(self.workspace_id)
+        self.notifications_seen = await event_log.latest_notification_id(self.workspace_id)
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.woken.wait(), self.poll_seconds)
+            self.woken.clear()
+            if not self.subscribers:
+                continue  # nobody listens: `stream` fast-forwards before the next one does
+            try:
+                await self.catch_up()
+            except Exception:
+                logger.exception("feed of workspace %s failed; retrying", self.workspace_id)
+                await asyncio.sleep(self.poll_seconds)
+
+    async def timezone(self) -> str:
+        workspace = await Workspace.get(id=self.workspace_id)
+        return workspace.timezone
+
+    async def catch_up(self) -> None:
+        async with self.lock:
+            while True:
+                events = await event_log.events_between(self.workspace_id, self.events_seen)
+                if events:
+                    timezone = await self.timezone()
+                for event in events:
+                    await self._dispatch_event(event, timezone)
+                    self.events_seen = event.id
+                notifications = await event_log.notifications_between(
+                    self.workspace_id, self.notifications_seen
+                )
+                for notification in notifications:
+                    self._dispatch_notification(notification)
+                    self.notifications_seen = notification.id
+                if max(len(events), len(notifications)) < event_log.REPLAY_BATCH:
+                    return
+
+    async def _dispatch_event(self, event: Event, timezone: str) -> None:
+        subscribers = [s for s in self.subscribers if _concerns(s.topic, event)]
+        if not subscribers:
+            return
+        reading = EventReading(event, timezone)
+        built: dict[tuple[Topic, Hashable], Change | None] = {}
+        for subscriber in subscribers:
+            key = (subscriber.topic, group_of(subscriber.viewer, subscriber.topic))
+            if key not in built:
+                built[key] = await change_for(reading, subscriber.topic, subscriber.viewer)
+            change = built[key]
+            if change is not None and not subscriber.offer(change):
+                self.subscribers.discard(subscriber)
+
+    def _dispatch_notification(self, notification: Notification) -> None:
+        for subscriber in list(self.subscribers):
+            if (
+                isinstance(subscriber.topic, NotificationTopic)
+                and subscriber.viewer.id == notification.recipient_id
+            ):
+                change = NotificationChange(notification.id, subscriber.viewer, notification)
+                if not subscriber.offer(change):
+                    self.subscribers.discard(subscriber)
+
+
+def _concerns(topic: Topic, event: Event) -> bool:
+    if isinstance(topic, BoardTopic):
+        return topic.process_id in board_processes(event)
+    if isinstance(topic, DealTopic):
+        return event.deal_id == topic.deal_id
+    return False
+
+
+async def change_for(reading: EventReading, topic: Topic, viewer: User) -> Change | None:
+    if isinstance(topic, BoardTopic):
+        return await board_change(reading, topic.process_id, viewer)
+    if isinstance(topic, DealTopic):
+        return deal_change(reading.event, viewer)
+    return None
+
+
+class Hub:
+    """This process's feeds, one per workspace with subscribers."""
+
+    def __init__(self, poll_seconds: float = 2.0, queue_size: int = 100) -> None:
+        self.poll_seconds = poll_seconds
+        self.queue_size = queue_size
+        self.feeds: dict[int, WorkspaceFeed] = {}
+
+    def wake(self, workspace_id: int) -> None:
+        feed = self.feeds.get(workspace_id)
+        if feed is not None:
+            feed.wake()
+
+    async def wake_all(self) -> None:
+        for feed in list(self.feeds.values()):
+            feed.wake()
+
+    async def _feed(self, workspace_id: int) -> WorkspaceFeed:
+        feed = self.feeds.get(workspace_id)
+        if feed is None:
+            feed = self.feeds[workspace_id] = WorkspaceFeed(workspace_id, self.poll_seconds)
+            await feed.start()
+        await feed.ready.wait()
+        return feed
+
+    async def stream(self, viewer: User, topic: Topic, after: str | None) -> AsyncIterator[Change]:
+        """Check the cursor, register, and return the subscriber's changes: the replay
+        from `after`, then live ones. Raises `Refused` for a bad or expired cursor."""
+        cursor = event_log.parse_cursor(after) if after is not None else None
+        if cursor is not None and not isinstance(topic, NotificationTopic):
+            await event_log.check_not_expired(viewer.workspace_id, cursor)
+        feed = await self._feed(viewer.workspace_id)
+        subscriber = Subscriber(viewer, topic, asyncio.Queue(self.queue_size))
+        async with feed.lock:
+            if not feed.subscribers:
+                await feed.fast_forward()
+            notes = isinstance(topic, NotificationTopic)
+            position = feed.notifications_seen if notes else feed.events_seen
+            feed.subscribers.add(subscriber)
+        return self._changes(feed, subscriber, cursor, position)
+
+    async def _changes(
+        self, feed: WorkspaceFeed, subscriber: Subscriber, cursor: int | None, position: int
+    ) -> AsyncIterator[Change]:
+        try:
+            if cursor is not None:
+                async for change in _replay(feed, subscriber, cursor, position):
+                    subscriber.last_sent = change.cursor
+                    yield change
+            subscriber.last_sent = max(subscriber.last_sent, position)
+            while True:
+                item = await subscriber.queue.get()
+                if item is _OVERFLOW:
+                    raise SubscriberTooSlow(subscriber.last_sent)
+                assert isinstance(item, Change)
+                if item.cursor <= subscriber.last_sent:
+                    continue
+                subscriber.last_sent = item.cursor
+                yield item
+        finally:
+            feed.subscribers.discard(subscriber)
+
+    async def close(self) -> None:
+        for feed in self.feeds.values():
+            if feed.task is not None:
+                feed.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await feed.task
+
+
+async def _replay(
+    feed: WorkspaceFeed, subscriber: Subscriber, cursor: int, position: int
+) -> AsyncIterator[Change]:
+    """The subscriber's changes in (cursor, position], read from the log in batches."""
+    workspace_id, topic, viewer = feed.workspace_id, subscriber.topic, subscriber.viewer
+    if isinstance(topic, NotificationTopic):
+        while cursor < position:
+            rows = await event_log.notifications_between(
+                workspace_id, cursor, position, recipient_id=viewer.id
+            )
+            for row in rows:
+                yield NotificationChange(row.id, viewer, row)
+            if len(rows) < event_log.REPLAY_BATCH:
+                return
+            cursor = rows[-1].id
+        return
+    timezone = await feed.timezone()
+    while cursor < position:
+        events = await event_log.events_between(workspace_id, cursor, position)
+        for event in events:
+            if _concerns(topic, event):
+                change = await change_for(EventReading(event, timezone), topic, viewer)
+                if change is not None:
+                    yield change
+        if len(events) < event_log.REPLAY_BATCH:
+            return
+        cursor = events[-1].id
+
+
+def too_slow(error: SubscriberTooSlow) -> Refused:
+    return Refused.one(
+        ErrorCode.SUBSCRIBER_TOO_SLOW,
+        "This subscription fell too far behind and was closed: subscribe again with "
+        f'after: "{error.cursor}" to get everything since.',
+    )

@@ -1,0 +1,92 @@
+"""Everything live updates need in one server process, opened and closed with the app:
+the bus, the feeds, the outbox and its relay, the session checks and the task clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+
+from resolvers.clock import now_utc
+from resolvers.task_clock import record_due_tasks
+from subscriptions.bus import Bus
+from subscriptions.channels import LOG_CHANNEL, workspace_of
+from subscriptions.feeds import Hub
+from subscriptions.outbox import Outbox
+from subscriptions.sessions import Sessions
+
+logger = logging.getLogger("dealflow.live")
+
+# After a restart, transitions of the last few minutes are written if nobody did.
+CLOCK_LOOKBACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    broadcast_url: str = "memory://"
+    poll_seconds: float = 2.0
+    queue_size: int = 100
+    session_check_seconds: float = 5.0
+    clock_seconds: float = 1.0
+    relay_seconds: float = 1.0
+    event_retention: timedelta = timedelta(days=7)
+
+
+class LiveUpdates:
+    def __init__(self, settings: LiveSettings) -> None:
+        self.settings = settings
+        self.bus = Bus(settings.broadcast_url)
+        self.hub = Hub(settings.poll_seconds, settings.queue_size)
+        self.outbox = Outbox(
+            self.bus, self.hub.wake, settings.event_retention, settings.relay_seconds
+        )
+        self.sessions = Sessions(settings.session_check_seconds)
+        self.bus.listen(LOG_CHANNEL, self._heard)
+        self.bus.on_reconnect(self._reconnected)
+        self._stack = contextlib.AsyncExitStack()
+        self._clock: asyncio.Task[None] | None = None
+
+    def _heard(self, message: str) -> None:
+        workspace_id = workspace_of(message)
+        if workspace_id is not None:
+            self.hub.wake(workspace_id)
+
+    async def _reconnected(self) -> None:
+        """The bus may have missed announcements: read the logs, announce the backlog."""
+        await self.hub.wake_all()
+        with contextlib.suppress(Exception):
+            await self.outbox.relay_once()
+
+    async def _run_clock(self) -> None:
+        since = now_utc() - CLOCK_LOOKBACK
+        while True:
+            try:
+                now = now_utc()
+                self.outbox.announce(await record_due_tasks(since, now))
+                since = now
+            except Exception:
+                logger.exception("the task clock failed; retrying")
+            await asyncio.sleep(self.settings.clock_seconds)
+
+    async def __aenter__(self) -> LiveUpdates:
+        await self._stack.enter_async_context(self.bus)
+        await self._stack.enter_async_context(self.outbox)
+        await self._stack.enter_async_context(self.sessions)
+        self._clock = asyncio.create_task(self._run_clock(), name="dealflow-task-clock")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._clock is not None:
+            self._clock.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._clock
+        await self.hub.close()
+        await self._stack.aclose()

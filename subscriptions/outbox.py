@@ -1,0 +1,99 @@
+"""Telling everyone that the event log grew: right after a commit, and again by a relay
+for whatever was committed but never announced (the bus was down, or the process died
+between the commit and the announcement). Every event so reaches the bus at least once;
+feeds read the log itself, so hearing twice repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from models.event import Event
+from resolvers.clock import now_utc
+from resolvers.event_log import purge_events
+from subscriptions.bus import Bus
+from subscriptions.channels import LOG_CHANNEL, log_grew
+
+logger = logging.getLogger("dealflow.outbox")
+
+# An event younger than this is left to the request that wrote it to announce.
+RELAY_GRACE = timedelta(seconds=1)
+PURGE_EVERY = timedelta(hours=1)
+
+
+class Outbox:
+    def __init__(
+        self,
+        bus: Bus,
+        wake_local: Callable[[int], None],
+        retention: timedelta,
+        relay_seconds: float = 1.0,
+    ) -> None:
+        self.bus = bus
+        self.wake_local = wake_local
+        self.retention = retention
+        self.relay_seconds = relay_seconds
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._relay: asyncio.Task[None] | None = None
+
+    def announce(self, workspace_ids: Iterable[int]) -> None:
+        """After a commit: wake this process's feeds now, and tell the others (in the
+        background: the response does not wait for the bus)."""
+        ids = sorted(set(workspace_ids))
+        if not ids:
+            return
+        for workspace_id in ids:
+            self.wake_local(workspace_id)
+        task = asyncio.create_task(self._publish(ids))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _publish(self, workspace_ids: list[int]) -> None:
+        try:
+            announced = [
+                w for w in workspace_ids if await self.bus.publish(LOG_CHANNEL, log_grew(w))
+            ]
+            if announced:
+                await Event.filter(workspace_id__in=announced, published_at=None).update(
+                    published_at=now_utc()
+                )
+        except Exception:
+            logger.exception("announcing new events failed; the relay will retry")
+
+    async def relay_once(self) -> None:
+        """Announce what was committed but not announced (older than a moment)."""
+        pending = (
+            await Event.filter(published_at=None, at__lt=now_utc() - RELAY_GRACE)
+            .distinct()
+            .values_list("workspace_id", flat=True)
+        )
+        if pending:
+            await self._publish(sorted({int(w) for w in pending}))  # type: ignore[call-overload]
+
+    async def _run_relay(self) -> None:
+        last_purge = now_utc() - PURGE_EVERY
+        while True:
+            await asyncio.sleep(self.relay_seconds)
+            try:
+                if self.bus.connected:
+                    await self.relay_once()
+                if now_utc() - last_purge >= PURGE_EVERY:
+                    last_purge = now_utc()
+                    await purge_events(self.retention, last_purge)
+            except Exception:
+                logger.exception("the outbox relay failed; retrying")
+
+    async def __aenter__(self) -> Outbox:
+        self._relay = asyncio.create_task(self._run_relay(), name="dealflow-relay")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in [self._relay, *self._tasks]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task

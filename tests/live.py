@@ -1,0 +1,112 @@
+"""A real WebSocket client for subscription tests, speaking either sub-protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]
+
+BOARD_EVENTS = """
+subscription Board($processId: ID!, $after: String) {
+  boardEvents(processId: $processId, after: $after) {
+    cursor kind dealId
+    deal { id name value probability stage { name } owner { id } taskStatus }
+    columns { stage { name } dealCount totalValue forecastValue }
+  }
+}
+"""
+
+DEAL_EVENTS = """
+subscription Deal($dealId: ID!, $after: String) {
+  dealEvents(dealId: $dealId, after: $after) {
+    cursor kind at actor { id } deal { id name } changes { field from to } note
+  }
+}
+"""
+
+NOTIFICATIONS = """
+subscription Notes($after: String) {
+  notifications(after: $after) { id cursor kind message deal { id } actor { id } readAt }
+}
+"""
+
+
+class LiveClient:
+    """One socket: subscribe, then read each operation's results in order."""
+
+    def __init__(self, ws: ClientConnection, protocol: str) -> None:
+        self.ws = ws
+        self.protocol = protocol
+        self.results: dict[str, asyncio.Queue[dict[str, Any]]] = defaultdict(asyncio.Queue)
+        self.closed: asyncio.Future[tuple[int | None, str]] = asyncio.Future()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self, token: str) -> dict[str, Any]:
+        await self.ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        while True:
+            ack: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), 5))
+            if ack["type"] not in ("ka", "ping", "pong"):
+                break
+        self._reader = asyncio.create_task(self._read())
+        return ack
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                message = json.loads(raw)
+                if message["type"] in ("next", "data", "error", "complete"):
+                    await self.results[message["id"]].put(message)
+        finally:
+            close = self.ws.close_code, self.ws.close_reason or ""
+            if not self.closed.done():
+                self.closed.set_result(close)
+
+    async def subscribe(self, op_id: str, query: str, **variables: Any) -> None:
+        kind = "subscribe" if self.protocol == "graphql-transport-ws" else "start"
+        payload = {"query": query, "variables": variables}
+        await self.ws.send(json.dumps({"id": op_id, "type": kind, "payload": payload}))
+
+    async def message(self, op_id: str, wait: float = 5) -> dict[str, Any]:
+        return await asyncio.wait_for(self.results[op_id].get(), wait)
+
+    async def event(self, op_id: str, wait: float = 5) -> dict[str, Any]:
+        """The next result's data (fails on an error or completion)."""
+        message = await self.message(op_id, wait)
+        assert message["type"] in ("next", "data"), message
+        assert not message["payload"].get("errors"), message
+        data: dict[str, Any] = message["payload"]["data"]
+        (value,) = data.values()
+        result: dict[str, Any] = value
+        return result
+
+    async def nothing(self, op_id: str, within: float = 0.8) -> None:
+        """Nothing arrives for the operation within `within` seconds."""
+        try:
+            message = await asyncio.wait_for(self.results[op_id].get(), within)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected message: {message}")
+
+
+@asynccontextmanager
+async def live_client(
+    url: str, token: str, protocol: str = PROTOCOLS[0]
+) -> AsyncIterator[LiveClient]:
+    async with connect(url, subprotocols=[protocol]) as ws:
+        client = LiveClient(ws, protocol)
+        ack = await client.start(token)
+        assert ack["type"] == "connection_ack", ack
+        try:
+            yield client
+        finally:
+            if client._reader is not None:
+                client._reader.cancel()
