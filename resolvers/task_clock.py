@@ -21,6 +21,7 @@ from models.task import Task
 from resolvers.history import EventKind, change, record_event
 from resolvers.progress import local_day_bounds, task_status
 
+# A dot is judged just before and just after the moment it may change.
 _JUST_BEFORE = timedelta(microseconds=1)
 
 
@@ -37,7 +38,7 @@ async def _record(task: Task, moment: datetime, timezone: str, key: str) -> int 
     assert task.deal_id is not None
     dues = (await _open_dues([task.deal_id]))[task.deal_id]
     before = task_status(dues, moment - _JUST_BEFORE, timezone)
-    after = task_status(dues, moment, timezone)
+    after = task_status(dues, moment + _JUST_BEFORE, timezone)
     if before == after:
         return None
     try:

@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Any
 
 from broadcaster import Broadcast
 
@@ -28,6 +29,26 @@ Reconnected = Callable[[], Awaitable[None]]
 PUBLISH_TIMEOUT = 1.0
 WATCH_INTERVAL = 0.5
 MAX_BACKOFF = 5.0
+
+
+def _wake_redis_listener(broadcast: Broadcast) -> None:
+    """broadcaster 0.3.1's Redis listener starts reading when the first channel is
+    subscribed, but it looks before redis-py has recorded the subscription, finds none,
+    and waits forever for a signal that was already given: nothing is ever received.
+    Giving the signal again once the subscription is recorded starts it for good."""
+    ready = getattr(getattr(broadcast, "_backend", None), "_ready", None)
+    if isinstance(ready, asyncio.Event):
+        ready.set()
+
+
+def _listeners(broadcast: Broadcast) -> list[asyncio.Task[Any]]:
+    """broadcaster's listening tasks: its own, and its backend's (the Redis one dies
+    alone when Redis goes away, leaving broadcaster's waiting on an empty queue)."""
+    found = [
+        getattr(broadcast, "_listener_task", None),
+        getattr(getattr(broadcast, "_backend", None), "_listener", None),
+    ]
+    return [task for task in found if isinstance(task, asyncio.Task)]
 
 
 class Bus:
@@ -110,6 +131,7 @@ class Bus:
             for channel in self._handlers:
                 subscriber = await stack.enter_async_context(broadcast.subscribe(channel))
                 queues.append((channel, subscriber))
+            _wake_redis_listener(broadcast)
             self._connected.set()
             logger.info("connected to the bus at %s", self.url)
             for callback in self._on_reconnect:
@@ -120,8 +142,7 @@ class Bus:
             ]
             try:
                 while self.connected:
-                    listener = getattr(broadcast, "_listener_task", None)
-                    if listener is not None and listener.done():
+                    if any(task.done() for task in _listeners(broadcast)):
                         raise ConnectionError("the bus listener stopped")
                     if any(reader.done() for reader in readers):
                         raise ConnectionError("a bus reader stopped")

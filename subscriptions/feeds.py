@@ -214,6 +214,8 @@ class Hub:
                 await feed.fast_forward()
             notes = isinstance(topic, NotificationTopic)
             position = feed.notifications_seen if notes else feed.events_seen
+            # What it has had so far: its cursor, or everything up to now.
+            subscriber.last_sent = cursor if cursor is not None else position
             feed.subscribers.add(subscriber)
         return self._changes(feed, subscriber, cursor, position)
 

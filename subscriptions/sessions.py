@@ -43,7 +43,8 @@ class Sessions:
         open_ = {
             ws: session
             for ws, session in list(self._sockets.items())
-            if ws.application_state != WebSocketState.DISCONNECTED
+            if ws.application_state == WebSocketState.CONNECTED
+            and ws.client_state == WebSocketState.CONNECTED
         }
         for ws in set(self._sockets) - set(open_):
             self._sockets.pop(ws, None)

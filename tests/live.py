@@ -9,7 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
+
+from server.app import create_app
+from server.settings import Settings
 
 PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]
 
@@ -110,3 +114,29 @@ async def live_client(
         finally:
             if client._reader is not None:
                 client._reader.cancel()
+
+
+@asynccontextmanager
+async def served_app(settings: Settings) -> AsyncIterator[str]:
+    """A fresh app (its own feeds, bus connection and relay: a restarted server) served
+    by uvicorn on a free port; its WebSocket URL."""
+    app = create_app(settings, manage_orm=False)
+    async with app.router.lifespan_context(app):
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            lifespan="off",
+            ws_per_message_deflate=False,
+            log_level="warning",
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield f"ws://127.0.0.1:{port}/graphql"
+        finally:
+            server.should_exit = True
+            await task

@@ -1,0 +1,45 @@
+"""Fixtures for live updates: a second salesperson, the default process's id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from models.account import Role, User
+from resolvers import auth
+from schema.ids import global_id
+from server.settings import Settings
+from tests.conftest import GraphQLClient, Team
+from tests.documents import PROCESSES_QUERY
+
+
+@dataclass
+class Member:
+    user: User
+    token: str
+    id: str
+
+    def client(self, http: httpx.AsyncClient) -> GraphQLClient:
+        return GraphQLClient(http, self.token)
+
+
+@pytest.fixture
+async def other_seller(team: Team, password_hash: str) -> Member:
+    """A salesperson who owns nothing and takes part in nothing (yet)."""
+    user = await User.create(
+        workspace=team.workspace,
+        email=f"other-{team.workspace.id}@example.com",
+        name="Olga Other",
+        role=Role.USER,
+        password_hash=password_hash,
+    )
+    token, _ = await auth.issue_token(user, Settings().login_policy().token_ttl)
+    return Member(user, token, global_id("User", user.id))
+
+
+@pytest.fixture
+async def process_id(manager_client: GraphQLClient) -> str:
+    processes = (await manager_client.data(PROCESSES_QUERY))["processes"]
+    return str(next(p["id"] for p in processes if p["isDefault"]))

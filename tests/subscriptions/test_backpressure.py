@@ -1,0 +1,95 @@
+"""A subscriber that does not keep up has a bounded queue; when it overflows the
+subscriber is dropped and told how to resume, and nobody else waits for it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+
+import pytest
+from starlette.applications import Starlette
+from websockets.asyncio.client import connect
+
+from models.event import Event
+from subscriptions.changes import BoardTopic
+from subscriptions.feeds import SubscriberTooSlow
+from tests.conftest import Team
+from tests.deals import create_deal
+from tests.live import BOARD_EVENTS, live_client
+from tests.schema.test_deals import pk
+
+FAT_BOARD_EVENTS = """
+subscription Fat($processId: ID!) {
+  boardEvents(processId: $processId) {
+    cursor kind deal { id name company contactPerson value forecastValue history { totalCount } }
+    columns {
+      dealCount deals(first: 100) { edges { node { id name company value owner { name } } } }
+    }
+  }
+}
+"""
+
+
+async def test_an_overflowing_subscriber_is_dropped_and_told_where_to_resume(
+    app: Starlette, team: Team, manager_client, process_id: str, monkeypatch: pytest.MonkeyPatch
+):
+    hub = app.state.live.hub
+    monkeypatch.setattr(hub, "queue_size", 3)
+    await create_deal(manager_client, name="Before")
+    stream = await hub.stream(team.manager, BoardTopic(pk(process_id)), None)
+    feed = hub.feeds[team.workspace.id]
+    for i in range(6):
+        await create_deal(manager_client, name=f"Deal {i}")
+    await feed.catch_up()
+
+    received = []
+    with pytest.raises(SubscriberTooSlow) as too_slow:
+        async for change in stream:
+            received.append(change.cursor)
+
+    assert received == [], "an overflowed queue is emptied: memory is given back at once"
+    before = await Event.filter(workspace_id=team.workspace.id).order_by("-id").first()
+    assert before is not None and too_slow.value.cursor == before.id - 6
+    assert not any(s.viewer.id == team.manager.id for s in feed.subscribers)
+
+
+async def test_a_stuck_socket_does_not_slow_the_others_and_its_queue_stays_bounded(
+    live_url, app: Starlette, team: Team, manager_client, process_id: str
+):
+    hub = app.state.live.hub
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    host, port = live_url.removeprefix("ws://").split("/")[0].split(":")
+    raw.connect((host, int(port)))
+    async with (
+        connect(live_url, sock=raw, subprotocols=["graphql-transport-ws"], max_queue=1) as stuck,
+        live_client(live_url, team.tokens["manager"]) as reader,
+    ):
+        init = {
+            "type": "connection_init",
+            "payload": {"authorization": f"Bearer {team.tokens['user']}"},
+        }
+        await stuck.send(json.dumps(init))
+        subscribe = {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": FAT_BOARD_EVENTS, "variables": {"processId": process_id}},
+        }
+        await stuck.send(json.dumps(subscribe))
+        await reader.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.3)
+
+        largest_queue = 0
+        delays = []
+        for i in range(40):
+            started = time.perf_counter()
+            await create_deal(manager_client, name=f"Rush {i}", company="x" * 150)
+            await reader.event("board")
+            delays.append(time.perf_counter() - started)
+            feed = hub.feeds[team.workspace.id]
+            largest_queue = max([largest_queue, *(s.queue.qsize() for s in feed.subscribers)])
+
+    assert largest_queue <= hub.queue_size
+    assert max(delays) < 2.0, "the reader never waits for the stuck socket"

@@ -1,0 +1,116 @@
+"""Several server processes sharing PostgreSQL and Redis: a change served by one reaches
+subscribers of another through the bus, and survives the bus going down.
+
+These need PostgreSQL and Redis (`.ci/run` runs them in its second pass)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+
+import httpx
+import pytest
+
+from server.settings import Settings
+from tests.conftest import GraphQLClient, Team
+from tests.database import is_postgres
+from tests.deals import create_deal
+from tests.live import BOARD_EVENTS, live_client
+from tests.servers import Server, dealflow_server
+
+pytestmark = pytest.mark.skipif(
+    not (
+        is_postgres(os.environ.get("DATABASE_URL", ""))
+        and os.environ.get("BROADCAST_URL", "").startswith("redis://")
+    ),
+    reason="several processes share PostgreSQL and Redis",
+)
+
+REDIS_PORT = "6379"
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    # Feeds poll rarely here, so a prompt delivery proves the bus carried it.
+    return {
+        "DATABASE_URL": settings.database_url,
+        "BROADCAST_URL": settings.broadcast_url,
+        "FEED_POLL_SECONDS": "60",
+    }
+
+
+async def deal_on(server: Server, token: str, name: str) -> None:
+    async with httpx.AsyncClient(base_url=server.http_url.removesuffix("/graphql")) as http:
+        await create_deal(GraphQLClient(http, token), name=name)
+
+
+async def test_a_change_on_one_process_reaches_subscribers_of_another(
+    settings: Settings, team: Team, process_id: str
+):
+    async with (
+        dealflow_server(**server_env(settings)) as first,
+        dealflow_server(**server_env(settings)) as second,
+        live_client(second.ws_url, team.tokens["manager"]) as phone,
+    ):
+        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.5)
+        await deal_on(first, team.tokens["manager"], "Across processes")
+        event = await phone.event("board", wait=3)
+
+    assert event["deal"]["name"] == "Across processes"
+
+
+def redis(*args: str) -> None:
+    subprocess.run(["redis-cli", "-p", REDIS_PORT, *args], check=False, capture_output=True)
+
+
+def start_redis() -> None:
+    subprocess.run(
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            REDIS_PORT,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+async def redis_answers() -> bool:
+    result = await asyncio.to_thread(
+        subprocess.run, ["redis-cli", "-p", REDIS_PORT, "ping"], capture_output=True, text=True
+    )
+    return result.stdout.strip() == "PONG"
+
+
+async def test_mutations_succeed_while_the_bus_is_down_and_nothing_is_lost(
+    settings: Settings, team: Team, process_id: str
+):
+    async with (
+        dealflow_server(**server_env(settings)) as first,
+        dealflow_server(**server_env(settings)) as second,
+        live_client(second.ws_url, team.tokens["manager"]) as phone,
+    ):
+        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.5)
+        try:
+            redis("shutdown", "nosave")
+            while await redis_answers():  # noqa: ASYNC110 - polling another process
+                await asyncio.sleep(0.05)
+            for i in range(3):
+                await deal_on(first, team.tokens["manager"], f"During the outage {i}")
+        finally:
+            start_redis()
+            while not await redis_answers():  # noqa: ASYNC110 - polling another process
+                await asyncio.sleep(0.05)
+        received = [await phone.event("board", wait=20) for _ in range(3)]
+
+    assert [e["deal"]["name"] for e in received] == [f"During the outage {i}" for i in range(3)]
