@@ -73,6 +73,10 @@ async def load_process_trees(
     return list(trees.values())
 
 
+async def live_process_exists(workspace_id: int, process_id: int) -> bool:
+    return await Process.filter(workspace_id=workspace_id, id=process_id, deleted_at=None).exists()
+
+
 async def load_process_tree(workspace_id: int, process_id: int) -> ProcessTree | None:
     trees = await load_process_trees(workspace_id, [process_id])
     return trees[0] if trees else None

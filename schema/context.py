@@ -34,11 +34,29 @@ def _by_key(found: Mapping[int, V], default: V) -> Callable[[list[int]], list[V]
     return lambda keys: [found.get(k, default) for k in keys]
 
 
+_VIEWER_INDEPENDENT = (
+    "process_trees",
+    "stages",
+    "steps",
+    "users",
+    "participants",
+    "costs",
+    "completions",
+    "open_task_dues",
+    "tasks",
+)
+
+
 class Loaders:
     """Batch loaders for one actor; built fresh for every operation, because a
-    WebSocket reuses its context for every operation sent over it."""
+    WebSocket reuses its context for every operation sent over it.
 
-    def __init__(self, actor: User) -> None:
+    Only `deals` depends on who asks (the visibility filter); the others read the
+    workspace as it is. Live changes of one event share those between every group of
+    subscribers (`shared`), so that an event's owner, stage or task dot is read once.
+    """
+
+    def __init__(self, actor: User, shared: Loaders | None = None) -> None:
         workspace_id = actor.workspace_id
 
         async def process_trees(ids: list[int]) -> list[ProcessTree | None]:
@@ -88,8 +106,14 @@ class Loaders:
         self.tasks = DataLoader(load_fn=tasks)
         self.workspace_row: Workspace | None = None
         self._workspace_id = workspace_id
+        self._shared = shared
+        if shared is not None:
+            for name in _VIEWER_INDEPENDENT:
+                setattr(self, name, getattr(shared, name))
 
     async def workspace(self) -> Workspace:
+        if self._shared is not None:
+            self.workspace_row = await self._shared.workspace()
         if self.workspace_row is None:
             self.workspace_row = await Workspace.get(id=self._workspace_id)
         return self.workspace_row
@@ -163,10 +187,11 @@ class Context:
             self._loaders = Loaders(actor)
         return self._loaders
 
-    def for_viewer(self, viewer: User) -> Context:
+    def for_viewer(self, viewer: User, shared: Loaders | None = None) -> Context:
         """A context of its own for executing one live change as `viewer`'s group sees
-        it: fresh loaders (one change, one snapshot), no token lookup."""
-        return replace(self, user=viewer, authenticated=True, _loaders=None)
+        it: fresh loaders (one event, one snapshot; the workspace reads `shared` with
+        the other groups of the event), no token lookup."""
+        return replace(self, user=viewer, authenticated=True, _loaders=Loaders(viewer, shared))
 
     def reset_for_operation(self) -> None:
         """Fresh loaders, and the token checked again: on a WebSocket that stays open

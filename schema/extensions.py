@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
@@ -29,9 +28,31 @@ from schema.context import Context
 DOCUMENT_CACHE_SIZE = 256
 
 
-class AnnounceWrites(SchemaExtension):
-    """After a mutation has committed, announce the event logs it wrote to (the outbox:
-    feeds wake now, other processes hear it on the bus)."""
+class Limits(AddValidationRules):
+    """Depth and alias limits (validation rules made once, so that validated documents
+    can be cached) and the token limit (a parser option), in one extension: every
+    extension costs something on each result of each live subscription."""
+
+    def __init__(self, rules: list[type[ASTValidationRule]], max_tokens: int) -> None:
+        super().__init__(rules)
+        self.max_tokens = max_tokens
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self.max_tokens
+        yield from super().on_operation()
+
+
+class OperationScope(SchemaExtension):
+    """Around every operation: fresh loaders and a fresh token check (a WebSocket reuses
+    its context for hours), and, once a mutation has committed, the announcement of the
+    event logs it wrote to (the outbox: feeds wake now, other processes hear it on the
+    bus)."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.reset_for_operation()
+        yield
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
@@ -44,14 +65,13 @@ class AnnounceWrites(SchemaExtension):
         live.outbox.announce(written)
 
 
-class FreshLoaders(SchemaExtension):
-    """Start every operation with empty dataloaders (a WebSocket reuses its context)."""
+class MaskInternalErrors(MaskErrors):
+    """MaskErrors, with the check for errors first: its own check is an isinstance
+    against a runtime Protocol, slow enough to show once per socket per live event."""
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            context.reset_for_operation()
-        yield
+    def _process_result(self, result: object) -> None:
+        if getattr(result, "errors", None):
+            super()._process_result(result)
 
 
 def is_internal_error(error: GraphQLError) -> bool:
@@ -75,11 +95,9 @@ def schema_extensions(
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
     return [
-        lambda: AddValidationRules(limits),
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: Limits(limits, max_tokens),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=is_internal_error),
-        FreshLoaders,
-        AnnounceWrites,
+        lambda: MaskInternalErrors(should_mask_error=is_internal_error),
+        OperationScope,
     ]

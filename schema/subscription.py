@@ -21,7 +21,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from models.account import User as UserRow
 from resolvers import access
 from resolvers.errors import Refused, not_found
-from resolvers.process_tree import load_process_tree
+from resolvers.process_tree import live_process_exists
 from schema.board import BoardColumn, board_columns
 from schema.context import Context
 from schema.deal import Deal, DealEvent
@@ -67,18 +67,40 @@ class BoardEvent:
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
     """Executes a live change once per group and document (see the module's doc)."""
 
+    def build_per_event_executor(self, payload: Any) -> Any:
+        change = getattr(payload, _CHANGE, None)
+        if isinstance(change, Change):
+            found = change.shared.get("results", {}).get(self._result_key())
+            if found is not None:
+                return _Answered(found)  # no executor copy for the group's later sockets
+        return super().build_per_event_executor(payload)
+
+    def _result_key(self) -> tuple[int, str, str | None]:
+        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
+        name = self.operation.name.value if self.operation.name else None
+        return (id(self.operation), variables, name)
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         change = getattr(self.root_value, _CHANGE, None)
         if not isinstance(change, Change):
             return super().execute_operation(serially)
-        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
-        key = (id(self.operation), variables, self.operation.name and self.operation.name.value)
+        key = self._result_key()
         results: dict[Any, Any] = change.shared.setdefault("results", {})
         if key not in results:
             self.context_value = change.shared["context"]
             result = super().execute_operation(serially)
             results[key] = _shareable(result) if self.is_awaitable(result) else result
         return results[key]
+
+
+class _Answered:
+    """Stands in for a per-event executor whose result the group already has."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        return self.result
 
 
 def _shareable(result: Awaitable[Any]) -> Awaitable[Any]:
@@ -89,8 +111,13 @@ def _shareable(result: Awaitable[Any]) -> Awaitable[Any]:
 async def _wrapped(info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
     """The change's GraphQL object, made by the first subscriber of its group; it
     carries its change (not as a field) for `SharedEventExecution`."""
+    found = change.shared.get("object")
+    if found is not None:
+        return found
     if "object" not in change.shared:
-        context = info.context.for_viewer(change.viewer)
+        event_loaders = change.event_shared.get("loaders")
+        context = info.context.for_viewer(change.viewer, event_loaders)
+        change.event_shared.setdefault("loaders", await context.loaders())
         change.shared["context"] = context
         wrapped = await wrap(context)
         setattr(wrapped, _CHANGE, change)
@@ -106,18 +133,12 @@ async def _open(
     return await read_or_raise(lambda: live.hub.stream(viewer, topic, after))
 
 
-async def _relay(stream: AsyncIterator[Change]) -> AsyncIterator[Change]:
-    """The stream, with falling behind turned into an error that says how to resume."""
-    try:
-        async for change in stream:
-            yield change
-    except SubscriberTooSlow as error:
-        refusal = too_slow(error)
-        problem = refusal.problems[0]
-        raise GraphQLError(
-            problem.message,
-            extensions={"code": str(problem.code), "cursor": str(error.cursor)},
-        ) from None
+def _too_slow(error: SubscriberTooSlow) -> GraphQLError:
+    """Falling behind, as an error that says how to resume."""
+    problem = too_slow(error).problems[0]
+    return GraphQLError(
+        problem.message, extensions={"code": str(problem.code), "cursor": str(error.cursor)}
+    )
 
 
 async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
@@ -156,12 +177,16 @@ class Subscription:
     ) -> AsyncGenerator[BoardEvent, None]:
         actor = await info.context.actor()
         pk = pk_of(process_id, "Process")
-        if pk is None or await load_process_tree(actor.workspace_id, pk) is None:
+        if pk is None or not await live_process_exists(actor.workspace_id, pk):
             await read_or_raise(_raise(not_found("Process", ("processId",))))
         stream = await _open(info, actor, BoardTopic(pk or 0), after)
-        async for change in _relay(stream):
-            assert isinstance(change, BoardChange)
-            yield await _board_event(info, change)
+        try:
+            async for change in stream:
+                assert isinstance(change, BoardChange)
+                found = change.shared.get("object")
+                yield found if found is not None else await _board_event(info, change)
+        except SubscriberTooSlow as error:
+            raise _too_slow(error) from None
 
     @strawberry.subscription(description="Every change of one deal you may see.")
     async def deal_events(
@@ -175,13 +200,16 @@ class Subscription:
         if not visible:
             await read_or_raise(_raise(not_found("Deal", ("dealId",))))
         stream = await _open(info, actor, DealTopic(pk or 0), after)
-        async for change in _relay(stream):
-            assert isinstance(change, DealChange)
+        try:
+            async for change in stream:
+                assert isinstance(change, DealChange)
 
-            async def wrap(context: Context, change: DealChange = change) -> DealEvent:
-                return DealEvent.from_row(change.event)
+                async def wrap(context: Context, change: DealChange = change) -> DealEvent:
+                    return DealEvent.from_row(change.event)
 
-            yield await _wrapped(info, change, wrap)
+                yield await _wrapped(info, change, wrap)
+        except SubscriberTooSlow as error:
+            raise _too_slow(error) from None
 
     @strawberry.subscription(description="Your notifications as they are created.")
     async def notifications(
@@ -189,13 +217,18 @@ class Subscription:
     ) -> AsyncGenerator[Notification, None]:
         actor = await info.context.actor()
         stream = await _open(info, actor, NotificationTopic(), after)
-        async for change in _relay(stream):
-            assert isinstance(change, NotificationChange)
+        try:
+            async for change in stream:
+                assert isinstance(change, NotificationChange)
 
-            async def wrap(context: Context, change: NotificationChange = change) -> Notification:
-                return Notification.from_row(change.notification)
+                async def wrap(
+                    context: Context, change: NotificationChange = change
+                ) -> Notification:
+                    return Notification.from_row(change.notification)
 
-            yield await _wrapped(info, change, wrap)
+                yield await _wrapped(info, change, wrap)
+        except SubscriberTooSlow as error:
+            raise _too_slow(error) from None
 
 
 def _raise(refusal: Refused) -> Callable[[], Awaitable[None]]:

@@ -25,6 +25,7 @@ from schema.context import Context
 from server.auth import bearer_token, connection_init_token
 from server.database import tortoise_config
 from server.files import serve_file
+from server.frames import FrameEncoder
 from server.limits import BodySizeLimit
 from server.settings import Settings
 from subscriptions.live import LiveUpdates
@@ -43,6 +44,10 @@ class DealflowGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.settings = settings
+        self.frames = FrameEncoder()
+
+    def encode_json(self, data: object) -> str:
+        return self.frames.encode(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = (

@@ -46,6 +46,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         # Deflate made fan-out several times slower and costs memory per socket.
         ws_per_message_deflate=False,
+        ws=args.ws,
         proxy_headers=True,
         log_level="info",
     )
@@ -109,6 +110,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--ws",
+        default="auto",
+        choices=["auto", "websockets-sansio", "websockets", "wsproto"],
+        help="uvicorn's WebSocket implementation (see the fan-out benchmark in the README)",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate_command = commands.add_parser("migrate", help="apply database migrations")

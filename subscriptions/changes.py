@@ -63,6 +63,8 @@ class Change:
     cursor: int
     viewer: User
     shared: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    # What every group's change of the same event shares (the schema's event loaders).
+    event_shared: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
 
 @dataclass(eq=False)
@@ -96,6 +98,7 @@ class EventReading:
         self._participant_ids: set[int] = set()
         self._deal_read = False
         self._trees: dict[int, ProcessTree | None] = {}
+        self.shared: dict[str, Any] = {}
 
     async def deal_for(self, viewer: User) -> Deal | None:
         """The deal as it is now, if `viewer` may see it now."""
@@ -139,7 +142,15 @@ async def board_change(reading: EventReading, process_id: int, viewer: User) -> 
     event = reading.event
     if event.kind == EventKind.PROCESS_CHANGED:
         return BoardChange(
-            event.id, viewer, BoardEventKind.PROCESS_CHANGED, process_id, None, None, None, {}
+            event.id,
+            viewer,
+            BoardEventKind.PROCESS_CHANGED,
+            process_id,
+            None,
+            None,
+            None,
+            {},
+            event_shared=reading.shared,
         )
     before, after = facts_of(event)
     was = before is not None and before.on_board(process_id, viewer)
@@ -163,13 +174,15 @@ async def board_change(reading: EventReading, process_id: int, viewer: User) -> 
         deal,
         scope,
         {stage_id: figures.get(stage_id, ColumnFigures()) for stage_id in stages},
+        event_shared=reading.shared,
     )
 
 
-def deal_change(event: Event, viewer: User) -> DealChange | None:
+def deal_change(reading: EventReading, viewer: User) -> DealChange | None:
     """A deal's event, for someone who could see the deal before or after it (once they
     lose sight of it, the event that took it away is the last they hear of it)."""
+    event = reading.event
     before, after = facts_of(event)
     if any(facts is not None and facts.visible_to(viewer) for facts in (before, after)):
-        return DealChange(event.id, viewer, event)
+        return DealChange(event.id, viewer, event, event_shared=reading.shared)
     return None

@@ -136,7 +136,8 @@ class WorkspaceFeed:
                     return
 
     async def _dispatch_event(self, event: Event, timezone: str) -> None:
-        subscribers = [s for s in self.subscribers if _concerns(s.topic, event)]
+        boards = board_processes(event)
+        subscribers = [s for s in self.subscribers if _concerns(s.topic, event, boards)]
         if not subscribers:
             return
         reading = EventReading(event, timezone)
@@ -160,9 +161,9 @@ class WorkspaceFeed:
                     self.subscribers.discard(subscriber)
 
 
-def _concerns(topic: Topic, event: Event) -> bool:
+def _concerns(topic: Topic, event: Event, boards: set[int] | None = None) -> bool:
     if isinstance(topic, BoardTopic):
-        return topic.process_id in board_processes(event)
+        return topic.process_id in (boards if boards is not None else board_processes(event))
     if isinstance(topic, DealTopic):
         return event.deal_id == topic.deal_id
     return False
@@ -172,7 +173,7 @@ async def change_for(reading: EventReading, topic: Topic, viewer: User) -> Chang
     if isinstance(topic, BoardTopic):
         return await board_change(reading, topic.process_id, viewer)
     if isinstance(topic, DealTopic):
-        return deal_change(reading.event, viewer)
+        return deal_change(reading, viewer)
     return None
 
 

@@ -18,6 +18,7 @@ import httpx
 class Server:
     http_url: str
     ws_url: str
+    pid: int
 
 
 def free_port() -> int:
@@ -28,7 +29,7 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def dealflow_server(**env: str) -> AsyncIterator[Server]:
+async def dealflow_server(*args: str, **env: str) -> AsyncIterator[Server]:
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -37,6 +38,7 @@ async def dealflow_server(**env: str) -> AsyncIterator[Server]:
         "serve",
         "--port",
         str(port),
+        *args,
         env={**os.environ, **env},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
@@ -50,7 +52,9 @@ async def dealflow_server(**env: str) -> AsyncIterator[Server]:
                 await asyncio.sleep(0.05)
             else:
                 raise RuntimeError("the server did not start")
-        yield Server(f"http://127.0.0.1:{port}/graphql", f"ws://127.0.0.1:{port}/graphql")
+        yield Server(
+            f"http://127.0.0.1:{port}/graphql", f"ws://127.0.0.1:{port}/graphql", process.pid
+        )
     finally:
         process.terminate()
         await process.wait()

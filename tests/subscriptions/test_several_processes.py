@@ -6,6 +6,7 @@ These need PostgreSQL and Redis (`.ci/run` runs them in its second pass)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 
@@ -58,6 +59,26 @@ async def test_a_change_on_one_process_reaches_subscribers_of_another(
         event = await phone.event("board", wait=3)
 
     assert event["deal"]["name"] == "Across processes"
+
+
+async def test_dealflow_serve_with_workers_delivers_across_them(
+    settings: Settings, team: Team, process_id: str
+):
+    async with contextlib.AsyncExitStack() as stack:
+        server = await stack.enter_async_context(
+            dealflow_server("--workers", "2", **server_env(settings))
+        )
+        phones = [
+            await stack.enter_async_context(live_client(server.ws_url, team.tokens["manager"]))
+            for _ in range(6)
+        ]
+        for phone in phones:
+            await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.5)
+        await deal_on(server, team.tokens["manager"], "Whichever worker")
+        events = [await phone.event("board", wait=3) for phone in phones]
+
+    assert [e["deal"]["name"] for e in events] == ["Whichever worker"] * 6
 
 
 def redis(*args: str) -> None:

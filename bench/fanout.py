@@ -1,0 +1,399 @@
+"""Benchmark: fan-out of board events to many WebSocket subscribers, against the peer.
+
+    .venv/bin/python -m bench.fanout [--subscribers 100,1000] [--events 20]
+
+For each setup it starts real server processes, connects N subscribers (a mix of
+managers and salespeople, all watching one board through `boardEvents`), then sends a
+stream of `completeStep`/`uncompleteStep` mutations on a public deal and measures, for
+every subscriber and event, the delay from the mutation's response to the event's
+arrival (median, p99); then a burst of back-to-back mutations (events fully delivered to
+every subscriber per second); and the servers' memory per idle subscriber (RSS growth
+over N subscribed sockets). Setups: one `dealflow serve` process on SQLite and
+`memory://`; two processes on PostgreSQL and Redis (subscribers split between them,
+mutations sent to the first); and the peer in `../shared/peers/graphql-ws-node`
+(graphql-js + graphql-ws with a trivial subscription) with the same client. Writes
+`bench/results/fanout.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
+from websockets.asyncio.client import ClientConnection, connect
+
+from models.account import Role, User
+from models.process import Process
+from resolvers import auth
+from resolvers.clock import now_utc
+from resolvers.process_tree import load_process_tree
+from resolvers.workspaces import NewWorkspace, create_workspace
+from schema.ids import global_id
+from server.database import tortoise_config
+from server.settings import Settings
+from tests.board_data import DealSeed, seed_deals
+from tests.servers import Server, dealflow_server, free_port
+
+RESULTS = Path(__file__).parent / "results" / "fanout.json"
+PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "graphql-ws-node"
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+SPACING = 0.3  # seconds between measured events, so that each is measured alone
+
+BOARD_EVENTS = """
+subscription Board($processId: ID!) {
+  boardEvents(processId: $processId) {
+    cursor kind dealId
+    deal { id name value probability forecastValue stage { name } owner { name } taskStatus }
+    columns { stage { name } dealCount totalValue forecastValue }
+  }
+}
+"""
+STEP = """
+mutation Step($deal: ID!, $step: ID!) { %s(input: {dealId: $deal, stepId: $step}) {
+  deal { probability } errors { code } } }
+"""
+PEER_EVENTS = "subscription { board { n t } }"
+
+
+class Subscriber:
+    """One socket; the arrival time of every event, in order."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.arrivals: list[float] = []
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(Exception):
+            async for raw in self.ws:
+                if '"next"' in str(raw)[:40]:
+                    self.arrivals.append(time.perf_counter())
+
+
+async def subscribe(
+    url: str, token: str | None, query: str, variables: dict[str, Any]
+) -> Subscriber:
+    ws = await connect(url, subprotocols=["graphql-transport-ws"], compression=None, max_queue=None)
+    init: dict[str, Any] = {"type": "connection_init"}
+    if token:
+        init["payload"] = {"authorization": f"Bearer {token}"}
+    await ws.send(json.dumps(init))
+    while json.loads(await ws.recv())["type"] != "connection_ack":
+        pass
+    payload = {"query": query, "variables": variables}
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+    return Subscriber(ws)
+
+
+def rss_kb(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+async def wait_until(check: Callable[[], bool], limit: float = 30) -> None:
+    deadline = time.perf_counter() + limit
+    while not check() and time.perf_counter() < deadline:  # noqa: ASYNC110 - polling counts
+        await asyncio.sleep(0.01)
+
+
+async def measure(
+    subscribe_all: Callable[[], Awaitable[list[Subscriber]]],
+    trigger: Callable[[int], Awaitable[None]],
+    pids: list[int],
+    events: int,
+) -> dict[str, Any]:
+    await trigger(0)  # warm up the mutation path
+    await asyncio.sleep(0.5)
+    before = rss_kb(pids)
+    subscribers = await subscribe_all()
+    await asyncio.sleep(2.0)
+    after = rss_kb(pids)
+    await trigger(1)  # warm up the event path (every subscriber's first event)
+    await wait_until(lambda: all(len(s.arrivals) >= 1 for s in subscribers))
+    delays: list[float] = []
+    for index in range(events):
+        await asyncio.sleep(SPACING)
+        expected = len(subscribers[0].arrivals) + 1
+        await trigger(index)
+        responded = time.perf_counter()
+        await wait_until(lambda n=expected: all(len(s.arrivals) >= n for s in subscribers))
+        delays += [(s.arrivals[expected - 1] - responded) * 1000 for s in subscribers]
+    await asyncio.sleep(SPACING)
+    expected = len(subscribers[0].arrivals) + events
+    started = time.perf_counter()
+    for index in range(events):
+        await trigger(index)
+    await wait_until(lambda: all(len(s.arrivals) >= expected for s in subscribers), 120)
+    burst = time.perf_counter() - started
+    for s in subscribers:
+        s.task.cancel()
+        await s.ws.close()
+    return {
+        "subscribers": len(subscribers),
+        "p50_ms": round(statistics.median(delays), 1),
+        "p99_ms": round(statistics.quantiles(delays, n=100)[98], 1),
+        "events_per_s": round(events / burst, 1),
+        "kb_per_subscriber": round((after - before) / len(subscribers), 1),
+    }
+
+
+async def seed(settings: Settings) -> dict[str, Any]:
+    """A workspace, a manager and ten salespeople with tokens, a public deal to change."""
+    await migrate(config=tortoise_config(settings))
+    await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    workspace, _ = await create_workspace(
+        NewWorkspace(
+            name="Fanout",
+            admin_email=f"a-{uuid.uuid4().hex[:6]}@bench.dev",
+            admin_password="bench-password",
+        )
+    )
+    manager = await User.create(
+        workspace=workspace,
+        email=f"m-{workspace.id}@bench.dev",
+        name="Manager",
+        role=Role.MANAGER,
+        password_hash="x",
+    )
+    sellers = [
+        await User.create(
+            workspace=workspace,
+            email=f"s{i}-{workspace.id}@bench.dev",
+            name=f"Seller {i}",
+            role=Role.USER,
+            password_hash="x",
+        )
+        for i in range(10)
+    ]
+    process = await Process.get(workspace_id=workspace.id, is_default=True)
+    tree = await load_process_tree(workspace.id, process.id)
+    assert tree is not None
+    users = [manager, *sellers]
+    deals = await seed_deals(
+        workspace.id,
+        tree,
+        [DealSeed(name="Watched", owner_id=manager.id, is_public=True)]
+        + [
+            DealSeed(name=f"Deal {i}", owner_id=users[i % len(users)].id, is_public=i % 3 == 0)
+            for i in range(50)
+        ],
+        now_utc(),
+    )
+    ttl = timedelta(hours=2)
+    result = {
+        "process": global_id("Process", process.id),
+        "deal": global_id("Deal", deals[0].id),
+        "step": global_id("Step", tree.stages[0].steps[0].row.id),
+        "manager": (await auth.issue_token(manager, ttl))[0],
+        "sellers": [(await auth.issue_token(s, ttl))[0] for s in sellers],
+    }
+    await Tortoise.close_connections()
+    return result
+
+
+def pids_of(servers: list[Server]) -> list[int]:
+    return [server.pid for server in servers]
+
+
+async def ours(setup: str, counts: list[int], events: int) -> list[dict[str, Any]]:
+    rows = []
+    async with database(setup) as url:
+        two = setup.startswith("2")
+        settings = Settings().replace(database_url=url, broadcast_url=REDIS if two else "memory://")
+        data = await seed(settings)
+        env = {"DATABASE_URL": url, "BROADCAST_URL": settings.broadcast_url, "DB_POOL_MAX": "20"}
+        async with contextlib.AsyncExitStack() as stack:
+            servers = [
+                await stack.enter_async_context(dealflow_server(**env))
+                for _ in range(2 if two else 1)
+            ]
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+            headers = {"authorization": f"Bearer {data['manager']}"}
+
+            async def trigger(index: int) -> None:
+                name = "completeStep" if index % 2 == 0 else "uncompleteStep"
+                body = {
+                    "query": STEP % name,
+                    "variables": {"deal": data["deal"], "step": data["step"]},
+                }
+                response = await http.post(servers[0].http_url, json=body, headers=headers)
+                assert "errors" not in response.json(), response.text
+
+            for count in counts:
+
+                async def subscribe_all(count: int = count) -> list[Subscriber]:
+                    tokens = [
+                        data["manager"] if i % 3 == 0 else data["sellers"][i % 10]
+                        for i in range(count)
+                    ]
+                    variables = {"processId": data["process"]}
+                    return list(
+                        await asyncio.gather(
+                            *(
+                                subscribe(
+                                    servers[i % len(servers)].ws_url,
+                                    tokens[i],
+                                    BOARD_EVENTS,
+                                    variables,
+                                )
+                                for i in range(count)
+                            )
+                        )
+                    )
+
+                # Leave the step as it was found: an even number of changes.
+                rows.append(
+                    {
+                        "setup": setup,
+                        **await measure(subscribe_all, trigger, pids_of(servers), events),
+                    }
+                )
+                print(rows[-1], flush=True)
+                await asyncio.sleep(1)
+    return rows
+
+
+async def peer(counts: list[int], events: int) -> list[dict[str, Any]]:
+    if not (PEER / "node_modules").exists():
+        install = ["npm", "install", "--prefix", str(PEER), "--no-audit", "--no-fund"]
+        await asyncio.to_thread(subprocess.run, install, check=True)
+    port = free_port()
+    process = await asyncio.create_subprocess_exec("node", str(PEER / "server.mjs"), str(port))
+    rows = []
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            url = f"http://127.0.0.1:{port}/graphql"
+            for _ in range(200):
+                with contextlib.suppress(httpx.TransportError):
+                    await http.post(url, json={"query": "{ hello }"})
+                    break
+                await asyncio.sleep(0.05)
+
+            async def trigger(index: int) -> None:
+                await http.post(url, json={"query": f"mutation {{ ping(n: {index}) }}"})
+
+            for count in counts:
+
+                async def subscribe_all(count: int = count) -> list[Subscriber]:
+                    ws_url = f"ws://127.0.0.1:{port}/graphql"
+                    return list(
+                        await asyncio.gather(
+                            *(subscribe(ws_url, None, PEER_EVENTS, {}) for _ in range(count))
+                        )
+                    )
+
+                rows.append(
+                    {
+                        "setup": "peer",
+                        **await measure(subscribe_all, trigger, [process.pid], events),
+                    }
+                )
+                print(rows[-1], flush=True)
+                await asyncio.sleep(1)
+    finally:
+        process.terminate()
+        await process.wait()
+    return rows
+
+
+@asynccontextmanager
+async def database(setup: str) -> AsyncIterator[str]:
+    if not setup.startswith("2"):
+        with tempfile.TemporaryDirectory(prefix="dealflow-fanout-") as folder:
+            yield f"sqlite://{folder}/fanout.sqlite3"
+        return
+    name = f"dealflow_fanout_{uuid.uuid4().hex[:8]}"
+    dsn = POSTGRES.replace("postgres://", "postgresql://", 1)
+    admin = await asyncpg.connect(dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        admin = await asyncpg.connect(dsn)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| setup | subscribers | p50 ms | p99 ms | events/s | KB per subscriber | p99 / peer |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        ratio = r.get("ratio_p99_to_peer")
+        lines.append(
+            f"| {r['setup']} | {r['subscribers']:,} | {r['p50_ms']} | {r['p99_ms']} | "
+            f"{r['events_per_s']} | {r['kb_per_subscriber']} | "
+            f"{'' if ratio is None else f'{ratio}x'} |"
+        )
+    return "\n".join(lines)
+
+
+async def run_setup(setup: str, counts: list[int], events: int) -> list[dict[str, Any]]:
+    if setup == "peer":
+        return await peer(counts, events)
+    return await ours(setup, counts, events)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", default="100,1000")
+    parser.add_argument("--events", type=int, default=20)
+    parser.add_argument("--setups", default="peer,1 process memory,2 processes redis")
+    parser.add_argument("--rows-to", help=argparse.SUPPRESS)  # one setup, rows as JSON
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.rows_to:
+        rows = asyncio.run(run_setup(args.setups, _counts(args.subscribers), args.events))
+        Path(args.rows_to).write_text(json.dumps(rows))
+        return
+    rows = []
+    for setup in args.setups.split(","):
+        # One process per setup: Tortoise keeps per-dialect SQL on the models.
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            command = [sys.executable, "-m", "bench.fanout", "--setups", setup]
+            command += ["--subscribers", args.subscribers, "--events", str(args.events)]
+            subprocess.run([*command, "--rows-to", out.name], check=True)
+            rows += json.loads(Path(out.name).read_text())
+    peers = {r["subscribers"]: r["p99_ms"] for r in rows if r["setup"] == "peer"}
+    for r in rows:
+        if r["subscribers"] in peers:
+            r["ratio_p99_to_peer"] = round(r["p99_ms"] / peers[r["subscribers"]], 2)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
+    print(table(rows))
+
+
+def _counts(raw: str) -> list[int]:
+    return [int(c) for c in raw.split(",")]
+
+
+if __name__ == "__main__":
+    main()
