@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint check-schema schema migrations demo clean bench-board
+.PHONY: run test lint check-schema schema migrations demo clean bench-board bench-fanout
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ migrations: $(STAMP)
 ## The board benchmark (SQLite and PostgreSQL; see README).
 bench-board: $(STAMP)
 	$(BIN)/python -m bench.board
+
+## The fan-out benchmark (needs PostgreSQL, Redis and Node.js; see README).
+bench-fanout: $(STAMP)
+	$(BIN)/python -m bench.fanout
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -110,13 +110,15 @@ async def previous_facts(deal_id: int) -> dict[str, Any] | None:
 
 
 # The workspaces whose logs the current request wrote to, for the after-commit notice.
-_written: ContextVar[set[int] | None] = ContextVar("dealflow_written_workspaces", default=None)
+# The workspaces whose logs the current request wrote to, with the highest event id
+# written (0 for notifications only), for the after-commit announcement.
+_written: ContextVar[dict[int, int] | None] = ContextVar("dealflow_written", default=None)
 
 
 @contextmanager
-def collecting_writes() -> Iterator[set[int]]:
-    """Within this block, every log write notes its workspace in the yielded set."""
-    written: set[int] = set()
+def collecting_writes() -> Iterator[dict[int, int]]:
+    """Within this block, every log write notes its workspace (and event id)."""
+    written: dict[int, int] = {}
     token = _written.set(written)
     try:
         yield written
@@ -128,12 +130,18 @@ async def before_log_write(workspace_id: int) -> None:
     """Call before writing an event or notification, inside its transaction."""
     written = _written.get()
     if written is not None:
-        written.add(workspace_id)
+        written.setdefault(workspace_id, 0)
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
         await connection.execute_query(
             "SELECT pg_advisory_xact_lock($1, $2)", [_LOG_LOCK_CLASS, workspace_id]
         )
+
+
+def note_event_written(event: Event) -> None:
+    written = _written.get()
+    if written is not None:
+        written[event.workspace_id] = max(written.get(event.workspace_id, 0), event.id)
 
 
 def parse_cursor(cursor: str, field: str = "after") -> int:

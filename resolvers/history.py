@@ -11,7 +11,13 @@ from models.deal import Deal
 from models.event import Event
 from resolvers.access import visible_deals_and_trash
 from resolvers.errors import not_found
-from resolvers.event_log import before_log_write, board_facts, parse_cursor, previous_facts
+from resolvers.event_log import (
+    before_log_write,
+    board_facts,
+    note_event_written,
+    parse_cursor,
+    previous_facts,
+)
 from resolvers.pagination import Page, page_size
 
 
@@ -66,7 +72,7 @@ async def record_event(
         "before": await previous_facts(deal.id),
         "after": (await board_facts(deal)).to_json(),
     }
-    return await Event.create(
+    event = await Event.create(
         workspace_id=deal.workspace_id,
         deal_id=deal.id,
         actor_id=actor.id if actor else None,
@@ -74,17 +80,21 @@ async def record_event(
         data=data,
         key=key,
     )
+    note_event_written(event)
+    return event
 
 
 async def record_process_event(workspace_id: int, process_id: int, actor: User) -> Event:
     """A process's stages or weights changed: boards of it reload."""
     await before_log_write(workspace_id)
-    return await Event.create(
+    event = await Event.create(
         workspace_id=workspace_id,
         actor_id=actor.id,
         kind=str(EventKind.PROCESS_CHANGED),
         data={"process": process_id},
     )
+    note_event_written(event)
+    return event
 
 
 async def deal_history(

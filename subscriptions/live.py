@@ -11,6 +11,7 @@ from datetime import timedelta
 from types import TracebackType
 
 from resolvers.clock import now_utc
+from resolvers.event_log import collecting_writes
 from resolvers.task_clock import record_due_tasks
 from subscriptions.bus import Bus
 from subscriptions.channels import LOG_CHANNEL, workspace_of
@@ -65,7 +66,9 @@ class LiveUpdates:
         while True:
             try:
                 now = now_utc()
-                self.outbox.announce(await record_due_tasks(since, now))
+                with collecting_writes() as written:
+                    await record_due_tasks(since, now)
+                self.outbox.announce(written)
                 since = now
             except Exception:
                 logger.exception("the task clock failed; retrying")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+
+from tortoise.functions import Max
 
 from models.event import Event
 from resolvers.clock import now_utc
@@ -40,27 +42,27 @@ class Outbox:
         self._tasks: set[asyncio.Task[None]] = set()
         self._relay: asyncio.Task[None] | None = None
 
-    def announce(self, workspace_ids: Iterable[int]) -> None:
+    def announce(self, written: Mapping[int, int]) -> None:
         """After a commit: wake this process's feeds now, and tell the others (in the
-        background: the response does not wait for the bus)."""
-        ids = sorted(set(workspace_ids))
-        if not ids:
+        background: the response does not wait for the bus). `written` maps each
+        workspace to the highest event id the commit wrote there."""
+        if not written:
             return
-        for workspace_id in ids:
+        for workspace_id in written:
             self.wake_local(workspace_id)
-        task = asyncio.create_task(self._publish(ids))
+        task = asyncio.create_task(self._publish(dict(written)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _publish(self, workspace_ids: list[int]) -> None:
+    async def _publish(self, written: dict[int, int]) -> None:
+        """Ring for each workspace; mark as announced only the events committed before
+        the ring (up to the id given), so that a later commit is announced by its own."""
         try:
-            announced = [
-                w for w in workspace_ids if await self.bus.publish(LOG_CHANNEL, log_grew(w))
-            ]
-            if announced:
-                await Event.filter(workspace_id__in=announced, published_at=None).update(
-                    published_at=now_utc()
-                )
+            for workspace_id, up_to in sorted(written.items()):
+                if await self.bus.publish(LOG_CHANNEL, log_grew(workspace_id)) and up_to:
+                    await Event.filter(
+                        workspace_id=workspace_id, id__lte=up_to, published_at=None
+                    ).update(published_at=now_utc())
         except Exception:
             logger.exception("announcing new events failed; the relay will retry")
 
@@ -68,11 +70,12 @@ class Outbox:
         """Announce what was committed but not announced (older than a moment)."""
         pending = (
             await Event.filter(published_at=None, at__lt=now_utc() - RELAY_GRACE)
-            .distinct()
-            .values_list("workspace_id", flat=True)
+            .annotate(up_to=Max("id"))
+            .group_by("workspace_id")
+            .values_list("workspace_id", "up_to")
         )
         if pending:
-            await self._publish(sorted({int(w) for w in pending}))  # type: ignore[call-overload]
+            await self._publish({int(w): int(up_to) for w, up_to in pending})
 
     async def _run_relay(self) -> None:
         last_purge = now_utc() - PURGE_EVERY
