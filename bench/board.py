@@ -9,37 +9,32 @@ participants, tasks, 0-8 completed steps each), serves the real app (`dealflow s
 a free port in a process of its own, and times the board query (every column, first 20
 cards each, totals, task dots) for a manager and for a salesperson, and the same data
 fetched by hand-written SQL through the same driver. It prints a table and writes
-`bench/results/board.json`. PostgreSQL comes from `BENCH_POSTGRES_URL` (default
-postgres://postgres@127.0.0.1:5432/postgres).
+`bench/results/board.json`. PostgreSQL comes from `BENCH_POSTGRES_URL` (see bench/databases.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
+from bench.databases import fresh_database
 from models.account import Role, User
 from models.process import Process
 from resolvers import auth
@@ -54,6 +49,7 @@ from server.settings import Settings
 from tests.board_data import DealSeed, TaskSeed, seed_deals
 from tests.documents import BOARD_QUERY
 from tests.queries import logged_queries
+from tests.servers import dealflow_server
 
 RESULTS = Path(__file__).parent / "results" / "board.json"
 STAGES = ["Lead", "Qualified", "Meeting", "Proposal", "Negotiation", "Closing"]
@@ -186,56 +182,6 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1]
 
 
-@asynccontextmanager
-async def database(backend: str) -> AsyncIterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="dealflow-bench-") as folder:
-            yield f"sqlite://{folder}/bench.sqlite3"
-        return
-    base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    name = f"dealflow_bench_{uuid.uuid4().hex[:8]}"
-    dsn = base.replace("postgres://", "postgresql://", 1)
-    admin = await asyncpg.connect(dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    try:
-        yield base.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        admin = await asyncpg.connect(dsn)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
-@asynccontextmanager
-async def served(settings: Settings) -> AsyncIterator[str]:
-    """`dealflow serve` in a process of its own, as in production; its GraphQL URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server.cli",
-        "serve",
-        "--port",
-        str(port),
-        env={**os.environ, "DATABASE_URL": settings.database_url, "DEBUG": "false"},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        async with httpx.AsyncClient() as http:
-            for _ in range(200):
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.terminate()
-        await server.wait()
-
-
 async def statements(settings: Settings, body: dict[str, Any], headers: dict[str, str]) -> int:
     """The SQL statements one board costs, counted in this process (the app in-process)."""
     app = create_app(settings, manage_orm=False)
@@ -249,7 +195,7 @@ async def statements(settings: Settings, body: dict[str, Any], headers: dict[str
 
 async def bench_backend(backend: str, deal_count: int, runs: int) -> list[dict[str, Any]]:
     rows = []
-    async with database(backend) as url:
+    async with fresh_database(backend == "postgres") as url:
         settings = Settings().replace(database_url=url, db_pool_max=10)
         config = tortoise_config(settings)
         await migrate(config=config)
@@ -258,7 +204,9 @@ async def bench_backend(backend: str, deal_count: int, runs: int) -> list[dict[s
         try:
             print(f"{backend}: seeding {deal_count} deals ...", flush=True)
             process_id, stage_ids, manager, seller = await seed(deal_count)
-            async with served(settings) as endpoint, httpx.AsyncClient(timeout=30) as http:
+            server = dealflow_server(DATABASE_URL=url, DEBUG="false")
+            async with server as served, httpx.AsyncClient(timeout=30) as http:
+                endpoint = served.http_url
                 for who, viewer in (("manager", manager), ("salesperson", seller)):
                     measured = await measure(
                         settings, http, endpoint, viewer, process_id, stage_ids, runs

@@ -29,18 +29,17 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench.databases import fresh_database
 from models.account import Role, User
 from models.process import Process
 from resolvers import auth
@@ -55,7 +54,6 @@ from tests.servers import Server, dealflow_server, free_port
 
 RESULTS = Path(__file__).parent / "results" / "fanout.json"
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "graphql-ws-node"
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 SPACING = 0.3  # seconds between measured events, so that each is measured alone
 
@@ -222,7 +220,7 @@ def pids_of(servers: list[Server]) -> list[int]:
 
 async def ours(setup: str, counts: list[int], events: int) -> list[dict[str, Any]]:
     rows = []
-    async with database(setup) as url:
+    async with fresh_database(setup.startswith("2")) as url:
         two = setup.startswith("2")
         settings = Settings().replace(database_url=url, broadcast_url=REDIS if two else "memory://")
         data = await seed(settings)
@@ -319,25 +317,6 @@ async def peer(counts: list[int], events: int) -> list[dict[str, Any]]:
         process.terminate()
         await process.wait()
     return rows
-
-
-@asynccontextmanager
-async def database(setup: str) -> AsyncIterator[str]:
-    if not setup.startswith("2"):
-        with tempfile.TemporaryDirectory(prefix="dealflow-fanout-") as folder:
-            yield f"sqlite://{folder}/fanout.sqlite3"
-        return
-    name = f"dealflow_fanout_{uuid.uuid4().hex[:8]}"
-    dsn = POSTGRES.replace("postgres://", "postgresql://", 1)
-    admin = await asyncpg.connect(dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    try:
-        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        admin = await asyncpg.connect(dsn)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def table(rows: list[dict[str, Any]]) -> str:

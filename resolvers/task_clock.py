@@ -9,7 +9,6 @@ the first writer through.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -18,6 +17,7 @@ from tortoise.transactions import in_transaction
 from models.account import Workspace
 from models.deal import Deal
 from models.task import Task
+from resolvers.deal_reads import open_task_dues_of
 from resolvers.history import EventKind, change, record_event
 from resolvers.progress import local_day_bounds, task_status
 
@@ -25,18 +25,10 @@ from resolvers.progress import local_day_bounds, task_status
 _JUST_BEFORE = timedelta(microseconds=1)
 
 
-async def _open_dues(deal_ids: list[int]) -> dict[int, list[datetime | None]]:
-    found: dict[int, list[datetime | None]] = defaultdict(list)
-    rows = await Task.filter(deal_id__in=deal_ids, done=False).values_list("deal_id", "due_at")
-    for deal_id, due_at in rows:
-        found[deal_id].append(due_at)
-    return found
-
-
 async def _record(task: Task, moment: datetime, timezone: str, key: str) -> int | None:
     """The TASK_DUE event of one transition, if it changed the deal's dot; its workspace."""
     assert task.deal_id is not None
-    dues = (await _open_dues([task.deal_id]))[task.deal_id]
+    dues = (await open_task_dues_of([task.deal_id]))[task.deal_id]
     before = task_status(dues, moment - _JUST_BEFORE, timezone)
     after = task_status(dues, moment + _JUST_BEFORE, timezone)
     if before == after:

@@ -5,7 +5,6 @@ Given/when/then: fixtures are the given; tests call the API through `GraphQLClie
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 import uuid
@@ -16,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
@@ -28,6 +26,7 @@ from server.app import create_app
 from server.database import tortoise_config
 from server.settings import Settings
 from tests.database import empty_all_tables, fresh_database
+from tests.live import uvicorn_serving
 
 PASSWORD = "correct horse battery"
 
@@ -66,22 +65,8 @@ async def app(settings: Settings, orm: None) -> AsyncIterator[Starlette]:
 @pytest.fixture(scope="session")
 async def live_url(app: Starlette) -> AsyncIterator[str]:
     """The session's app served by uvicorn on a free port (the lifespan is already open)."""
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        ws_per_message_deflate=False,
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"ws://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await task
+    async with uvicorn_serving(app) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

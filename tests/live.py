@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.app import create_app
@@ -117,26 +118,32 @@ async def live_client(
 
 
 @asynccontextmanager
+async def uvicorn_serving(app: Starlette) -> AsyncIterator[str]:
+    """`app` (its lifespan already open) served by uvicorn on a free port; its WS URL."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        ws_per_message_deflate=False,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
 async def served_app(settings: Settings) -> AsyncIterator[str]:
     """A fresh app (its own feeds, bus connection and relay: a restarted server) served
     by uvicorn on a free port; its WebSocket URL."""
     app = create_app(settings, manage_orm=False)
-    async with app.router.lifespan_context(app):
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            lifespan="off",
-            ws_per_message_deflate=False,
-            log_level="warning",
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        try:
-            yield f"ws://127.0.0.1:{port}/graphql"
-        finally:
-            server.should_exit = True
-            await task
+    async with app.router.lifespan_context(app), uvicorn_serving(app) as url:
+        yield url
