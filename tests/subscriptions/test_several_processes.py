@@ -81,6 +81,29 @@ async def test_dealflow_serve_with_workers_delivers_across_them(
     assert [e["deal"]["name"] for e in events] == ["Whichever worker"] * 6
 
 
+async def test_resuming_across_a_real_process_restart(
+    settings: Settings, team: Team, manager_client: GraphQLClient, process_id: str
+):
+    async with (
+        dealflow_server(**server_env(settings)) as before,
+        live_client(before.ws_url, team.tokens["manager"]) as phone,
+    ):
+        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.5)
+        await create_deal(manager_client, name="Before the restart")
+        seen = await phone.event("board")
+    missed = [await create_deal(manager_client, name=f"While down {i}") for i in range(2)]
+    async with (
+        dealflow_server(**server_env(settings)) as after,
+        live_client(after.ws_url, team.tokens["manager"]) as phone,
+    ):
+        await phone.subscribe("board", BOARD_EVENTS, processId=process_id, after=seen["cursor"])
+        replayed = [await phone.event("board") for _ in missed]
+        await phone.nothing("board")
+
+    assert [e["deal"]["name"] for e in replayed] == [d["name"] for d in missed]
+
+
 def redis(*args: str) -> None:
     subprocess.run(["redis-cli", "-p", REDIS_PORT, *args], check=False, capture_output=True)
 
