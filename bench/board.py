@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -35,13 +34,11 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
 from bench.databases import fresh_database
+from bench.teams import bench_team
 from models.account import Role, User
-from models.process import Process
 from resolvers import auth
 from resolvers.clock import now_utc
 from resolvers.process_specs import ProcessSpec, StageSpec, StepSpec
-from resolvers.process_tree import load_process_tree
-from resolvers.workspaces import NewWorkspace, create_workspace
 from schema.ids import global_id
 from server.app import create_app
 from server.database import tortoise_config
@@ -68,35 +65,9 @@ def six_stages() -> ProcessSpec:
 
 async def seed(deal_count: int) -> tuple[int, list[int], User, User]:
     """The process id, its stage ids, a manager and a salesperson."""
-    workspace, _ = await create_workspace(
-        NewWorkspace(
-            name="Bench",
-            admin_email=f"admin-{uuid.uuid4().hex[:6]}@bench.dev",
-            admin_password="bench-password",
-            timezone="Europe/Warsaw",
-        ),
-        [six_stages()],
-    )
-    process = await Process.get(workspace_id=workspace.id, is_default=True)
-    tree = await load_process_tree(workspace.id, process.id)
-    assert tree is not None and len(tree.stages) == 6
-    manager = await User.create(
-        workspace=workspace,
-        email=f"m-{workspace.id}@bench.dev",
-        name="Manager",
-        role=Role.MANAGER,
-        password_hash="x",
-    )
-    sellers = [
-        await User.create(
-            workspace=workspace,
-            email=f"s{i}-{workspace.id}@bench.dev",
-            name=f"Seller {i}",
-            role=Role.USER,
-            password_hash="x",
-        )
-        for i in range(8)
-    ]
+    team = await bench_team("Bench", 8, six_stages())
+    tree, manager, sellers = team.tree, team.manager, team.sellers
+    assert len(tree.stages) == 6
     steps = [step.row.id for stage in tree.stages for step in stage.steps]
     rng = random.Random(7)
     now = now_utc()
@@ -121,8 +92,8 @@ async def seed(deal_count: int) -> tuple[int, list[int], User, User]:
                 ),
             )
         )
-    await seed_deals(workspace.id, tree, seeds, now)
-    return process.id, [stage.row.id for stage in tree.stages], manager, sellers[0]
+    await seed_deals(team.workspace.id, tree, seeds, now)
+    return tree.row.id, [stage.row.id for stage in tree.stages], manager, sellers[0]
 
 
 def lower_bound_sql(

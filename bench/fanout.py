@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -40,12 +39,9 @@ from tortoise.migrations.api import migrate
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.databases import fresh_database
-from models.account import Role, User
-from models.process import Process
+from bench.teams import bench_team
 from resolvers import auth
 from resolvers.clock import now_utc
-from resolvers.process_tree import load_process_tree
-from resolvers.workspaces import NewWorkspace, create_workspace
 from schema.ids import global_id
 from server.database import tortoise_config
 from server.settings import Settings
@@ -164,33 +160,9 @@ async def seed(settings: Settings) -> dict[str, Any]:
     await migrate(config=tortoise_config(settings))
     await Tortoise.close_connections()
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    workspace, _ = await create_workspace(
-        NewWorkspace(
-            name="Fanout",
-            admin_email=f"a-{uuid.uuid4().hex[:6]}@bench.dev",
-            admin_password="bench-password",
-        )
-    )
-    manager = await User.create(
-        workspace=workspace,
-        email=f"m-{workspace.id}@bench.dev",
-        name="Manager",
-        role=Role.MANAGER,
-        password_hash="x",
-    )
-    sellers = [
-        await User.create(
-            workspace=workspace,
-            email=f"s{i}-{workspace.id}@bench.dev",
-            name=f"Seller {i}",
-            role=Role.USER,
-            password_hash="x",
-        )
-        for i in range(10)
-    ]
-    process = await Process.get(workspace_id=workspace.id, is_default=True)
-    tree = await load_process_tree(workspace.id, process.id)
-    assert tree is not None
+    team = await bench_team("Fanout", 10)
+    workspace, tree, manager, sellers = team.workspace, team.tree, team.manager, team.sellers
+    process = tree.row
     users = [manager, *sellers]
     deals = await seed_deals(
         workspace.id,
@@ -233,8 +205,11 @@ async def ours(setup: str, counts: list[int], events: int) -> list[dict[str, Any
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
             headers = {"authorization": f"Bearer {data['manager']}"}
 
+            done = [False]  # the step's state: every trigger flips it, so each makes an event
+
             async def trigger(index: int) -> None:
-                name = "completeStep" if index % 2 == 0 else "uncompleteStep"
+                name = "uncompleteStep" if done[0] else "completeStep"
+                done[0] = not done[0]
                 body = {
                     "query": STEP % name,
                     "variables": {"deal": data["deal"], "step": data["step"]},
@@ -264,7 +239,6 @@ async def ours(setup: str, counts: list[int], events: int) -> list[dict[str, Any
                         )
                     )
 
-                # Leave the step as it was found: an even number of changes.
                 rows.append(
                     {
                         "setup": setup,

@@ -144,12 +144,6 @@ def note_event_written(event: Event) -> None:
         written[event.workspace_id] = max(written.get(event.workspace_id, 0), event.id)
 
 
-def parse_cursor(cursor: str, field: str = "after") -> int:
-    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
-        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", (field,))
-    return int(cursor)
-
-
 async def check_not_expired(workspace_id: int, after: int) -> None:
     """A cursor from before the retained events cannot be resumed from."""
     workspace = await Workspace.get(id=workspace_id)

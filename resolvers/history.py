@@ -15,10 +15,9 @@ from resolvers.event_log import (
     before_log_write,
     board_facts,
     note_event_written,
-    parse_cursor,
     previous_facts,
 )
-from resolvers.pagination import Page, page_size
+from resolvers.pagination import Page, newest_first, page_size
 
 
 class EventKind(StrEnum):
@@ -101,16 +100,10 @@ async def deal_history(
     actor: User, deal_id: int, first: int | None, after: str | None
 ) -> Page[Event]:
     """A deal's events, newest first; a deal the actor may not see has none to show."""
-    limit = page_size(first)
+    page_size(first)  # a bad page size is refused before anything is read
     if not await visible_deals_and_trash(actor).filter(id=deal_id).exists():
         raise not_found("Deal", ("id",))
-    query = Event.filter(deal_id=deal_id)
-    total = await query.count()
-    if after is not None:
-        query = query.filter(id__lt=parse_cursor(after))
-    rows = await query.order_by("-id").limit(limit + 1)
-    items = rows[:limit]
-    return Page(items, [event_cursor(e) for e in items], len(rows) > limit, total)
+    return await newest_first(Event.filter(deal_id=deal_id), first, after)
 
 
 def event_cursor(event: Event) -> str:

@@ -12,8 +12,8 @@ from resolvers import access
 from resolvers.clock import now_utc
 from resolvers.deal_state import DealState
 from resolvers.errors import ErrorCode, Refused
-from resolvers.event_log import before_log_write, parse_cursor
-from resolvers.pagination import Page, page_size
+from resolvers.event_log import before_log_write
+from resolvers.pagination import Page, newest_first
 from resolvers.process_tree import StepNode
 
 MAX_MARK = 500
@@ -96,16 +96,10 @@ async def list_notifications(
     actor: User, unread_only: bool, first: int | None, after: str | None
 ) -> Page[Notification]:
     """The actor's own notifications, newest first; the cursor is the notification id."""
-    limit = page_size(first)
     query = Notification.filter(recipient_id=actor.id)
     if unread_only:
         query = query.filter(read_at=None)
-    total = await query.count()
-    if after is not None:
-        query = query.filter(id__lt=parse_cursor(after))
-    rows = await query.order_by("-id").limit(limit + 1)
-    items = rows[:limit]
-    return Page(items, [str(n.id) for n in items], len(rows) > limit, total)
+    return await newest_first(query, first, after)
 
 
 async def own_notification(actor: User, notification_id: int) -> Notification | None:

@@ -9,9 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
 from resolvers.errors import ErrorCode, Refused
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -36,6 +40,24 @@ def page_size(first: int | None) -> int:
             ErrorCode.VALIDATION, f"first must be between 0 and {MAX_PAGE_SIZE}.", ("first",)
         )
     return first
+
+
+def parse_id_cursor(cursor: str, field: str = "after") -> int:
+    """A cursor that is an id (events, notifications): digits, nothing else."""
+    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
+        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", (field,))
+    return int(cursor)
+
+
+async def newest_first(query: QuerySet[M], first: int | None, after: str | None) -> Page[M]:
+    """A page of `query` by descending id; the cursor is the id (events, notifications)."""
+    limit = page_size(first)
+    total = await query.count()
+    if after is not None:
+        query = query.filter(id__lt=parse_id_cursor(after))
+    rows = await query.order_by("-id").limit(limit + 1)
+    items = rows[:limit]
+    return Page(items, [str(row.pk) for row in items], len(rows) > limit, total)
 
 
 def encode_cursor(key: Sequence[Any]) -> str:

@@ -24,6 +24,7 @@ from models.account import User, Workspace
 from models.event import Event, Notification
 from resolvers import event_log
 from resolvers.errors import ErrorCode, Refused
+from resolvers.pagination import parse_id_cursor
 from subscriptions.changes import (
     BoardTopic,
     Change,
@@ -205,7 +206,7 @@ class Hub:
     async def stream(self, viewer: User, topic: Topic, after: str | None) -> AsyncIterator[Change]:
         """Check the cursor, register, and return the subscriber's changes: the replay
         from `after`, then live ones. Raises `Refused` for a bad or expired cursor."""
-        cursor = event_log.parse_cursor(after) if after is not None else None
+        cursor = parse_id_cursor(after) if after is not None else None
         if cursor is not None and not isinstance(topic, NotificationTopic):
             await event_log.check_not_expired(viewer.workspace_id, cursor)
         feed = await self._feed(viewer.workspace_id)

@@ -1,0 +1,53 @@
+"""A benchmark's workspace: its default process tree, a manager and salespeople."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from models.account import Role, User, Workspace
+from models.process import Process
+from resolvers.process_specs import ProcessSpec
+from resolvers.process_tree import ProcessTree, load_process_tree
+from resolvers.workspaces import NewWorkspace, create_workspace
+
+
+@dataclass
+class BenchTeam:
+    workspace: Workspace
+    tree: ProcessTree
+    manager: User
+    sellers: list[User]
+
+
+async def bench_team(name: str, sellers: int, process: ProcessSpec | None = None) -> BenchTeam:
+    workspace, _ = await create_workspace(
+        NewWorkspace(
+            name=name,
+            admin_email=f"admin-{uuid.uuid4().hex[:6]}@bench.dev",
+            admin_password="bench-password",
+            timezone="Europe/Warsaw",
+        ),
+        [process] if process is not None else None,
+    )
+    default = await Process.get(workspace_id=workspace.id, is_default=True)
+    tree = await load_process_tree(workspace.id, default.id)
+    assert tree is not None
+    manager = await User.create(
+        workspace=workspace,
+        email=f"m-{workspace.id}@bench.dev",
+        name="Manager",
+        role=Role.MANAGER,
+        password_hash="x",
+    )
+    members = [
+        await User.create(
+            workspace=workspace,
+            email=f"s{i}-{workspace.id}@bench.dev",
+            name=f"Seller {i}",
+            role=Role.USER,
+            password_hash="x",
+        )
+        for i in range(sellers)
+    ]
+    return BenchTeam(workspace, tree, manager, members)
