@@ -93,6 +93,8 @@ async def seed(deal_count: int) -> tuple[int, list[int], User, User]:
             )
         )
     await seed_deals(team.workspace.id, tree, seeds, now)
+    # A live database has planner statistics; a freshly bulk-loaded one has none yet.
+    await connections.get("default").execute_script("ANALYZE")
     return tree.row.id, [stage.row.id for stage in tree.stages], manager, sellers[0]
 
 

@@ -111,6 +111,8 @@ class DealParticipant(Model):
     class Meta:
         table = "deal_participant"
         unique_together = (("deal", "user"),)
+        # A salesperson's visible deals: the deals they take part in.
+        indexes = (("user_id", "deal_id"),)
 
 
 class DealCost(Model):

@@ -2,8 +2,9 @@
 
 A board costs the same few SQL statements whatever its size: one grouped aggregate for
 every column's count and sums, and one UNION ALL statement for the cards of all the
-columns an operation asks for. Sums are exact: they add the integer cents kept on each
-deal, so a column's forecast is the sum of what its cards show.
+columns an operation asks for, each card with what its task dot needs. Sums are exact:
+they add the integer cents kept on each deal, so a column's forecast is the sum of what
+its cards show.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.expressions import RawSQL
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
 from models.account import User
 from models.deal import Deal, DealStatus
+from models.task import Task
 from resolvers import access
 from resolvers.deal_filters import DealFilter, apply_filter
 from resolvers.deal_lists import DealOrderField, check_cursor, keyset_page, keyset_query
@@ -27,6 +30,15 @@ from resolvers.sql_union import fetch_union
 
 # Cards of a column: most recently updated first.
 CARD_ORDER = DealOrderField.UPDATED_AT
+
+# A card's task dot, read with the card: the earliest due time of the deal's open tasks
+# and their number (an open task without a due time makes the dot LATER, no earlier).
+_OPEN_TASKS = 'FROM "task" WHERE "task"."deal_id" = "deal"."id" AND NOT "task"."done"'
+_CARD_TASKS = {
+    "first_open_due": RawSQL(f'(SELECT MIN("task"."due_at") {_OPEN_TASKS})'),
+    "open_task_count": RawSQL(f"(SELECT COUNT(*) {_OPEN_TASKS})"),
+}
+_DUE_AT = Task._meta.fields_map["due_at"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +140,7 @@ async def column_cards(
     wanted = [request for request in requests if request.first > 0]
     queries = [
         keyset_query(
-            scope.deals().filter(stage_id=request.stage_id),
+            scope.deals().filter(stage_id=request.stage_id).annotate(**_CARD_TASKS),
             CARD_ORDER,
             True,
             request.after,
@@ -146,3 +158,11 @@ async def column_cards(
         )
         for request in requests
     ]
+
+
+def open_task_dues(card: Deal) -> list[datetime | None]:
+    """The open tasks' due times of a card fetched by `column_cards`, as far as the task
+    dot needs them: the earliest, or one undated task, or none."""
+    if not getattr(card, "open_task_count", 0):
+        return []
+    return [_DUE_AT.to_python_value(getattr(card, "first_open_due", None))]

@@ -5,7 +5,8 @@ column ordered and limited on its own, without a statement per column. Each quer
 its own ORDER BY and LIMIT inside a derived table, which both SQLite and PostgreSQL
 accept, and the parameters keep their order (PostgreSQL's numbered placeholders are
 shifted so they stay distinct). Each row carries the number of its query, since a
-union keeps no order of its own.
+union keeps no order of its own. A query's annotations are set on its instances, as
+Tortoise does for a query of its own.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ async def fetch_union(queries: list[QuerySet[M]]) -> list[list[M]]:
         parts.append(f'SELECT * FROM ({sql}) AS "part{index}"')
         params.extend(values)
     _, rows = await query._db.execute_query(" UNION ALL ".join(parts), params)
+    annotations = [name for name in query._annotations if name != "union_part"]
     found: list[list[M]] = [[] for _ in queries]
     for row in rows:
-        found[int(row["union_part"])].append(query.model._init_from_db(**dict(row)))
+        columns = dict(row)
+        instance = query.model._init_from_db(**columns)
+        for name in annotations:
+            setattr(instance, name, columns[name])
+        found[int(columns["union_part"])].append(instance)
     return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 import strawberry
@@ -37,10 +36,8 @@ def card_loader(
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
         pages = await board.column_cards(scope, requests, figures)
         cards = [deal for page in pages for deal in page.items]
-        await asyncio.gather(
-            loaders.users.load_many(list({deal.owner_id for deal in cards})),
-            loaders.open_task_dues.load_many([deal.id for deal in cards]),
-        )
+        loaders.open_task_dues.prime_many({deal.id: board.open_task_dues(deal) for deal in cards})
+        await loaders.users.load_many(list({deal.owner_id for deal in cards}))
         return pages
 
     return DataLoader(load_fn=load)
