@@ -76,9 +76,15 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         return super().build_per_event_executor(payload)
 
     def _result_key(self) -> tuple[int, str, str | None]:
-        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
-        name = self.operation.name.value if self.operation.name else None
-        return (id(self.operation), variables, name)
+        """Which results a subscriber may share: same document, operation and variables.
+        Worked out once per subscription (its variables do not change), not per event."""
+        key: tuple[int, str, str | None] | None = getattr(self, "_dealflow_result_key", None)
+        if key is None:
+            variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
+            name = self.operation.name.value if self.operation.name else None
+            key = (id(self.operation), variables, name)
+            self._dealflow_result_key = key
+        return key
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         change = getattr(self.root_value, _CHANGE, None)

@@ -26,6 +26,7 @@ from server.auth import bearer_token, connection_init_token
 from server.database import tortoise_config
 from server.files import serve_file
 from server.frames import FrameEncoder
+from server.gc_tuning import tune_for_serving
 from server.limits import BodySizeLimit
 from server.settings import Settings
 from subscriptions.live import LiveUpdates
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
         try:
             async with live:
+                tune_for_serving()
                 yield
         finally:
             if manage_orm:
