@@ -261,8 +261,14 @@ async def _change_owner(
         raise not_found("User", ("input", "ownerId"))
     deal = state.deal
     previous = deal.owner_id
+    names = dict(
+        await User.filter(workspace_id=actor.workspace_id, id__in=[previous, owner_id]).values_list(
+            "id", "name"
+        )
+    )
     await DealParticipant.filter(deal_id=deal.id, user_id=owner_id).delete()
     if previous not in state.participant_ids:
         await DealParticipant.create(deal_id=deal.id, user_id=previous)
-    moved.append(change("ownerId", previous, owner_id))
+    # By name, as history names every other person and thing it mentions.
+    moved.append(change("owner", names.get(previous), names.get(owner_id)))
     deal.owner_id = owner_id

@@ -335,6 +335,23 @@ async def test_history_lists_changes_newest_first_with_before_and_after(team: Te
     assert rest["pageInfo"]["hasNextPage"] is False
 
 
+async def test_an_owner_change_is_history_by_name_and_the_old_owner_stays_on(
+    team: Team, user_client, manager_client
+):
+    deal = await create_deal(user_client)
+    await manager_client.mutate(
+        UPDATE_DEAL_MUTATION,
+        {"input": {"id": deal["id"], "version": 1, "ownerId": global_id("User", team.manager.id)}},
+    )
+
+    history = (await user_client.data(HISTORY_QUERY, {"id": deal["id"], "first": 1}))["deal"]
+    changed = history["history"]["edges"][0]["node"]
+    assert changed["kind"] == "DEAL_UPDATED"
+    assert changed["changes"] == [
+        {"field": "owner", "from": team.user.name, "to": team.manager.name}
+    ]
+
+
 async def test_create_deal_is_idempotent_per_user_and_key(team: Team, user_client, manager_client):
     first = await create_deal(user_client, idempotencyKey="phone-42")
     retry = await create_deal(user_client, idempotencyKey="phone-42", name="Changed meanwhile")
