@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import RawSQL
 from tortoise.functions import Count, Sum
@@ -123,6 +124,71 @@ async def column_figures(
         for row in rows
         if row["stage_id"] in live
     }
+
+
+async def figures_by_salesperson(
+    workspace_id: int, process_id: int, stage_ids: Collection[int], salespeople: Collection[int]
+) -> dict[int, dict[int, ColumnFigures]]:
+    """Column figures of `stage_ids` (open deals, no filter) as each of `salespeople`
+    sees them: three statements, whatever their number. A salesperson sees the public
+    deals, the deals they own and the deals they take part in (`access.visible_deals`),
+    so their figures are the public deals' plus those of the private deals they own plus
+    those of the private deals they take part in and do not own. The live feed needs
+    them for every salesperson watching a board, on every event."""
+    stages, people = list(stage_ids), list(salespeople)
+    found: dict[int, dict[int, ColumnFigures]] = {
+        person: dict.fromkeys(stages, ColumnFigures()) for person in people
+    }
+    if not stages or not people:
+        return found
+    open_deals = Deal.filter(
+        workspace_id=workspace_id,
+        deleted_at=None,
+        process_id=process_id,
+        status=DealStatus.OPEN,
+        stage_id__in=stages,
+    )
+    sums = {
+        "deal_count": Count("id"),
+        "value_sum": Sum("value_cents"),
+        "forecast_sum": Sum("forecast_cents"),
+    }
+    figures = ("deal_count", "value_sum", "forecast_sum")
+    public = (
+        await open_deals.filter(is_public=True)
+        .annotate(**sums)
+        .group_by("stage_id")
+        .values("stage_id", *figures)
+    )
+    owned = (
+        await open_deals.filter(is_public=False, owner_id__in=people)
+        .annotate(**sums)
+        .group_by("stage_id", "owner_id")
+        .values("stage_id", "owner_id", *figures)
+    )
+    taking_part = (
+        await open_deals.filter(is_public=False, participants__user_id__in=people)
+        .annotate(**sums)
+        .group_by("stage_id", "owner_id", "participants__user_id")
+        .values("stage_id", "owner_id", "participants__user_id", *figures)
+    )
+    for row in public:
+        for person in people:
+            _add(found[person], row)
+    for row in owned:
+        _add(found[row["owner_id"]], row)
+    for row in taking_part:
+        person = row["participants__user_id"]
+        if person != row["owner_id"]:  # counted with the deals they own
+            _add(found[person], row)
+    return found
+
+
+def _add(figures: dict[int, ColumnFigures], row: dict[str, Any]) -> None:
+    stage_id = row["stage_id"]
+    figures[stage_id] = figures[stage_id] + ColumnFigures(
+        int(row["deal_count"]), int(row["value_sum"] or 0), int(row["forecast_sum"] or 0)
+    )
 
 
 def card_request(stage_id: int, first: int | None, after: str | None) -> CardRequest:

@@ -6,7 +6,7 @@ whatever the number of sockets in the group.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -15,7 +15,7 @@ from models.account import User
 from models.deal import Deal, DealParticipant
 from models.event import Event, Notification
 from resolvers import access
-from resolvers.board import BoardScope, ColumnFigures, column_figures
+from resolvers.board import BoardScope, ColumnFigures, column_figures, figures_by_salesperson
 from resolvers.clock import now_utc
 from resolvers.event_log import BoardFacts, facts_of
 from resolvers.history import EventKind
@@ -88,11 +88,14 @@ class NotificationChange(Change):
 
 
 class EventReading:
-    """What the groups of one event share: the deal row and the process trees."""
+    """What the groups of one event share: the deal row, the process trees, and the
+    column figures of every salesperson watching (`salespeople`), read together."""
 
-    def __init__(self, event: Event, timezone: str) -> None:
+    def __init__(self, event: Event, timezone: str, salespeople: Set[int] = frozenset()) -> None:
         self.event = event
         self.timezone = timezone
+        self.salespeople = salespeople
+        self._figures: dict[int, dict[int, dict[int, ColumnFigures]]] = {}
         self.now = now_utc()
         self._deal: Deal | None = None
         self._participant_ids: set[int] = set()
@@ -114,6 +117,23 @@ class EventReading:
         if deal is None or deal.deleted_at is not None:
             return None
         return deal if access.can_see(viewer, deal, self._participant_ids) else None
+
+    async def figures(self, scope: BoardScope, stage_ids: set[int]) -> dict[int, ColumnFigures]:
+        """The columns `stage_ids` as the scope's viewer sees them."""
+        viewer, process_id = scope.viewer, scope.tree.row.id
+        if access.sees_every_deal(viewer) or viewer.id not in self.salespeople:
+            return await column_figures(scope, stage_ids)
+        if process_id not in self._figures:
+            stages = {
+                facts.stage_id
+                for facts in facts_of(self.event)
+                if facts is not None and facts.process_id == process_id and facts.stage_id
+            }
+            self._figures[process_id] = await figures_by_salesperson(
+                self.event.workspace_id, process_id, stages, self.salespeople
+            )
+        seen = self._figures[process_id][viewer.id]
+        return {stage_id: seen.get(stage_id, ColumnFigures()) for stage_id in stage_ids}
 
     async def tree(self, process_id: int) -> ProcessTree | None:
         if process_id not in self._trees:
@@ -162,7 +182,7 @@ async def board_change(reading: EventReading, process_id: int, viewer: User) -> 
         return None
     scope = BoardScope(viewer, tree, None, reading.now, reading.timezone)
     stages = {f.stage_id for f, on in ((before, was), (after, is_)) if f and on and f.stage_id}
-    figures = await column_figures(scope, stages)
+    figures = await reading.figures(scope, stages)
     # The card as it is now; if it has since gone out of sight, a later event says so.
     deal = await reading.deal_for(viewer) if is_ else None
     return BoardChange(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from models.account import User, Workspace
 from models.event import Event, Notification
-from resolvers import event_log
+from resolvers import access, event_log
 from resolvers.errors import ErrorCode, Refused
 from resolvers.pagination import parse_id_cursor
 from subscriptions.changes import (
@@ -141,7 +141,12 @@ class WorkspaceFeed:
         subscribers = [s for s in self.subscribers if _concerns(s.topic, event, boards)]
         if not subscribers:
             return
-        reading = EventReading(event, timezone)
+        salespeople = {
+            s.viewer.id
+            for s in subscribers
+            if isinstance(s.topic, BoardTopic) and not access.sees_every_deal(s.viewer)
+        }
+        reading = EventReading(event, timezone, salespeople)
         built: dict[tuple[Topic, Hashable], Change | None] = {}
         for subscriber in subscribers:
             key = (subscriber.topic, group_of(subscriber.viewer, subscriber.topic))

@@ -1,6 +1,7 @@
 """The board against a brute-force computation: for random deals, visibilities, tasks and
 filters, every column's count, sums and cards equal what filtering the whole list in
-Python gives, for each viewer."""
+Python gives, for each viewer; and so do the live feed's figures of several salespeople
+read together."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from models.account import Role, User
 from models.deal import Deal, DealStatus
 from resolvers import progress
+from resolvers.board import figures_by_salesperson
 from resolvers.process_tree import ProcessTree, load_process_trees
 from schema.ids import global_id
 from tests.board_data import DealSeed, TaskSeed, seed_deals
@@ -274,3 +276,19 @@ async def test_board_equals_brute_force(
 
         assert answered_columns(board) == expected, viewer
         assert board["dealCount"] == sum(c[1] for c in expected)
+
+    # The live feed reads every watching salesperson's figures together: the same sums.
+    stage_ids = [stage.row.id for stage in tree.stages]
+    salespeople = [team.user.id, people[3]]
+    batched = await figures_by_salesperson(team.workspace.id, tree.row.id, stage_ids, salespeople)
+    for salesperson in salespeople:
+        unfiltered = expected_columns(tree, deals, Role.USER, salesperson, people, step_ids, None)
+        assert [
+            (
+                stage.row.name,
+                batched[salesperson][stage.row.id].deal_count,
+                str(progress.amount_of_cents(batched[salesperson][stage.row.id].value_cents)),
+                str(progress.amount_of_cents(batched[salesperson][stage.row.id].forecast_cents)),
+            )
+            for stage in tree.stages
+        ] == [column[:4] for column in unfiltered], salesperson
