@@ -115,20 +115,24 @@ def _shareable(result: Awaitable[Any]) -> Awaitable[Any]:
 
 
 async def _wrapped(info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
-    """The change's GraphQL object, made by the first subscriber of its group; it
+    """The change's GraphQL object, made once per group: the first subscriber of the
+    group to get the change starts making it and the others, woken by the same change,
+    wait for it (shielded: one leaving meanwhile does not stop it for the rest). It
     carries its change (not as a field) for `SharedEventExecution`."""
-    found = change.shared.get("object")
-    if found is not None:
-        return found
-    if "object" not in change.shared:
-        event_loaders = change.event_shared.get("loaders")
-        context = info.context.for_viewer(change.viewer, event_loaders)
-        change.event_shared.setdefault("loaders", await context.loaders())
-        change.shared["context"] = context
-        wrapped = await wrap(context)
-        setattr(wrapped, _CHANGE, change)
-        change.shared["object"] = wrapped
-    return change.shared["object"]
+    made = change.shared.get("object")
+    if made is None:
+        made = change.shared["object"] = asyncio.ensure_future(_make(info, change, wrap))
+    return await asyncio.shield(made)
+
+
+async def _make(info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
+    event_loaders = change.event_shared.get("loaders")
+    context = info.context.for_viewer(change.viewer, event_loaders)
+    change.event_shared.setdefault("loaders", await context.loaders())
+    change.shared["context"] = context
+    wrapped = await wrap(context)
+    setattr(wrapped, _CHANGE, change)
+    return wrapped
 
 
 async def _open(
@@ -189,8 +193,7 @@ class Subscription:
         try:
             async for change in stream:
                 assert isinstance(change, BoardChange)
-                found = change.shared.get("object")
-                yield found if found is not None else await _board_event(info, change)
+                yield await _board_event(info, change)
         except SubscriberTooSlow as error:
             raise _too_slow(error) from None
 
