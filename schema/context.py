@@ -185,6 +185,10 @@ class Context:
         actor = await self.actor()
         if self._loaders is None:
             self._loaders = Loaders(actor)
+            # Read with the token in this operation (`auth.authenticate`): as fresh.
+            workspace = actor.workspace
+            if isinstance(workspace, Workspace):
+                self._loaders.workspace_row = workspace
         return self._loaders
 
     def for_viewer(self, viewer: User, shared: Loaders | None = None) -> Context:
