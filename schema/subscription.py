@@ -155,6 +155,8 @@ async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
     async def wrap(context: Context) -> BoardEvent:
         loaders = await context.loaders()
         await loaders.workspace()
+        if change.scope is not None:  # the card's process, as the feed read it for the event
+            loaders.process_trees.prime(change.scope.tree.row.id, change.scope.tree)
         columns = (
             board_columns(change.scope, change.figures, loaders, set(change.figures))
             if change.scope is not None
