@@ -122,6 +122,8 @@ async def _wrapped(info: Info, change: Change, wrap: Callable[[Context], Awaitab
     made = change.shared.get("object")
     if made is None:
         made = change.shared["object"] = asyncio.ensure_future(_make(info, change, wrap))
+    if made.done():  # most of a large group: no waiting, no shield to make
+        return made.result()
     return await asyncio.shield(made)
 
 
