@@ -8,7 +8,8 @@ with one 6-stage process and `--deals` open deals (a mix of owners, public and p
 participants, tasks, 0-8 completed steps each), serves the real app (`dealflow serve`) on
 a free port in a process of its own, and times the board query (every column, first 20
 cards each, totals, task dots) for a manager and for a salesperson, and the same data
-fetched by hand-written SQL through the same driver. It prints a table and writes
+fetched by hand-written SQL through the same driver, the two taking turns run by run.
+It prints a table and writes
 `bench/results/board.json`. PostgreSQL comes from `BENCH_POSTGRES_URL` (see
 bench/databases.py).
 
@@ -148,14 +149,21 @@ def lower_bound_sql(
     return [(figures, params), (cards, params)]
 
 
-async def timed(action: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
+async def timed(
+    actions: dict[str, Callable[[], Awaitable[Any]]], runs: int
+) -> dict[str, list[float]]:
+    """Milliseconds of each action over `runs` rounds. The actions take turns within
+    each round, so that a slow spell of a shared machine weighs on all of them alike
+    and their ratios stay fair."""
     for _ in range(10):  # warm up caches and prepared statements
-        await action()
-    samples = []
+        for action in actions.values():
+            await action()
+    samples: dict[str, list[float]] = {name: [] for name in actions}
     for _ in range(runs):
-        start = time.perf_counter()
-        await action()
-        samples.append((time.perf_counter() - start) * 1000)
+        for name, action in actions.items():
+            start = time.perf_counter()
+            await action()
+            samples[name].append((time.perf_counter() - start) * 1000)
     return samples
 
 
@@ -233,9 +241,11 @@ async def measure(
             await connection.execute_query(sql, params)
 
     queries = await statements(settings, body, headers)
-    graphql = await timed(board, runs)
-    sql = await timed(by_hand, runs)
-    floor = await timed(execution_floor(body, answer), runs)
+    await board()  # the answer the floor executes over
+    measured = await timed(
+        {"graphql": board, "sql": by_hand, "floor": execution_floor(body, answer)}, runs
+    )
+    graphql, sql, floor = measured["graphql"], measured["sql"], measured["floor"]
     return {
         "backend": "postgres" if dialect == "postgres" else "sqlite",
         "median_ms": round(statistics.median(graphql), 2),
