@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -105,6 +106,7 @@ class Loaders:
         self.open_task_dues = DataLoader(load_fn=open_task_dues)
         self.tasks = DataLoader(load_fn=tasks)
         self.workspace_row: Workspace | None = None
+        self._workspace_read: asyncio.Future[Workspace] | None = None
         self._workspace_id = workspace_id
         self._shared = shared
         if shared is not None:
@@ -112,10 +114,16 @@ class Loaders:
                 setattr(self, name, getattr(shared, name))
 
     async def workspace(self) -> Workspace:
+        """Read once, however many ask at the same time (the groups of one live event
+        share it)."""
         if self._shared is not None:
             self.workspace_row = await self._shared.workspace()
         if self.workspace_row is None:
-            self.workspace_row = await Workspace.get(id=self._workspace_id)
+            if self._workspace_read is None:
+                self._workspace_read = asyncio.ensure_future(
+                    Workspace.get(id=self._workspace_id)
+                )
+            self.workspace_row = await asyncio.shield(self._workspace_read)
         return self.workspace_row
 
 
