@@ -120,9 +120,7 @@ class Loaders:
             self.workspace_row = await self._shared.workspace()
         if self.workspace_row is None:
             if self._workspace_read is None:
-                self._workspace_read = asyncio.ensure_future(
-                    Workspace.get(id=self._workspace_id)
-                )
+                self._workspace_read = asyncio.ensure_future(Workspace.get(id=self._workspace_id))
             self.workspace_row = await asyncio.shield(self._workspace_read)
         return self.workspace_row
 
