@@ -21,6 +21,8 @@ from typing import Any
 
 from broadcaster import Broadcast
 
+from subscriptions.background import stop_task
+
 logger = logging.getLogger("dealflow.bus")
 
 Handler = Callable[[str], None]
@@ -87,10 +89,7 @@ class Bus:
         tb: TracebackType | None,
     ) -> None:
         self._closing = True
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._supervisor
+        await stop_task(self._supervisor)
 
     async def publish(self, channel: str, message: str) -> bool:
         """Publish; False (logged) when the bus is down or slow. Never raises."""

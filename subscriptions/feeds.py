@@ -25,6 +25,7 @@ from models.event import Event, Notification
 from resolvers import access, event_log
 from resolvers.errors import ErrorCode, Refused
 from resolvers.pagination import parse_id_cursor
+from subscriptions.background import stop_task
 from subscriptions.changes import (
     BoardTopic,
     Change,
@@ -249,10 +250,7 @@ class Hub:
 
     async def close(self) -> None:
         for feed in self.feeds.values():
-            if feed.task is not None:
-                feed.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await feed.task
+            await stop_task(feed.task)
 
 
 async def _replay(

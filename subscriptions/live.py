@@ -13,6 +13,7 @@ from types import TracebackType
 from resolvers.clock import now_utc
 from resolvers.event_log import collecting_writes
 from resolvers.task_clock import record_due_tasks
+from subscriptions.background import stop_task
 from subscriptions.bus import Bus
 from subscriptions.channels import LOG_CHANNEL, workspace_of
 from subscriptions.feeds import Hub
@@ -87,9 +88,6 @@ class LiveUpdates:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._clock is not None:
-            self._clock.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._clock
+        await stop_task(self._clock)
         await self.hub.close()
         await self._stack.aclose()

@@ -7,7 +7,6 @@ feeds read the log itself, so hearing twice repeats nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -17,6 +16,7 @@ from tortoise.functions import Max
 from models.event import Event
 from resolvers.clock import now_utc
 from resolvers.event_log import purge_events
+from subscriptions.background import stop_task
 from subscriptions.bus import Bus
 from subscriptions.channels import LOG_CHANNEL, log_grew
 
@@ -96,7 +96,4 @@ class Outbox:
 
     async def __aexit__(self, *exc: object) -> None:
         for task in [self._relay, *self._tasks]:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await stop_task(task)

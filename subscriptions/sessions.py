@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from models.account import User
 from resolvers import auth
+from subscriptions.background import stop_task
 
 logger = logging.getLogger("dealflow.sessions")
 
@@ -77,7 +78,4 @@ class Sessions:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await stop_task(self._task)
