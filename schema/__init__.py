@@ -5,18 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
-from schema.extensions import schema_extensions
+from schema.extensions import mask_internal_errors, schema_extensions
 from schema.root import Mutation, Query
 from schema.scalars import DateTime
 from schema.subscription import SharedEventExecution, Subscription
 
 
+class DealflowSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log every error as it is, then mask the internal ones in place: Strawberry
+        calls this for every result with errors, streamed ones included, before the
+        result leaves (see `MaskInternalErrors`)."""
+        super().process_errors(errors, execution_context)
+        mask_internal_errors(errors)
+
+
 def build_schema(
     max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 2000
 ) -> strawberry.Schema:
-    return strawberry.Schema(
+    return DealflowSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -66,12 +66,29 @@ class OperationScope(SchemaExtension):
 
 
 class MaskInternalErrors(MaskErrors):
-    """MaskErrors, with the check for errors first: its own check is an isinstance
-    against a runtime Protocol, slow enough to show once per socket per live event."""
+    """MaskErrors for queries and mutations, with the check for errors first (its own
+    is an isinstance against a runtime Protocol).
+
+    Without its hook on streamed results: Strawberry builds a hook anew for every
+    result of every socket, which cost about as much as the rest of a socket's share of
+    a live event. Streamed results are masked where the schema processes their errors
+    instead (`mask_internal_errors`, from `schema.DealflowSchema.process_errors`)."""
+
+    on_stream_result = SchemaExtension.on_stream_result  # type: ignore[assignment]
 
     def _process_result(self, result: object) -> None:
         if getattr(result, "errors", None):
             super()._process_result(result)
+
+
+_MASK = MaskErrors()
+
+
+def mask_internal_errors(errors: list[GraphQLError]) -> None:
+    """Replace, in place, each internal error (`is_internal_error`) by its masked form."""
+    for index, error in enumerate(errors):
+        if is_internal_error(error):
+            errors[index] = _MASK.anonymise_error(error)
 
 
 def is_internal_error(error: GraphQLError) -> bool:

@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from resolvers import progress
+from schema import subscription
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name
 from tests.documents import COMPLETE_STEP_MUTATION, PROCESSES_QUERY
@@ -52,3 +54,38 @@ async def test_a_new_deal_and_a_step_reach_the_board(
         "Needs analysis": 1,
     }
     assert int(moved["cursor"]) > int(added["cursor"])
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_internal_errors_reach_subscribers_masked(
+    live_url, team: Team, manager_client, user_client, protocol: str, monkeypatch
+):
+    """A bug while a live event is executed, or while a subscription starts, reaches the
+    client as "Unexpected error." and nothing of what it said."""
+    process_id = await default_process(manager_client)
+
+    def broken_dot(*args: object) -> object:
+        raise RuntimeError("connection to db-internal-7 refused; secret=hunter2")
+
+    async def broken_lookup(*args: object) -> bool:
+        raise RuntimeError("relation process: secret=hunter2")
+
+    async with live_client(live_url, team.tokens["manager"], protocol) as manager:
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.3)
+        monkeypatch.setattr(progress, "task_status", broken_dot)
+        created = await user_client.post(
+            'mutation { createDeal(input: {name: "Solar roof"}) { deal { id } errors { code } } }'
+        )
+        assert created["data"]["createDeal"]["errors"] == []
+        during_event = await manager.message("board")
+        monkeypatch.setattr(subscription, "live_process_exists", broken_lookup)
+        await manager.subscribe("again", BOARD_EVENTS, processId=process_id)
+        at_start = await manager.message("again")
+
+    for message in (during_event, at_start):
+        assert "hunter2" not in str(message) and "Traceback" not in str(message)
+    assert [e["message"] for e in during_event["payload"]["errors"]] == ["Unexpected error."]
+    assert during_event["payload"]["data"]["boardEvents"]["deal"] is None
+    errors = at_start["payload"] if at_start["type"] == "error" else at_start["payload"]["errors"]
+    assert [e["message"] for e in errors] == ["Unexpected error."]
