@@ -48,6 +48,22 @@ def visible_deals(actor: User) -> QuerySet[Deal]:
     return Deal.filter(_visibility(actor), deleted_at=None)
 
 
+def salespeople_sight(
+    deals: QuerySet[Deal], salespeople: list[int]
+) -> tuple[QuerySet[Deal], QuerySet[Deal], QuerySet[Deal]]:
+    """`deals` split by why salespeople see them, the rule of `_visibility` for many at
+    once: the public ones (every salesperson), the private ones they own (by
+    `owner_id`), the private ones they take part in (by `participants__user_id`; where
+    that is also the owner, the deal is already theirs by ownership). A salesperson's
+    deals are the public ones plus theirs in each of the other two."""
+    private = deals.filter(is_public=False)
+    return (
+        deals.filter(is_public=True),
+        private.filter(owner_id__in=salespeople),
+        private.filter(participants__user_id__in=salespeople),
+    )
+
+
 def visible_deals_and_trash(actor: User) -> QuerySet[Deal]:
     """For reads that also serve the trash view (history of a deleted deal)."""
     return Deal.filter(_visibility(actor))

@@ -130,11 +130,8 @@ async def figures_by_salesperson(
     workspace_id: int, process_id: int, stage_ids: Collection[int], salespeople: Collection[int]
 ) -> dict[int, dict[int, ColumnFigures]]:
     """Column figures of `stage_ids` (open deals, no filter) as each of `salespeople`
-    sees them: three statements, whatever their number. A salesperson sees the public
-    deals, the deals they own and the deals they take part in (`access.visible_deals`),
-    so their figures are the public deals' plus those of the private deals they own plus
-    those of the private deals they take part in and do not own. The live feed needs
-    them for every salesperson watching a board, on every event."""
+    sees them: three statements, whatever their number (`access.salespeople_sight`).
+    The live feed needs them for every salesperson watching a board, on every event."""
     stages, people = list(stage_ids), list(salespeople)
     found: dict[int, dict[int, ColumnFigures]] = {
         person: dict.fromkeys(stages, ColumnFigures()) for person in people
@@ -148,38 +145,29 @@ async def figures_by_salesperson(
         status=DealStatus.OPEN,
         stage_id__in=stages,
     )
+    public, owned, taking_part = access.salespeople_sight(open_deals, people)
     sums = {
         "deal_count": Count("id"),
         "value_sum": Sum("value_cents"),
         "forecast_sum": Sum("forecast_cents"),
     }
     figures = ("deal_count", "value_sum", "forecast_sum")
-    public = (
-        await open_deals.filter(is_public=True)
-        .annotate(**sums)
-        .group_by("stage_id")
-        .values("stage_id", *figures)
-    )
-    owned = (
-        await open_deals.filter(is_public=False, owner_id__in=people)
-        .annotate(**sums)
-        .group_by("stage_id", "owner_id")
-        .values("stage_id", "owner_id", *figures)
-    )
-    taking_part = (
-        await open_deals.filter(is_public=False, participants__user_id__in=people)
-        .annotate(**sums)
-        .group_by("stage_id", "owner_id", "participants__user_id")
-        .values("stage_id", "owner_id", "participants__user_id", *figures)
-    )
-    for row in public:
+    for row in await public.annotate(**sums).group_by("stage_id").values("stage_id", *figures):
         for person in people:
             _add(found[person], row)
-    for row in owned:
+    for row in (
+        await owned.annotate(**sums)
+        .group_by("stage_id", "owner_id")
+        .values("stage_id", "owner_id", *figures)
+    ):
         _add(found[row["owner_id"]], row)
-    for row in taking_part:
+    for row in (
+        await taking_part.annotate(**sums)
+        .group_by("stage_id", "owner_id", "participants__user_id")
+        .values("stage_id", "owner_id", "participants__user_id", *figures)
+    ):
         person = row["participants__user_id"]
-        if person != row["owner_id"]:  # counted with the deals they own
+        if person != row["owner_id"]:  # already theirs by ownership
             _add(found[person], row)
     return found
 

@@ -76,6 +76,14 @@ def stats_period(first: date | None, last: date | None, today: date) -> Period:
     return Period(first, last)
 
 
+def _add_counts(into: Any, other: Any) -> None:
+    """Add `other`'s counts and sums (its int fields) to `into`, of the same dataclass."""
+    for name in (f.name for f in fields(into)):
+        value = getattr(other, name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            setattr(into, name, getattr(into, name) + value)
+
+
 @dataclass
 class Totals:
     open_count: int = 0
@@ -89,8 +97,7 @@ class Totals:
     cancelled_cents: int = 0
 
     def add(self, other: Totals) -> None:
-        for name in (f.name for f in fields(self)):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        _add_counts(self, other)
 
 
 @dataclass
@@ -113,11 +120,7 @@ class OwnerStats:
     lost_count: int = 0
 
     def add(self, other: OwnerStats) -> None:
-        self.open_count += other.open_count
-        self.open_cents += other.open_cents
-        self.won_count += other.won_count
-        self.won_cents += other.won_cents
-        self.lost_count += other.lost_count
+        _add_counts(self, other)
 
 
 def _by_name(owners: Iterable[OwnerStats]) -> list[OwnerStats]:

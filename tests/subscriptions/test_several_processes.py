@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import subprocess
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
 from tests.database import is_postgres
 from tests.deals import create_deal
-from tests.live import BOARD_EVENTS, live_client
+from tests.live import BOARD_EVENTS, LiveClient, live_client
 from tests.servers import Server, dealflow_server
 
 pytestmark = pytest.mark.skipif(
@@ -40,6 +41,21 @@ def server_env(settings: Settings) -> dict[str, str]:
     }
 
 
+@contextlib.asynccontextmanager
+async def two_servers_and_a_phone(
+    settings: Settings, team: Team, process_id: str
+) -> AsyncIterator[tuple[Server, LiveClient]]:
+    """Two server processes, and a manager's phone on the second watching the board."""
+    async with (
+        dealflow_server(**server_env(settings)) as first,
+        dealflow_server(**server_env(settings)) as second,
+        live_client(second.ws_url, team.tokens["manager"]) as phone,
+    ):
+        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.5)
+        yield first, phone
+
+
 async def deal_on(server: Server, token: str, name: str) -> None:
     async with httpx.AsyncClient(base_url=server.http_url.removesuffix("/graphql")) as http:
         await create_deal(GraphQLClient(http, token), name=name)
@@ -48,13 +64,7 @@ async def deal_on(server: Server, token: str, name: str) -> None:
 async def test_a_change_on_one_process_reaches_subscribers_of_another(
     settings: Settings, team: Team, process_id: str
 ):
-    async with (
-        dealflow_server(**server_env(settings)) as first,
-        dealflow_server(**server_env(settings)) as second,
-        live_client(second.ws_url, team.tokens["manager"]) as phone,
-    ):
-        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.5)
+    async with two_servers_and_a_phone(settings, team, process_id) as (first, phone):
         await deal_on(first, team.tokens["manager"], "Across processes")
         event = await phone.event("board", wait=3)
 
@@ -138,13 +148,7 @@ async def redis_answers() -> bool:
 async def test_mutations_succeed_while_the_bus_is_down_and_nothing_is_lost(
     settings: Settings, team: Team, process_id: str
 ):
-    async with (
-        dealflow_server(**server_env(settings)) as first,
-        dealflow_server(**server_env(settings)) as second,
-        live_client(second.ws_url, team.tokens["manager"]) as phone,
-    ):
-        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.5)
+    async with two_servers_and_a_phone(settings, team, process_id) as (first, phone):
         try:
             redis("shutdown", "nosave")
             while await redis_answers():  # noqa: ASYNC110 - polling another process
