@@ -6,4 +6,5 @@ MODEL_MODULES = (
     "models.deal",
     "models.task",
     "models.event",
+    "models.history",
 )

@@ -1,5 +1,8 @@
-"""The event log (the transactional outbox and every deal's history), notifications,
-and the records that make retried mutations idempotent."""
+"""The replay log (the transactional outbox live updates read and resume from),
+notifications, and the records that make retried mutations idempotent.
+
+The replay log is purged after `EVENT_RETENTION_DAYS`; a deal's history, which lasts as
+long as the deal, is `models.history.HistoryEntry`."""
 
 from __future__ import annotations
 
@@ -14,9 +17,10 @@ from models.process import Step
 
 
 class Event(Model):
-    """One change, written in the transaction that made it. Ids increase in commit order
-    within a workspace (see `resolvers.history`): the id is the cursor subscribers resume
-    from; `published_at` is set once the bus was told."""
+    """One change, written in the transaction that made it, for live subscribers. Ids
+    increase in commit order within a workspace (see `resolvers.event_log`): the id is
+    the cursor subscribers resume from; `published_at` is set once the bus was told.
+    `data` carries the deal's board facts before and after the change."""
 
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(

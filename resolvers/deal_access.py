@@ -18,12 +18,13 @@ from resolvers.deal_state import (
     DealState,
     load_state,
     lock_deal,
+    record,
     require_edit,
     require_manage,
     save,
 )
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.history import EventKind, change, record_event
+from resolvers.history import EventKind, change
 from resolvers.notifications import NotificationKind, notify, notify_without_deal
 
 
@@ -140,9 +141,7 @@ async def request_access(
             if pending is None:
                 pending = await AccessRequest.create(deal_id=deal.id, requester_id=actor.id)
                 owner = await User.get(id=deal.owner_id)
-                await record_event(
-                    deal, actor, EventKind.ACCESS_REQUESTED, request={"id": pending.id}
-                )
+                await record(state, actor, EventKind.ACCESS_REQUESTED, request={"id": pending.id})
                 await notify(
                     state,
                     [owner],
@@ -190,8 +189,8 @@ async def answer_access_request(actor: User, request_id: int, grant: bool) -> Ac
         requester = await User.get(id=request.requester_id)
         if grant:
             await _add(state, actor, requester)
-        await record_event(
-            state.deal,
+        await record(
+            state,
             actor,
             EventKind.ACCESS_ANSWERED,
             request={"id": request.id, "granted": grant, "requester": requester.name},

@@ -11,6 +11,7 @@ from models.account import User
 from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
 from resolvers import access
 from resolvers.errors import ErrorCode, Refused, not_found
+from resolvers.event_log import BoardFacts, facts_from
 from resolvers.history import EventKind, change, record_event
 from resolvers.process_tree import ProcessTree, StepNode, load_process_tree
 from resolvers.progress import cents, deal_probability, deal_stage, forecast_cents
@@ -18,10 +19,14 @@ from resolvers.progress import cents, deal_probability, deal_stage, forecast_cen
 
 @dataclass
 class DealState:
+    """`facts` are the deal's board facts as the last event of this transaction left
+    them, or as the deal was locked before any (None: a deal not yet written)."""
+
     deal: Deal
     tree: ProcessTree
     participant_ids: set[int]
     completions: dict[int, StepCompletion] = field(default_factory=dict)
+    facts: BoardFacts | None = None
 
     @property
     def completed_step_ids(self) -> set[int]:
@@ -43,7 +48,7 @@ async def load_state(deal: Deal) -> DealState:
     participants = await DealParticipant.filter(deal_id=deal.id).only("user_id")
     participant_ids = {p.user_id for p in participants}
     completions = {c.step_id: c for c in await StepCompletion.filter(deal_id=deal.id)}
-    return DealState(deal, tree, participant_ids, completions)
+    return DealState(deal, tree, participant_ids, completions, facts_from(deal, participant_ids))
 
 
 async def lock_deal(
@@ -139,5 +144,18 @@ async def save(
     sync_amounts(state.deal)
     state.deal.version += 1
     await state.deal.save()
-    await record_event(state.deal, actor, kind, changes, **details)
+    await record(state, actor, kind, changes, **details)
     return state.deal
+
+
+async def record(
+    state: DealState,
+    actor: User | None,
+    kind: EventKind,
+    changes: list[dict[str, Any]] | None = None,
+    **details: Any,
+) -> None:
+    """Write an event of the deal (and its history) after what the state last said."""
+    state.facts = await record_event(
+        state.deal, actor, kind, changes, before=state.facts, **details
+    )

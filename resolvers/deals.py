@@ -18,13 +18,14 @@ from resolvers.clock import now_utc
 from resolvers.deal_state import (
     DealState,
     lock_deal,
+    record,
     refresh_progress,
     require_edit,
     require_manage,
     save,
 )
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.history import EventKind, change, record_event
+from resolvers.history import EventKind, change
 from resolvers.inputs import KEEP, Keep, amount, kept, optional_text
 from resolvers.process_tree import load_process_tree
 
@@ -176,8 +177,8 @@ async def create_deal(actor: User, new: NewDeal) -> Deal:
                 ]
             )
             await _replace_costs(deal, costs)
-            await record_event(
-                deal,
+            await record(
+                state,
                 actor,
                 EventKind.DEAL_CREATED,
                 [change("name", None, name), change("value", None, value)],

@@ -8,14 +8,16 @@ Three guarantees make the log safe to tail:
   saw id N will never later find a smaller id appear;
 - each deal event carries the deal's *board facts* before and after the change
   (process, stage, open or not, public, owner, participants), so that whether a given
-  viewer could see the deal before and after is a pure function of the row;
+  viewer could see the deal before and after is a pure function of the row. The facts
+  before are the deal's as the mutation locked it (`resolvers.deal_state`), never read
+  back from the log, which may have been purged since the deal last changed;
 - the ids a request wrote are collected, so that they can be announced on the bus once
   the transaction has committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -84,8 +86,7 @@ class BoardFacts:
         return self.open and self.process_id == process_id and self.visible_to(viewer)
 
 
-async def board_facts(deal: Deal) -> BoardFacts:
-    participants = await DealParticipant.filter(deal_id=deal.id).values_list("user_id", flat=True)
+def facts_from(deal: Deal, participant_ids: Iterable[int]) -> BoardFacts:
     return BoardFacts(
         process_id=deal.process_id,
         stage_id=deal.stage_id,
@@ -93,8 +94,14 @@ async def board_facts(deal: Deal) -> BoardFacts:
         in_trash=deal.deleted_at is not None,
         is_public=deal.is_public,
         owner_id=deal.owner_id,
-        participant_ids=frozenset(int(i) for i in participants),  # type: ignore[call-overload]
+        participant_ids=frozenset(participant_ids),
     )
+
+
+async def board_facts(deal: Deal) -> BoardFacts:
+    """The deal's facts as its row and participants stand in the database."""
+    participants = await DealParticipant.filter(deal_id=deal.id).values_list("user_id", flat=True)
+    return facts_from(deal, (int(i) for i in participants))  # type: ignore[call-overload]
 
 
 def facts_of(event: Event) -> tuple[BoardFacts | None, BoardFacts | None]:
@@ -103,13 +110,6 @@ def facts_of(event: Event) -> tuple[BoardFacts | None, BoardFacts | None]:
     return BoardFacts.from_json(data.get("before")), BoardFacts.from_json(data.get("after"))
 
 
-async def previous_facts(deal_id: int) -> dict[str, Any] | None:
-    """The facts the deal's latest event left it in (inside the writing transaction)."""
-    last = await Event.filter(deal_id=deal_id).order_by("-id").only("data").first()
-    return (last.data or {}).get("after") if last is not None else None
-
-
-# The workspaces whose logs the current request wrote to, for the after-commit notice.
 # The workspaces whose logs the current request wrote to, with the highest event id
 # written (0 for notifications only), for the after-commit announcement.
 _written: ContextVar[dict[int, int] | None] = ContextVar("dealflow_written", default=None)

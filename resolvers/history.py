@@ -1,5 +1,6 @@
-"""The event log: what every change to a deal writes, in the same transaction, and the
-history a client reads back (newest first, with before/after values)."""
+"""What every change to a deal writes, in the same transaction: a replay event for live
+subscribers and a history entry that lasts as long as the deal; and the history a
+client reads back (newest first, with before/after values)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,10 @@ from typing import Any
 from models.account import User
 from models.deal import Deal
 from models.event import Event
+from models.history import HistoryEntry
 from resolvers.access import visible_deals_and_trash
 from resolvers.errors import not_found
-from resolvers.event_log import (
-    before_log_write,
-    board_facts,
-    note_event_written,
-    previous_facts,
-)
+from resolvers.event_log import BoardFacts, before_log_write, board_facts, note_event_written
 from resolvers.pagination import Page, newest_first, page_size
 
 
@@ -58,29 +55,39 @@ async def record_event(
     actor: User | None,
     kind: EventKind,
     changes: list[dict[str, Any]] | None = None,
+    *,
+    before: BoardFacts | None,
     key: str | None = None,
     **details: Any,
-) -> Event:
-    """Write one event row; call inside the transaction of the change it describes,
-    after the deal row and its participants were written. A `key` makes a second write
-    of the same event fail (IntegrityError)."""
+) -> BoardFacts:
+    """Write one change: its replay event and its history entry (one id). Call inside
+    the transaction of the change, after the deal row and its participants were written,
+    with the deal's board facts from before the change (`DealState.facts`: as the
+    mutation locked it, or as its previous event in the transaction left it). Returns
+    the facts after, for the next event of the same transaction. A `key` makes a second
+    write of the same event fail (IntegrityError)."""
     await before_log_write(deal.workspace_id)
-    data: dict[str, Any] = {
-        "changes": changes or [],
-        **details,
-        "before": await previous_facts(deal.id),
-        "after": (await board_facts(deal)).to_json(),
-    }
+    after = await board_facts(deal)
+    said: dict[str, Any] = {"changes": changes or [], **details}
     event = await Event.create(
         workspace_id=deal.workspace_id,
         deal_id=deal.id,
         actor_id=actor.id if actor else None,
         kind=str(kind),
-        data=data,
+        data={**said, "before": before.to_json() if before else None, "after": after.to_json()},
         key=key,
     )
+    await HistoryEntry.create(
+        id=event.id,
+        workspace_id=deal.workspace_id,
+        deal_id=deal.id,
+        actor_id=event.actor_id,
+        kind=event.kind,
+        at=event.at,
+        data=said,
+    )
     note_event_written(event)
-    return event
+    return after
 
 
 async def record_process_event(workspace_id: int, process_id: int, actor: User) -> Event:
@@ -98,14 +105,14 @@ async def record_process_event(workspace_id: int, process_id: int, actor: User) 
 
 async def deal_history(
     actor: User, deal_id: int, first: int | None, after: str | None
-) -> Page[Event]:
-    """A deal's events, newest first; a deal the actor may not see has none to show."""
+) -> Page[HistoryEntry]:
+    """A deal's history, newest first; a deal the actor may not see has none to show."""
     page_size(first)  # a bad page size is refused before anything is read
     if not await visible_deals_and_trash(actor).filter(id=deal_id).exists():
         raise not_found("Deal", ("id",))
-    return await newest_first(Event.filter(deal_id=deal_id), first, after)
+    return await newest_first(HistoryEntry.filter(deal_id=deal_id), first, after)
 
 
-def event_cursor(event: Event) -> str:
+def event_cursor(event: Event | HistoryEntry) -> str:
     """An event's cursor is its id: ids increase with every commit's events."""
     return str(event.id)

@@ -112,6 +112,7 @@ async def complete_step(
             step={"id": step_id, "name": step.row.name},
             note=note,
             file=stored.name if stored else None,
+            fileHash=stored.digest if stored else None,
         )
 
 

@@ -18,6 +18,7 @@ from models.account import Workspace
 from models.deal import Deal
 from models.task import Task
 from resolvers.deal_reads import open_task_dues_of
+from resolvers.event_log import board_facts
 from resolvers.history import EventKind, change, record_event
 from resolvers.progress import local_day_bounds, task_status
 
@@ -43,6 +44,7 @@ async def _record(task: Task, moment: datetime, timezone: str, key: str) -> int 
                 None,
                 EventKind.TASK_DUE,
                 [change("taskStatus", before, after)],
+                before=await board_facts(deal),
                 key=key,
                 task={"id": task.id, "title": task.title},
             )

@@ -15,9 +15,9 @@ from models.process import TaskAssignee
 from models.task import Task
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
-from resolvers.deal_state import DealState, load_state
+from resolvers.deal_state import DealState, load_state, record
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.history import EventKind, change, record_event
+from resolvers.history import EventKind, change
 from resolvers.inputs import KEEP, Keep
 from resolvers.notifications import NotificationKind, notify
 from resolvers.process_tree import StepNode
@@ -88,7 +88,7 @@ async def _tell_assignee(task: Task, state: DealState, assignee: User, actor: Us
 async def _announce(task: Task, state: DealState | None, assignee: User, actor: User) -> None:
     if state is None:
         return
-    await record_event(state.deal, actor, EventKind.TASK_CREATED, task=_about(task))
+    await record(state, actor, EventKind.TASK_CREATED, task=_about(task))
     await _tell_assignee(task, state, assignee, actor)
 
 
@@ -189,7 +189,7 @@ async def complete_task(actor: User, task_id: int) -> Task:
         task.done, task.done_at = True, now_utc()
         await task.save(update_fields=["done", "done_at", "updated_at"])
         if state is not None:
-            await record_event(state.deal, actor, EventKind.TASK_COMPLETED, task=_about(task))
+            await record(state, actor, EventKind.TASK_COMPLETED, task=_about(task))
     return task
 
 
@@ -227,7 +227,7 @@ async def update_task(actor: User, task_id: int, changes: TaskChanges) -> Task:
             return task
         await task.save(update_fields=[*fields, "updated_at"])
         if state is not None:
-            await record_event(state.deal, actor, EventKind.TASK_UPDATED, moved, task=_about(task))
+            await record(state, actor, EventKind.TASK_UPDATED, moved, task=_about(task))
             if assignee is not None:
                 await _tell_assignee(task, state, assignee, actor)
     return task

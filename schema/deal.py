@@ -12,6 +12,7 @@ import strawberry
 from models import account as rows_account
 from models import deal as rows
 from models.event import Event
+from models.history import HistoryEntry
 from resolvers import history, progress
 from resolvers.clock import now_utc
 from resolvers.history import event_cursor
@@ -73,7 +74,7 @@ class FieldChange:
 
 @strawberry.type(description="One change of a deal, as history and as a live event.")
 class DealEvent(Node):
-    row: strawberry.Private[Event]
+    row: strawberry.Private[Event | HistoryEntry]
     cursor: str
     kind: str
     at: datetime
@@ -98,7 +99,8 @@ class DealEvent(Node):
         return Step.from_node(node) if node else None
 
     @classmethod
-    def from_row(cls, row: Event) -> DealEvent:
+    def from_row(cls, row: Event | HistoryEntry) -> DealEvent:
+        """From the replay log (live) or the history (`Deal.history`): one id, one shape."""
         data: dict[str, Any] = row.data or {}
         return cls(
             id=strawberry.ID(global_id("DealEvent", row.id)),
