@@ -4,6 +4,7 @@ client reads back (newest first, with before/after values)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -68,26 +69,52 @@ async def record_event(
     write of the same event fail (IntegrityError)."""
     await before_log_write(deal.workspace_id)
     after = await board_facts(deal)
-    said: dict[str, Any] = {"changes": changes or [], **details}
+    await write_history(
+        deal,
+        actor.id if actor else None,
+        str(kind),
+        {"changes": changes or [], **details},
+        facts={"before": before.to_json() if before else None, "after": after.to_json()},
+        key=key,
+    )
+    return after
+
+
+async def write_history(
+    deal: Deal,
+    actor_id: int | None,
+    kind: str,
+    said: dict[str, Any],
+    *,
+    facts: dict[str, Any],
+    at: datetime | None = None,
+    key: str | None = None,
+    published_at: datetime | None = None,
+) -> HistoryEntry:
+    """A history entry and the replay event that gives it its id (see
+    `models.history`): the one place that pairs them. `facts` (the board facts before
+    and after) go to the replay event only; `at` defaults to now."""
+    moment: dict[str, Any] = {"at": at} if at is not None else {}
     event = await Event.create(
         workspace_id=deal.workspace_id,
         deal_id=deal.id,
-        actor_id=actor.id if actor else None,
-        kind=str(kind),
-        data={**said, "before": before.to_json() if before else None, "after": after.to_json()},
+        actor_id=actor_id,
+        kind=kind,
+        data={**said, **facts},
         key=key,
+        published_at=published_at,
+        **moment,
     )
-    await HistoryEntry.create(
+    note_event_written(event)
+    return await HistoryEntry.create(
         id=event.id,
         workspace_id=deal.workspace_id,
         deal_id=deal.id,
-        actor_id=event.actor_id,
-        kind=event.kind,
+        actor_id=actor_id,
+        kind=kind,
         at=event.at,
         data=said,
     )
-    note_event_written(event)
-    return after
 
 
 async def record_process_event(workspace_id: int, process_id: int, actor: User) -> Event:
