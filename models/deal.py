@@ -53,7 +53,8 @@ class Deal(Model):
     # exact on every backend (SQLite keeps decimals as text).
     value_cents = fields.BigIntField(default=0, db_default=0)
     forecast_cents = fields.BigIntField(default=0, db_default=0)
-    currency = fields.CharField(max_length=3, default="EUR")
+    # Database defaults too: deals made before a column existed get a value.
+    currency = fields.CharField(max_length=3, default="EUR", db_default="EUR")
     source = fields.CharField(max_length=200, null=True)
     expected_close_date = fields.DateField(null=True)
     status = fields.CharEnumField(DealStatus, max_length=16, default=DealStatus.OPEN)
@@ -61,7 +62,7 @@ class Deal(Model):
     stage: fields.ForeignKeyNullableRelation[Stage] = fields.ForeignKeyField(
         "models.Stage", related_name="current_deals", on_delete=fields.RESTRICT, null=True
     )
-    probability = fields.IntField(default=0)
+    probability = fields.IntField(default=0, db_default=0)
     stage_entered_at = fields.DatetimeField(null=True)
     lost_reason = fields.TextField(null=True)
     lost_at_stage: fields.ForeignKeyNullableRelation[Stage] = fields.ForeignKeyField(

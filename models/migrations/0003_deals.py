@@ -7,6 +7,20 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
+
+async def fill_existing_deals(apps, schema_editor) -> None:
+    """Deals made before this migration: the workspace's currency, the first live stage
+    of their process, entered when the deal was made (none had completed steps yet)."""
+    await schema_editor.client.execute_script(
+        "UPDATE deal SET "
+        "currency = (SELECT currency FROM workspace WHERE workspace.id = deal.workspace_id), "
+        "stage_id = (SELECT stage.id FROM stage WHERE stage.process_id = deal.process_id "
+        "AND stage.archived_at IS NULL ORDER BY stage.position, stage.id LIMIT 1), "
+        "stage_entered_at = created_at "
+        "WHERE stage_entered_at IS NULL"
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0002_one_default_process')]
 
@@ -154,7 +168,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Deal',
             name='currency',
-            field=fields.CharField(default='EUR', max_length=3),
+            field=fields.CharField(default='EUR', db_default='EUR', max_length=3),
         ),
         ops.AddField(
             model_name='Deal',
@@ -174,7 +188,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Deal',
             name='probability',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Deal',
@@ -199,4 +213,5 @@ class Migration(migrations.Migration):
             model_name='Deal',
             index=Index(fields=['process_id', 'status', 'stage_id']),
         ),
+        ops.RunPython(fill_existing_deals, ops.RunPython.noop),
     ]
