@@ -38,6 +38,9 @@ class HistoryEntry(Model):
     kind = fields.CharField(max_length=40)
     at = fields.DatetimeField()
     data: dict[str, Any] = fields.JSONField(default=dict)
+    # The file the change attached (a step completion's), by content hash: it stays
+    # downloadable from the history after the step is un-completed.
+    file_hash = fields.CharField(max_length=64, null=True)
 
     workspace_id: int
     deal_id: int
@@ -45,4 +48,4 @@ class HistoryEntry(Model):
 
     class Meta:
         table = "history_entry"
-        indexes = (("deal_id", "id"),)
+        indexes = (("deal_id", "id"), ("file_hash",))

@@ -16,6 +16,7 @@ from tortoise.expressions import Subquery
 
 from models.account import User
 from models.deal import StepCompletion
+from models.history import HistoryEntry
 from resolvers import access
 from resolvers.errors import ErrorCode, Refused
 
@@ -81,9 +82,28 @@ async def store(files: FileStore, upload: IncomingFile, field: tuple[str, ...]) 
     )
 
 
-async def readable_file(actor: User, digest: str) -> StepCompletion | None:
-    """A completion carrying the file on a deal the actor may see (trash included)."""
+@dataclass(frozen=True)
+class ReadableFile:
+    name: str
+    content_type: str
+
+
+async def readable_file(actor: User, digest: str) -> ReadableFile | None:
+    """The file, if a deal the actor may see (trash included) carries it: on a step
+    completion, or in its history (a step since un-completed)."""
     if not _HASH.match(digest):
         return None
-    visible = access.visible_deals_and_trash(actor).values("id")
-    return await StepCompletion.filter(file_hash=digest, deal_id__in=Subquery(visible)).first()
+    visible = Subquery(access.visible_deals_and_trash(actor).values("id"))
+    completion = await StepCompletion.filter(file_hash=digest, deal_id__in=visible).first()
+    if completion is not None:
+        return ReadableFile(
+            completion.file_name or digest,
+            completion.file_content_type or "application/octet-stream",
+        )
+    entry = await HistoryEntry.filter(file_hash=digest, deal_id__in=visible).first()
+    if entry is None:
+        return None
+    return ReadableFile(
+        str(entry.data.get("file") or digest),
+        str(entry.data.get("fileType") or "application/octet-stream"),
+    )

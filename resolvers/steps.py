@@ -113,6 +113,7 @@ async def complete_step(
             note=note,
             file=stored.name if stored else None,
             fileHash=stored.digest if stored else None,
+            fileType=stored.content_type if stored else None,
         )
 
 

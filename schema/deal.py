@@ -80,6 +80,12 @@ class DealEvent(Node):
     at: datetime
     changes: list[FieldChange]
     note: str | None
+    file_name: str | None = strawberry.field(description="The file a completion attached.")
+
+    @strawberry.field(description="Where people who may see the deal download the file.")
+    def file_url(self) -> str | None:
+        digest = self.row.data.get("fileHash")
+        return f"/files/{digest}" if digest else None
 
     @strawberry.field
     async def deal(self, info: Info) -> Deal | None:
@@ -113,6 +119,7 @@ class DealEvent(Node):
                 for c in data.get("changes", [])
             ],
             note=data.get("note"),
+            file_name=data.get("file"),
         )
 
 

@@ -15,14 +15,14 @@ async def serve_file(request: Request) -> Response:
     if user is None:
         return JSONResponse({"error": "Authentication required."}, status_code=401)
     digest = request.path_params["digest"]
-    completion = await files.readable_file(user, digest)
+    found = await files.readable_file(user, digest)
     store = request.app.state.settings.file_store()
-    path = store.path_of(digest) if completion else None
-    if completion is None or path is None or not path.is_file():
+    path = store.path_of(digest) if found else None
+    if found is None or path is None or not path.is_file():
         return JSONResponse({"error": "Not found."}, status_code=404)
     return FileResponse(
         path,
-        media_type=completion.file_content_type or "application/octet-stream",
-        filename=completion.file_name or digest,
+        media_type=found.content_type,
+        filename=found.name,
         headers={"cache-control": "private, max-age=3600", "x-content-type-options": "nosniff"},
     )

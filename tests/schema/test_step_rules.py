@@ -22,6 +22,7 @@ from tests.documents import (
     COMPLETE_STEP_MUTATION,
     CREATE_PROCESS_MUTATION,
     DEAL_PAYLOAD,
+    UNCOMPLETE_STEP_MUTATION,
 )
 
 MULTIPART_COMPLETE = f"""
@@ -114,6 +115,36 @@ async def test_file_required_and_uploaded_through_multipart(
             assert response.content == b"%PDF-1.4 offer"
             assert "attachment" in response.headers["content-disposition"]
     assert (await http.get(url)).status_code == 401
+
+
+FILE_HISTORY_QUERY = """
+query History($id: ID!) { deal(id: $id) { history { edges { node { kind fileName fileUrl } } } } }
+"""
+
+
+async def test_an_uncompleted_steps_file_stays_in_the_history(
+    team: Team, admin_client, user_client, outsider_client, http
+):
+    _, step = await process_with(admin_client)
+    deal = await create_deal(user_client)
+    await upload(user_client, deal["id"], step, b"%PDF-1.4 signed")
+    undone = await user_client.mutate(
+        UNCOMPLETE_STEP_MUTATION, {"input": {"dealId": deal["id"], "stepId": step}}
+    )
+    assert undone["errors"] == [] and undone["deal"]["completedSteps"] == []
+
+    edges = (await user_client.data(FILE_HISTORY_QUERY, {"id": deal["id"]}))["deal"]["history"]
+    uncompleted, completed, _created = (edge["node"] for edge in edges["edges"])
+
+    assert uncompleted == {"kind": "STEP_UNCOMPLETED", "fileName": None, "fileUrl": None}
+    assert completed["kind"] == "STEP_COMPLETED" and completed["fileName"] == "offer.pdf"
+    url = completed["fileUrl"]
+    served = await http.get(url, headers={"authorization": f"Bearer {user_client.token}"})
+    assert served.status_code == 200 and served.content == b"%PDF-1.4 signed"
+    assert served.headers["content-type"] == "application/pdf"
+    assert 'filename="offer.pdf"' in served.headers["content-disposition"]
+    hidden = await http.get(url, headers={"authorization": f"Bearer {outsider_client.token}"})
+    assert hidden.status_code == 404
 
 
 async def test_files_of_hidden_deals_are_not_served(
