@@ -25,7 +25,7 @@ from models.event import Event, Notification
 from resolvers import access, event_log
 from resolvers.errors import ErrorCode, Refused
 from resolvers.pagination import parse_id_cursor
-from subscriptions.background import stop_task
+from subscriptions.background import log_failure, stop_task
 from subscriptions.changes import (
     BoardTopic,
     Change,
@@ -119,7 +119,7 @@ class WorkspaceFeed:
             try:
                 await self.catch_up()
             except Exception:
-                logger.exception("feed of workspace %s failed; retrying", self.workspace_id)
+                log_failure(logger, "feed of workspace %s failed; retrying", self.workspace_id)
                 await asyncio.sleep(self.poll_seconds)
 
     async def timezone(self) -> str:
