@@ -102,8 +102,9 @@ def is_internal_error(error: GraphQLError) -> bool:
     """Mask what the code did not mean to say: any exception that is not a GraphQLError.
 
     Syntax and validation errors carry no original error; errors raised on purpose
-    (UNAUTHENTICATED) are GraphQLErrors; everything else is a bug, logged on the server
-    and shown to the client only as "Unexpected error.", or the database out of reach.
+    (UNAUTHENTICATED) are GraphQLErrors; everything else is the database out of reach
+    (`is_outage`) or a bug, logged on the server and shown to the client only as
+    "Unexpected error.".
     """
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
