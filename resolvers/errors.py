@@ -1,13 +1,19 @@
-"""The one home of error codes, and the exception that carries expected refusals.
+"""The one home of error codes, the exception that carries expected refusals, and what
+counts as the database being unavailable.
 
 A refusal is not a bug: the GraphQL layer turns it into `UserError`s in the payload.
+Neither is an outage: the GraphQL layer answers it with `SERVICE_UNAVAILABLE`.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+import asyncpg
+from tortoise.exceptions import DBConnectionError
 
 
 class ErrorCode(StrEnum):
@@ -24,6 +30,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     CURSOR_EXPIRED = "CURSOR_EXPIRED"
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 FieldPath = tuple[str, ...]
@@ -82,3 +89,40 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise Refused(self.items)
+
+
+# The database cannot be reached, or refuses to work, for now: no connection, a
+# connection lost, the server shutting down, starting up or out of connections.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    DBConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+_NETWORK_ERRNOS = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL}
+
+
+def _network_failure(error: OSError) -> bool:
+    """Connecting to an unreachable host; or to a name with several addresses, all
+    failing (asyncio then raises one OSError, without errno, naming each "Connect call")."""
+    return error.errno in _NETWORK_ERRNOS or "Connect call failed" in str(error)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error`, or an error that led to it, says the database is out of reach
+    right now (as opposed to a bug): a client may retry, and the service recovers by
+    itself when the database is back."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        if isinstance(current, OSError) and _network_failure(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

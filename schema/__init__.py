@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import strawberry
@@ -9,20 +10,29 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.extensions import mask_internal_errors, schema_extensions
+from schema.extensions import is_outage, mask_internal_errors, schema_extensions
 from schema.root import Mutation, Query
 from schema.scalars import DateTime
 from schema.subscription import SharedEventExecution, Subscription
+
+logger = logging.getLogger("dealflow")
 
 
 class DealflowSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log every error as it is, then mask the internal ones in place: Strawberry
-        calls this for every result with errors, streamed ones included, before the
-        result leaves (see `MaskInternalErrors`)."""
-        super().process_errors(errors, execution_context)
+        """Log every error as it is (an outage in one line: while the database is away,
+        every request fails the same way), then mask the internal ones in place:
+        Strawberry calls this for every result with errors, streamed ones included,
+        before the result leaves (see `MaskInternalErrors`)."""
+        outages: list[GraphQLError] = []
+        others: list[GraphQLError] = []
+        for error in errors:
+            (outages if is_outage(error) else others).append(error)
+        super().process_errors(others, execution_context)
+        if outages:
+            logger.warning("the database is unavailable: %r", outages[0].original_error)
         mask_internal_errors(errors)
 
 

@@ -19,6 +19,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.event_log import collecting_writes
 from schema.context import Context
 
@@ -67,7 +68,8 @@ class OperationScope(SchemaExtension):
 
 class MaskInternalErrors(MaskErrors):
     """MaskErrors for queries and mutations, with the check for errors first (its own
-    is an isinstance against a runtime Protocol).
+    is an isinstance against a runtime Protocol), and an outage told apart from a bug
+    (`public_error`).
 
     Without its hook on streamed results: Strawberry builds a hook anew for every
     result of every socket (measured: 23 µs a result, against 37 µs for the rest of
@@ -81,26 +83,53 @@ class MaskInternalErrors(MaskErrors):
         if getattr(result, "errors", None):
             super()._process_result(result)
 
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return public_error(error)
+
 
 _MASK = MaskErrors()
+UNAVAILABLE_MESSAGE = "The service is unavailable for a moment: try again shortly."
 
 
 def mask_internal_errors(errors: list[GraphQLError]) -> None:
-    """Replace, in place, each internal error (`is_internal_error`) by its masked form."""
+    """Replace, in place, each internal error (`is_internal_error`) by its public form."""
     for index, error in enumerate(errors):
         if is_internal_error(error):
-            errors[index] = _MASK.anonymise_error(error)
+            errors[index] = public_error(error)
 
 
 def is_internal_error(error: GraphQLError) -> bool:
     """Mask what the code did not mean to say: any exception that is not a GraphQLError.
 
     Syntax and validation errors carry no original error; errors raised on purpose
-    (UNAUTHENTICATED) are GraphQLErrors; everything else is a bug, logged on the server
-    and shown to the client only as "Unexpected error."
+    (UNAUTHENTICATED) are GraphQLErrors; everything else is the database out of reach
+    (`is_outage`) or a bug, logged on the server and shown to the client only as
+    "Unexpected error.".
     """
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
+
+
+def is_outage(error: GraphQLError) -> bool:
+    """An internal error that is the database being out of reach, not a bug."""
+    original = error.original_error
+    return is_internal_error(error) and original is not None and database_unavailable(original)
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    """What a client sees of an internal error: `SERVICE_UNAVAILABLE` (retry shortly)
+    while the database is out of reach, else only "Unexpected error."; never the
+    exception's own words."""
+    if not is_outage(error):
+        return _MASK.anonymise_error(error)
+    return GraphQLError(
+        UNAVAILABLE_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": str(ErrorCode.SERVICE_UNAVAILABLE)},
+    )
 
 
 def schema_extensions(

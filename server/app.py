@@ -29,12 +29,16 @@ from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
 from server.limits import BodySizeLimit
 from server.settings import Settings
+from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from subscriptions.live import LiveUpdates
 
 logger = logging.getLogger("dealflow")
 
 
 class DealflowGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens),

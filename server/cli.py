@@ -17,6 +17,7 @@ from resolvers.errors import Refused
 from resolvers.workspaces import NewWorkspace, create_workspace
 from server.database import tortoise_config
 from server.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
+from server.going_away import WS_PROTOCOLS
 from server.settings import Settings
 
 
@@ -38,6 +39,9 @@ async def migrate(settings: Settings, target: str | None = None) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """On SIGTERM (and Ctrl+C) uvicorn stops listening, closes WebSockets with 1001
+    (`server.going_away`), lets requests in flight finish for up to
+    SHUTDOWN_GRACE_SECONDS, cancels what is left, and closes the app."""
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -46,7 +50,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         # Deflate made fan-out several times slower and costs memory per socket.
         ws_per_message_deflate=False,
-        ws=args.ws,
+        ws=WS_PROTOCOLS[args.ws],
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         proxy_headers=True,
         log_level="info",
     )
@@ -113,7 +118,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--ws",
         default="auto",
-        choices=["auto", "websockets-sansio", "websockets", "wsproto"],
+        choices=list(WS_PROTOCOLS),
         help="uvicorn's WebSocket implementation (see the fan-out benchmark in the README)",
     )
     serve.set_defaults(handler=_serve)

@@ -41,6 +41,9 @@ class Settings:
     feed_poll_seconds: float = 2.0
     subscriber_queue_size: int = 100
     session_check_seconds: float = 5.0
+    # How long `dealflow serve` lets requests in flight finish after SIGTERM (well under
+    # the 30 s most orchestrators wait before they send SIGKILL).
+    shutdown_grace_seconds: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -88,6 +91,9 @@ class Settings:
                 "MAX_SUBSCRIPTIONS_PER_CONNECTION",
                 cast=int,
                 default=cls.max_subscriptions_per_connection,
+            ),
+            shutdown_grace_seconds=_config(
+                "SHUTDOWN_GRACE_SECONDS", cast=int, default=cls.shutdown_grace_seconds
             ),
         )
 

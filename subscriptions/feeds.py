@@ -25,7 +25,7 @@ from models.event import Event, Notification
 from resolvers import access, event_log
 from resolvers.errors import ErrorCode, Refused
 from resolvers.pagination import parse_id_cursor
-from subscriptions.background import stop_task
+from subscriptions.background import log_failure, stop_task
 from subscriptions.changes import (
     BoardTopic,
     Change,
@@ -86,13 +86,20 @@ class WorkspaceFeed:
         self.woken = asyncio.Event()
         self.events_seen = 0
         self.notifications_seen = 0
-        self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self._started: asyncio.Future[None] | None = None
 
-    async def start(self) -> None:
+    def start(self) -> asyncio.Future[None]:
+        """Started once: every subscriber that arrives meanwhile waits for the same
+        start, and learns with it if it failed."""
+        if self._started is None:
+            self._started = asyncio.ensure_future(self._start())
+            self._started.add_done_callback(_retrieve)
+        return self._started
+
+    async def _start(self) -> None:
         await self.fast_forward()
         self.task = asyncio.create_task(self._run(), name=f"feed-{self.workspace_id}")
-        self.ready.set()
 
     def wake(self) -> None:
         self.woken.set()
@@ -112,7 +119,7 @@ class WorkspaceFeed:
             try:
                 await self.catch_up()
             except Exception:
-                logger.exception("feed of workspace %s failed; retrying", self.workspace_id)
+                log_failure(logger, "feed of workspace %s failed; retrying", self.workspace_id)
                 await asyncio.sleep(self.poll_seconds)
 
     async def timezone(self) -> str:
@@ -168,6 +175,13 @@ class WorkspaceFeed:
                     self.subscribers.discard(subscriber)
 
 
+def _retrieve(started: asyncio.Future[None]) -> None:
+    """A failed start is told to the subscribers waiting for it; if they all left
+    meanwhile, asyncio must not complain that nobody heard."""
+    if not started.cancelled():
+        started.exception()
+
+
 def _concerns(topic: Topic, event: Event, boards: set[int] | None = None) -> bool:
     if isinstance(topic, BoardTopic):
         return topic.process_id in (boards if boards is not None else board_processes(event))
@@ -205,8 +219,14 @@ class Hub:
         feed = self.feeds.get(workspace_id)
         if feed is None:
             feed = self.feeds[workspace_id] = WorkspaceFeed(workspace_id, self.poll_seconds)
-            await feed.start()
-        await feed.ready.wait()
+        try:
+            await asyncio.shield(feed.start())
+        except Exception:
+            # Not started (the database out of reach?): the next subscriber starts the
+            # feed anew, instead of waiting forever for this one.
+            if self.feeds.get(workspace_id) is feed:
+                del self.feeds[workspace_id]
+            raise
         return feed
 
     async def stream(self, viewer: User, topic: Topic, after: str | None) -> AsyncIterator[Change]:

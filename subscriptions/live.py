@@ -13,7 +13,7 @@ from types import TracebackType
 from resolvers.clock import now_utc
 from resolvers.event_log import collecting_writes
 from resolvers.task_clock import record_due_tasks
-from subscriptions.background import stop_task
+from subscriptions.background import log_failure, stop_task
 from subscriptions.bus import Bus
 from subscriptions.channels import LOG_CHANNEL, workspace_of
 from subscriptions.feeds import Hub
@@ -72,7 +72,7 @@ class LiveUpdates:
                 self.outbox.announce(written)
                 since = now
             except Exception:
-                logger.exception("the task clock failed; retrying")
+                log_failure(logger, "the task clock failed; retrying")
             await asyncio.sleep(self.settings.clock_seconds)
 
     async def __aenter__(self) -> LiveUpdates:

@@ -16,7 +16,7 @@ from tortoise.functions import Max
 from models.event import Event
 from resolvers.clock import now_utc
 from resolvers.event_log import purge_events
-from subscriptions.background import stop_task
+from subscriptions.background import log_failure, stop_task
 from subscriptions.bus import Bus
 from subscriptions.channels import LOG_CHANNEL, log_grew
 
@@ -64,7 +64,7 @@ class Outbox:
                         workspace_id=workspace_id, id__lte=up_to, published_at=None
                     ).update(published_at=now_utc())
         except Exception:
-            logger.exception("announcing new events failed; the relay will retry")
+            log_failure(logger, "announcing new events failed; the relay will retry")
 
     async def relay_once(self) -> None:
         """Announce what was committed but not announced (older than a moment)."""
@@ -88,7 +88,7 @@ class Outbox:
                     last_purge = now_utc()
                     await purge_events(self.retention, last_purge)
             except Exception:
-                logger.exception("the outbox relay failed; retrying")
+                log_failure(logger, "the outbox relay failed; retrying")
 
     async def __aenter__(self) -> Outbox:
         self._relay = asyncio.create_task(self._run_relay(), name="dealflow-relay")

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from models.account import User
 from resolvers import auth
-from subscriptions.background import stop_task
+from subscriptions.background import log_failure, stop_task
 
 logger = logging.getLogger("dealflow.sessions")
 
@@ -71,7 +71,7 @@ class Sessions:
             try:
                 await self.check_once()
             except Exception:
-                logger.exception("checking WebSocket sessions failed; retrying")
+                log_failure(logger, "checking WebSocket sessions failed; retrying")
 
     async def __aenter__(self) -> Sessions:
         self._task = asyncio.create_task(self._run(), name="dealflow-sessions")

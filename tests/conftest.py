@@ -26,6 +26,7 @@ from server.app import create_app
 from server.database import tortoise_config
 from server.settings import Settings
 from tests.database import empty_all_tables, fresh_database
+from tests.documents import PROCESSES_QUERY
 from tests.live import uvicorn_serving
 
 PASSWORD = "correct horse battery"
@@ -196,6 +197,13 @@ def outsider_client(rival: Team, http: httpx.AsyncClient) -> GraphQLClient:
 @pytest.fixture
 def anonymous_client(http: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(http)
+
+
+@pytest.fixture
+async def process_id(manager_client: GraphQLClient) -> str:
+    """The id of the team's default process (the one new deals follow)."""
+    processes = (await manager_client.data(PROCESSES_QUERY))["processes"]
+    return str(next(p["id"] for p in processes if p["isDefault"]))
 
 
 class FrozenClock:

@@ -1,4 +1,4 @@
-"""Fixtures for live updates: a second salesperson, the default process's id."""
+"""Fixtures for live updates: a second salesperson."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from resolvers import auth
 from schema.ids import global_id
 from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
-from tests.documents import PROCESSES_QUERY
 
 
 @dataclass
@@ -37,9 +36,3 @@ async def other_seller(team: Team, password_hash: str) -> Member:
     )
     token, _ = await auth.issue_token(user, Settings().login_policy().token_ttl)
     return Member(user, token, global_id("User", user.id))
-
-
-@pytest.fixture
-async def process_id(manager_client: GraphQLClient) -> str:
-    processes = (await manager_client.data(PROCESSES_QUERY))["processes"]
-    return str(next(p["id"] for p in processes if p["isDefault"]))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import subprocess
 from collections.abc import AsyncIterator
 
 import httpx
@@ -19,6 +18,7 @@ from tests.conftest import GraphQLClient, Team
 from tests.database import is_postgres
 from tests.deals import create_deal
 from tests.live import BOARD_EVENTS, LiveClient, live_client
+from tests.redis_server import private_redis
 from tests.servers import Server, dealflow_server
 
 pytestmark = pytest.mark.skipif(
@@ -29,26 +29,25 @@ pytestmark = pytest.mark.skipif(
     reason="several processes share PostgreSQL and Redis",
 )
 
-REDIS_PORT = "6379"
 
-
-def server_env(settings: Settings) -> dict[str, str]:
+def server_env(settings: Settings, broadcast_url: str | None = None) -> dict[str, str]:
     # Feeds poll rarely here, so a prompt delivery proves the bus carried it.
     return {
         "DATABASE_URL": settings.database_url,
-        "BROADCAST_URL": settings.broadcast_url,
+        "BROADCAST_URL": broadcast_url or settings.broadcast_url,
         "FEED_POLL_SECONDS": "60",
     }
 
 
 @contextlib.asynccontextmanager
 async def two_servers_and_a_phone(
-    settings: Settings, team: Team, process_id: str
+    settings: Settings, team: Team, process_id: str, broadcast_url: str | None = None
 ) -> AsyncIterator[tuple[Server, LiveClient]]:
     """Two server processes, and a manager's phone on the second watching the board."""
+    env = server_env(settings, broadcast_url)
     async with (
-        dealflow_server(**server_env(settings)) as first,
-        dealflow_server(**server_env(settings)) as second,
+        dealflow_server(**env) as first,
+        dealflow_server(**env) as second,
         live_client(second.ws_url, team.tokens["manager"]) as phone,
     ):
         await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
@@ -114,51 +113,17 @@ async def test_resuming_across_a_real_process_restart(
     assert [e["deal"]["name"] for e in replayed] == [d["name"] for d in missed]
 
 
-def redis(*args: str) -> None:
-    subprocess.run(["redis-cli", "-p", REDIS_PORT, *args], check=False, capture_output=True)
-
-
-def start_redis() -> None:
-    subprocess.run(
-        [
-            "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            REDIS_PORT,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        check=True,
-        capture_output=True,
-    )
-
-
-async def redis_answers() -> bool:
-    result = await asyncio.to_thread(
-        subprocess.run, ["redis-cli", "-p", REDIS_PORT, "ping"], capture_output=True, text=True
-    )
-    return result.stdout.strip() == "PONG"
-
-
 async def test_mutations_succeed_while_the_bus_is_down_and_nothing_is_lost(
     settings: Settings, team: Team, process_id: str
 ):
-    async with two_servers_and_a_phone(settings, team, process_id) as (first, phone):
-        try:
-            redis("shutdown", "nosave")
-            while await redis_answers():  # noqa: ASYNC110 - polling another process
-                await asyncio.sleep(0.05)
-            for i in range(3):
-                await deal_on(first, team.tokens["manager"], f"During the outage {i}")
-        finally:
-            start_redis()
-            while not await redis_answers():  # noqa: ASYNC110 - polling another process
-                await asyncio.sleep(0.05)
+    async with (
+        private_redis() as bus,
+        two_servers_and_a_phone(settings, team, process_id, bus.url) as (first, phone),
+    ):
+        await bus.stop()
+        for i in range(3):
+            await deal_on(first, team.tokens["manager"], f"During the outage {i}")
+        await bus.start()
         received = [await phone.event("board", wait=20) for _ in range(3)]
 
     assert [e["deal"]["name"] for e in received] == [f"During the outage {i}" for i in range(3)]

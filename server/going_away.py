@@ -1,0 +1,41 @@
+"""The WebSocket protocol `dealflow serve` gives uvicorn: uvicorn's own, except that a
+server shutting down closes its open sockets with 1001 (going away) instead of 1012
+(service restart).
+
+On SIGTERM uvicorn stops listening, then calls `shutdown()` on every connection at once
+(WebSockets are closed there), then waits up to its graceful-shutdown timeout for the
+HTTP requests still in flight. This hook is that `shutdown()`: it runs in every worker
+of `--workers N` too, since uvicorn builds each connection from the class it is given.
+A live-updates client that reads 1001 reconnects (the load balancer sends it to another
+process) and resumes with its last cursor.
+"""
+
+from __future__ import annotations
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+GOING_AWAY = 1001
+GOING_AWAY_REASON = "Server shutting down: reconnect and resume from your last cursor."
+
+
+class GoingAwayWebSockets(WebSocketsSansIOProtocol):
+    """uvicorn's default implementation (`--ws auto`, `websockets-sansio`)."""
+
+    def shutdown(self) -> None:
+        if self.handshake_complete and not self.close_sent and not self.transport.is_closing():
+            # As uvicorn does with 1012: the app hears the disconnect, the client the close.
+            self.queue.put_nowait({"type": "websocket.disconnect", "code": GOING_AWAY})
+            self.conn.send_close(GOING_AWAY, GOING_AWAY_REASON)
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.close_sent = True
+        super().shutdown()  # a close already sent: uvicorn only closes the transport
+
+
+# `--ws` choices, as uvicorn import strings: the older implementation's module warns
+# that `websockets.legacy` is deprecated as soon as it is imported, so it is imported
+# only when chosen.
+WS_PROTOCOLS = {
+    "auto": "server.going_away:GoingAwayWebSockets",
+    "websockets-sansio": "server.going_away:GoingAwayWebSockets",
+    "websockets": "server.going_away_legacy:GoingAwayLegacyWebSockets",
+}
