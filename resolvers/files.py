@@ -20,7 +20,7 @@ from resolvers import access
 from resolvers.errors import ErrorCode, Refused
 
 CHUNK = 64 * 1024
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 class IncomingFile(Protocol):
@@ -30,6 +30,11 @@ class IncomingFile(Protocol):
     content_type: str | None
 
     async def read(self, size: int = -1) -> bytes: ...
+
+
+def is_digest(text: str) -> bool:
+    """A SHA-256 as files are stored under: 64 lower-case hex digits, safe in a path."""
+    return _HASH.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ async def store(files: FileStore, upload: IncomingFile, field: tuple[str, ...]) 
 
 async def readable_file(actor: User, digest: str) -> StepCompletion | None:
     """A completion carrying the file on a deal the actor may see (trash included)."""
-    if not _HASH.match(digest):
+    if not is_digest(digest):
         return None
     visible = access.visible_deals_and_trash(actor).values("id")
     return await StepCompletion.filter(file_hash=digest, deal_id__in=Subquery(visible)).first()
