@@ -17,9 +17,6 @@ above it: a cursor kept from the old server, or taken from imported history, is 
 
 from __future__ import annotations
 
-import contextlib
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,15 +41,14 @@ from server.backup import attachments
 from server.backup.format import (
     BY_NAME,
     EMBEDDED,
-    FORMAT,
     KIND_NAMES,
     RECORD,
-    VERSION,
     BadBackup,
     Kind,
     files_of,
     refusing_os_errors,
 )
+from server.backup.reading import numbered_lines, read_header, read_record
 from server.backup.values import BadValue, from_json
 from server.database import migration_state
 
@@ -75,8 +71,8 @@ class Imported:
 
 
 async def import_workspace(source: Path, files_from: Path | None, store: FileStore) -> Imported:
-    with refusing_os_errors(), _numbered_lines(source) as lines:
-        header = _header(next(lines, None))
+    with refusing_os_errors(), numbered_lines(source) as lines:
+        header = read_header(next(lines, None))
         state = await migration_state()
         if header["migration"] not in state.known:
             raise BadBackup(
@@ -91,7 +87,7 @@ async def import_workspace(source: Path, files_from: Path | None, store: FileSto
         async with in_transaction():
             loader = _Loader(header)
             for number, line in lines:
-                await loader.take(number, _record(number, line))
+                await loader.take(number, read_record(number, line))
             workspace = await loader.finish()
             copied = None
             if files_from is not None:
@@ -100,58 +96,6 @@ async def import_workspace(source: Path, files_from: Path | None, store: FileSto
                 attachments.check_in(files_from, loader.digests)
                 copied = attachments.copy_in(files_from, loader.digests, store)
     return Imported(workspace, loader.counts(), len(loader.digests), copied)
-
-
-@contextlib.contextmanager
-def _numbered_lines(source: Path) -> Iterator[Iterator[tuple[int, str]]]:
-    """The file's lines that are not blank, with their numbers."""
-    with source.open(encoding="utf-8") as handle:
-        try:
-            yield ((n, line) for n, line in enumerate(handle, 1) if line.strip())
-        except UnicodeDecodeError:
-            raise BadBackup(f"{source} is not UTF-8 text") from None
-
-
-def _json(number: int, line: str) -> Any:
-    try:
-        return json.loads(line)
-    except ValueError:
-        raise BadBackup(f"line {number}: not JSON") from None
-
-
-def _header(first: tuple[int, str] | None) -> dict[str, Any]:
-    if first is None:
-        raise BadBackup("the file is empty")
-    header = _json(*first)
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise BadBackup(f"not a Dealflow export: the first line is not a {FORMAT} header")
-    if header.get("version") != VERSION:
-        raise BadBackup(
-            f"the file is in version {header.get('version')!r} of the format; "
-            f"this Dealflow reads version {VERSION}"
-        )
-    counts = header.get("counts")
-    fine = (
-        isinstance(header.get("migration"), str)
-        and isinstance(header.get("last_event_id"), int)
-        and isinstance(header.get("exported_at"), str)
-        and isinstance(counts, dict)
-        and set(counts) == set(KIND_NAMES)
-        and all(isinstance(n, int) and n >= 0 for n in counts.values())
-    )
-    if not fine:
-        raise BadBackup(
-            "the header lacks migration, exported_at, last_event_id or the counts of "
-            f"every kind ({', '.join(KIND_NAMES)})"
-        )
-    return header
-
-
-def _record(number: int, line: str) -> dict[str, Any]:
-    record = _json(number, line)
-    if not isinstance(record, dict):
-        raise BadBackup(f"line {number}: a record must be a JSON object")
-    return record
 
 
 @dataclass
