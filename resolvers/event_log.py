@@ -166,6 +166,30 @@ async def latest_notification_id(workspace_id: int) -> int:
     return last.id if last is not None else 0
 
 
+async def continue_event_ids_after(event_id: int) -> None:
+    """Make every event written from now on get an id above `event_id` (ids are shared
+    by all workspaces, so this only ever skips ids). Inside the caller's transaction on
+    SQLite; on PostgreSQL a sequence does not roll back, which only leaves a gap."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query(
+            "SELECT setval(pg_get_serial_sequence('event', 'id'), "
+            "GREATEST($1, nextval(pg_get_serial_sequence('event', 'id'))))",
+            [event_id],
+        )
+        return
+    # AUTOINCREMENT keeps its high-water mark in sqlite_sequence (one row per table,
+    # written at the table's first insert).
+    await connection.execute_query(
+        "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'event'", [event_id]
+    )
+    await connection.execute_query(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'event', ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'event')",
+        [event_id],
+    )
+
+
 async def events_between(workspace_id: int, after: int, up_to: int | None = None) -> list[Event]:
     """The workspace's events after `after` (and up to `up_to`), oldest first, one batch."""
     query = Event.filter(workspace_id=workspace_id, id__gt=after)

@@ -21,7 +21,7 @@ from resolvers import access
 from resolvers.errors import ErrorCode, Refused
 
 CHUNK = 64 * 1024
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 class IncomingFile(Protocol):
@@ -31,6 +31,11 @@ class IncomingFile(Protocol):
     content_type: str | None
 
     async def read(self, size: int = -1) -> bytes: ...
+
+
+def is_digest(text: str) -> bool:
+    """A SHA-256 as files are stored under: 64 lower-case hex digits, safe in a path."""
+    return _HASH.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ class ReadableFile:
 async def readable_file(actor: User, digest: str) -> ReadableFile | None:
     """The file, if a deal the actor may see (trash included) carries it: on a step
     completion, or in its history (a step since un-completed)."""
-    if not _HASH.match(digest):
+    if not is_digest(digest):
         return None
     visible = Subquery(access.visible_deals_and_trash(actor).values("id"))
     completion = await StepCompletion.filter(file_hash=digest, deal_id__in=visible).first()

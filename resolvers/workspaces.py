@@ -29,6 +29,14 @@ class NewWorkspace:
     currency: str = "EUR"
 
 
+def check_workspace_settings(problems: Problems, timezone: str, currency: str) -> None:
+    """A time zone tasks and statistics can count days in; an ISO 4217 currency."""
+    if timezone not in available_timezones():
+        problems.invalid(f"Unknown time zone {timezone!r}.", ["timezone"])
+    if not _CURRENCY.fullmatch(currency):
+        problems.invalid("Currency must be a three-letter ISO 4217 code.", ["currency"])
+
+
 async def create_workspace(
     new: NewWorkspace, processes: Sequence[ProcessSpec] | None = None
 ) -> tuple[Workspace, User]:
@@ -36,10 +44,7 @@ async def create_workspace(
     suggested sales process), all in one transaction."""
     problems = Problems()
     name = problems.required_text(new.name, ["name"])
-    if new.timezone not in available_timezones():
-        problems.invalid(f"Unknown time zone {new.timezone!r}.", ["timezone"])
-    if not _CURRENCY.match(new.currency):
-        problems.invalid("Currency must be a three-letter ISO 4217 code.", ["currency"])
+    check_workspace_settings(problems, new.timezone, new.currency)
     problems.raise_if_any()
     async with in_transaction():
         workspace = await Workspace.create(name=name, timezone=new.timezone, currency=new.currency)

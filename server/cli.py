@@ -1,4 +1,5 @@
-"""The `dealflow` command: serve, migrate, create-workspace, demo, purge-trash."""
+"""The `dealflow` command: serve, migrate, create-workspace, demo, purge-trash, export,
+import."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import uvicorn
 from tortoise import Tortoise
@@ -15,6 +17,9 @@ from tortoise.migrations.api import migrate as migrate_api
 from resolvers.deal_status import purge_trash
 from resolvers.errors import Refused
 from resolvers.workspaces import NewWorkspace, create_workspace
+from server.backup.exporting import export_workspace
+from server.backup.format import BadBackup
+from server.backup.importing import import_workspace
 from server.database import tortoise_config
 from server.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
 from server.going_away import WS_PROTOCOLS
@@ -96,6 +101,21 @@ def _purge_trash(args: argparse.Namespace, settings: Settings) -> int:
     return _run(_with_orm(settings, work))
 
 
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> None:
+        store = settings.file_store()
+        print(await export_workspace(args.workspace, args.output, args.with_files, store))
+
+    return _run(_with_orm(settings, work))
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> None:
+        print(await import_workspace(args.input, args.files, settings.file_store()))
+
+    return _run(_with_orm(settings, work))
+
+
 def _run(work: Awaitable[None]) -> int:
     try:
         asyncio.run(work)  # type: ignore[arg-type]
@@ -103,6 +123,9 @@ def _run(work: Awaitable[None]) -> int:
         for problem in refusal.problems:
             where = f" ({'.'.join(problem.field)})" if problem.field else ""
             print(f"error: {problem.code}: {problem.message}{where}", file=sys.stderr)
+        return 2
+    except BadBackup as refusal:
+        print(f"error: {refusal}", file=sys.stderr)
         return 2
     return 0
 
@@ -145,6 +168,21 @@ def parser() -> argparse.ArgumentParser:
     purge = commands.add_parser("purge-trash", help="delete deals past the trash retention")
     purge.add_argument("--days", type=int, help="retention in days (TRASH_RETENTION_DAYS)")
     purge.set_defaults(handler=_purge_trash)
+
+    export = commands.add_parser("export", help="write a workspace to a file (JSON lines)")
+    export.add_argument("--workspace", required=True, help="its id or its name")
+    export.add_argument("--output", required=True, type=Path, metavar="FILE")
+    export.add_argument(
+        "--with-files", type=Path, metavar="DIR", help="copy its attached files into DIR"
+    )
+    export.set_defaults(handler=_export)
+
+    load = commands.add_parser("import", help="load a workspace written by export")
+    load.add_argument("--input", required=True, type=Path, metavar="FILE")
+    load.add_argument(
+        "--files", type=Path, metavar="DIR", help="copy its attached files from DIR (checked)"
+    )
+    load.set_defaults(handler=_import)
     return root
 
 

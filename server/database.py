@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tortoise import connections
+from tortoise.migrations.loader import MigrationLoader
+from tortoise.migrations.recorder import MigrationRecorder
+
 from models import MODEL_MODULES
 from server.settings import Settings
+
+
+def apps_config() -> dict[str, Any]:
+    """The models and their migrations (a fresh dict each time: Tortoise keeps what it
+    is given)."""
+    return {
+        "models": {
+            "models": list(MODEL_MODULES),
+            "default_connection": "default",
+            "migrations": "models.migrations",
+        }
+    }
 
 
 def _utc_text(moment: datetime) -> str:
@@ -48,16 +65,42 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         "connections": {
             "default": normalise_database_url(settings.database_url, settings.db_pool_max)
         },
-        "apps": {
-            "models": {
-                "models": list(MODEL_MODULES),
-                "default_connection": "default",
-                "migrations": "models.migrations",
-            }
-        },
+        "apps": apps_config(),
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """Where the database stands against the migrations this code carries, named as
+    `dealflow migrate --target` takes them (`models.0008_permanent_history`)."""
+
+    known: tuple[str, ...]  # this code's, oldest first
+    pending: tuple[str, ...]  # known but not applied to the database
+    foreign: tuple[str, ...]  # applied to the database but unknown here (a newer Dealflow)
+
+    @property
+    def latest(self) -> str:
+        return self.known[-1]
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending and not self.foreign
+
+
+async def migration_state() -> MigrationState:
+    """Read through the open ORM's default connection."""
+    loader = MigrationLoader(apps_config(), MigrationRecorder(connections.get("default")))
+    await loader.build_graph()
+    graph = loader.graph
+    known = [str(key) for leaf in graph.leaf_nodes() for key in graph.forwards_plan(leaf)]
+    applied = {str(key) for key in loader.applied_migrations}
+    return MigrationState(
+        known=tuple(known),
+        pending=tuple(name for name in known if name not in applied),
+        foreign=tuple(sorted(applied - set(known))),
+    )
 
 
 store_sqlite_datetimes_in_utc()
