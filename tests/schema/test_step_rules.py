@@ -3,7 +3,6 @@ trigger tasks and notifications."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,18 +15,13 @@ from models.task import Task
 from resolvers import auth
 from schema.ids import global_id
 from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
+from tests.deals import complete_with_file, create_deal
 from tests.documents import (
     ADD_PARTICIPANT_MUTATION,
     COMPLETE_STEP_MUTATION,
     CREATE_PROCESS_MUTATION,
-    DEAL_PAYLOAD,
     UNCOMPLETE_STEP_MUTATION,
 )
-
-MULTIPART_COMPLETE = f"""
-mutation Complete($input: CompleteStepInput!) {{ completeStep(input: $input) {{ {DEAL_PAYLOAD} }} }}
-"""
 
 
 async def process_with(admin: GraphQLClient, **step: Any) -> tuple[str, str]:
@@ -48,30 +42,6 @@ async def process_with(admin: GraphQLClient, **step: Any) -> tuple[str, str]:
     assert payload["errors"] == []
     process = payload["process"]
     return process["id"], process["stages"][0]["steps"][0]["id"]
-
-
-async def upload(
-    client: GraphQLClient, deal_id: str, step_id: str, content: bytes, note: str | None = "See file"
-) -> dict[str, Any]:
-    """A GraphQL multipart request (operations, map, file part), as Apollo clients send."""
-    operations = {
-        "query": MULTIPART_COMPLETE,
-        "variables": {"input": {"dealId": deal_id, "stepId": step_id, "note": note, "file": None}},
-    }
-    response = await client.http.post(
-        "/graphql",
-        data={
-            "operations": json.dumps(operations),
-            "map": json.dumps({"0": ["variables.input.file"]}),
-        },
-        files={"0": ("offer.pdf", content, "application/pdf")},
-        headers={"authorization": f"Bearer {client.token}", "x-apollo-operation-name": "Complete"},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body
-    payload: dict[str, Any] = body["data"]["completeStep"]
-    return payload
 
 
 async def test_note_required(team: Team, admin_client, user_client):
@@ -100,7 +70,7 @@ async def test_file_required_and_uploaded_through_multipart(
     without = await user_client.mutate(
         COMPLETE_STEP_MUTATION, {"input": {"dealId": deal["id"], "stepId": step, "note": "x"}}
     )
-    with_file = await upload(user_client, deal["id"], step, b"%PDF-1.4 offer")
+    with_file = await complete_with_file(user_client, deal["id"], step, b"%PDF-1.4 offer")
 
     assert [e["code"] for e in without["errors"]] == ["FILE_REQUIRED"]
     assert with_file["errors"] == []
@@ -127,7 +97,7 @@ async def test_an_uncompleted_steps_file_stays_in_the_history(
 ):
     _, step = await process_with(admin_client)
     deal = await create_deal(user_client)
-    await upload(user_client, deal["id"], step, b"%PDF-1.4 signed")
+    await complete_with_file(user_client, deal["id"], step, b"%PDF-1.4 signed")
     undone = await user_client.mutate(
         UNCOMPLETE_STEP_MUTATION, {"input": {"dealId": deal["id"], "stepId": step}}
     )
@@ -152,7 +122,7 @@ async def test_files_of_hidden_deals_are_not_served(
 ):
     _, step = await process_with(admin_client)
     deal = await create_deal(user_client)
-    payload = await upload(user_client, deal["id"], step, b"private")
+    payload = await complete_with_file(user_client, deal["id"], step, b"private")
     url = payload["deal"]["completedSteps"][0]["fileUrl"]
     colleague = await User.create(
         workspace=team.workspace,
@@ -176,7 +146,7 @@ async def test_a_file_over_the_cap_is_refused(team: Team, admin_client, user_cli
     deal = await create_deal(user_client)
     cap = app.state.settings.max_upload_bytes
 
-    payload = await upload(user_client, deal["id"], step, b"x" * (cap + 1))
+    payload = await complete_with_file(user_client, deal["id"], step, b"x" * (cap + 1))
 
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [
         ("VALIDATION", ["input", "file"])

@@ -4,7 +4,6 @@ answers about it, ids left out, to compare before and after a move."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import PASSWORD, GraphQLClient
-from tests.deals import create_deal
+from tests.deals import complete_with_file, create_deal
 from tests.documents import (
     ADD_PARTICIPANT_MUTATION,
     ANSWER_ACCESS_MUTATION,
@@ -73,30 +72,6 @@ async def ok(client: GraphQLClient, document: str, variables: dict[str, Any]) ->
     payload = await client.mutate(document, variables)
     assert payload["errors"] == [], payload["errors"]
     return payload
-
-
-async def complete_with_file(
-    client: GraphQLClient, deal_id: str, step_id: str, content: bytes, note: str
-) -> None:
-    """A completion with a file, as a GraphQL multipart request."""
-    operations = {
-        "query": COMPLETE_STEP_MUTATION,
-        "variables": {"input": {"dealId": deal_id, "stepId": step_id, "note": note, "file": None}},
-    }
-    response = await client.http.post(
-        "/graphql",
-        data={
-            "operations": json.dumps(operations),
-            "map": json.dumps({"0": ["variables.input.file"]}),
-        },
-        files={"0": ("document.pdf", content, "application/pdf")},
-        headers={
-            "authorization": f"Bearer {client.token}",
-            "x-apollo-operation-name": "CompleteStep",
-        },
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["data"]["completeStep"]["errors"] == [], response.text
 
 
 def _projects(user_ids: dict[str, str]) -> list[dict[str, Any]]:
@@ -168,14 +143,22 @@ async def build_rich_workspace(admin: GraphQLClient, admin_email: str) -> dict[s
         participantIds=[ids["manager"]],
         costs=[{"name": "Panels", "amount": "12000.50"}, {"name": "Crane", "amount": "800.00"}],
     )
-    await complete_with_file(seller, roof["id"], steps["Brief"], BRIEF, "Signed on site")
+    assert (
+        await complete_with_file(
+            seller, roof["id"], steps["Brief"], BRIEF, "Signed on site", name="document.pdf"
+        )
+    )["errors"] == []
     for step in ("Site visit", "Old habit"):
         await ok(
             seller,
             COMPLETE_STEP_MUTATION,
             {"input": {"dealId": roof["id"], "stepId": steps[step], "note": f"{step}: done"}},
         )
-    await complete_with_file(seller, roof["id"], steps["Offer sent"], DRAFT_OFFER, "Draft")
+    assert (
+        await complete_with_file(
+            seller, roof["id"], steps["Offer sent"], DRAFT_OFFER, "Draft", name="document.pdf"
+        )
+    )["errors"] == []
     await ok(
         seller,
         UNCOMPLETE_STEP_MUTATION,
@@ -216,7 +199,16 @@ async def build_rich_workspace(admin: GraphQLClient, admin_email: str) -> dict[s
     await ok(seller, COMPLETE_TASK_MUTATION, {"id": triggered[0]["id"]})
 
     barn = await create_deal(seller, name="Barn lights", value="8000.00", processId=process["id"])
-    await complete_with_file(seller, barn["id"], steps["Brief"], BARN_BRIEF, "Brief for the barn")
+    assert (
+        await complete_with_file(
+            seller,
+            barn["id"],
+            steps["Brief"],
+            BARN_BRIEF,
+            "Brief for the barn",
+            name="document.pdf",
+        )
+    )["errors"] == []
     await ok(seller, WIN_DEAL_MUTATION, {"id": barn["id"]})
     pump = await create_deal(seller, name="Heat pump", value="15000.00")
     await ok(seller, SET_DEAL_PUBLIC_MUTATION, {"input": {"dealId": pump["id"], "isPublic": True}})
