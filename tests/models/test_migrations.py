@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sqlite3
-import sys
 from contextlib import closing
 
 import asyncpg
@@ -17,6 +14,7 @@ from resolvers import passwords
 from schema.ids import global_id
 from server.database import tortoise_config
 from server.settings import Settings
+from tests.commands import dealflow
 from tests.database import fresh_database, is_postgres
 from tests.servers import dealflow_server
 
@@ -62,23 +60,8 @@ async def test_deal_amounts_migration_fills_existing_rows(settings: Settings):
         latest = await dealflow(url, "migrate")
         rows = await execute(url, "SELECT value_cents, forecast_cents FROM deal")
 
-    assert at_0003[0] == 0 and latest[0] == 0, (at_0003, latest)
+    assert at_0003.code == 0 and latest.code == 0, (at_0003, latest)
     assert rows == [(123456, 40740)]
-
-
-async def dealflow(url: str, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server.cli",
-        *args,
-        env={**os.environ, "DATABASE_URL": url},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode()
 
 
 async def execute(url: str, *statements: str) -> list[tuple[object, ...]]:
@@ -176,12 +159,12 @@ async def test_a_database_from_the_first_migration_upgrades_with_its_data_intact
     password = "an old password"
     hashed = await passwords.hash_password(password)
     async with fresh_database() as url:
-        assert (await dealflow(url, "migrate", "--target", "models.0001_initial"))[0] == 0
+        assert (await dealflow(url, "migrate", "--target", "models.0001_initial")).code == 0
         await execute(url, *(s.replace("{hash}", hashed) for s in AT_0001), "SELECT 1")
-        assert (await dealflow(url, "migrate", "--target", "models.0003_deals"))[0] == 0
+        assert (await dealflow(url, "migrate", "--target", "models.0003_deals")).code == 0
         await execute(url, *AT_0003, "SELECT 1")
-        code, out = await dealflow(url, "migrate")
-        assert code == 0, out
+        ran = await dealflow(url, "migrate")
+        assert ran.code == 0, ran
         if is_postgres(url):  # the rows above were written with their ids: move the sequences on
             await execute(url, *(SEQUENCE_PAST_ROWS.format(table=t) for t in COUNTED_TABLES))
 

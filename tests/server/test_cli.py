@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from datetime import UTC, datetime, timedelta
 
 from models.account import Role, User, Workspace
@@ -13,21 +10,13 @@ from models.process import Process
 from resolvers.deals import NewDeal, create_deal
 from server.demo import DEMO_ADMIN
 from server.settings import Settings
+from tests import commands
 
 
 async def dealflow(settings: Settings, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server.cli",
-        *args,
-        env={**os.environ, "DATABASE_URL": settings.database_url},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode()
+    """The command's exit code and everything it printed (stdout, then stderr)."""
+    ran = await commands.dealflow(settings.database_url, *args)
+    return ran.code, ran.out + ran.err
 
 
 async def test_migrate_on_an_up_to_date_database_is_a_no_op(settings: Settings, orm):
