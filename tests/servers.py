@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -29,32 +30,36 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def dealflow_server(*args: str, **env: str) -> AsyncIterator[Server]:
+async def dealflow_server(*args: str, log: Path | None = None, **env: str) -> AsyncIterator[Server]:
+    """`dealflow serve` on a free port, once it answers `/readyz`; its output goes to
+    `log` when given (appended), else nowhere."""
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server.cli",
-        "serve",
-        "--port",
-        str(port),
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        async with httpx.AsyncClient() as http:
-            for _ in range(300):
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.05)
-            else:
-                raise RuntimeError("the server did not start")
-        yield Server(
-            f"http://127.0.0.1:{port}/graphql", f"ws://127.0.0.1:{port}/graphql", process.pid
+    with contextlib.ExitStack() as files:
+        output = files.enter_context(log.open("ab")) if log is not None else None
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--port",
+            str(port),
+            *args,
+            env={**os.environ, **env},
+            stdout=output or asyncio.subprocess.DEVNULL,
+            stderr=output or asyncio.subprocess.DEVNULL,
         )
-    finally:
-        process.terminate()
-        await process.wait()
+        try:
+            async with httpx.AsyncClient() as http:
+                for _ in range(300):
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                            break
+                    await asyncio.sleep(0.05)
+                else:
+                    raise RuntimeError("the server did not start")
+            yield Server(
+                f"http://127.0.0.1:{port}/graphql", f"ws://127.0.0.1:{port}/graphql", process.pid
+            )
+        finally:
+            process.terminate()
+            await process.wait()
