@@ -12,7 +12,9 @@ watch boards and deals (bench/soak_watchers.py). After `--warmup` seconds it mea
 other than 200, refusal other than an edit's CONFLICT, subscription error or closed
 socket), and both servers' memory (RSS) at the start and the end. Then it reads the
 event log and checks that every subscriber got every event it may see, once and in
-order (bench/soak_delivery.py). Writes `bench/results/soak.json`.
+order (bench/soak_delivery.py), that a few subscriptions replayed from the first cursor
+get what their live twins got, and that the log agrees with the deals' histories
+(bench/soak_checks.py, bench/soak_log.py). Writes `bench/results/soak.json`.
 """
 
 from __future__ import annotations
@@ -23,12 +25,10 @@ import contextlib
 import json
 import os
 import random
-import re
 import resource
 import shutil
 import tempfile
 import time
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,19 +39,12 @@ from bench.databases import fresh_database
 from bench.process_stats import cpu_seconds, rss_kb
 from bench.soak_calls import Calls, ErrorLog
 from bench.soak_cast import Cast, cast_team, seed_people
-from bench.soak_delivery import (
-    BoardWatch,
-    LoggedEvent,
-    Tally,
-    expected_deliveries,
-    missing_cursors,
-    tally,
-)
+from bench.soak_checks import Expectations, check_deliveries, check_replays, logged_problems
+from bench.soak_delivery import BoardWatch
 from bench.soak_log import history_mismatches, logged_events
 from bench.soak_people import Workforce
 from bench.soak_report import growth, operations_table, per_operation, summary_table
 from bench.soak_watchers import Watcher, Watching, plan_watchers
-from bench.waiting import wait_until
 from tests.servers import Server, dealflow_server
 
 RESULTS = Path(__file__).parent / "results" / "soak.json"
@@ -59,10 +52,10 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 SERVERS = 2
 MEMORY_EVERY = 30.0  # seconds between memory samples
 SETUP_LIMIT = 600.0  # seconds the set-up and the checks may take, beyond the run itself
-LOGGED_PROBLEM = re.compile(r"Traceback|ERROR|Exception|failed")
 
 
 async def soak(args: argparse.Namespace) -> dict[str, Any]:
+    """Set up, run, check; the result as `bench/results/soak.json` holds it."""
     rng = random.Random(args.seed)
     errors = ErrorLog()
     limit = args.warmup + args.minutes * 60 + args.settle + SETUP_LIMIT
@@ -90,8 +83,12 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             measured = await drive(workforce, calls, servers, args)
             print("checking deliveries against the log ...", flush=True)
             events = await logged_events(url, cast.workspace_id, cast.baseline)
-            delivery = await check_deliveries(events, cast, watchers, args.settle)
-            watching.count_dropped()
+            expectations = Expectations.read(events, cast.baseline, watchers)
+            delivery = await check_deliveries(expectations, watchers, args.settle)
+            watching.note_dropped()
+            replays = await check_replays(
+                expectations, watchers, servers, cast.baseline, errors, args.settle
+            )
             mismatches = await history_mismatches(
                 calls, people[0], cast.deals, events, cast.baseline
             )
@@ -101,6 +98,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     return (
         report(args, cast, watchers, calls, workforce, measured)
         | delivery
+        | replays
         | {
             "events": len(events),
             "history_mismatches": len(mismatches),
@@ -114,11 +112,26 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
 async def drive(
     workforce: Workforce, calls: Calls, servers: list[Server], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Warm up, then measure for `args.minutes`; the team stops when the time is up. The
-    servers' memory is sampled all along (seconds from the start of the measurement)."""
+    """Warm up, then measure for `args.minutes`; the team stops when the time is up (or
+    at once, should the soak be interrupted)."""
     stop = asyncio.Event()
     working = asyncio.create_task(workforce.run(stop))
-    pids = [server.pid for server in servers]
+    try:
+        measured = await measure(calls, [server.pid for server in servers], working, args)
+    except BaseException:
+        working.cancel()
+        raise
+    stop.set()
+    await working  # raises what broke the team, if anything did
+    calls.measuring = False
+    return measured
+
+
+async def measure(
+    calls: Calls, pids: list[int], working: asyncio.Task[None], args: argparse.Namespace
+) -> dict[str, Any]:
+    """The servers' memory all along (seconds from the start of the measurement), at its
+    start and at its end; their CPU and the client's in between."""
     began = time.perf_counter() + args.warmup
     samples: list[list[int]] = []
     await _sample_memory(samples, pids, began, began, working)
@@ -132,9 +145,6 @@ async def drive(
     seconds = time.perf_counter() - began
     server_cpu = [(cpu_seconds(pid) - used) / seconds for pid, used in zip(pids, cpu, strict=True)]
     client_share = (_own_cpu_seconds() - client_cpu) / seconds
-    stop.set()
-    await working  # raises what broke the team, if anything did
-    calls.measuring = False
     return {
         "seconds": seconds,
         "memory_kb": {"start": start, "end": end, "samples": samples},
@@ -161,46 +171,6 @@ async def _sample_memory(
 def _own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-async def check_deliveries(
-    events: list[LoggedEvent], cast: Cast, watchers: list[Watcher], settle: float
-) -> dict[str, Any]:
-    """Wait (up to `settle` seconds) for every subscriber to have what the log says it
-    should, then count."""
-    up_to = events[-1].id if events else cast.baseline
-    expected = {w: expected_deliveries(events, w.viewer, w.watch) for w in watchers}
-
-    def everything_arrived() -> bool:
-        return all(
-            len({c for c, _ in w.received if c <= up_to}) >= len(expected[w]) for w in watchers
-        )
-
-    settled = await wait_until(everything_arrived, settle, every=0.5)
-    total = Tally()
-    missing: list[str] = []
-    for watcher in watchers:
-        total += tally(expected[watcher], watcher.received, up_to)
-        missing += [
-            f"{watcher.describe()}: {cursor}"
-            for cursor in missing_cursors(expected[watcher], watcher.received)
-        ]
-    return {
-        "delivery": asdict(total)
-        | {"missing": total.missing, "settled": settled, "missing_samples": missing[:10]},
-        "delivery_completeness": round(total.completeness, 6),
-        "duplicates": total.duplicates,
-    }
-
-
-def logged_problems(logs: Path) -> list[str]:
-    """The servers' log lines that tell of an error (tracebacks, failures)."""
-    found = []
-    for log in sorted(logs.glob("*.log")):
-        for line in log.read_text(errors="replace").splitlines():
-            if LOGGED_PROBLEM.search(line) and "HTTP/1.1" not in line:
-                found.append(f"{log.name}: {line.strip()}")
-    return found
 
 
 def report(
@@ -258,6 +228,8 @@ def failures(result: dict[str, Any]) -> list[str]:
         found.append(f"{result['errors']} errors: {result['error_kinds']}")
     if result["delivery_completeness"] < 1:
         found.append(f"{result['delivery']['missing']} deliveries missing")
+    if result["replay_differences"]:
+        found.append(f"replays differ: {result['replay_differences']}")
     for name in ("duplicates", "history_mismatches", "server_log_problems"):
         if result[name]:
             found.append(f"{result[name]} {name.replace('_', ' ')}")

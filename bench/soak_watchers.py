@@ -105,15 +105,12 @@ class Watching:
             if message["type"] in ("error", "complete"):
                 return
 
-    def count_dropped(self) -> int:
-        """Sockets the servers closed, each counted as an error."""
-        dropped = 0
+    def note_dropped(self) -> None:
+        """Every socket a server closed is an error."""
         for watcher in self.watchers:
             if watcher.client is not None and watcher.client.closed.done():
                 code, reason = watcher.client.closed.result()
                 self.errors.add("dropped_socket", f"{watcher.describe()}: {code} {reason}")
-                dropped += 1
-        return dropped
 
     async def _stop_reading(self) -> None:
         for reader in self._readers:
