@@ -34,12 +34,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 
 from bench.databases import fresh_database
 from bench.process_stats import cpu_seconds, rss_kb
 from bench.soak_calls import Calls, ErrorLog
 from bench.soak_cast import Cast, cast_team, seed_people
-from bench.soak_checks import Expectations, check_deliveries, check_replays, logged_problems
+from bench.soak_checks import (
+    Expectations,
+    check_deliveries,
+    check_replays,
+    is_bus_notice,
+    logged_records,
+)
 from bench.soak_delivery import BoardWatch
 from bench.soak_log import history_mismatches, logged_events
 from bench.soak_people import Workforce
@@ -60,6 +67,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     errors = ErrorLog()
     limit = args.warmup + args.minutes * 60 + args.settle + SETUP_LIMIT
     logs = Path(tempfile.mkdtemp(prefix="dealflow-soak-"))
+    redis_before = await redis_run_id()
     async with asyncio.timeout(limit), fresh_database(postgres=True) as url:
         hours = limit / 3600 + 1
         workspace_id, people = await seed_people(url, args.managers, args.salespeople, hours)
@@ -92,8 +100,10 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             mismatches = await history_mismatches(
                 calls, people[0], cast.deals, events, cast.baseline
             )
-    problems = logged_problems(logs)
-    if not problems:
+    records = logged_records(logs)
+    notices = [record for record in records if is_bus_notice(record)]
+    problems = [record for record in records if not is_bus_notice(record)]
+    if not records:
         shutil.rmtree(logs)
     return (
         report(args, cast, watchers, calls, workforce, measured)
@@ -105,6 +115,10 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             "history_mismatch_samples": mismatches[:10],
             "server_log_problems": len(problems),
             "server_log_samples": problems[:10],
+            "bus_notices": len(notices),
+            "bus_notice_samples": notices[:4],
+            "redis_restarted": await redis_run_id() != redis_before,
+            "server_logs": str(logs) if records else None,
         }
     )
 
@@ -168,6 +182,16 @@ async def _sample_memory(
         samples.append([now, *(rss_kb([pid]) for pid in pids)])
 
 
+async def redis_run_id() -> str:
+    """Redis's id for its current run: another one after a restart."""
+    redis = Redis.from_url(REDIS)
+    try:
+        info = await redis.info("server")
+    finally:
+        await redis.aclose()
+    return str(info["run_id"])
+
+
 def _own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -228,6 +252,8 @@ def failures(result: dict[str, Any]) -> list[str]:
         found.append(f"{result['errors']} errors: {result['error_kinds']}")
     if result["delivery_completeness"] < 1:
         found.append(f"{result['delivery']['missing']} deliveries missing")
+    if result["bus_notices"] and not result["redis_restarted"]:
+        found.append(f"{result['bus_notices']} notices of the bus, though Redis did not restart")
     if result["replay_differences"]:
         found.append(f"replays differ: {result['replay_differences']}")
     for name in ("duplicates", "history_mismatches", "server_log_problems"):

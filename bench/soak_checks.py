@@ -1,12 +1,13 @@
 """The soak's checks, once the team has stopped: every subscriber's deliveries against the
 event log, a few subscriptions replayed from the soak's first cursor against what their
-live twins got, and the servers' own logs."""
+live twins got, and what the servers logged."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import re
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,11 @@ from bench.soak_delivery import (
     tally,
 )
 from bench.soak_watchers import Watcher, Watching
-from bench.waiting import wait_until
+from bench.waiting import wait_until, wait_while_progressing
 from tests.servers import Server
 
-LOGGED_PROBLEM = re.compile(r"Traceback|ERROR|Exception|failed")
+TRACEBACK_LINES = ("Traceback", "During handling", "The above exception")
+BUS_NOTICE = re.compile(r"the bus")
 
 
 @dataclass
@@ -78,28 +80,46 @@ async def check_replays(
     servers: list[Server],
     after: int,
     errors: ErrorLog,
-    settle: float,
+    stall: float,
 ) -> dict[str, Any]:
     """Subscribe again from the soak's first cursor, on the other server, as one board
     and one deal subscriber of a manager and of a salesperson, and compare the replay
-    with what the live subscriber got."""
+    with what the live subscriber got (waiting for as long as the replays move on)."""
     originals = _one_of_each_kind(expectations, watchers)
     replays = [
         dataclasses.replace(w, received=[], client=None, server=(w.server + 1) % len(servers))
         for w in originals
     ]
+    for original, replay in zip(originals, replays, strict=True):
+        expectations.of[replay] = expectations.of[original]
+    started = time.perf_counter()
     async with contextlib.AsyncExitStack() as stack:
         await Watching(replays, errors).open(stack, servers, after)
-        for original, replay in zip(originals, replays, strict=True):
-            expectations.of[replay] = expectations.of[original]
-        await wait_until(lambda: expectations.all_arrived(replays), settle, every=0.5)
+        await wait_while_progressing(
+            lambda: expectations.all_arrived(replays),
+            lambda: sum(len(replay.received) for replay in replays),
+            stall,
+        )
     differing = [
-        f"{original.describe()}: live {len(expectations.received(original))} events, "
-        f"replayed {len(expectations.received(replay))}"
+        _difference(original, expectations.received(original), expectations.received(replay))
         for original, replay in zip(originals, replays, strict=True)
         if expectations.received(original) != expectations.received(replay)
     ]
-    return {"replays": len(replays), "replay_differences": differing}
+    return {
+        "replays": len(replays),
+        "replayed_events": sum(len(expectations.received(replay)) for replay in replays),
+        "replay_seconds": round(time.perf_counter() - started, 1),
+        "replay_differences": differing,
+    }
+
+
+def _difference(watcher: Watcher, live: list[Delivery], replayed: list[Delivery]) -> str:
+    if live[: len(replayed)] == replayed:
+        return f"{watcher.describe()}: replayed {len(replayed)} of {len(live)} events only"
+    index = next(
+        i for i, pair in enumerate(zip(live, replayed, strict=False)) if pair[0] != pair[1]
+    )
+    return f"{watcher.describe()}: event {index}: live {live[index]}, replayed {replayed[index]}"
 
 
 def _one_of_each_kind(expectations: Expectations, watchers: list[Watcher]) -> list[Watcher]:
@@ -111,11 +131,28 @@ def _one_of_each_kind(expectations: Expectations, watchers: list[Watcher]) -> li
     return list(chosen.values())
 
 
-def logged_problems(logs: Path) -> list[str]:
-    """The servers' log lines that tell of an error (tracebacks, failures)."""
-    found = []
+def logged_records(logs: Path) -> list[str]:
+    """The servers' log records above INFO (uvicorn's lines say INFO; Dealflow logs only
+    warnings and errors), each with the exception its traceback ended on, if any."""
+    records: list[str] = []
     for log in sorted(logs.glob("*.log")):
+        in_traceback = False
         for line in log.read_text(errors="replace").splitlines():
-            if LOGGED_PROBLEM.search(line) and "HTTP/1.1" not in line:
-                found.append(f"{log.name}: {line.strip()}")
-    return found
+            if not line.strip() or line[0].isspace() or line.startswith("INFO:"):
+                continue
+            if line.startswith(TRACEBACK_LINES):
+                in_traceback = True
+            elif in_traceback:  # the exception's own line ends the traceback
+                in_traceback = False
+                if records and records[-1].startswith(log.name):
+                    records[-1] += f" ({line})"
+                else:
+                    records.append(f"{log.name}: {line}")
+            else:
+                records.append(f"{log.name}: {line}")
+    return records
+
+
+def is_bus_notice(record: str) -> bool:
+    """A server telling that Redis went away (and that it carries on by polling)."""
+    return BUS_NOTICE.search(record) is not None

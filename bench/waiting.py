@@ -16,3 +16,16 @@ async def wait_until(check: Callable[[], bool], limit: float = 30, every: float 
             return False
         await asyncio.sleep(every)
     return True
+
+
+async def wait_while_progressing(
+    check: Callable[[], bool], progress: Callable[[], int], stall: float
+) -> bool:
+    """Poll `check` until it holds, for as long as `progress()` keeps growing: give up
+    after `stall` seconds without; whether it held."""
+    last = progress()
+    while not await wait_until(check, stall, every=0.5):
+        if progress() == last:
+            return False
+        last = progress()
+    return True
