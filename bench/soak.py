@@ -59,6 +59,10 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 SERVERS = 2
 MEMORY_EVERY = 30.0  # seconds between memory samples
 SETUP_LIMIT = 600.0  # seconds the set-up and the checks may take, beyond the run itself
+# Idle connections are let go before uvicorn's keep-alive timeout (5 s) ends them: at
+# httpx's default, also 5 s, a request now and then went out on a connection the server
+# was closing and failed with ReadError (a browser would retry it; httpx does not).
+POOL = httpx.Limits(keepalive_expiry=4.0)
 
 
 async def soak(args: argparse.Namespace) -> dict[str, Any]:
@@ -79,7 +83,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 for i in range(SERVERS)
             ]
-            http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=30, limits=POOL))
             calls = Calls(http, [server.http_url for server in servers], rng, errors)
             print("setting up the team and their deals ...", flush=True)
             cast = await cast_team(calls, workspace_id, people, args.deals_per_seller, rng)

@@ -36,7 +36,7 @@ from tests.documents import (
     UPDATE_TASK_MUTATION,
 )
 
-# How often each action comes up, relative to the others.
+# The actions (methods of `Workforce`), and how often each comes up relative to the others.
 WEIGHTS = {
     "board": 25,
     "filtered_board": 5,
@@ -69,17 +69,9 @@ class Workforce:
         self.gap = len(cast.people) / rate  # one person's mean seconds between actions
         self.desks = [Desk(person) for person in cast.people]
         self.deals = {deal.id: deal for deal in cast.deals}
+        # Each action is the method of its name.
         self.actions: dict[str, Callable[[Desk], Awaitable[None]]] = {
-            "board": self.board,
-            "filtered_board": self.filtered_board,
-            "open_card": self.open_card,
-            "my_tasks": self.my_tasks,
-            "edit_deal": self.edit_deal,
-            "toggle_step": self.toggle_step,
-            "give_task": self.give_task,
-            "finish_task": self.finish_task,
-            "change_task": self.change_task,
-            "toggle_public": self.toggle_public,
+            name: getattr(self, name) for name in WEIGHTS
         }
         self.given_up = 0
 
