@@ -120,7 +120,7 @@ async def cast_team(
         CastStep(step["id"], step["requireNote"] == "NOTE", step["whoCanPerform"] != "ANYONE")
         for stage in process["stages"]
         for step in stage["steps"]
-        # A file cannot come from this client; a selected few are nobody in the team.
+        # No file can come from this client; steps for admins or selected users are theirs.
         if step["requireNote"] != "NOTE_WITH_FILE"
         and step["whoCanPerform"] in ("ANYONE", "MANAGERS")
     ]
@@ -140,7 +140,7 @@ async def cast_team(
 
 
 async def _default_process(calls: Calls, manager: Person) -> dict[str, Any]:
-    answer = _required(await calls.call("processes", manager.token, PROCESSES_QUERY, {}))
+    answer = _required(await calls.call("processes", manager.token, PROCESSES_QUERY, {}), calls)
     (process,) = [p for p in answer.value if p["isDefault"]]
     result: dict[str, Any] = process
     return result
@@ -159,7 +159,8 @@ async def _new_deal(
             "participantIds": [p.id for p in taking_part],
         }
     }
-    answer = _required(await calls.call("createDeal", owner.token, CREATE_DEAL_MUTATION, variables))
+    answer = await calls.call("createDeal", owner.token, CREATE_DEAL_MUTATION, variables)
+    answer = _required(answer, calls)
     deal = answer.value["deal"]
     pk = _pk(deal["id"])
     return CastDeal(deal["id"], pk, owner.pk, frozenset(p.pk for p in taking_part), public)
@@ -168,13 +169,13 @@ async def _new_deal(
 async def _latest_cursor(calls: Calls, viewer: Person, deal: CastDeal) -> int:
     """The newest event's cursor: that of the last deal made, the team's last change."""
     variables = {"id": deal.id, "first": 1}
-    answer = _required(await calls.call("deal", viewer.token, HISTORY_QUERY, variables))
+    answer = _required(await calls.call("deal", viewer.token, HISTORY_QUERY, variables), calls)
     return int(answer.value["history"]["edges"][0]["cursor"])
 
 
-def _required(answer: Answer | None) -> Answer:
+def _required(answer: Answer | None, calls: Calls) -> Answer:
     if answer is None:
-        raise RuntimeError("setting up the soak failed: see the errors")
+        raise RuntimeError(f"setting up the soak failed: {calls.errors.samples}")
     return answer
 
 
