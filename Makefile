@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint check-schema schema migrations demo clean bench-board bench-fanout
+.PHONY: run test lint check-schema schema migrations demo clean bench-board bench-fanout bench-soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench-board: $(STAMP)
 ## The fan-out benchmark (needs PostgreSQL, Redis and Node.js; see README).
 bench-fanout: $(STAMP)
 	$(BIN)/python -m bench.fanout
+
+## The soak: a team at work for 10 minutes, 200 subscribers (needs PostgreSQL and Redis).
+bench-soak: $(STAMP)
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -37,9 +37,12 @@ import httpx
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from bench.databases import fresh_database
+from bench.process_stats import rss_kb
 from bench.teams import bench_team
+from bench.waiting import wait_until
 from resolvers import auth
 from resolvers.clock import now_utc
 from schema.ids import global_id
@@ -87,7 +90,8 @@ class Subscriber:
 async def subscribe(
     url: str, token: str | None, query: str, variables: dict[str, Any]
 ) -> Subscriber:
-    ws = await connect(url, subprotocols=["graphql-transport-ws"], compression=None, max_queue=None)
+    protocol = Subprotocol("graphql-transport-ws")
+    ws = await connect(url, subprotocols=[protocol], compression=None, max_queue=None)
     init: dict[str, Any] = {"type": "connection_init"}
     if token:
         init["payload"] = {"authorization": f"Bearer {token}"}
@@ -99,19 +103,8 @@ async def subscribe(
     return Subscriber(ws)
 
 
-def rss_kb(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total
-
-
-async def wait_until(check: Callable[[], bool], limit: float = 30) -> None:
-    deadline = time.perf_counter() + limit
-    while not check() and time.perf_counter() < deadline:  # noqa: ASYNC110 - polling counts
-        await asyncio.sleep(0.01)
+def everyone_has(subscribers: list[Subscriber], count: int) -> Callable[[], bool]:
+    return lambda: all(len(s.arrivals) >= count for s in subscribers)
 
 
 async def measure(
@@ -134,14 +127,14 @@ async def measure(
         expected = len(subscribers[0].arrivals) + 1
         await trigger(index)
         responded = time.perf_counter()
-        await wait_until(lambda n=expected: all(len(s.arrivals) >= n for s in subscribers))
+        await wait_until(everyone_has(subscribers, expected))
         delays += [(s.arrivals[expected - 1] - responded) * 1000 for s in subscribers]
     await asyncio.sleep(SPACING)
     expected = len(subscribers[0].arrivals) + events
     started = time.perf_counter()
     for index in range(events):
         await trigger(index)
-    await wait_until(lambda: all(len(s.arrivals) >= expected for s in subscribers), 120)
+    await wait_until(everyone_has(subscribers, expected), 120)
     burst = time.perf_counter() - started
     for s in subscribers:
         s.task.cancel()
@@ -196,10 +189,13 @@ async def ours(setup: str, counts: list[int], events: int) -> list[dict[str, Any
         two = setup.startswith("2")
         settings = Settings().replace(database_url=url, broadcast_url=REDIS if two else "memory://")
         data = await seed(settings)
-        env = {"DATABASE_URL": url, "BROADCAST_URL": settings.broadcast_url, "DB_POOL_MAX": "20"}
         async with contextlib.AsyncExitStack() as stack:
             servers = [
-                await stack.enter_async_context(dealflow_server(**env))
+                await stack.enter_async_context(
+                    dealflow_server(
+                        DATABASE_URL=url, BROADCAST_URL=settings.broadcast_url, DB_POOL_MAX="20"
+                    )
+                )
                 for _ in range(2 if two else 1)
             ]
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))

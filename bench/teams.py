@@ -1,4 +1,4 @@
-"""A benchmark's workspace: its default process tree, a manager and salespeople."""
+"""A benchmark's workspace: its default process tree, managers and salespeople."""
 
 from __future__ import annotations
 
@@ -16,11 +16,17 @@ from resolvers.workspaces import NewWorkspace, create_workspace
 class BenchTeam:
     workspace: Workspace
     tree: ProcessTree
-    manager: User
+    managers: list[User]
     sellers: list[User]
 
+    @property
+    def manager(self) -> User:
+        return self.managers[0]
 
-async def bench_team(name: str, sellers: int, process: ProcessSpec | None = None) -> BenchTeam:
+
+async def bench_team(
+    name: str, sellers: int, process: ProcessSpec | None = None, managers: int = 1
+) -> BenchTeam:
     workspace, _ = await create_workspace(
         NewWorkspace(
             name=name,
@@ -33,13 +39,16 @@ async def bench_team(name: str, sellers: int, process: ProcessSpec | None = None
     default = await Process.get(workspace_id=workspace.id, is_default=True)
     tree = await load_process_tree(workspace.id, default.id)
     assert tree is not None
-    manager = await User.create(
-        workspace=workspace,
-        email=f"m-{workspace.id}@bench.dev",
-        name="Manager",
-        role=Role.MANAGER,
-        password_hash="x",
-    )
+    leads = [
+        await User.create(
+            workspace=workspace,
+            email=f"m{i}-{workspace.id}@bench.dev",
+            name="Manager" if i == 0 else f"Manager {i}",
+            role=Role.MANAGER,
+            password_hash="x",
+        )
+        for i in range(managers)
+    ]
     members = [
         await User.create(
             workspace=workspace,
@@ -50,4 +59,4 @@ async def bench_team(name: str, sellers: int, process: ProcessSpec | None = None
         )
         for i in range(sellers)
     ]
-    return BenchTeam(workspace, tree, manager, members)
+    return BenchTeam(workspace, tree, leads, members)

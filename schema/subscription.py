@@ -73,7 +73,13 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
             found = change.shared.get("results", {}).get(self._result_key())
             if found is not None:
                 return _Answered(found)  # no executor copy for the group's later sockets
-        return super().build_per_event_executor(payload)
+        executor = super().build_per_event_executor(payload)
+        # graphql-core 3.3 makes the event's executor a shallow copy of the subscription's,
+        # memo of collected subfields included, and keys that memo by the identity of field
+        # lists collected anew for every event: shared, it gained entries with every event
+        # for as long as the subscription lived (the soak's servers grew ~20 MB a minute).
+        executor._relevant_sub_fields = {}
+        return executor
 
     def _result_key(self) -> tuple[int, str, str | None]:
         """Which results a subscriber may share: same document, operation and variables.

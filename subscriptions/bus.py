@@ -163,3 +163,8 @@ class Bus:
     async def _disconnect(broadcast: Broadcast) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(broadcast.disconnect(), 1.0)
+        # broadcaster stops its listeners only once the connection closed cleanly, which
+        # it does not when Redis went away: they were left pending ("Task was destroyed
+        # but it is pending!" in the soak's server logs after a restart of Redis).
+        for task in _listeners(broadcast):
+            task.cancel()

@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from server.app import create_app
 from server.settings import Settings
@@ -106,7 +107,7 @@ class LiveClient:
 async def live_client(
     url: str, token: str, protocol: str = PROTOCOLS[0]
 ) -> AsyncIterator[LiveClient]:
-    async with connect(url, subprotocols=[protocol]) as ws:
+    async with connect(url, subprotocols=[Subprotocol(protocol)]) as ws:
         client = LiveClient(ws, protocol)
         ack = await client.start(token)
         assert ack["type"] == "connection_ack", ack

@@ -67,12 +67,14 @@ async def wait_until_ready(base_url: str, attempts: int = 300) -> None:
 
 
 @asynccontextmanager
-async def dealflow_server(*args: str, **env: str) -> AsyncIterator[Server]:
-    """`dealflow serve` on a free port, ready; stopped (if it still runs) on leaving."""
+async def dealflow_server(*args: str, log: Path | None = None, **env: str) -> AsyncIterator[Server]:
+    """`dealflow serve` on a free port, ready; stopped (if it still runs) on leaving. Its
+    output goes to `log` when given (appended), else to a file of its own for the
+    server's life."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="dealflow-server-") as folder:
-        log = Path(folder) / "server.log"
-        with log.open("wb") as output:
+        log = log or Path(folder) / "server.log"
+        with log.open("ab") as output:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
