@@ -27,6 +27,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import tempfile
 import time
 from datetime import date
@@ -281,6 +282,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=30, help="seconds to wait for events")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    # Stopped from outside, it cleans up as after Ctrl-C: servers stopped, database dropped.
+    signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
     result = asyncio.run(soak(args))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
