@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from tortoise import Tortoise, connections
 
 from resolvers import auth
+from resolvers.errors import database_unavailable
 from schema import build_schema
 from schema.context import Context
 from server.auth import bearer_token, connection_init_token
@@ -85,11 +86,16 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers."""
+    """Ready when the database answers. An outage is logged in one line per probe (a
+    load balancer probes every few seconds for as long as it lasts); anything else with
+    its trace."""
     try:
         await connections.get("default").execute_query("SELECT 1")
-    except Exception:
-        logger.exception("readiness check failed")
+    except Exception as error:
+        if database_unavailable(error):
+            logger.warning("readiness check: the database is unavailable: %r", error)
+        else:
+            logger.exception("readiness check failed")
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up"})
 

@@ -164,6 +164,8 @@ async def test_requests_are_told_the_service_is_unavailable_and_it_recovers_by_i
     assert unavailable(mutation), mutation.text
     assert unavailable(login), login.text
     assert readiness == 503
+    assert "readiness check: the database is unavailable" in log
+    assert "readiness check failed" not in log  # an outage is not logged as a bug
     assert refused_socket == TRY_AGAIN_LATER
     assert [e["extensions"]["code"] for e in late] == [UNAVAILABLE], late
     assert background_logged, log[-3000:]
