@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -116,6 +116,17 @@ async def live_client(
         finally:
             if client._reader is not None:
                 client._reader.cancel()
+
+
+async def board_watchers(
+    stack: AsyncExitStack, ws_url: str, token: str, process_id: str, count: int
+) -> list[LiveClient]:
+    """`count` sockets of one user, each subscribed to the board as operation "board";
+    closed when `stack` closes."""
+    clients = [await stack.enter_async_context(live_client(ws_url, token)) for _ in range(count)]
+    for client in clients:
+        await client.subscribe("board", BOARD_EVENTS, processId=process_id)
+    return clients
 
 
 @asynccontextmanager

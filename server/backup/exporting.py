@@ -32,6 +32,7 @@ from server.backup.format import (
     Kind,
     files_of,
     refusing_os_errors,
+    summary,
 )
 from server.backup.values import to_json
 from server.database import migration_state
@@ -48,15 +49,10 @@ class Exported:
     copied: int | None  # copied with --with-files (those not there already)
 
     def __str__(self) -> str:
-        lines = [
+        title = (
             f"Exported workspace {self.workspace.name!r} (id {self.workspace.id}) to {self.output}:"
-        ]
-        lines += [f"  {kind}: {count}" for kind, count in self.counts.items()]
-        if self.copied is None:
-            lines.append(f"  attached files: {self.files}, not copied (no --with-files)")
-        else:
-            lines.append(f"  attached files: {self.files}, {self.copied} copied")
-        return "\n".join(lines)
+        )
+        return summary(title, self.counts, self.files, self.copied, "--with-files")
 
 
 async def export_workspace(

@@ -262,6 +262,19 @@ NOT_EXPORTED: dict[type[Model], str] = {
 }
 
 
+def summary(
+    title: str, counts: Mapping[str, int], files: int, copied: int | None, copy_option: str
+) -> str:
+    """What `dealflow export` and `import` print: the records of each kind, and the
+    attached files (copied, or not without `copy_option`)."""
+    lines = [title, *(f"  {kind}: {count}" for kind, count in counts.items())]
+    if copied is None:
+        lines.append(f"  attached files: {files}, not copied (no {copy_option})")
+    else:
+        lines.append(f"  attached files: {files}, {copied} copied")
+    return "\n".join(lines)
+
+
 def files_of(kind: Kind, values: Mapping[str, Any]) -> Iterator[str]:
     """The stored files a record refers to, by content hash."""
     if kind.model is StepCompletion and values["file_hash"]:

@@ -47,6 +47,7 @@ from server.backup.format import (
     Kind,
     files_of,
     refusing_os_errors,
+    summary,
 )
 from server.backup.reading import numbered_lines, read_header, read_record
 from server.backup.values import BadValue, from_json
@@ -61,13 +62,8 @@ class Imported:
     copied: int | None  # copied into STORAGE_DIR with --files
 
     def __str__(self) -> str:
-        lines = [f"Imported workspace {self.workspace.name!r} as id {self.workspace.id}:"]
-        lines += [f"  {kind}: {count}" for kind, count in self.counts.items()]
-        if self.copied is None:
-            lines.append(f"  attached files: {self.files}, not copied (no --files)")
-        else:
-            lines.append(f"  attached files: {self.files}, {self.copied} copied into STORAGE_DIR")
-        return "\n".join(lines)
+        title = f"Imported workspace {self.workspace.name!r} as id {self.workspace.id}:"
+        return summary(title, self.counts, self.files, self.copied, "--files")
 
 
 async def import_workspace(source: Path, files_from: Path | None, store: FileStore) -> Imported:

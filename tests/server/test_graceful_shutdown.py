@@ -21,7 +21,7 @@ from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal
 from tests.documents import CREATE_DEAL_MUTATION
-from tests.live import BOARD_EVENTS, live_client
+from tests.live import BOARD_EVENTS, board_watchers, live_client
 from tests.servers import Server, dealflow_server, env_of
 
 GRACE_SECONDS = 4
@@ -130,12 +130,7 @@ async def test_every_socket_is_sent_away_on_sigterm(
         dealflow_server(*serve, **env) as server,
         contextlib.AsyncExitStack() as phones,
     ):
-        clients = [
-            await phones.enter_async_context(live_client(server.ws_url, team.tokens["manager"]))
-            for _ in range(6)
-        ]
-        for client in clients:
-            await client.subscribe("board", BOARD_EVENTS, processId=process_id)
+        clients = await board_watchers(phones, server.ws_url, team.tokens["manager"], process_id, 6)
         await asyncio.sleep(0.3)
         os.kill(server.pid, signal.SIGTERM)
         closes = [await asyncio.wait_for(client.closed, 5) for client in clients]

@@ -17,7 +17,7 @@ from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
 from tests.database import is_postgres
 from tests.deals import create_deal
-from tests.live import BOARD_EVENTS, LiveClient, live_client
+from tests.live import BOARD_EVENTS, LiveClient, board_watchers, live_client
 from tests.redis_server import private_redis
 from tests.servers import Server, dealflow_server
 
@@ -77,12 +77,7 @@ async def test_dealflow_serve_with_workers_delivers_across_them(
         server = await stack.enter_async_context(
             dealflow_server("--workers", "2", **server_env(settings))
         )
-        phones = [
-            await stack.enter_async_context(live_client(server.ws_url, team.tokens["manager"]))
-            for _ in range(6)
-        ]
-        for phone in phones:
-            await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
+        phones = await board_watchers(stack, server.ws_url, team.tokens["manager"], process_id, 6)
         await asyncio.sleep(0.5)
         await deal_on(server, team.tokens["manager"], "Whichever worker")
         events = [await phone.event("board", wait=3) for phone in phones]
