@@ -12,7 +12,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.account import User, Workspace
-from models.deal import Deal
+from models.deal import AccessRequest, Deal
 from models.process import Step
 
 
@@ -68,6 +68,10 @@ class Notification(Model):
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="sent_notifications", on_delete=fields.SET_NULL, null=True
     )
+    # The request an ACCESS_REQUESTED notification asks its reader to answer.
+    access_request: fields.ForeignKeyNullableRelation[AccessRequest] = fields.ForeignKeyField(
+        "models.AccessRequest", related_name="notifications", on_delete=fields.CASCADE, null=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     read_at = fields.DatetimeField(null=True)
 
@@ -76,6 +80,7 @@ class Notification(Model):
     deal_id: int | None
     step_id: int | None
     actor_id: int | None
+    access_request_id: int | None
 
     class Meta:
         table = "notification"

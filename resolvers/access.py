@@ -13,7 +13,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from models.account import Role, User
-from models.deal import Deal, DealParticipant
+from models.deal import AccessRequest, Deal, DealParticipant
 from models.process import Performer
 from models.task import Task
 from resolvers.errors import ErrorCode, Refused
@@ -62,6 +62,21 @@ def salespeople_sight(
         private.filter(owner_id__in=salespeople),
         private.filter(participants__user_id__in=salespeople),
     )
+
+
+def _editing(actor: User) -> Q:
+    """`can_edit` for many deals at once."""
+    if sees_every_deal(actor):
+        return Q(workspace_id=actor.workspace_id)
+    takes_part = Subquery(DealParticipant.filter(user_id=actor.id).values("deal_id"))
+    return Q(workspace_id=actor.workspace_id) & (Q(owner_id=actor.id) | Q(id__in=takes_part))
+
+
+def answerable_requests(actor: User) -> QuerySet[AccessRequest]:
+    """The access requests `actor` may answer: those on deals they work on (`can_edit`),
+    the trash left out, as `answerAccessRequest` checks one by one."""
+    deals = Subquery(Deal.filter(_editing(actor), deleted_at=None).values("id"))
+    return AccessRequest.filter(deal_id__in=deals)
 
 
 def visible_deals_and_trash(actor: User) -> QuerySet[Deal]:

@@ -26,6 +26,7 @@ from resolvers.deal_state import (
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.history import EventKind, change
 from resolvers.notifications import NotificationKind, notify, notify_without_deal
+from resolvers.pagination import Page, newest_first
 
 
 async def set_deal_public(actor: User, deal_id: int, is_public: bool) -> Deal:
@@ -148,6 +149,7 @@ async def request_access(
                     NotificationKind.ACCESS_REQUESTED,
                     f'{actor.name} asks for access to "{deal.name}".',
                     actor,
+                    access_request_id=pending.id,
                 )
             await idempotency.remember(actor, "requestDealAccess", idempotency_key, pending.id)
     except IntegrityError:
@@ -211,4 +213,23 @@ async def answer_access_request(actor: User, request_id: int, grant: bool) -> Ac
                 f"{actor.name} denied your request for access to a deal.",
                 actor,
             )
+    return request
+
+
+async def list_access_requests(
+    actor: User, status: AccessRequestStatus | None, first: int | None, after: str | None
+) -> Page[AccessRequest]:
+    """The requests the actor may answer (all of them when `status` is None), newest
+    first; the cursor is the request id."""
+    query = access.answerable_requests(actor)
+    if status is not None:
+        query = query.filter(status=status)
+    return await newest_first(query, first, after)
+
+
+async def readable_request(actor: User, request_id: int) -> AccessRequest | None:
+    """A request its reader may see: the one they made, or one they may answer."""
+    request = await access.answerable_requests(actor).filter(id=request_id).first()
+    if request is None:
+        request = await AccessRequest.get_or_none(id=request_id, requester_id=actor.id)
     return request

@@ -33,6 +33,7 @@ async def notify(
     message: str,
     actor: User,
     step_id: int | None = None,
+    access_request_id: int | None = None,
 ) -> list[Notification]:
     """One row per recipient who may see the deal, the actor left out."""
     rows = [
@@ -44,6 +45,7 @@ async def notify(
             deal_id=state.deal.id,
             step_id=step_id,
             actor_id=actor.id,
+            access_request_id=access_request_id,
         )
         for user in {u.id: u for u in recipients}.values()
         if user.id != actor.id

@@ -17,6 +17,7 @@ from schema.errors import UserError, payload_of, read_or_raise
 from schema.ids import decode_id, global_id
 from schema.node import Node
 from schema.process import Step
+from schema.task import AccessRequest, load_access_request
 
 Info = strawberry.Info[Context, None]
 
@@ -59,6 +60,13 @@ class Notification(Node):
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
         return await load_user(info, self.row.actor_id) if self.row.actor_id else None
+
+    @strawberry.field(
+        description="The request an ACCESS_REQUESTED notification is about, to answer with "
+        "`answerAccessRequest`; null for other kinds, or once you may no longer answer it."
+    )
+    async def access_request(self, info: Info) -> AccessRequest | None:
+        return await load_access_request(info, self.row.access_request_id)
 
 
 @strawberry.input

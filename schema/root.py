@@ -17,7 +17,7 @@ from schema.node import Node
 from schema.notification import Notification, NotificationMutation, NotificationQuery
 from schema.process import Process, ProcessMutation, ProcessQuery, Stage, Step
 from schema.stats import StatsQuery
-from schema.task import Task, TaskMutation, TaskQuery
+from schema.task import Task, TaskMutation, TaskQuery, load_access_request
 
 Info = strawberry.Info[Context, None]
 
@@ -49,6 +49,8 @@ async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
     if type_name == "Task":
         task = await visible_task(await info.context.actor(), pk)
         return Task.from_row(task) if task else None
+    if type_name == "AccessRequest":
+        return await load_access_request(info, pk)
     return None
 
 

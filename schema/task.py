@@ -12,9 +12,10 @@ from models import task as rows
 from resolvers import deal_access, tasks
 from resolvers.inputs import KEEP
 from schema.account import User, load_user
+from schema.connections import Connection
 from schema.context import Context
 from schema.deal import Deal, load_deal
-from schema.errors import UserError, payload_of
+from schema.errors import UserError, payload_of, read_or_raise
 from schema.ids import decode_id, global_id
 from schema.node import Node
 from schema.process import IdInput
@@ -52,7 +53,10 @@ class Task(Node):
         return await load_deal(info, self.row.deal_id)
 
 
-@strawberry.type
+AccessRequestStatus = strawberry.enum(deal_rows.AccessRequestStatus, name="AccessRequestStatus")
+
+
+@strawberry.type(description="Someone asking to take part in a private deal.")
 class AccessRequest(Node):
     row: strawberry.Private[deal_rows.AccessRequest]
     status: str = strawberry.field(description="PENDING, GRANTED or DENIED.")
@@ -74,6 +78,14 @@ class AccessRequest(Node):
     @strawberry.field
     async def requester(self, info: Info) -> User:
         return await load_user(info, self.row.requester_id)
+
+
+async def load_access_request(info: Info, request_id: int | None) -> AccessRequest | None:
+    """The request, if its reader made it or may answer it (`deal_access.readable_request`)."""
+    if request_id is None:
+        return None
+    row = await deal_access.readable_request(await info.context.actor(), request_id)
+    return AccessRequest.from_row(row) if row else None
 
 
 @strawberry.input
@@ -128,6 +140,23 @@ class TaskQuery:
     async def my_tasks(self, info: Info, include_done: bool | None = False) -> list[Task]:
         actor = await info.context.actor()
         return [Task.from_row(t) for t in await tasks.my_tasks(actor, bool(include_done))]
+
+    @strawberry.field(
+        description="The access requests you may answer (on deals you work on), newest "
+        "first; PENDING ones unless `status` says otherwise, every one when it is null."
+    )
+    async def access_requests(
+        self,
+        info: Info,
+        status: AccessRequestStatus | None = deal_rows.AccessRequestStatus.PENDING,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AccessRequest]:
+        actor = await info.context.actor()
+        page = await read_or_raise(
+            lambda: deal_access.list_access_requests(actor, status, first, after)
+        )
+        return Connection.of(page, AccessRequest.from_row)
 
 
 @strawberry.type

@@ -227,6 +227,7 @@ KINDS: tuple[Kind, ...] = (
             "deal_id",
             "step_id",
             "actor_id",
+            "access_request_id",
             "created_at",
             "read_at",
         ),

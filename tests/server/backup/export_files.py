@@ -42,6 +42,7 @@ REFERENCES = {
         "deal_id": "deal",
         "step_id": "step",
         "actor_id": "user",
+        "access_request_id": "access_request",
     },
     "history_entry": {"deal_id": "deal", "actor_id": "user"},
 }
