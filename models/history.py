@@ -39,8 +39,11 @@ class HistoryEntry(Model):
     at = fields.DatetimeField()
     data: dict[str, Any] = fields.JSONField(default=dict)
     # The file the change attached (a step completion's), by content hash: it stays
-    # downloadable from the history after the step is un-completed.
+    # downloadable from the history after the step is un-completed, and counts towards
+    # the workspace's storage quota (`resolvers.files`) by its size, until the deal is
+    # purged.
     file_hash = fields.CharField(max_length=64, null=True)
+    file_size = fields.BigIntField(null=True)
 
     workspace_id: int
     deal_id: int
@@ -48,4 +51,4 @@ class HistoryEntry(Model):
 
     class Meta:
         table = "history_entry"
-        indexes = (("deal_id", "id"), ("file_hash",))
+        indexes = (("deal_id", "id"), ("file_hash",), ("workspace_id", "file_hash"))

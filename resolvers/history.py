@@ -94,7 +94,7 @@ async def write_history(
     """A history entry and the replay event that gives it its id (see
     `models.history`): the one place that pairs them. `facts` (the board facts before
     and after) go to the replay event only; `at` defaults to now. A file the change
-    attached is `said["fileHash"]` (with `file`, its name, and `fileType`)."""
+    attached is `said["fileHash"]` (with `file`, its name, `fileType` and `fileSize`)."""
     moment: dict[str, Any] = {"at": at} if at is not None else {}
     event = await Event.create(
         workspace_id=deal.workspace_id,
@@ -116,6 +116,7 @@ async def write_history(
         at=event.at,
         data=said,
         file_hash=said.get("fileHash"),
+        file_size=said.get("fileSize"),
     )
 
 

@@ -81,7 +81,11 @@ async def complete_step(
                 f'The step "{step.row.name}" needs a file.',
                 ("input", "file"),
             )
-        stored = await files.store(store, upload, ("input", "file")) if upload else None
+        stored = (
+            await files.store(store, upload, ("input", "file"), state.deal.workspace_id)
+            if upload
+            else None
+        )
         now = now_utc()
         completion = await StepCompletion.create(
             deal_id=state.deal.id,
@@ -114,6 +118,7 @@ async def complete_step(
             file=stored.name if stored else None,
             fileHash=stored.digest if stored else None,
             fileType=stored.content_type if stored else None,
+            fileSize=stored.size if stored else None,
         )
 
 

@@ -16,6 +16,7 @@ from tortoise.migrations.api import migrate as migrate_api
 
 from resolvers.deal_status import purge_trash
 from resolvers.errors import Refused
+from resolvers.files import sweep_unreferenced
 from resolvers.workspaces import NewWorkspace, create_workspace
 from server.backup.exporting import export_workspace
 from server.backup.format import BadBackup
@@ -97,6 +98,8 @@ def _purge_trash(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> None:
         purged = await purge_trash(timedelta(days=days))
         print(f"Purged {purged} deal(s) deleted more than {days} days ago.")
+        swept = await sweep_unreferenced(settings.file_store())
+        print(f"Deleted {swept.files} file(s) nothing refers to ({swept.bytes} bytes).")
 
     return _run(_with_orm(settings, work))
 
@@ -165,7 +168,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="only into an empty database")
     demo.set_defaults(handler=_demo)
 
-    purge = commands.add_parser("purge-trash", help="delete deals past the trash retention")
+    purge = commands.add_parser(
+        "purge-trash", help="delete deals past the trash retention, then files nothing refers to"
+    )
     purge.add_argument("--days", type=int, help="retention in days (TRASH_RETENTION_DAYS)")
     purge.set_defaults(handler=_purge_trash)
 

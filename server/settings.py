@@ -33,6 +33,8 @@ class Settings:
     max_request_bytes: int = 1024 * 1024
     storage_dir: str = "./storage"
     max_upload_bytes: int = 10 * 1024 * 1024
+    # What one workspace's files may take on disk in all (0: no quota).
+    storage_quota_bytes: int = 5 * 1024 * 1024 * 1024
     trash_retention_days: int = 30
     # Bearer tokens, not cookies, authenticate: any origin is safe unless narrowed.
     allowed_origins: tuple[str, ...] = ("*",)
@@ -71,6 +73,9 @@ class Settings:
             max_request_bytes=_config("MAX_REQUEST_BYTES", cast=int, default=cls.max_request_bytes),
             storage_dir=_config("STORAGE_DIR", default=cls.storage_dir),
             max_upload_bytes=_config("MAX_UPLOAD_BYTES", cast=int, default=cls.max_upload_bytes),
+            storage_quota_bytes=_config(
+                "STORAGE_QUOTA_BYTES", cast=int, default=cls.storage_quota_bytes
+            ),
             trash_retention_days=_config(
                 "TRASH_RETENTION_DAYS", cast=int, default=cls.trash_retention_days
             ),
@@ -106,7 +111,9 @@ class Settings:
         )
 
     def file_store(self) -> FileStore:
-        return FileStore(Path(self.storage_dir), self.max_upload_bytes)
+        return FileStore(
+            Path(self.storage_dir), self.max_upload_bytes, self.storage_quota_bytes or None
+        )
 
     def live_settings(self) -> LiveSettings:
         return LiveSettings(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -119,6 +119,20 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://dealflow.test") as client:
         yield client
+
+
+@pytest.fixture
+def app_with(settings: Settings, orm: None) -> Callable[..., Awaitable[httpx.AsyncClient]]:
+    """Build another app over the same database with some settings changed, and a client
+    of it (the caller closes it: `async with await app_with(...) as http`)."""
+
+    async def build(**changes: object) -> httpx.AsyncClient:
+        application = create_app(settings.replace(**changes), manage_orm=False)
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application), base_url="http://dealflow.test"
+        )
+
+    return build
 
 
 @dataclass

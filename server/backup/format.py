@@ -252,6 +252,7 @@ LEFT_OUT = {
     "deal.value_cents": "an integer copy of the value (resolvers.deal_state.sync_amounts)",
     "deal.forecast_cents": "an integer copy of the forecast (sync_amounts)",
     "history_entry.file_hash": "a copy of data.fileHash (resolvers.history.write_history)",
+    "history_entry.file_size": "a copy of data.fileSize (resolvers.history.write_history)",
 }
 
 # Tables not exported at all, and why.

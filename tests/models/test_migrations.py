@@ -110,6 +110,8 @@ AT_0001 = (
     f"(1, 1, 1, 2, 'Solar roof', 40000.50, 'OPEN', FALSE, 2, '{OLD_TIME}', '{OLD_TIME}')",
 )
 
+FILE_HASH = "ab" * 32
+
 # What the deals migration added room for: a completion, a participant, a cost, a task,
 # the deal's events (with their board facts) and a process's, a notification.
 FACTS = (
@@ -118,8 +120,9 @@ FACTS = (
 )
 AT_0003 = (
     "UPDATE deal SET company = 'Green Farm', probability = 25 WHERE id = 1",
-    "INSERT INTO step_completion (id, deal_id, step_id, completed_by_id, completed_at, note) "
-    f"VALUES (1, 1, 1, 2, '{OLD_TIME}', 'Met the CFO')",
+    "INSERT INTO step_completion (id, deal_id, step_id, completed_by_id, completed_at, note, "
+    f"file_hash, file_name, file_size) VALUES (1, 1, 1, 2, '{OLD_TIME}', 'Met the CFO', "
+    f"'{FILE_HASH}', 'minutes.pdf', 2048)",
     "INSERT INTO deal_participant (id, deal_id, user_id, created_at) "
     f"VALUES (1, 1, 1, '{OLD_TIME}')",
     "INSERT INTO deal_cost (id, deal_id, name, amount, position) "
@@ -133,11 +136,15 @@ AT_0003 = (
     f'"before": null, "after": {FACTS % ("1", "")}}}\'), '
     f"(8, 1, 1, 2, 'STEP_COMPLETED', '{OLD_TIME}', "
     '\'{"changes": [], "step": {"id": 1, "name": "Call"}, "note": "Met the CFO", '
+    f'"file": "minutes.pdf", "fileHash": "{FILE_HASH}", '
     f'"before": {FACTS % ("1", "")}, "after": {FACTS % ("1", "1")}}}\'), '
     f"(9, 1, NULL, 1, 'PROCESS_CHANGED', '{OLD_TIME}', '{{\"process\": 1}}')",
     "INSERT INTO notification (id, workspace_id, recipient_id, kind, message, deal_id, step_id, "
     "actor_id, created_at) VALUES (1, 1, 1, 'STEP_COMPLETED', 'Sam completed \"Call\".', 1, 1, "
-    f"2, '{OLD_TIME}')",
+    f"2, '{OLD_TIME}'), (2, 1, 2, 'ACCESS_REQUESTED', 'Boss asks for access.', 1, NULL, 1, "
+    f"'{OLD_TIME}')",
+    "INSERT INTO access_request (id, deal_id, requester_id, status, created_at) "
+    f"VALUES (1, 1, 1, 'PENDING', '{OLD_TIME}')",
 )
 
 UPGRADED_DEAL = """
@@ -177,6 +184,8 @@ async def test_a_database_from_the_first_migration_upgrades_with_its_data_intact
             url, "SELECT id, deal_id, actor_id, kind FROM history_entry ORDER BY id"
         )
         archived = await execute(url, "SELECT name FROM stage WHERE archived_at IS NOT NULL")
+        files = await execute(url, "SELECT file_hash, file_size FROM history_entry WHERE id = 8")
+        asked = await execute(url, "SELECT id, access_request_id FROM notification ORDER BY id")
         async with (
             dealflow_server(DATABASE_URL=url, BROADCAST_URL="memory://") as server,
             httpx.AsyncClient() as http,
@@ -197,10 +206,13 @@ async def test_a_database_from_the_first_migration_upgrades_with_its_data_intact
         "stage": 3,
         "step": 3,
         "event": 3,
+        "notification": 2,
     }
     assert cents == [(4000050, 1000013)]
     assert history == [(7, 1, 2, "DEAL_CREATED"), (8, 1, 2, "STEP_COMPLETED")]
     assert archived == [("Old",)]
+    assert files == [(FILE_HASH, 2048)], "the file of a copied event is kept and counted"
+    assert asked == [(1, None), (2, 1)], "the owner's notification names the request"
     deal = answer.json()["data"]["deal"]
     assert {k: v for k, v in deal.items() if k != "history"} == {
         "name": "Solar roof",

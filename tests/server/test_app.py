@@ -6,11 +6,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from resolvers import users
-from server.app import create_app
-from server.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.documents import ME_QUERY, USERS_QUERY
 
@@ -21,21 +18,6 @@ async def test_healthz_and_readyz(http: httpx.AsyncClient):
 
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     assert ready.status_code == 200 and ready.json() == {"status": "ok", "database": "up"}
-
-
-@pytest.fixture
-async def app_with(settings: Settings, orm: None):
-    """Build another app over the same database with some settings changed."""
-    opened: list[Starlette] = []
-
-    async def build(**changes: object) -> httpx.AsyncClient:
-        application = create_app(settings.replace(**changes), manage_orm=False)
-        opened.append(application)
-        return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=application), base_url="http://dealflow.test"
-        )
-
-    yield build
 
 
 @pytest.fixture
