@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     CURSOR_EXPIRED = "CURSOR_EXPIRED"
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # A request that is not a GraphQL request at all (HTTP 400): not JSON, not an object.
+    BAD_REQUEST = "BAD_REQUEST"
 
 
 FieldPath = tuple[str, ...]

@@ -11,16 +11,22 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.file_uploads.utils import replace_placeholders_with_files
+from strawberry.http import GraphQLRequestData
+from strawberry.http.types import QueryParams
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from tortoise import Tortoise, connections
 
 from resolvers import auth
-from resolvers.errors import database_unavailable
+from resolvers.errors import ErrorCode, database_unavailable
 from schema import build_schema
 from schema.context import Context
 from server.auth import bearer_token, connection_init_token
@@ -29,6 +35,13 @@ from server.files import serve_file
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
 from server.limits import BodySizeLimit
+from server.request_body import (
+    MalformedRequest,
+    check_request_fields,
+    json_object,
+    multipart_operations,
+    optional_json_object,
+)
 from server.settings import Settings
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from subscriptions.live import LiveUpdates
@@ -55,6 +68,50 @@ class DealflowGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         return self.frames.encode(data)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers its own refusals (bad JSON, a wrong method) in plain text;
+        here they are GraphQL-shaped, like every other error a client reads."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response: Response = await self.run(request)
+        except HTTPException as refusal:
+            response = refused_request(refusal)
+        await response(scope, receive, send)
+
+    # Parsing, checked shape by shape (`server.request_body`): no body, parameter or
+    # multipart form a client sends reaches Strawberry in a shape it does not expect.
+    def parse_json(self, data: str | bytes) -> Any:
+        return json_object(data)
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        parsed: dict[str, Any] = dict(params)
+        for name in ("variables", "extensions"):
+            raw = parsed.get(name)
+            if isinstance(raw, list):
+                raise MalformedRequest(f"`{name}` is given more than once.")
+            if raw:
+                parsed[name] = optional_json_object(raw, f"`{name}`")
+        return parsed
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
+        try:
+            form = await request.get_form_data()
+        except (ValueError, StarletteHTTPException) as error:
+            raise MalformedRequest("Unable to parse the multipart body.") from error
+        operations, files_map = multipart_operations(form.form)
+        return replace_placeholders_with_files(operations, files_map, form.files)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            check_request_fields({"operationName": data.operation_name})
+        return data
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = (
             None
@@ -79,6 +136,17 @@ class DealflowGraphQL(GraphQL[Context, None]):
         context.token, context.user, context.authenticated = token, user, True
         if context.live is not None and isinstance(context.request, WebSocket):
             context.live.sessions.opened(context.request, token, user)
+
+
+def refused_request(refusal: HTTPException) -> JSONResponse:
+    """A request that is not a GraphQL request at all: one line in the log (a client's
+    mistake, not ours), and an answer shaped like a GraphQL error."""
+    logger.info("refused a malformed request (%d): %s", refusal.status_code, refusal.reason)
+    code = ErrorCode.NOT_FOUND if refusal.status_code == 404 else ErrorCode.BAD_REQUEST
+    return JSONResponse(
+        {"errors": [{"message": refusal.reason, "extensions": {"code": str(code)}}]},
+        status_code=refusal.status_code,
+    )
 
 
 async def healthz(request: Request) -> JSONResponse:
