@@ -11,6 +11,7 @@ from models import account as rows
 from models.deal import DealStatus
 from resolvers import auth, deal_lists, users
 from resolvers.deal_filters import DealFilter
+from resolvers.rate_limits import Limit
 from schema.connections import Connection
 from schema.context import Context
 from schema.errors import UserError, payload_of, read_or_raise
@@ -133,8 +134,12 @@ class AccountMutation:
     @strawberry.mutation(description="Exchange an email and password for a bearer token.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         async def act() -> LoginPayload:
+            address = info.context.client_address
+            await info.context.within_limit(
+                Limit.LOGINS_PER_ADDRESS, address, "Too many login attempts."
+            )
             token, user = await auth.login(
-                input.email, input.password, info.context.client_address, info.context.login_policy
+                input.email, input.password, address, info.context.login_policy
             )
             return LoginPayload(token=token, user=User.from_row(user))
 

@@ -25,6 +25,7 @@ from resolvers.process_tree import (
     load_stages,
     load_steps,
 )
+from resolvers.rate_limits import Limit, RateLimits
 from resolvers.users import users_by_ids
 from subscriptions.live import LiveUpdates
 
@@ -172,6 +173,7 @@ class Context:
     authenticated: bool = False
     connection_params: dict[str, Any] | None = None
     live: LiveUpdates | None = None
+    rate_limits: RateLimits | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     async def actor(self) -> User:
@@ -182,6 +184,11 @@ class Context:
         if self.user is None:
             raise unauthenticated()
         return self.user
+
+    async def within_limit(self, limit: Limit, key: str, message: str) -> None:
+        """Count one more `limit` for `key`: over it, a RATE_LIMITED refusal."""
+        if self.rate_limits is not None:
+            await self.rate_limits.check(limit, key, message)
 
     def ready_loaders(self) -> Loaders | None:
         """The operation's loaders if a field has already built them, without waiting."""

@@ -17,16 +17,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.http import GraphQLRequestData
 from strawberry.http.types import QueryParams
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from tortoise import Tortoise, connections
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from resolvers import auth
 from resolvers.errors import ErrorCode, database_unavailable
+from resolvers.rate_limits import RateLimits
 from schema import build_schema
 from schema.context import Context
 from server.auth import bearer_token, connection_init_token
@@ -35,6 +37,7 @@ from server.files import serve_file
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
 from server.limits import BodySizeLimit
+from server.operation_limits import is_operation, operation_wait, too_many_requests
 from server.request_body import (
     MalformedRequest,
     check_request_fields,
@@ -43,15 +46,36 @@ from server.request_body import (
     optional_json_object,
 )
 from server.settings import Settings
+from server.socket_limits import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from subscriptions.live import LiveUpdates
 
 logger = logging.getLogger("dealflow")
 
 
+class RefusingWebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry closes a refused `connection_init` with a code of its own (4403, or
+    1011 on the legacy protocol); a refusal that has a code of its own (too many
+    sockets: 4429) set on the socket's state is closed with that one instead."""
+
+    async def close(self, code: int, reason: str) -> None:
+        refusal = getattr(self.ws.state, "refusal", None)
+        if refusal is not None:
+            code, reason = refusal
+        await super().close(code, reason)
+
+
+def _client(request: Request | WebSocket) -> str:
+    """The client's address: the peer's, or what a trusted proxy forwarded
+    (`FORWARDED_ALLOW_IPS`, applied by the outermost middleware)."""
+    return request.client.host if request.client else "unknown"
+
+
 class DealflowGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+
+    websocket_adapter_class = RefusingWebSocketAdapter
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -64,6 +88,8 @@ class DealflowGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.frames = FrameEncoder()
+        self.rate_limits = RateLimits(settings.rate_limit_settings())
+        self.socket_slots = SocketSlots(settings.max_sockets_per_user, settings.redis_url())
 
     def encode_json(self, data: object) -> str:
         return self.frames.encode(data)
@@ -71,14 +97,35 @@ class DealflowGraphQL(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry answers its own refusals (bad JSON, a wrong method) in plain text;
         here they are GraphQL-shaped, like every other error a client reads."""
+        if scope["type"] == "websocket":
+            websocket = WebSocket(scope, receive, send)
+            try:
+                await self.run(websocket)
+            finally:
+                if slot := getattr(websocket.state, "socket_slot", None):
+                    await self.socket_slots.release(slot)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        try:
-            response: Response = await self.run(request)
-        except HTTPException as refusal:
-            response = refused_request(refusal)
+        response: Response
+        wait = (
+            await operation_wait(
+                self.rate_limits,
+                bearer_token(request.headers.get("authorization")),
+                _client(request),
+            )
+            if is_operation(request)
+            else None
+        )
+        if wait is not None:
+            response = too_many_requests(wait)
+        else:
+            try:
+                response = await self.run(request)
+            except HTTPException as refusal:
+                response = refused_request(refusal)
         await response(scope, receive, send)
 
     # Parsing, checked shape by shape (`server.request_body`): no body, parameter or
@@ -121,10 +168,11 @@ class DealflowGraphQL(GraphQL[Context, None]):
         return Context(
             request=request,
             token=token,
-            client_address=request.client.host if request.client else "unknown",
+            client_address=_client(request),
             login_policy=self.settings.login_policy(),
             file_store=self.settings.file_store(),
             live=getattr(request.app.state, "live", None),
+            rate_limits=self.rate_limits,
         )
 
     async def on_ws_connect(self, context: Context) -> None:
@@ -134,6 +182,13 @@ class DealflowGraphQL(GraphQL[Context, None]):
         if user is None or token is None:
             raise ConnectionRejectionError({"message": "Authentication required."})
         context.token, context.user, context.authenticated = token, user, True
+        if isinstance(context.request, WebSocket):
+            slot = await self.socket_slots.acquire(user.id)
+            if slot is None:
+                logger.info("refused a WebSocket of user %s: too many open", user.id)
+                context.request.state.refusal = (TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON)
+                raise ConnectionRejectionError({"message": TOO_MANY_SOCKETS_REASON})
+            context.request.state.socket_slot = slot
         if context.live is not None and isinstance(context.request, WebSocket):
             context.live.sessions.opened(context.request, token, user)
 
@@ -168,6 +223,16 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "up"})
 
 
+def _trusted_proxies(settings: Settings) -> list[Middleware]:
+    """The client address (and scheme) a trusted proxy forwards replaces the peer's, for
+    everything after: login throttling, rate limits, logs. Nobody is trusted unless
+    `FORWARDED_ALLOW_IPS` names them (`dealflow serve` leaves uvicorn's own handling
+    off, so that this is the one place)."""
+    if not settings.forwarded_allow_ips:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
+
+
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
     """The app; `manage_orm=False` when the caller has opened the ORM itself (tests)."""
     settings = settings or Settings.from_env()
@@ -178,7 +243,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
         if manage_orm:
             await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
         try:
-            async with live:
+            async with live, graphql.socket_slots:
                 tune_for_serving()
                 yield
         finally:
@@ -196,6 +261,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             Route("/readyz", readyz),
         ],
         middleware=[
+            *_trusted_proxies(settings),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_request_bytes,
