@@ -44,13 +44,14 @@ class RateLimitSettings:
 
     enabled: bool = True
     storage_url: str = "memory://"
+    namespace: str = ""  # tells deployments sharing one Redis apart
     rules: dict[Limit, str] = field(default_factory=dict)
 
 
 class RateLimits:
     def __init__(self, settings: RateLimitSettings) -> None:
         self.enabled = settings.enabled
-        self.storage = _storage(settings.storage_url)
+        self.storage = _storage(settings.storage_url, f"{KEY_PREFIX}:{settings.namespace}")
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
         self.rules: dict[Limit, list[RateLimitItem]] = {
             limit: parse_many(spec) for limit, spec in settings.rules.items() if spec.strip()
@@ -85,12 +86,12 @@ class RateLimits:
             logger.warning("rate limits not counted: their store is unavailable: %r", error)
 
 
-def _storage(url: str) -> Storage:
+def _storage(url: str, key_prefix: str) -> Storage:
     if url.startswith(("redis://", "rediss://")):
         return RedisStorage(
             f"async+{url}",
             implementation="redispy",
-            key_prefix=KEY_PREFIX,
+            key_prefix=key_prefix,
             wrap_exceptions=True,
             socket_connect_timeout=1.0,
             socket_timeout=1.0,

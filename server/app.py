@@ -89,7 +89,9 @@ class DealflowGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.frames = FrameEncoder()
         self.rate_limits = RateLimits(settings.rate_limit_settings())
-        self.socket_slots = SocketSlots(settings.max_sockets_per_user, settings.redis_url())
+        self.socket_slots = SocketSlots(
+            settings.max_sockets_per_user, settings.redis_url(), settings.deployment_key()
+        )
 
     def encode_json(self, data: object) -> str:
         return self.frames.encode(data)

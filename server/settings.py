@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -150,7 +151,8 @@ class Settings:
         """Counted in Redis when the bus is Redis (every process shares the windows)."""
         return RateLimitSettings(
             enabled=self.rate_limits,
-            storage_url=self.broadcast_url,
+            storage_url=self.redis_url() or "memory://",
+            namespace=self.deployment_key(),
             rules={
                 Limit.OPERATIONS_PER_TOKEN: self.rate_limit_per_token,
                 Limit.OPERATIONS_PER_ADDRESS: self.rate_limit_per_address,
@@ -159,6 +161,12 @@ class Settings:
                 Limit.SUBSCRIPTIONS_PER_USER: self.rate_limit_subscriptions_per_user,
             },
         )
+
+    def deployment_key(self) -> str:
+        """Names this deployment's keys in a shared Redis: the database's (digested: a
+        URL may hold a password), so that two deployments on one Redis, whose user ids
+        overlap, never share a count."""
+        return hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
 
     def redis_url(self) -> str | None:
         """The bus's Redis, if it is Redis: what counts across processes."""

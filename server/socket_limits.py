@@ -40,8 +40,11 @@ class SocketSlots:
     """`acquire` when a socket is accepted (False: over the limit), `release` when it
     closes. `max_per_user` 0 turns the limit off."""
 
-    def __init__(self, max_per_user: int, redis_url: str | None = None) -> None:
+    def __init__(
+        self, max_per_user: int, redis_url: str | None = None, namespace: str = ""
+    ) -> None:
         self.max_per_user = max_per_user
+        self.prefix = f"{KEY_PREFIX}{namespace}:"
         self._held: dict[str, int] = {}  # this process's slots: slot id -> user id
         self._counts: defaultdict[int, int] = defaultdict(int)
         self._redis = (
@@ -65,7 +68,7 @@ class SocketSlots:
                 taken = await self._redis.eval(
                     _ACQUIRE,
                     1,
-                    _key(user_id),
+                    self._key(user_id),
                     now,
                     self.max_per_user,
                     now + LEASE_SECONDS,
@@ -90,7 +93,7 @@ class SocketSlots:
             del self._counts[user_id]
         if self._redis is not None:
             try:
-                await self._redis.zrem(_key(user_id), slot)
+                await self._redis.zrem(self._key(user_id), slot)
             except RedisError as error:
                 logger.warning("socket slot not released (its lease will lapse): %r", error)
 
@@ -105,7 +108,7 @@ class SocketSlots:
             try:
                 async with self._redis.pipeline(transaction=False) as pipe:
                     for slot, user_id in list(self._held.items()):
-                        pipe.zadd(_key(user_id), {slot: expiry})
+                        pipe.zadd(self._key(user_id), {slot: expiry})
                     await pipe.execute()
             except RedisError as error:
                 logger.warning("socket leases not renewed: Redis is unavailable: %r", error)
@@ -122,6 +125,5 @@ class SocketSlots:
                 await self.release(slot)
             await self._redis.aclose()
 
-
-def _key(user_id: int) -> str:
-    return f"{KEY_PREFIX}{user_id}"
+    def _key(self, user_id: int) -> str:
+        return f"{self.prefix}{user_id}"
