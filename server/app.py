@@ -90,7 +90,9 @@ class DealflowGraphQL(GraphQL[Context, None]):
         self.frames = FrameEncoder()
         self.rate_limits = RateLimits(settings.rate_limit_settings())
         self.socket_slots = SocketSlots(
-            settings.max_sockets_per_user, settings.redis_url(), settings.deployment_key()
+            settings.max_sockets_per_user if settings.rate_limits else 0,
+            settings.redis_url(),
+            settings.deployment_key(),
         )
 
     def encode_json(self, data: object) -> str:

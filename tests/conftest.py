@@ -45,7 +45,6 @@ async def settings() -> AsyncIterator[Settings]:
                 # The suite sends thousands of requests from one address; the limits'
                 # own tests turn them on (tests/server/test_rate_limits.py).
                 rate_limits=False,
-                max_sockets_per_user=0,
             )
 
 
