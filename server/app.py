@@ -186,15 +186,23 @@ class DealflowGraphQL(GraphQL[Context, None]):
         if user is None or token is None:
             raise ConnectionRejectionError({"message": "Authentication required."})
         context.token, context.user, context.authenticated = token, user, True
-        if isinstance(context.request, WebSocket):
-            slot = await self.socket_slots.acquire(user.id)
-            if slot is None:
-                logger.info("refused a WebSocket of user %s: too many open", user.id)
-                context.request.state.refusal = (TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON)
-                raise ConnectionRejectionError({"message": TOO_MANY_SOCKETS_REASON})
-            context.request.state.socket_slot = slot
+        await self._hold_socket_slot(context.request, user.id)
         if context.live is not None and isinstance(context.request, WebSocket):
             context.live.sessions.opened(context.request, token, user)
+
+    async def _hold_socket_slot(self, websocket: object, user_id: int) -> None:
+        """One of the user's `MAX_SOCKETS_PER_USER` slots for this socket (given back
+        in `__call__` when it closes), or a refusal closed with 4429
+        (`RefusingWebSocketAdapter`). A second `connection_init` (the legacy protocol
+        lets one through) keeps the slot it has."""
+        if not isinstance(websocket, WebSocket) or hasattr(websocket.state, "socket_slot"):
+            return
+        slot = await self.socket_slots.acquire(user_id)
+        if slot is None:
+            logger.info("refused a WebSocket of user %s: too many open", user_id)
+            websocket.state.refusal = (TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON)
+            raise ConnectionRejectionError({"message": TOO_MANY_SOCKETS_REASON})
+        websocket.state.socket_slot = slot
 
 
 def refused_request(refusal: HTTPException) -> JSONResponse:
