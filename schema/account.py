@@ -11,6 +11,7 @@ from models import account as rows
 from models.deal import DealStatus
 from resolvers import auth, deal_lists, users
 from resolvers.deal_filters import DealFilter
+from resolvers.errors import Refused
 from resolvers.rate_limits import Limit
 from schema.connections import Connection
 from schema.context import Context
@@ -138,9 +139,13 @@ class AccountMutation:
             await info.context.within_limit(
                 Limit.LOGINS_PER_ADDRESS, address, "Too many login attempts."
             )
-            token, user = await auth.login(
-                input.email, input.password, address, info.context.login_policy
-            )
+            try:
+                token, user = await auth.login(
+                    input.email, input.password, address, info.context.login_policy
+                )
+            except Refused as refusal:
+                info.context.tell_retry_after(refusal)
+                raise
             return LoginPayload(token=token, user=User.from_row(user))
 
         return await payload_of(act, lambda errors: LoginPayload(errors=errors))

@@ -177,6 +177,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
             file_store=self.settings.file_store(),
             live=getattr(request.app.state, "live", None),
             rate_limits=self.rate_limits,
+            response=response if isinstance(response, Response) else None,
         )
 
     async def on_ws_connect(self, context: Context) -> None:

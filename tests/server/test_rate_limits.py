@@ -185,19 +185,20 @@ async def _wrong_login(http: httpx.AsyncClient, email: str, forwarded_for: str) 
 
 async def test_logins_per_address(limited, team: Team):
     client = await limited(rate_limit_logins_per_address="3/minute")
+    login = {
+        "query": LOGIN_MUTATION,
+        "variables": {"email": team.admin.email, "password": PASSWORD},
+    }
     async with client(_address()) as http:
-        anonymous = GraphQLClient(http)
-        answers = [
-            await anonymous.mutate(
-                LOGIN_MUTATION, {"email": team.admin.email, "password": PASSWORD}
-            )
-            for _ in range(4)
-        ]
+        responses = [await http.post("/graphql", json=login) for _ in range(4)]
+    answers = [r.json()["data"]["login"] for r in responses]
 
     assert [a["errors"] for a in answers[:3]] == [[], [], []]
     (refusal,) = answers[3]["errors"]
     assert refusal["code"] == "RATE_LIMITED" and refusal["retryAfter"] >= 1
     assert answers[3]["token"] is None
+    assert responses[3].status_code == 200
+    assert responses[3].headers["retry-after"] == str(refusal["retryAfter"])
 
 
 async def test_uploads_per_user(limited, team: Team):
