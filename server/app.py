@@ -99,8 +99,10 @@ class DealflowGraphQL(GraphQL[Context, None]):
         return self.frames.encode(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Strawberry answers its own refusals (bad JSON, a wrong method) in plain text;
-        here they are GraphQL-shaped, like every other error a client reads."""
+        """Around Strawberry's own handling: a socket's slot is given back when it
+        closes; an HTTP operation is counted against the rate limits before its body is
+        read (429 over them); and Strawberry's refusals (bad JSON, a wrong method),
+        plain text on its own, are GraphQL-shaped like every other error."""
         if scope["type"] == "websocket":
             websocket = WebSocket(scope, receive, send)
             try:
