@@ -1,8 +1,9 @@
 """Logging in and out, and turning a bearer token back into its user.
 
 Tokens are opaque random strings; only their SHA-256 is stored, with an expiry, so a
-leaked database does not leak sessions. Failed logins are counted per email and per
-client address in the database, so throttling holds across server processes.
+leaked database does not leak sessions. Failed logins are counted per (email, client
+address) and per client address in the database, so throttling holds across server
+processes (`_wait_before_checking` says how).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -19,7 +20,7 @@ from tortoise.transactions import in_transaction
 from models.account import AuthToken, LoginFailure, TokenKind, User
 from resolvers import passwords
 from resolvers.clock import now_utc
-from resolvers.errors import ErrorCode, Refused
+from resolvers.errors import ErrorCode, Refused, rate_limited
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class LoginPolicy:
     window: timedelta = timedelta(minutes=15)
     max_failures_per_email: int = 5
     max_failures_per_address: int = 30
+    backoff: timedelta = timedelta(seconds=2)
+    max_backoff: timedelta = timedelta(minutes=15)
 
 
 def normalise_email(email: str) -> str:
@@ -48,13 +51,61 @@ async def issue_token(
     return token, row
 
 
-async def _over_limit(email: str, address: str, policy: LoginPolicy) -> bool:
-    since = now_utc() - policy.window
-    by_email = await LoginFailure.filter(email=email, at__gte=since).count()
-    if by_email > policy.max_failures_per_email:
-        return True
-    by_address = await LoginFailure.filter(address=address, at__gte=since).count()
-    return by_address > policy.max_failures_per_address
+async def _wait_before_checking(
+    email: str, address: str, policy: LoginPolicy, attempt_id: int
+) -> float:
+    """Seconds this attempt must wait before its password is even checked (0: go on).
+
+    Failures are counted per (email, address) and per address, so that guessing from
+    one address stops there without locking the account's owner out from another.
+    Guessing one email from many addresses is slowed instead: once the email has had
+    `max_failures_per_email` failures (from anywhere) in the window, an attempt from an
+    address that has itself failed must wait after the email's last failure, twice as
+    long for each failure more. An address with no failure in the window is checked at
+    once: the owner, somewhere else, still gets in.
+    """
+    now = now_utc()
+    # Attempts being checked right now count too (see `login`), but not this one.
+    recent = LoginFailure.filter(at__gte=now - policy.window).exclude(id=attempt_id)
+    waits = [
+        _until_under(
+            await _latest(
+                recent.filter(email=email, address=address), policy.max_failures_per_email
+            ),
+            policy.max_failures_per_email,
+            policy.window,
+            now,
+        ),
+        _until_under(
+            await _latest(recent.filter(address=address), policy.max_failures_per_address),
+            policy.max_failures_per_address,
+            policy.window,
+            now,
+        ),
+    ]
+    if await recent.filter(address=address).exists():
+        by_email = await recent.filter(email=email).count()
+        if by_email >= policy.max_failures_per_email:
+            last = await recent.filter(email=email).order_by("-at").first()
+            doublings = min(by_email - policy.max_failures_per_email, 30)
+            delay = min(policy.backoff * 2**doublings, policy.max_backoff)
+            if last is not None:
+                waits.append((last.at + delay - now).total_seconds())
+    return max(waits)
+
+
+async def _latest(failures: QuerySet[LoginFailure], count: int) -> list[datetime]:
+    """The times of the `count` latest of `failures`, latest first."""
+    rows = await failures.order_by("-at").limit(count)
+    return [row.at for row in rows]
+
+
+def _until_under(latest: list[datetime], limit: int, window: timedelta, now: datetime) -> float:
+    """With the `limit` latest failures' times, seconds until fewer than `limit` are in
+    the window (0 if fewer already are)."""
+    if len(latest) < limit:
+        return 0.0
+    return (latest[limit - 1] + window - now).total_seconds()
 
 
 async def login(email: str, password: str, address: str, policy: LoginPolicy) -> tuple[str, User]:
@@ -62,19 +113,18 @@ async def login(email: str, password: str, address: str, policy: LoginPolicy) ->
 
     Every attempt is written down as a failure *before* the password is checked and
     struck off when it succeeds, so parallel guesses cannot all slip in under the limit
-    while argon2 is busy. Unknown email, wrong password and deactivated user get the
-    same answer, so that the answer tells nothing about which accounts exist.
+    while argon2 is busy. An attempt refused by the throttle is struck off too: it
+    checked nothing, so it neither counts nor prolongs the wait. Unknown email, wrong
+    password and deactivated user get the same answer, so that the answer tells nothing
+    about which accounts exist.
     """
     email = normalise_email(email)[:254]
     address = address[:64]
-    attempt = await LoginFailure.create(email=email, address=address)
-    if await _over_limit(email, address, policy):
-        # A refused attempt still counts: hammering keeps the door shut.
-        minutes = int(policy.window.total_seconds() // 60)
-        raise Refused.one(
-            ErrorCode.RATE_LIMITED,
-            f"Too many failed logins. Try again in {minutes} minutes.",
-        )
+    attempt = await LoginFailure.create(email=email, address=address, at=now_utc())
+    wait = await _wait_before_checking(email, address, policy, attempt.id)
+    if wait > 0:
+        await LoginFailure.filter(id=attempt.id).delete()
+        raise rate_limited(wait, "Too many failed logins.")
     user = await User.get_or_none(email=email)
     ok = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
@@ -82,8 +132,9 @@ async def login(email: str, password: str, address: str, policy: LoginPolicy) ->
         await LoginFailure.filter(at__lt=now_utc() - policy.window).delete()
         raise Refused.one(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
     async with in_transaction():
-        await LoginFailure.filter(email=email).delete()
-        await LoginFailure.filter(id=attempt.id).delete()
+        # Only this address's failures are forgiven: the owner logging in elsewhere
+        # must not reset what an attacker's address has spent.
+        await LoginFailure.filter(email=email, address=address).delete()
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = await passwords.hash_password(password)
             await user.save(update_fields=["password_hash"])

@@ -8,6 +8,7 @@ Neither is an outage: the GraphQL layer answers it with `SERVICE_UNAVAILABLE`.
 from __future__ import annotations
 
 import errno
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +33,8 @@ class ErrorCode(StrEnum):
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+    # A request that is not a GraphQL request at all (HTTP 400): not JSON, not an object.
+    BAD_REQUEST = "BAD_REQUEST"
 
 
 FieldPath = tuple[str, ...]
@@ -45,6 +48,8 @@ class Problem:
     field: FieldPath | None = None
     # The objects the problem is about, as (type name, primary key): the missing steps.
     subjects: tuple[tuple[str, int], ...] = ()
+    # For RATE_LIMITED: whole seconds until the same request may succeed.
+    retry_after: int | None = None
 
 
 class Refused(Exception):
@@ -57,6 +62,19 @@ class Refused(Exception):
     @classmethod
     def one(cls, code: ErrorCode, message: str, field: Iterable[str] | None = None) -> Refused:
         return cls([Problem(code, message, tuple(field) if field is not None else None)])
+
+    @property
+    def retry_after(self) -> int | None:
+        return next((p.retry_after for p in self.problems if p.retry_after is not None), None)
+
+
+def rate_limited(retry_after: float, message: str = "Too many requests.") -> Refused:
+    """The one shape of a rate limit's refusal: RATE_LIMITED, with the wait in whole
+    seconds (at least one)."""
+    seconds = max(1, math.ceil(retry_after))
+    return Refused(
+        [Problem(ErrorCode.RATE_LIMITED, f"{message} Try again in {seconds} s.", None, (), seconds)]
+    )
 
 
 def not_found(what: str, field: Iterable[str] | None = None) -> Refused:

@@ -11,6 +11,8 @@ from models import account as rows
 from models.deal import DealStatus
 from resolvers import auth, deal_lists, users
 from resolvers.deal_filters import DealFilter
+from resolvers.errors import Refused
+from resolvers.rate_limits import Limit
 from schema.connections import Connection
 from schema.context import Context
 from schema.errors import UserError, payload_of, read_or_raise
@@ -133,9 +135,17 @@ class AccountMutation:
     @strawberry.mutation(description="Exchange an email and password for a bearer token.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         async def act() -> LoginPayload:
-            token, user = await auth.login(
-                input.email, input.password, info.context.client_address, info.context.login_policy
+            address = info.context.client_address
+            await info.context.within_limit(
+                Limit.LOGINS_PER_ADDRESS, address, "Too many login attempts."
             )
+            try:
+                token, user = await auth.login(
+                    input.email, input.password, address, info.context.login_policy
+                )
+            except Refused as refusal:
+                info.context.tell_retry_after(refusal)
+                raise
             return LoginPayload(token=token, user=User.from_row(user))
 
         return await payload_of(act, lambda errors: LoginPayload(errors=errors))

@@ -16,6 +16,7 @@ from models.deal import Deal, DealCost, StepCompletion
 from models.task import Task
 from resolvers import auth, deal_reads
 from resolvers.auth import LoginPolicy
+from resolvers.errors import Refused
 from resolvers.files import FileStore
 from resolvers.process_tree import (
     ProcessTree,
@@ -25,6 +26,7 @@ from resolvers.process_tree import (
     load_stages,
     load_steps,
 )
+from resolvers.rate_limits import Limit, RateLimits
 from resolvers.users import users_by_ids
 from subscriptions.live import LiveUpdates
 
@@ -172,6 +174,8 @@ class Context:
     authenticated: bool = False
     connection_params: dict[str, Any] | None = None
     live: LiveUpdates | None = None
+    rate_limits: RateLimits | None = None
+    response: Any = None  # the HTTP answer's headers (a WebSocket has none)
     _loaders: Loaders | None = field(default=None, repr=False)
 
     async def actor(self) -> User:
@@ -182,6 +186,23 @@ class Context:
         if self.user is None:
             raise unauthenticated()
         return self.user
+
+    async def within_limit(self, limit: Limit, key: str, message: str) -> None:
+        """Count one more `limit` for `key`: over it, a RATE_LIMITED refusal (and the
+        HTTP answer's `Retry-After`)."""
+        if self.rate_limits is not None:
+            try:
+                await self.rate_limits.check(limit, key, message)
+            except Refused as refusal:
+                self.tell_retry_after(refusal)
+                raise
+
+    def tell_retry_after(self, refusal: Refused) -> None:
+        """A rate limit's wait as the `Retry-After` header too, over HTTP (the payload
+        carries it as `retryAfter` either way)."""
+        headers = getattr(self.response, "headers", None)
+        if refusal.retry_after is not None and headers is not None:
+            headers["Retry-After"] = str(refusal.retry_after)
 
     def ready_loaders(self) -> Loaders | None:
         """The operation's loaders if a field has already built them, without waiting."""

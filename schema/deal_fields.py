@@ -15,6 +15,7 @@ from models import deal as rows
 from resolvers import deal_access, deal_lists, deal_status, deals, steps
 from resolvers.deal_filters import DealFilter
 from resolvers.inputs import KEEP
+from resolvers.rate_limits import Limit
 from schema.connections import Connection
 from schema.context import Context
 from schema.deal import Deal
@@ -307,16 +308,23 @@ class DealMutation:
     @strawberry.mutation
     async def complete_step(self, info: Info, input: CompleteStepInput) -> DealPayload:
         actor = await info.context.actor()
-        return await _answer(
-            lambda: steps.complete_step(
+        file = _given(input.file)
+
+        async def complete() -> rows.Deal:
+            if file is not None:
+                await info.context.within_limit(
+                    Limit.UPLOADS_PER_USER, str(actor.id), "Too many files uploaded."
+                )
+            return await steps.complete_step(
                 actor,
                 _deal_id(input.deal_id),
                 _step_id(input.step_id),
                 _given(input.note),  # type: ignore[arg-type]
-                _given(input.file),  # type: ignore[arg-type]
+                file,  # type: ignore[arg-type]
                 info.context.file_store,
             )
-        )
+
+        return await _answer(complete)
 
     @strawberry.mutation
     async def uncomplete_step(self, info: Info, input: UncompleteStepInput) -> DealPayload:

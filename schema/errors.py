@@ -26,6 +26,10 @@ class UserError:
         default=None,
         description="The objects the error is about, e.g. the missing mandatory steps.",
     )
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="For RATE_LIMITED: seconds to wait before the same request may succeed.",
+    )
 
 
 def user_errors(refused: Refused) -> list[UserError]:
@@ -35,6 +39,7 @@ def user_errors(refused: Refused) -> list[UserError]:
             message=p.message,
             field=list(p.field) if p.field else None,
             ids=[strawberry.ID(global_id(kind, pk)) for kind, pk in p.subjects] or None,
+            retry_after=p.retry_after,
         )
         for p in refused.problems
     ]
@@ -49,11 +54,16 @@ async def read_or_raise(action: Callable[[], Awaitable[Result]]) -> Result:
     try:
         return await action()
     except Refused as refusal:
-        problem = refusal.problems[0]
-        raise GraphQLError(
-            problem.message,
-            extensions={"code": str(problem.code), "field": list(problem.field or ())},
-        ) from None
+        raise refusal_error(refusal) from None
+
+
+def refusal_error(refusal: Refused) -> GraphQLError:
+    """A refusal as a GraphQL error (query and subscription fields have no payload)."""
+    problem = refusal.problems[0]
+    extensions: dict[str, object] = {"code": str(problem.code), "field": list(problem.field or ())}
+    if problem.retry_after is not None:
+        extensions["retryAfter"] = problem.retry_after
+    return GraphQLError(problem.message, extensions=extensions)
 
 
 Payload = TypeVar("Payload")

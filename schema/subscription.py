@@ -22,6 +22,7 @@ from models.account import User as UserRow
 from resolvers import access
 from resolvers.errors import Refused, not_found
 from resolvers.process_tree import live_process_exists
+from resolvers.rate_limits import Limit
 from schema.board import BoardColumn, board_columns
 from schema.context import Context
 from schema.deal import Deal, DealEvent
@@ -148,6 +149,11 @@ async def _open(
 ) -> AsyncIterator[Change]:
     live = info.context.live
     assert live is not None, "subscriptions run in the app, which opens live updates"
+    await read_or_raise(
+        lambda: info.context.within_limit(
+            Limit.SUBSCRIPTIONS_PER_USER, str(viewer.id), "Too many subscriptions started."
+        )
+    )
     return await read_or_raise(lambda: live.hub.stream(viewer, topic, after))
 
 

@@ -7,20 +7,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.file_uploads.utils import replace_placeholders_with_files
+from strawberry.http import GraphQLRequestData
+from strawberry.http.types import QueryParams
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from tortoise import Tortoise, connections
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from resolvers import auth
-from resolvers.errors import database_unavailable
+from resolvers.errors import ErrorCode, database_unavailable
+from resolvers.rate_limits import RateLimits
 from schema import build_schema
 from schema.context import Context
 from server.auth import bearer_token, connection_init_token
@@ -29,16 +37,45 @@ from server.files import serve_file
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
 from server.limits import BodySizeLimit
+from server.operation_limits import is_operation, operation_wait, too_many_requests
+from server.request_body import (
+    MalformedRequest,
+    check_request_fields,
+    json_object,
+    multipart_operations,
+    optional_json_object,
+)
 from server.settings import Settings
+from server.socket_limits import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from subscriptions.live import LiveUpdates
 
 logger = logging.getLogger("dealflow")
 
 
+class RefusingWebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry closes a refused `connection_init` with a code of its own (4403, or
+    1011 on the legacy protocol); a refusal that has a code of its own (too many
+    sockets: 4429) set on the socket's state is closed with that one instead."""
+
+    async def close(self, code: int, reason: str) -> None:
+        refusal = getattr(self.ws.state, "refusal", None)
+        if refusal is not None:
+            code, reason = refusal
+        await super().close(code, reason)
+
+
+def _client(request: Request | WebSocket) -> str:
+    """The client's address: the peer's, or what a trusted proxy forwarded
+    (`FORWARDED_ALLOW_IPS`, applied by the outermost middleware)."""
+    return request.client.host if request.client else "unknown"
+
+
 class DealflowGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+
+    websocket_adapter_class = RefusingWebSocketAdapter
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -51,9 +88,82 @@ class DealflowGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.frames = FrameEncoder()
+        self.rate_limits = RateLimits(settings.rate_limit_settings())
+        self.socket_slots = SocketSlots(
+            settings.max_sockets_per_user if settings.rate_limits else 0,
+            settings.redis_url(),
+            settings.deployment_key(),
+        )
 
     def encode_json(self, data: object) -> str:
         return self.frames.encode(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Around Strawberry's own handling: a socket's slot is given back when it
+        closes; an HTTP operation is counted against the rate limits before its body is
+        read (429 over them); and Strawberry's refusals (bad JSON, a wrong method),
+        plain text on its own, are GraphQL-shaped like every other error."""
+        if scope["type"] == "websocket":
+            websocket = WebSocket(scope, receive, send)
+            try:
+                await self.run(websocket)
+            finally:
+                if slot := getattr(websocket.state, "socket_slot", None):
+                    await self.socket_slots.release(slot)
+            return
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        response: Response
+        wait = (
+            await operation_wait(
+                self.rate_limits,
+                bearer_token(request.headers.get("authorization")),
+                _client(request),
+            )
+            if is_operation(request)
+            else None
+        )
+        if wait is not None:
+            response = too_many_requests(wait)
+        else:
+            try:
+                response = await self.run(request)
+            except HTTPException as refusal:
+                response = refused_request(refusal)
+        await response(scope, receive, send)
+
+    # Parsing, checked shape by shape (`server.request_body`): no body, parameter or
+    # multipart form a client sends reaches Strawberry in a shape it does not expect.
+    def parse_json(self, data: str | bytes) -> Any:
+        return json_object(data)
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        parsed: dict[str, Any] = dict(params)
+        for name in ("variables", "extensions"):
+            raw = parsed.get(name)
+            if isinstance(raw, list):
+                raise MalformedRequest(f"`{name}` is given more than once.")
+            if raw:
+                parsed[name] = optional_json_object(raw, f"`{name}`")
+        return parsed
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
+        try:
+            form = await request.get_form_data()
+        except (ValueError, StarletteHTTPException) as error:
+            raise MalformedRequest("Unable to parse the multipart body.") from error
+        operations, files_map = multipart_operations(form.form)
+        return replace_placeholders_with_files(operations, files_map, form.files)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            check_request_fields({"operationName": data.operation_name})
+        return data
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = (
@@ -64,10 +174,12 @@ class DealflowGraphQL(GraphQL[Context, None]):
         return Context(
             request=request,
             token=token,
-            client_address=request.client.host if request.client else "unknown",
+            client_address=_client(request),
             login_policy=self.settings.login_policy(),
             file_store=self.settings.file_store(),
             live=getattr(request.app.state, "live", None),
+            rate_limits=self.rate_limits,
+            response=response if isinstance(response, Response) else None,
         )
 
     async def on_ws_connect(self, context: Context) -> None:
@@ -77,8 +189,34 @@ class DealflowGraphQL(GraphQL[Context, None]):
         if user is None or token is None:
             raise ConnectionRejectionError({"message": "Authentication required."})
         context.token, context.user, context.authenticated = token, user, True
+        await self._hold_socket_slot(context.request, user.id)
         if context.live is not None and isinstance(context.request, WebSocket):
             context.live.sessions.opened(context.request, token, user)
+
+    async def _hold_socket_slot(self, websocket: object, user_id: int) -> None:
+        """One of the user's `MAX_SOCKETS_PER_USER` slots for this socket (given back
+        in `__call__` when it closes), or a refusal closed with 4429
+        (`RefusingWebSocketAdapter`). A second `connection_init` (the legacy protocol
+        lets one through) keeps the slot it has."""
+        if not isinstance(websocket, WebSocket) or hasattr(websocket.state, "socket_slot"):
+            return
+        slot = await self.socket_slots.acquire(user_id)
+        if slot is None:
+            logger.info("refused a WebSocket of user %s: too many open", user_id)
+            websocket.state.refusal = (TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON)
+            raise ConnectionRejectionError({"message": TOO_MANY_SOCKETS_REASON})
+        websocket.state.socket_slot = slot
+
+
+def refused_request(refusal: HTTPException) -> JSONResponse:
+    """A request that is not a GraphQL request at all: one line in the log (a client's
+    mistake, not ours), and an answer shaped like a GraphQL error."""
+    logger.info("refused a malformed request (%d): %s", refusal.status_code, refusal.reason)
+    code = ErrorCode.NOT_FOUND if refusal.status_code == 404 else ErrorCode.BAD_REQUEST
+    return JSONResponse(
+        {"errors": [{"message": refusal.reason, "extensions": {"code": str(code)}}]},
+        status_code=refusal.status_code,
+    )
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -100,6 +238,16 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "up"})
 
 
+def _trusted_proxies(settings: Settings) -> list[Middleware]:
+    """The client address (and scheme) a trusted proxy forwards replaces the peer's, for
+    everything after: login throttling, rate limits, logs. Nobody is trusted unless
+    `FORWARDED_ALLOW_IPS` names them (`dealflow serve` leaves uvicorn's own handling
+    off, so that this is the one place)."""
+    if not settings.forwarded_allow_ips:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
+
+
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
     """The app; `manage_orm=False` when the caller has opened the ORM itself (tests)."""
     settings = settings or Settings.from_env()
@@ -110,7 +258,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
         if manage_orm:
             await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
         try:
-            async with live:
+            async with live, graphql.socket_slots:
                 tune_for_serving()
                 yield
         finally:
@@ -128,6 +276,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             Route("/readyz", readyz),
         ],
         middleware=[
+            *_trusted_proxies(settings),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_request_bytes,

@@ -58,7 +58,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         ws_per_message_deflate=False,
         ws=WS_PROTOCOLS[args.ws],
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-        proxy_headers=True,
+        # The app trusts forwarded headers only from FORWARDED_ALLOW_IPS (server.app),
+        # not from uvicorn's default of 127.0.0.1.
+        proxy_headers=False,
         log_level="info",
     )
     return 0

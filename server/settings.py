@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from starlette.config import Config
 
 from resolvers.auth import LoginPolicy
 from resolvers.files import FileStore
+from resolvers.rate_limits import Limit, RateLimitSettings
 from subscriptions.live import LiveSettings
 
 _config = Config(".env" if Path(".env").is_file() else None)
@@ -27,6 +29,10 @@ class Settings:
     login_window_seconds: int = 15 * 60
     login_max_failures_per_email: int = 5
     login_max_failures_per_address: int = 30
+    # After this many failures for one email (from any address), each further attempt
+    # from an address that has failed waits twice as long as the one before.
+    login_backoff_seconds: int = 2
+    login_backoff_max_seconds: int = 15 * 60
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
@@ -46,6 +52,16 @@ class Settings:
     # How long `dealflow serve` lets requests in flight finish after SIGTERM (well under
     # the 30 s most orchestrators wait before they send SIGKILL).
     shutdown_grace_seconds: int = 10
+    # Rate limits, in the `limits` notation ("30/second;600/minute"); "" turns one off.
+    rate_limits: bool = True
+    rate_limit_per_token: str = "30/second;900/minute"
+    rate_limit_per_address: str = "60/second;3000/minute"
+    rate_limit_logins_per_address: str = "20/minute;100/hour"
+    rate_limit_uploads_per_user: str = "120/hour"
+    rate_limit_subscriptions_per_user: str = "60/minute"
+    max_sockets_per_user: int = 20
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed ("*" for any).
+    forwarded_allow_ips: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -79,7 +95,7 @@ class Settings:
             trash_retention_days=_config(
                 "TRASH_RETENTION_DAYS", cast=int, default=cls.trash_retention_days
             ),
-            allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            allowed_origins=_comma_separated(origins),
             event_retention_days=_config(
                 "EVENT_RETENTION_DAYS", cast=int, default=cls.event_retention_days
             ),
@@ -100,6 +116,30 @@ class Settings:
             shutdown_grace_seconds=_config(
                 "SHUTDOWN_GRACE_SECONDS", cast=int, default=cls.shutdown_grace_seconds
             ),
+            login_backoff_seconds=_config(
+                "LOGIN_BACKOFF_SECONDS", cast=int, default=cls.login_backoff_seconds
+            ),
+            login_backoff_max_seconds=_config(
+                "LOGIN_BACKOFF_MAX_SECONDS", cast=int, default=cls.login_backoff_max_seconds
+            ),
+            rate_limits=_config("RATE_LIMITS", cast=bool, default=cls.rate_limits),
+            rate_limit_per_token=_config("RATE_LIMIT_PER_TOKEN", default=cls.rate_limit_per_token),
+            rate_limit_per_address=_config(
+                "RATE_LIMIT_PER_ADDRESS", default=cls.rate_limit_per_address
+            ),
+            rate_limit_logins_per_address=_config(
+                "RATE_LIMIT_LOGINS_PER_ADDRESS", default=cls.rate_limit_logins_per_address
+            ),
+            rate_limit_uploads_per_user=_config(
+                "RATE_LIMIT_UPLOADS_PER_USER", default=cls.rate_limit_uploads_per_user
+            ),
+            rate_limit_subscriptions_per_user=_config(
+                "RATE_LIMIT_SUBSCRIPTIONS_PER_USER", default=cls.rate_limit_subscriptions_per_user
+            ),
+            max_sockets_per_user=_config(
+                "MAX_SOCKETS_PER_USER", cast=int, default=cls.max_sockets_per_user
+            ),
+            forwarded_allow_ips=_comma_separated(_config("FORWARDED_ALLOW_IPS", default="")),
         )
 
     def login_policy(self) -> LoginPolicy:
@@ -108,7 +148,34 @@ class Settings:
             window=timedelta(seconds=self.login_window_seconds),
             max_failures_per_email=self.login_max_failures_per_email,
             max_failures_per_address=self.login_max_failures_per_address,
+            backoff=timedelta(seconds=self.login_backoff_seconds),
+            max_backoff=timedelta(seconds=self.login_backoff_max_seconds),
         )
+
+    def rate_limit_settings(self) -> RateLimitSettings:
+        """Counted in Redis when the bus is Redis (every process shares the windows)."""
+        return RateLimitSettings(
+            enabled=self.rate_limits,
+            storage_url=self.redis_url() or "memory://",
+            namespace=self.deployment_key(),
+            rules={
+                Limit.OPERATIONS_PER_TOKEN: self.rate_limit_per_token,
+                Limit.OPERATIONS_PER_ADDRESS: self.rate_limit_per_address,
+                Limit.LOGINS_PER_ADDRESS: self.rate_limit_logins_per_address,
+                Limit.UPLOADS_PER_USER: self.rate_limit_uploads_per_user,
+                Limit.SUBSCRIPTIONS_PER_USER: self.rate_limit_subscriptions_per_user,
+            },
+        )
+
+    def deployment_key(self) -> str:
+        """Names this deployment's keys in a shared Redis: the database's (digested: a
+        URL may hold a password), so that two deployments on one Redis, whose user ids
+        overlap, never share a count."""
+        return hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
+
+    def redis_url(self) -> str | None:
+        """The bus's Redis, if it is Redis: what counts across processes."""
+        return self.broadcast_url if self.broadcast_url.startswith(("redis", "rediss")) else None
 
     def file_store(self) -> FileStore:
         return FileStore(
@@ -126,3 +193,7 @@ class Settings:
 
     def replace(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _comma_separated(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())

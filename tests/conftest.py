@@ -42,6 +42,9 @@ async def settings() -> AsyncIterator[Settings]:
                 debug=False,
                 storage_dir=storage,
                 feed_poll_seconds=0.5,
+                # The suite sends thousands of requests from one address; the limits'
+                # own tests turn them on (tests/server/test_rate_limits.py).
+                rate_limits=False,
             )
 
 

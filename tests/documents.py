@@ -3,7 +3,7 @@
 LOGIN_MUTATION = """
 mutation Login($email: String!, $password: String!) {
   login(input: {email: $email, password: $password}) {
-    token user { id email role } errors { code message field }
+    token user { id email role } errors { code message field retryAfter }
   }
 }
 """

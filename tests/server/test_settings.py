@@ -32,3 +32,39 @@ def test_defaults_without_the_variables(monkeypatch: pytest.MonkeyPatch):
         10 * 1024 * 1024,
         30,
     )
+
+
+def test_rate_limits_and_trusted_proxies_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("RATE_LIMITS", "false")
+    monkeypatch.setenv("RATE_LIMIT_PER_TOKEN", "5/second")
+    monkeypatch.setenv("RATE_LIMIT_PER_ADDRESS", "")
+    monkeypatch.setenv("RATE_LIMIT_LOGINS_PER_ADDRESS", "3/minute")
+    monkeypatch.setenv("RATE_LIMIT_UPLOADS_PER_USER", "9/hour")
+    monkeypatch.setenv("RATE_LIMIT_SUBSCRIPTIONS_PER_USER", "7/minute")
+    monkeypatch.setenv("MAX_SOCKETS_PER_USER", "4")
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.1, 10.0.0.2")
+    monkeypatch.setenv("LOGIN_BACKOFF_SECONDS", "3")
+    monkeypatch.setenv("LOGIN_BACKOFF_MAX_SECONDS", "60")
+
+    settings = Settings.from_env()
+
+    assert settings.rate_limits is False
+    assert [
+        settings.rate_limit_per_token,
+        settings.rate_limit_per_address,
+        settings.rate_limit_logins_per_address,
+        settings.rate_limit_uploads_per_user,
+        settings.rate_limit_subscriptions_per_user,
+    ] == ["5/second", "", "3/minute", "9/hour", "7/minute"]
+    assert settings.max_sockets_per_user == 4
+    assert settings.forwarded_allow_ips == ("10.0.0.1", "10.0.0.2")
+    policy = settings.login_policy()
+    assert (policy.backoff.total_seconds(), policy.max_backoff.total_seconds()) == (3, 60)
+
+
+def test_no_proxy_is_trusted_by_default(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+
+    assert Settings.from_env().forwarded_allow_ips == ()

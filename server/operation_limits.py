@@ -1,0 +1,39 @@
+"""The rate limits on GraphQL operations over HTTP: per bearer token and per client
+address, counted before the body is read, so that a flood costs the server as little
+as possible. Over a limit: HTTP 429, a `Retry-After` header, and a GraphQL-shaped body
+with `extensions.code = RATE_LIMITED` and `extensions.retryAfter`."""
+
+from __future__ import annotations
+
+import math
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from resolvers.auth import token_digest
+from resolvers.errors import ErrorCode
+from resolvers.rate_limits import Limit, RateLimits
+
+
+def is_operation(request: Request) -> bool:
+    """POSTs, and GETs that carry a query (not GraphiQL's page)."""
+    return request.method == "POST" or "query" in request.query_params
+
+
+async def operation_wait(limits: RateLimits, token: str | None, address: str) -> float | None:
+    """Count one operation for the address and for the token (by its digest: no token
+    is written to the limits' store); the seconds to wait if either is over."""
+    waits = [await limits.retry_after(Limit.OPERATIONS_PER_ADDRESS, address)]
+    if token:
+        waits.append(await limits.retry_after(Limit.OPERATIONS_PER_TOKEN, token_digest(token)))
+    over = [wait for wait in waits if wait is not None]
+    return max(over) if over else None
+
+
+def too_many_requests(wait: float) -> JSONResponse:
+    seconds = max(1, math.ceil(wait))
+    error = {
+        "message": f"Too many requests. Try again in {seconds} s.",
+        "extensions": {"code": str(ErrorCode.RATE_LIMITED), "retryAfter": seconds},
+    }
+    return JSONResponse({"errors": [error]}, status_code=429, headers={"Retry-After": str(seconds)})
