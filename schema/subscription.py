@@ -16,7 +16,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.account import User as UserRow
 from resolvers import access
@@ -27,6 +26,7 @@ from schema.context import Context
 from schema.deal import Deal, DealEvent
 from schema.errors import read_or_raise
 from schema.ids import global_id, pk_of
+from schema.input_text import CheckedExecution
 from schema.notification import Notification
 from subscriptions.changes import (
     BoardChange,
@@ -64,7 +64,7 @@ class BoardEvent:
     )
 
 
-class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecution(CheckedExecution):
     """Executes a live change once per group and document (see the module's doc)."""
 
     def build_per_event_executor(self, payload: Any) -> Any:
