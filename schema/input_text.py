@@ -86,9 +86,7 @@ class CheckedExecution(StrawberryGraphQLCoreExecutionContext):
     code, since they are the client's input at fault."""
 
     @classmethod
-    def build(  # type: ignore[override]
-        cls, *args: Any, **kwargs: Any
-    ) -> list[GraphQLError] | Any:
+    def build(cls, *args: Any, **kwargs: Any) -> list[GraphQLError] | Any:
         raw = kwargs.get("raw_variable_values")
         if raw is None and len(args) > 4:
             raw = args[4]
