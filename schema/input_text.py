@@ -87,9 +87,8 @@ class CheckedExecution(StrawberryGraphQLCoreExecutionContext):
 
     @classmethod
     def build(cls, *args: Any, **kwargs: Any) -> list[GraphQLError] | Any:
-        raw = kwargs.get("raw_variable_values")
-        if raw is None and len(args) > 4:
-            raw = args[4]
+        # graphql-core passes its arguments positionally; the fifth is the variables.
+        raw = args[4] if len(args) > 4 else kwargs.get("raw_variable_values")
         if raw:
             where = unstorable_path(raw, [])
             if where is not None:

@@ -32,6 +32,7 @@ from tests.documents import (
     UPDATE_TASK_MUTATION,
     UPDATE_USER_MUTATION,
 )
+from tests.live import DEAL_EVENTS, PROTOCOLS, live_client
 
 NUL = "\x00"
 LONE_SURROGATE = "\ud800"
@@ -220,3 +221,16 @@ async def test_an_uploaded_file_name_is_checked_too(given: Given):
 
     assert response.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
     assert await every_row() == before
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_subscription_is_checked_too(live_url: str, given: Given, protocol: str):
+    async with live_client(live_url, given.team.tokens["admin"], protocol) as phone:
+        await phone.subscribe("deal", DEAL_EVENTS, dealId=given.deal, after=f"x{NUL}")
+        message = await phone.message("deal")
+
+    payload = message["payload"]
+    # graphql-transport-ws: an `error` with a list; graphql-ws: `data` with errors, or an
+    # `error` with one.
+    errors = payload if isinstance(payload, list) else payload.get("errors", [payload])
+    assert errors[0]["extensions"]["code"] == "VALIDATION", message
