@@ -54,7 +54,12 @@ async def test_negative_zero_is_zero_and_a_json_integer_is_a_decimal(user_client
 
 
 @pytest.mark.parametrize(
-    "due", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00", "２０２６-03-10T10:00:00"]
+    "due",
+    [
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01T00:30:00+01:00",
+        "\uff12\uff10\uff12\uff16-03-10T10:00:00",
+    ],
 )
 async def test_a_date_time_out_of_range_or_not_ascii_is_refused(
     user_client: GraphQLClient, due: str
