@@ -20,6 +20,7 @@ from graphql import GraphQLError
 from models.account import User as UserRow
 from resolvers import access
 from resolvers.errors import Refused, not_found
+from resolvers.pagination import IdCursor
 from resolvers.process_tree import live_process_exists
 from schema.board import BoardColumn, board_columns
 from schema.context import Context
@@ -172,7 +173,7 @@ async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
         )
         is_process = change.kind == BoardEventKind.PROCESS_CHANGED
         return BoardEvent(
-            cursor=str(change.cursor),
+            cursor=IdCursor.EVENT.of(change.cursor),
             kind=change.kind,
             deal_id=strawberry.ID(
                 global_id("Process", change.process_id)

@@ -19,7 +19,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from tortoise import Tortoise, connections
 
-from resolvers import auth
+from resolvers import auth, opaque
 from resolvers.errors import database_unavailable
 from schema import build_schema
 from schema.context import Context
@@ -103,6 +103,7 @@ async def readyz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
     """The app; `manage_orm=False` when the caller has opened the ORM itself (tests)."""
     settings = settings or Settings.from_env()
+    opaque.use_secret(settings.id_secret())
     live = LiveUpdates(settings.live_settings())
 
     @asynccontextmanager

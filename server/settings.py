@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 from starlette.config import Config
+from starlette.datastructures import Secret
 
 from resolvers.auth import LoginPolicy
 from resolvers.files import FileStore
 from subscriptions.live import LiveSettings
 
+SECRET_KEY_FILE = ".dealflow-secret-key"
 _config = Config(".env" if Path(".env").is_file() else None)
 
 
@@ -44,6 +49,9 @@ class Settings:
     # How long `dealflow serve` lets requests in flight finish after SIGTERM (well under
     # the 30 s most orchestrators wait before they send SIGKILL).
     shutdown_grace_seconds: int = 10
+    # Seals global ids and event cursors (`resolvers.opaque`). Unset: a key generated
+    # once and kept in STORAGE_DIR (see `id_secret`).
+    secret_key: Secret | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -95,6 +103,7 @@ class Settings:
             shutdown_grace_seconds=_config(
                 "SHUTDOWN_GRACE_SECONDS", cast=int, default=cls.shutdown_grace_seconds
             ),
+            secret_key=_config("SECRET_KEY", cast=Secret, default=None),
         )
 
     def login_policy(self) -> LoginPolicy:
@@ -116,6 +125,24 @@ class Settings:
             session_check_seconds=self.session_check_seconds,
             event_retention=timedelta(days=self.event_retention_days),
         )
+
+    def id_secret(self) -> str:
+        """`SECRET_KEY`, or else the key kept in `STORAGE_DIR` (written there once, by
+        whichever process starts first), so that ids stay the same across restarts."""
+        if self.secret_key is not None and str(self.secret_key):
+            return str(self.secret_key)
+        path = Path(self.storage_dir) / SECRET_KEY_FILE
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f"{SECRET_KEY_FILE}.{secrets.token_hex(8)}")
+            draft.write_text(secrets.token_urlsafe(32))
+            draft.chmod(0o600)
+            # A hard link appears whole, and only once: when several processes start
+            # together, the first one's key wins and every one reads it.
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+            draft.unlink()
+        return path.read_text().strip()
 
     def replace(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
