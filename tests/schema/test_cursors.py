@@ -59,7 +59,9 @@ def _forged(key: Any) -> str:
 
 DEAL = global_id("Deal", 1)
 FORGED = {
-    "40-digits": _forged([10**40, DEAL]),
+    "40-digits": _forged([10**39, DEAL]),
+    "past-bigint": _forged([2**63, DEAL]),
+    "negative": _forged([-1, DEAL]),
     "1e30": base64.urlsafe_b64encode(f'[1e30, "{DEAL}"]'.encode()).decode(),
     "past-the-calendar": _forged(["9999-12-31T23:00:00-05:00", DEAL]),
     "before-the-calendar": _forged(["0001-01-01T00:30:00+01:00", DEAL]),
