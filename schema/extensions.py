@@ -141,7 +141,7 @@ def schema_extensions(
     limits = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
-        LiteralTextRule,
+        LiteralTextRule,  # string literals that may not be stored (see schema.input_text)
     ]
     return [
         lambda: Limits(limits, max_tokens),
