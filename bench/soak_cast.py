@@ -26,6 +26,7 @@ from schema.ids import global_id, parse_global_id
 from server.database import tortoise_config
 from server.settings import Settings
 from tests.documents import CREATE_DEAL_MUTATION, HISTORY_QUERY, PROCESSES_QUERY
+from tests.live import event_id
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ async def _latest_cursor(calls: Calls, viewer: Person, deal: CastDeal) -> int:
     """The newest event's cursor: that of the last deal made, the team's last change."""
     variables = {"id": deal.id, "first": 1}
     answer = _required(await calls.call("deal", viewer.token, HISTORY_QUERY, variables), calls)
-    return int(answer.value["history"]["edges"][0]["cursor"])
+    return event_id(answer.value["history"]["edges"][0]["cursor"])
 
 
 def _required(answer: Answer | None, calls: Calls) -> Answer:

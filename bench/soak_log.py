@@ -13,6 +13,7 @@ from bench.soak_calls import Calls
 from bench.soak_cast import CastDeal, Person
 from bench.soak_delivery import LoggedEvent
 from tests.documents import HISTORY_QUERY
+from tests.live import event_id
 
 _EVENTS = """
 SELECT id, deal_id, kind, data FROM event
@@ -67,7 +68,8 @@ async def _history_cursors(calls: Calls, viewer: Person, deal_id: str, after: in
         if answer is None:
             return cursors
         history = answer.value["history"]
-        newer = [int(edge["cursor"]) for edge in history["edges"] if int(edge["cursor"]) > after]
+        ids = [event_id(edge["cursor"]) for edge in history["edges"]]
+        newer = [event for event in ids if event > after]
         cursors.update(newer)
         if len(newer) < len(history["edges"]) or not history["pageInfo"]["hasNextPage"]:
             return cursors

@@ -15,7 +15,15 @@ from typing import Any
 from bench.soak_calls import ErrorLog
 from bench.soak_cast import Cast, Person
 from bench.soak_delivery import BoardWatch, DealWatch, Delivery, Viewer, Watch
-from tests.live import BOARD_EVENTS, DEAL_EVENTS, PROTOCOLS, LiveClient, live_client
+from resolvers.pagination import IdCursor
+from tests.live import (
+    BOARD_EVENTS,
+    DEAL_EVENTS,
+    PROTOCOLS,
+    LiveClient,
+    event_id,
+    live_client,
+)
 from tests.servers import Server
 
 OPERATION = "1"
@@ -82,7 +90,7 @@ class Watching:
                 socket = live_client(url, watcher.person.token, watcher.protocol)
                 watcher.client = await stack.enter_async_context(socket)
                 document = BOARD_EVENTS if isinstance(watcher.watch, BoardWatch) else DEAL_EVENTS
-                variables: dict[str, Any] = {"after": str(after)}
+                variables: dict[str, Any] = {"after": IdCursor.EVENT.of(after)}
                 if isinstance(watcher.watch, BoardWatch):
                     variables["processId"] = watcher.watch_id
                 else:
@@ -99,7 +107,7 @@ class Watching:
             payload = message.get("payload") or {}
             if message["type"] in ("next", "data") and not payload.get("errors"):
                 (event,) = payload["data"].values()
-                watcher.received.append((int(event["cursor"]), event["kind"]))
+                watcher.received.append((event_id(event["cursor"]), event["kind"]))
                 continue
             self.errors.add("subscription", f"{watcher.describe()}: {message}")
             if message["type"] in ("error", "complete"):

@@ -26,7 +26,7 @@ from resolvers.deal_state import (
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.history import EventKind, change
 from resolvers.notifications import NotificationKind, notify, notify_without_deal
-from resolvers.pagination import Page, newest_first
+from resolvers.pagination import IdCursor, Page, newest_first
 
 
 async def set_deal_public(actor: User, deal_id: int, is_public: bool) -> Deal:
@@ -224,7 +224,7 @@ async def list_access_requests(
     query = access.answerable_requests(actor)
     if status is not None:
         query = query.filter(status=status)
-    return await newest_first(query, first, after)
+    return await newest_first(query, IdCursor.ACCESS_REQUEST, first, after)
 
 
 async def readable_request(actor: User, request_id: int) -> AccessRequest | None:

@@ -4,8 +4,7 @@ deals change."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -18,8 +17,17 @@ from models.deal import Deal, DealStatus
 from resolvers import access
 from resolvers.clock import now_utc
 from resolvers.deal_filters import DealFilter, apply_filter
-from resolvers.errors import ErrorCode, Problems, Refused
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.errors import Problems
+from resolvers.inputs import MAX_AMOUNT
+from resolvers.pagination import (
+    CursorCodec,
+    DateKey,
+    IdKey,
+    IntKey,
+    MomentKey,
+    Page,
+    page_size,
+)
 
 
 class DealOrderField(StrEnum):
@@ -34,10 +42,19 @@ class DealOrderField(StrEnum):
 # Deals without an expected close date sort as if due at the end of time.
 _NO_DATE = date(9999, 12, 31)
 _SORT_COLUMN = {DealOrderField.VALUE: "value_cents"}
+MAX_CENTS = int(MAX_AMOUNT * 100)
 
 
-def _invalid_cursor() -> Refused:
-    return Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
+# The cursor of each order: its sort key's value, then the deal's (sealed) id.
+_DEAL_ID = IdKey("Deal")
+_CURSORS = {
+    DealOrderField.UPDATED_AT: CursorCodec((MomentKey(), _DEAL_ID)),
+    DealOrderField.CREATED_AT: CursorCodec((MomentKey(), _DEAL_ID)),
+    DealOrderField.DELETED_AT: CursorCodec((MomentKey(), _DEAL_ID)),
+    DealOrderField.EXPECTED_CLOSE_DATE: CursorCodec((DateKey(), _DEAL_ID)),
+    DealOrderField.VALUE: CursorCodec((IntKey(0, MAX_CENTS), _DEAL_ID)),
+    DealOrderField.PROBABILITY: CursorCodec((IntKey(0, 100), _DEAL_ID)),
+}
 
 
 def keyset_query(
@@ -53,9 +70,9 @@ def keyset_query(
     if order == DealOrderField.EXPECTED_CLOSE_DATE:
         query = query.annotate(sort_key=Coalesce(sort, _NO_DATE))
         sort = "sort_key"
-    key = decode_cursor(after, 2)
+    key = _CURSORS[order].decode(after)
     if key is not None:
-        value, last_id = _cursor_value(order, key[0]), _last_id(key[1])
+        value, last_id = key
         beyond = "lt" if descending else "gt"
         query = query.filter(
             Q(**{f"{sort}__{beyond}": value}) | Q(**{sort: value, f"id__{beyond}": last_id})
@@ -66,22 +83,13 @@ def keyset_query(
 
 def check_cursor(order: DealOrderField, after: str | None) -> None:
     """Refuse a cursor that `keyset_query` would refuse, before any query is built."""
-    key = decode_cursor(after, 2)
-    if key is not None:
-        _cursor_value(order, key[0])
-        _last_id(key[1])
-
-
-def _last_id(raw: Any) -> int:
-    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 < raw < 2**31:
-        raise _invalid_cursor()
-    return raw
+    _CURSORS[order].decode(after)
 
 
 def keyset_page(rows: list[Deal], order: DealOrderField, limit: int, total: int) -> Page[Deal]:
     """The page of rows fetched by `keyset_query`."""
     items = rows[:limit]
-    cursors = [encode_cursor([_sort_value(row, order), row.id]) for row in items]
+    cursors = [_CURSORS[order].encode([_sort_value(row, order), row.id]) for row in items]
     return Page(items, cursors, len(rows) > limit, total)
 
 
@@ -121,33 +129,5 @@ def _sort_value(deal: Deal, order: DealOrderField) -> Any:
         return deal.value_cents
     value = getattr(deal, str(order))
     if order == DealOrderField.EXPECTED_CLOSE_DATE and value is None:
-        return _NO_DATE.isoformat()
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _cursor_value(order: DealOrderField, raw: Any) -> Any:
-    if not isinstance(raw, str | int) or isinstance(raw, bool) or len(str(raw)) > 40:
-        raise _invalid_cursor()
-    try:
-        if order in (
-            DealOrderField.UPDATED_AT,
-            DealOrderField.CREATED_AT,
-            DealOrderField.DELETED_AT,
-        ):
-            moment = datetime.fromisoformat(str(raw))
-            if moment.tzinfo is None:
-                raise ValueError(raw)
-            return moment
-        if order == DealOrderField.EXPECTED_CLOSE_DATE:
-            return date.fromisoformat(str(raw))
-        if order == DealOrderField.VALUE:
-            value = Decimal(str(raw))
-            if not value.is_finite() or value != value.to_integral_value():
-                raise ValueError(raw)
-            return int(value)
-        number = int(raw)
-        if not 0 <= number <= 100:
-            raise ValueError(raw)
-        return number
-    except (ValueError, ArithmeticError):
-        raise _invalid_cursor() from None
+        return _NO_DATE
+    return value

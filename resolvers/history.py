@@ -15,7 +15,7 @@ from models.history import HistoryEntry
 from resolvers.access import visible_deals_and_trash
 from resolvers.errors import not_found
 from resolvers.event_log import BoardFacts, before_log_write, board_facts, note_event_written
-from resolvers.pagination import Page, newest_first, page_size
+from resolvers.pagination import IdCursor, Page, newest_first, page_size
 
 
 class EventKind(StrEnum):
@@ -140,9 +140,9 @@ async def deal_history(
     page_size(first)  # a bad page size is refused before anything is read
     if not await visible_deals_and_trash(actor).filter(id=deal_id).exists():
         raise not_found("Deal", ("id",))
-    return await newest_first(HistoryEntry.filter(deal_id=deal_id), first, after)
+    return await newest_first(HistoryEntry.filter(deal_id=deal_id), IdCursor.EVENT, first, after)
 
 
 def event_cursor(event: Event | HistoryEntry) -> str:
-    """An event's cursor is its id: ids increase with every commit's events."""
-    return str(event.id)
+    """An event's cursor is its sealed id: ids increase with every commit's events."""
+    return IdCursor.EVENT.of(event.id)

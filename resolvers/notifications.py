@@ -13,7 +13,7 @@ from resolvers.clock import now_utc
 from resolvers.deal_state import DealState
 from resolvers.errors import ErrorCode, Refused
 from resolvers.event_log import before_log_write
-from resolvers.pagination import Page, newest_first
+from resolvers.pagination import IdCursor, Page, newest_first
 from resolvers.process_tree import StepNode
 
 MAX_MARK = 500
@@ -101,7 +101,7 @@ async def list_notifications(
     query = Notification.filter(recipient_id=actor.id)
     if unread_only:
         query = query.filter(read_at=None)
-    return await newest_first(query, first, after)
+    return await newest_first(query, IdCursor.NOTIFICATION, first, after)
 
 
 async def own_notification(actor: User, notification_id: int) -> Notification | None:

@@ -1,4 +1,5 @@
-"""Cursor pages: opaque cursors over a sort key, and the page a connection shows."""
+"""Cursor pages: typed cursors over a sort key (`CursorCodec`), sealed id cursors
+(`IdCursor`), and the page a connection shows."""
 
 from __future__ import annotations
 
@@ -7,17 +8,21 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
 
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from resolvers.errors import ErrorCode, Refused
+from resolvers.opaque import seal, unseal
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_CURSOR_LENGTH = 500
 
 
 @dataclass
@@ -42,36 +47,137 @@ def page_size(first: int | None) -> int:
     return first
 
 
-def parse_id_cursor(cursor: str, field: str = "after") -> int:
-    """A cursor that is an id (events, notifications): digits, nothing else."""
-    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
-        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", (field,))
-    return int(cursor)
+class IdCursor(StrEnum):
+    """What an id cursor is the id of: events (and the history entries that share their
+    ids), or notifications. Sealed (`resolvers.opaque`): a gap between two cursors
+    tells nothing of other workspaces' or hidden deals' activity."""
+
+    EVENT = "EventCursor"
+    NOTIFICATION = "NotificationCursor"
+    ACCESS_REQUEST = "AccessRequestCursor"
+
+    def of(self, row_id: int) -> str:
+        """The cursor of the row with this id."""
+        return seal(self.value, row_id)
+
+    def read(self, cursor: str, field: str = "after") -> int:
+        """The id behind a cursor of this kind; anything else is `Invalid cursor.`."""
+        found = unseal(cursor) if len(cursor) <= MAX_CURSOR_LENGTH else None
+        if found is None or found[0] != self.value:
+            raise invalid_cursor(field)
+        return found[1]
 
 
-async def newest_first(query: QuerySet[M], first: int | None, after: str | None) -> Page[M]:
-    """A page of `query` by descending id; the cursor is the id (events, notifications)."""
+def invalid_cursor(field: str = "after") -> Refused:
+    return Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", (field,))
+
+
+async def newest_first(
+    query: QuerySet[M], kind: IdCursor, first: int | None, after: str | None
+) -> Page[M]:
+    """A page of `query` by descending id; the cursor is the sealed id."""
     limit = page_size(first)
+    before = kind.read(after) if after is not None else None
     total = await query.count()
-    if after is not None:
-        query = query.filter(id__lt=parse_id_cursor(after))
+    if before is not None:
+        query = query.filter(id__lt=before)
     rows = await query.order_by("-id").limit(limit + 1)
     items = rows[:limit]
-    return Page(items, [str(row.pk) for row in items], len(rows) > limit, total)
+    return Page(items, [kind.of(row.pk) for row in items], len(rows) > limit, total)
 
 
-def encode_cursor(key: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key), default=str).encode()).decode()
+class KeyPart(Protocol):
+    """One part of a keyset cursor's sort key: how it is written, and read back."""
+
+    def encode(self, value: Any) -> Any:
+        """The JSON value for `value`."""
+
+    def decode(self, raw: Any) -> Any:
+        """The value behind `raw`; ValueError when it is not one this part writes."""
 
 
-def decode_cursor(cursor: str | None, length: int) -> list[Any] | None:
-    """The sort key behind a cursor; a cursor that is not ours is a VALIDATION error."""
-    if cursor is None:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        key = None
-    if not isinstance(key, list) or len(key) != length:
-        raise Refused.one(ErrorCode.VALIDATION, "Invalid cursor.", ("after",))
-    return key
+@dataclass(frozen=True)
+class IntKey:
+    low: int
+    high: int
+
+    def encode(self, value: int) -> int:
+        return value
+
+    def decode(self, raw: Any) -> int:
+        if type(raw) is not int or not self.low <= raw <= self.high:
+            raise ValueError(raw)
+        return raw
+
+
+@dataclass(frozen=True)
+class MomentKey:
+    """An aware datetime, within what every backend stores."""
+
+    def encode(self, value: datetime) -> str:
+        return value.isoformat()
+
+    def decode(self, raw: Any) -> datetime:
+        if not isinstance(raw, str) or len(raw) > 40 or not raw.isascii():
+            raise ValueError(raw)
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            raise ValueError(raw)
+        return moment.astimezone(UTC)  # OverflowError at the ends of the calendar
+
+
+@dataclass(frozen=True)
+class DateKey:
+    def encode(self, value: date) -> str:
+        return value.isoformat()
+
+    def decode(self, raw: Any) -> date:
+        if not isinstance(raw, str) or len(raw) != 10 or not raw.isascii():
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+
+
+@dataclass(frozen=True)
+class IdKey:
+    """A row's id, sealed like global ids (a plain one would tell how many rows exist)."""
+
+    type_name: str
+
+    def encode(self, value: int) -> str:
+        return seal(self.type_name, value)
+
+    def decode(self, raw: Any) -> int:
+        found = unseal(raw) if isinstance(raw, str) else None
+        if found is None or found[0] != self.type_name:
+            raise ValueError(raw)
+        return found[1]
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity: not JSON, and never in our cursors
+
+
+@dataclass(frozen=True)
+class CursorCodec:
+    """A keyset cursor: its sort key's parts, each typed, as base64 of a JSON list. A
+    cursor is checked in full against its parts' types and ranges before any query is
+    built: anything else, forged or from another list, is `Invalid cursor.`."""
+
+    parts: tuple[KeyPart, ...]
+
+    def encode(self, values: Sequence[Any]) -> str:
+        key = [part.encode(value) for part, value in zip(self.parts, values, strict=True)]
+        return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+    def decode(self, cursor: str | None, field: str = "after") -> list[Any] | None:
+        if cursor is None:
+            return None
+        try:
+            if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+                raise ValueError(cursor)
+            key = json.loads(base64.urlsafe_b64decode(cursor), parse_constant=_no_constants)
+            if not isinstance(key, list) or len(key) != len(self.parts):
+                raise ValueError(cursor)
+            return [part.decode(raw) for part, raw in zip(self.parts, key, strict=True)]
+        except (binascii.Error, ValueError, ArithmeticError, RecursionError):
+            raise invalid_cursor(field) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from decimal import Decimal as PythonDecimal
 
 import strawberry
 from graphql import GraphQLError
@@ -12,7 +13,7 @@ from strawberry.types import ExecutionContext
 
 from schema.extensions import is_outage, mask_internal_errors, schema_extensions
 from schema.root import Mutation, Query
-from schema.scalars import DateTime
+from schema.scalars import DateTime, Decimal
 from schema.subscription import SharedEventExecution, Subscription
 
 logger = logging.getLogger("dealflow")
@@ -45,5 +46,5 @@ def build_schema(
         subscription=Subscription,
         execution_context_class=SharedEventExecution,
         extensions=schema_extensions(max_depth, max_aliases, max_tokens),
-        config=StrawberryConfig(scalar_map={datetime: DateTime}),
+        config=StrawberryConfig(scalar_map={datetime: DateTime, PythonDecimal: Decimal}),
     )

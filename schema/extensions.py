@@ -22,6 +22,7 @@ from strawberry.extensions import (
 from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.event_log import collecting_writes
 from schema.context import Context
+from schema.input_text import LiteralTextRule
 
 # Clients send the same few documents again and again (a board refreshes all day):
 # parsing and validating them once saves milliseconds on every request. The caches are
@@ -140,6 +141,7 @@ def schema_extensions(
     limits = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+        LiteralTextRule,  # string literals that may not be stored (see schema.input_text)
     ]
     return [
         lambda: Limits(limits, max_tokens),

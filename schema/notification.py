@@ -9,6 +9,7 @@ from strawberry import UNSET
 
 from models import event as rows
 from resolvers import notifications
+from resolvers.pagination import IdCursor
 from schema.account import User, load_user
 from schema.connections import Connection
 from schema.context import Context
@@ -38,7 +39,7 @@ class Notification(Node):
         return cls(
             id=strawberry.ID(global_id("Notification", row.id)),
             row=row,
-            cursor=str(row.id),
+            cursor=IdCursor.NOTIFICATION.of(row.id),
             kind=row.kind,
             message=row.message,
             created_at=row.created_at,

@@ -1,9 +1,11 @@
-"""How domain enums appear in GraphQL (one `strawberry.enum` per Python enum), and the
-DateTime scalar, always UTC."""
+"""How domain enums appear in GraphQL (one `strawberry.enum` per Python enum), the
+DateTime scalar, always UTC, and the Decimal scalar, plain numbers only."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from decimal import Decimal as PythonDecimal
 
 import strawberry
 
@@ -23,9 +25,27 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _parse_datetime(raw: object) -> datetime:
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or not raw.isascii() or len(raw) > 40:
         raise ValueError("DateTime must be an ISO 8601 string.")
-    return _utc(datetime.fromisoformat(raw))
+    try:
+        return _utc(datetime.fromisoformat(raw))
+    except OverflowError:  # a moment that is out of range once in UTC
+        raise ValueError("DateTime out of range.") from None
+
+
+# Python's Decimal() also takes "1_000", "١٢", " 1e3 ", "NaN" and "Infinity": a
+# client's typo or trick would become a number. Only the plain form is a Decimal here.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?")
+
+
+def _parse_decimal(raw: object) -> PythonDecimal:
+    """A plain decimal number: a string (or a JSON integer) of ASCII digits with an
+    optional sign and fraction. Negative zero is zero."""
+    text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
+    if not isinstance(text, str) or not _PLAIN_DECIMAL.fullmatch(text):
+        raise ValueError('Decimal must be a plain number as a string, like "1234.50".')
+    value = PythonDecimal(text)
+    return value.copy_abs() if value.is_zero() else value
 
 
 DateTime = strawberry.scalar(
@@ -33,4 +53,15 @@ DateTime = strawberry.scalar(
     description="ISO 8601, answered in UTC. An input's offset is honoured; none means UTC.",
     serialize=lambda moment: _utc(moment).isoformat(),
     parse_value=_parse_datetime,
+)
+
+
+Decimal = strawberry.scalar(
+    name="Decimal",
+    description=(
+        'A decimal number as a string, like "1234.50": ASCII digits, an optional minus '
+        "sign and fraction; no exponent, digit separators or spaces. -0 is 0."
+    ),
+    serialize=str,
+    parse_value=_parse_decimal,
 )

@@ -16,11 +16,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.account import User as UserRow
 from resolvers import access
 from resolvers.errors import Refused, not_found
+from resolvers.pagination import IdCursor
 from resolvers.process_tree import live_process_exists
 from resolvers.rate_limits import Limit
 from schema.board import BoardColumn, board_columns
@@ -28,6 +28,7 @@ from schema.context import Context
 from schema.deal import Deal, DealEvent
 from schema.errors import read_or_raise
 from schema.ids import global_id, pk_of
+from schema.input_text import CheckedExecution
 from schema.notification import Notification
 from subscriptions.changes import (
     BoardChange,
@@ -65,7 +66,7 @@ class BoardEvent:
     )
 
 
-class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecution(CheckedExecution):
     """Executes a live change once per group and document (see the module's doc)."""
 
     def build_per_event_executor(self, payload: Any) -> Any:
@@ -178,7 +179,7 @@ async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
         )
         is_process = change.kind == BoardEventKind.PROCESS_CHANGED
         return BoardEvent(
-            cursor=str(change.cursor),
+            cursor=IdCursor.EVENT.of(change.cursor),
             kind=change.kind,
             deal_id=strawberry.ID(
                 global_id("Process", change.process_id)

@@ -26,7 +26,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from tortoise import Tortoise, connections
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from resolvers import auth
+from resolvers import auth, opaque
 from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.rate_limits import RateLimits
 from schema import build_schema
@@ -251,6 +251,7 @@ def _trusted_proxies(settings: Settings) -> list[Middleware]:
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
     """The app; `manage_orm=False` when the caller has opened the ORM itself (tests)."""
     settings = settings or Settings.from_env()
+    opaque.use_secret(settings.id_secret())
     live = LiveUpdates(settings.live_settings())
 
     @asynccontextmanager

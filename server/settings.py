@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 from starlette.config import Config
+from starlette.datastructures import Secret
 
 from resolvers.auth import LoginPolicy
 from resolvers.files import FileStore
 from resolvers.rate_limits import Limit, RateLimitSettings
 from subscriptions.live import LiveSettings
 
+SECRET_KEY_FILE = ".dealflow-secret-key"
 _config = Config(".env" if Path(".env").is_file() else None)
 
 
@@ -62,6 +67,9 @@ class Settings:
     max_sockets_per_user: int = 20
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed ("*" for any).
     forwarded_allow_ips: tuple[str, ...] = ()
+    # Seals global ids and event cursors (`resolvers.opaque`). Unset: a key generated
+    # once and kept in STORAGE_DIR (see `id_secret`).
+    secret_key: Secret | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -140,6 +148,7 @@ class Settings:
                 "MAX_SOCKETS_PER_USER", cast=int, default=cls.max_sockets_per_user
             ),
             forwarded_allow_ips=_comma_separated(_config("FORWARDED_ALLOW_IPS", default="")),
+            secret_key=_config("SECRET_KEY", cast=Secret, default=None),
         )
 
     def login_policy(self) -> LoginPolicy:
@@ -190,6 +199,24 @@ class Settings:
             session_check_seconds=self.session_check_seconds,
             event_retention=timedelta(days=self.event_retention_days),
         )
+
+    def id_secret(self) -> str:
+        """`SECRET_KEY`, or else the key kept in `STORAGE_DIR` (written there once, by
+        whichever process starts first), so that ids stay the same across restarts."""
+        if self.secret_key is not None and str(self.secret_key):
+            return str(self.secret_key)
+        path = Path(self.storage_dir) / SECRET_KEY_FILE
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f"{SECRET_KEY_FILE}.{secrets.token_hex(8)}")
+            draft.write_text(secrets.token_urlsafe(32))
+            draft.chmod(0o600)
+            # A hard link appears whole, and only once: when several processes start
+            # together, the first one's key wins and every one reads it.
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+            draft.unlink()
+        return path.read_text().strip()
 
     def replace(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from models.account import User, Workspace
 from models.event import Event, Notification
 from resolvers import access, event_log
 from resolvers.errors import ErrorCode, Refused
-from resolvers.pagination import parse_id_cursor
+from resolvers.pagination import IdCursor
 from subscriptions.background import log_failure, stop_task
 from subscriptions.changes import (
     BoardTopic,
@@ -44,9 +44,9 @@ logger = logging.getLogger("dealflow.feeds")
 
 
 class SubscriberTooSlow(Exception):
-    """The subscriber's queue overflowed; it resumes from `cursor`."""
+    """The subscriber's queue overflowed; it resumes from `cursor` (sealed)."""
 
-    def __init__(self, cursor: int) -> None:
+    def __init__(self, cursor: str) -> None:
         super().__init__(cursor)
         self.cursor = cursor
 
@@ -232,7 +232,7 @@ class Hub:
     async def stream(self, viewer: User, topic: Topic, after: str | None) -> AsyncIterator[Change]:
         """Check the cursor, register, and return the subscriber's changes: the replay
         from `after`, then live ones. Raises `Refused` for a bad or expired cursor."""
-        cursor = parse_id_cursor(after) if after is not None else None
+        cursor = _cursor_kind(topic).read(after) if after is not None else None
         if cursor is not None and not isinstance(topic, NotificationTopic):
             await event_log.check_not_expired(viewer.workspace_id, cursor)
         feed = await self._feed(viewer.workspace_id)
@@ -259,7 +259,7 @@ class Hub:
             while True:
                 item = await subscriber.queue.get()
                 if item is _OVERFLOW:
-                    raise SubscriberTooSlow(subscriber.last_sent)
+                    raise SubscriberTooSlow(_cursor_kind(subscriber.topic).of(subscriber.last_sent))
                 assert isinstance(item, Change)
                 if item.cursor <= subscriber.last_sent:
                     continue
@@ -300,6 +300,10 @@ async def _replay(
         if len(events) < event_log.REPLAY_BATCH:
             return
         cursor = events[-1].id
+
+
+def _cursor_kind(topic: Topic) -> IdCursor:
+    return IdCursor.NOTIFICATION if isinstance(topic, NotificationTopic) else IdCursor.EVENT
 
 
 def too_slow(error: SubscriberTooSlow) -> Refused:

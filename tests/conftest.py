@@ -30,6 +30,8 @@ from tests.documents import PROCESSES_QUERY
 from tests.live import uvicorn_serving
 
 PASSWORD = "correct horse battery"
+# One key for ids in the tests, the servers they start and ids built at collection.
+os.environ.setdefault("SECRET_KEY", "dealflow tests: not a secret")
 
 
 @pytest.fixture(scope="session")

@@ -73,3 +73,12 @@ async def empty_all_tables() -> None:
             + "".join(f'DELETE FROM "{table}";' for table in tables)
             + "PRAGMA foreign_keys = ON;"
         )
+
+
+async def every_row() -> dict[str, list[str]]:
+    """Every row of every model table, as text, in a stable order: equal before and after
+    a request that must change nothing."""
+    rows: dict[str, list[str]] = {}
+    for name, model in sorted(Tortoise.apps["models"].items()):
+        rows[name] = sorted(repr(sorted(row.items())) for row in await model.all().values())
+    return rows

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from resolvers.pagination import IdCursor
 from server.app import create_app
 from server.settings import Settings
 
@@ -159,3 +160,8 @@ async def served_app(settings: Settings) -> AsyncIterator[str]:
     app = create_app(settings, manage_orm=False)
     async with app.router.lifespan_context(app), uvicorn_serving(app) as url:
         yield url
+
+
+def event_id(cursor: str) -> int:
+    """The event id behind a cursor (cursors are sealed; tests compare their order)."""
+    return IdCursor.EVENT.read(cursor)

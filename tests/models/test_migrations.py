@@ -16,6 +16,7 @@ from server.database import tortoise_config
 from server.settings import Settings
 from tests.commands import dealflow
 from tests.database import fresh_database, is_postgres
+from tests.live import event_id
 from tests.servers import dealflow_server
 
 
@@ -238,7 +239,7 @@ async def test_a_database_from_the_first_migration_upgrades_with_its_data_intact
         "changes": [],
     }
     assert created["changes"] == [{"field": "name", "to": "Solar roof"}]
-    assert [edge["cursor"] for edge in deal["history"]["edges"]] == ["8", "7"]
+    assert [event_id(edge["cursor"]) for edge in deal["history"]["edges"]] == [8, 7]
 
 
 COUNTED_TABLES = (

@@ -1,11 +1,14 @@
-"""Global ids: opaque, and anything malformed names nothing."""
+"""Global ids: opaque (sealed: they do not reveal how many rows exist), and anything
+malformed or forged names nothing."""
 
 from __future__ import annotations
 
 import base64
+import os
 
 import pytest
 
+from resolvers import opaque
 from resolvers.errors import Refused
 from schema.ids import decode_id, global_id, parse_global_id
 
@@ -16,6 +19,31 @@ def _raw(text: str) -> str:
 
 def test_round_trip():
     assert parse_global_id(global_id("Process", 42)) == ("Process", 42)
+
+
+def test_ids_of_neighbouring_rows_share_nothing_readable():
+    ids = [global_id("Deal", pk) for pk in range(1, 200)]
+
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 22 for i in ids)
+    # No common prefix or suffix gives the sequence away.
+    assert len({i[:4] for i in ids}) > 150 and len({i[-4:] for i in ids}) > 150
+    assert global_id("Deal", 7) != global_id("User", 7)
+
+
+def test_another_secret_makes_other_ids_and_refuses_these():
+    mine = global_id("Deal", 7)
+    try:
+        opaque.use_secret("another server's secret")
+        assert global_id("Deal", 7) != mine
+        assert parse_global_id(mine) is None
+    finally:
+        opaque.use_secret(os.environ["SECRET_KEY"])
+    assert parse_global_id(mine) == ("Deal", 7)
+
+
+def _flipped(raw: str) -> str:
+    return ("B" if raw[0] == "A" else "A") + raw[1:]
 
 
 @pytest.mark.parametrize(
@@ -31,6 +59,10 @@ def test_round_trip():
         _raw("Process:2147483648"),  # past a 32-bit key
         _raw("Process:" + "9" * 40),
         "A" * 500,
+        "A" * 22,
+        _flipped(global_id("Process", 1)),
+        global_id("Process", 2**31),  # past a 32-bit key
+        global_id("Process", 1) + "=",
     ],
 )
 def test_malformed_ids_name_nothing(raw):

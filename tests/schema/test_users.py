@@ -176,7 +176,7 @@ async def test_node_resolves_users_of_the_workspace(team: Team, user_client):
         "id": global_id("User", team.admin.id),
         "email": team.admin.email,
     }
-    for nonsense in ("", "garbage", global_id("Nope", 1), global_id("User", 10**12)):
+    for nonsense in ("", "garbage", global_id("EventCursor", 1), global_id("User", 10**12)):
         assert (await user_client.data(NODE_QUERY, {"id": nonsense}))["node"] is None
 
 

@@ -22,7 +22,7 @@ from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal
 from tests.documents import CREATE_DEAL_MUTATION, UPDATE_DEAL_MUTATION
-from tests.live import BOARD_EVENTS, LiveClient, live_client
+from tests.live import BOARD_EVENTS, LiveClient, event_id, live_client
 from tests.servers import Server, dealflow_server, env_of
 
 WRITERS = 3
@@ -176,9 +176,9 @@ async def test_a_killed_server_loses_nothing_it_answered_and_leaves_nothing_half
         assert len(kinds) == deal["history"]["totalCount"] == deal["version"], deal
     # Every committed change reached the subscriber once, in order, across the restart.
     events = before_kill + resumed
-    cursors = [int(event["cursor"]) for event in events]
+    cursors = [event_id(event["cursor"]) for event in events]
     assert cursors == sorted(set(cursors))
-    assert all(int(event["cursor"]) > int(cursor) for event in resumed)
+    assert all(event_id(event["cursor"]) > event_id(cursor) for event in resumed)
     per_deal = Counter(event["dealId"] for event in events)
     assert per_deal == {deal_id: deal["version"] for deal_id, deal in deals.items()}
     assert {e["dealId"] for e in events if e["kind"] == "DEAL_ADDED"} == set(deals)

@@ -11,7 +11,7 @@ from schema import subscription
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name
 from tests.documents import COMPLETE_STEP_MUTATION, PROCESSES_QUERY
-from tests.live import BOARD_EVENTS, PROTOCOLS, live_client
+from tests.live import BOARD_EVENTS, PROTOCOLS, event_id, live_client
 
 
 async def default_process(client: GraphQLClient) -> str:
@@ -53,7 +53,7 @@ async def test_a_new_deal_and_a_step_reach_the_board(
         "Qualify": 0,
         "Needs analysis": 1,
     }
-    assert int(moved["cursor"]) > int(added["cursor"])
+    assert event_id(moved["cursor"]) > event_id(added["cursor"])
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

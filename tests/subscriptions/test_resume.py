@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from models.account import Workspace
+from resolvers.pagination import IdCursor
 from server.settings import Settings
 from tests.conftest import Team
 from tests.deals import create_deal
-from tests.live import BOARD_EVENTS, PROTOCOLS, LiveClient, live_client, served_app
+from tests.live import BOARD_EVENTS, PROTOCOLS, LiveClient, event_id, live_client, served_app
 
 
 async def drain(client: LiveClient, op_id: str, count: int) -> list[dict[str, Any]]:
@@ -39,7 +40,7 @@ async def test_a_client_that_reconnects_gets_exactly_what_it_missed(
     assert [e["deal"]["name"] for e in replayed] == [d["name"] for d in missed]
     assert [e["kind"] for e in replayed] == ["DEAL_ADDED"] * 3
     assert live["deal"]["name"] == "Live"
-    cursors = [int(e["cursor"]) for e in [seen, *replayed, live]]
+    cursors = [event_id(e["cursor"]) for e in [seen, *replayed, live]]
     assert cursors == sorted(set(cursors)), "increasing, none twice"
 
 
@@ -69,7 +70,7 @@ async def test_events_committed_during_the_replay_are_neither_lost_nor_repeated(
     assert sorted(names) == sorted(
         [f"Before {i}" for i in range(30)] + [f"During {i}" for i in range(10)]
     )
-    cursors = [int(e["cursor"]) for e in received]
+    cursors = [event_id(e["cursor"]) for e in received]
     assert cursors == sorted(set(cursors))
 
 
@@ -91,7 +92,13 @@ async def test_resuming_across_a_server_restart(
 
 
 @pytest.mark.parametrize(
-    ("after", "code"), [("not-a-cursor", "VALIDATION"), ("1", "CURSOR_EXPIRED")]
+    ("after", "code"),
+    [
+        ("not-a-cursor", "VALIDATION"),
+        ("1", "VALIDATION"),  # a plain event id: cursors are sealed
+        (IdCursor.NOTIFICATION.of(1), "VALIDATION"),  # a cursor of another kind
+        (IdCursor.EVENT.of(1), "CURSOR_EXPIRED"),
+    ],
 )
 async def test_a_bad_or_expired_cursor_is_a_clear_error(
     live_url, team: Team, manager_client, process_id: str, after: str, code: str

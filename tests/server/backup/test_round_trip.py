@@ -19,6 +19,7 @@ from tests.commands import dealflow
 from tests.conftest import PASSWORD, GraphQLClient, Team
 from tests.database import fresh_database
 from tests.documents import HISTORY_QUERY, ME_QUERY, UPDATE_DEAL_MUTATION
+from tests.live import event_id
 from tests.server.backup.export_files import apart_from_ids, read_lines, records
 from tests.server.backup.workspace import (
     BARN_BRIEF,
@@ -187,4 +188,4 @@ async def cursor_of_a_change(seller: GraphQLClient) -> int:
     history = await seller.data(HISTORY_QUERY, {"id": deal["id"], "first": 1})
     (edge,) = history["deal"]["history"]["edges"]
     assert edge["node"]["kind"] == "DEAL_UPDATED"
-    return int(edge["cursor"])
+    return event_id(edge["cursor"])
