@@ -7,9 +7,11 @@ import asyncio
 import pytest
 from starlette.applications import Starlette
 
+from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
+from tests.deals import create_deal
 from tests.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
-from tests.live import BOARD_EVENTS, PROTOCOLS, live_client
+from tests.live import BOARD_EVENTS, PROTOCOLS, live_client, served_app
 from tests.subscriptions.conftest import Member
 
 
@@ -50,3 +52,51 @@ async def test_the_socket_closes_when_its_session_ends(
     assert closed == 1
     assert code == 4403 and "Session ended" in reason
     assert bystander_open
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("change", ["logout", "deactivate", "password", "role"])
+async def test_nothing_after_the_session_ended_reaches_the_socket(
+    settings: Settings,
+    http,
+    team: Team,
+    admin_client: GraphQLClient,
+    manager_client: GraphQLClient,
+    other_seller: Member,
+    process_id: str,
+    change: str,
+    protocol: str,
+):
+    """The change is made through another app than the one serving the sockets (as by
+    another process, its bus message never arriving there), and the periodic check
+    never runs: only the feed's own check can keep the deal from the ended socket."""
+    server = settings.replace(session_check_seconds=3600)
+    async with (
+        served_app(server) as url,
+        live_client(url, other_seller.token, protocol) as ended,
+        live_client(url, team.tokens["manager"], protocol) as bystander,
+    ):
+        await ended.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.3)
+        if change == "logout":
+            await other_seller.client(http).data(LOGOUT_MUTATION)
+        else:
+            fields = {
+                "deactivate": {"active": False},
+                "password": {"password": "a brand new password"},
+                "role": {"role": "MANAGER"},
+            }[change]
+            updated = await admin_client.mutate(
+                UPDATE_USER_MUTATION, {"input": {"id": other_seller.id, **fields}}
+            )
+            assert updated["errors"] == []
+        await create_deal(manager_client, name="After the session ended")
+
+        seen = await bystander.event("board")
+        code, reason = await asyncio.wait_for(ended.closed, 5)
+        leaked = [] if ended.results["board"].empty() else [ended.results["board"].get_nowait()]
+
+    assert seen["deal"]["name"] == "After the session ended"
+    assert leaked == []
+    assert code == 4403 and "Session ended" in reason
