@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -31,6 +32,7 @@ from server.gc_tuning import tune_for_serving
 from server.limits import BodySizeLimit
 from server.settings import Settings
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
+from server.websocket_messages import decode_frame
 from subscriptions.live import LiveUpdates
 
 logger = logging.getLogger("dealflow")
@@ -48,12 +50,16 @@ class DealflowGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.allowed_origins,
             multipart_uploads_enabled=True,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.settings = settings
         self.frames = FrameEncoder()
 
     def encode_json(self, data: object) -> str:
         return self.frames.encode(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_frame(data, self.settings.max_request_bytes)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = (
