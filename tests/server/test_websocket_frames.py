@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -19,6 +20,7 @@ from server.settings import Settings
 from tests.conftest import Team
 from tests.documents import ME_QUERY
 from tests.live import BOARD_EVENTS, PROTOCOLS, served_app
+from tests.servers import dealflow_server, env_of
 
 TRANSPORT, LEGACY = PROTOCOLS
 
@@ -168,7 +170,7 @@ async def test_a_duplicate_id_closes_with_4409(live_url, team: Team, process_id:
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_a_socket_that_never_initialises_is_closed_with_4408(
-    settings: Settings, protocol: str, server_log
+    settings: Settings, orm: None, protocol: str, server_log
 ):
     async with (
         served_app(settings.replace(ws_init_timeout_seconds=0.5)) as url,
@@ -196,3 +198,20 @@ async def test_an_initialised_socket_outlives_the_init_timeout(
             answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
 
     assert answer["type"] in ("next", "data", "error"), answer
+
+
+async def test_dealflow_serve_refuses_a_huge_frame_unread(settings: Settings, orm, team: Team):
+    """`dealflow serve` caps frames at MAX_REQUEST_BYTES in uvicorn: 1009, no trace;
+    the server goes on answering."""
+    async with dealflow_server(**env_of(settings, MAX_REQUEST_BYTES="65536")) as server:
+        async with connect(server.ws_url, subprotocols=[Subprotocol(TRANSPORT)]) as ws:
+            await initialised(ws, team.tokens["user"])
+            await ws.send(me(TRANSPORT, query="{ me { id } }" + " " * 200_000))
+            code, _, _ = await closed_with(ws)
+        async with httpx.AsyncClient() as http:
+            health = await http.get(f"{server.base_url}/healthz", timeout=10)
+        log = server.log_text()
+
+    assert code == 1009
+    assert health.status_code == 200
+    assert "Traceback" not in log
