@@ -154,9 +154,12 @@ async def _open(
 
 
 async def _session_ended(info: Info) -> None:
-    """The session ended: the socket closes (4403) before anything more is sent."""
+    """The session ended: the socket closes (4403) before anything more is sent. The
+    operation then waits to be cancelled, as the handler does with every operation of a
+    closed socket: ending on its own, it would send `complete` on a closed socket."""
     if isinstance(info.context.request, WebSocket):
         await close_ended(info.context.request)
+        await asyncio.get_running_loop().create_future()
 
 
 def _too_slow(error: SubscriberTooSlow) -> GraphQLError:

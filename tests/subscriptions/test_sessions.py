@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from starlette.applications import Starlette
@@ -66,6 +67,7 @@ async def test_nothing_after_the_session_ended_reaches_the_socket(
     process_id: str,
     change: str,
     protocol: str,
+    caplog: pytest.LogCaptureFixture,
 ):
     """The change is made through another app than the one serving the sockets (as by
     another process, its bus message never arriving there), and the periodic check
@@ -100,3 +102,4 @@ async def test_nothing_after_the_session_ended_reaches_the_socket(
     assert seen["deal"]["name"] == "After the session ended"
     assert leaked == []
     assert code == 4403 and "Session ended" in reason
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
