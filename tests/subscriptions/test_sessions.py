@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import pytest
@@ -103,3 +104,42 @@ async def test_nothing_after_the_session_ended_reaches_the_socket(
     assert leaked == []
     assert code == 4403 and "Session ended" in reason
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_resume_after_the_session_ended_replays_nothing(
+    settings: Settings,
+    http,
+    team: Team,
+    manager_client: GraphQLClient,
+    other_seller: Member,
+    process_id: str,
+    protocol: str,
+):
+    """Resuming with `after` replays the log itself, outside the feed's check: the
+    subscription authenticates anew (and the feed checks the session once more once
+    the replay is registered, for a revocation in between)."""
+    async with (
+        served_app(settings.replace(session_check_seconds=3600)) as url,
+        live_client(url, other_seller.token, protocol) as ended,
+        live_client(url, team.tokens["manager"], protocol) as bystander,
+    ):
+        await ended.subscribe("first", BOARD_EVENTS, processId=process_id)
+        await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.3)
+        await create_deal(manager_client, name="Before", ownerId=other_seller.id)
+        cursor = (await ended.event("first"))["cursor"]
+        await bystander.event("board")
+        stop = "complete" if protocol == PROTOCOLS[0] else "stop"
+        await ended.ws.send(json.dumps({"id": "first", "type": stop}))
+        await other_seller.client(http).data(LOGOUT_MUTATION)
+        await create_deal(manager_client, name="After the logout", ownerId=other_seller.id)
+        await bystander.event("board")  # the feed has read it
+
+        await ended.subscribe("again", BOARD_EVENTS, processId=process_id, after=cursor)
+        answer = await ended.message("again")
+
+    payload = answer["payload"]
+    errors = payload if isinstance(payload, list) else payload.get("errors") or [payload]
+    assert answer["type"] != "next" or payload.get("data") is None, answer
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
