@@ -32,3 +32,11 @@ def test_defaults_without_the_variables(monkeypatch: pytest.MonkeyPatch):
         10 * 1024 * 1024,
         30,
     )
+
+
+def test_the_websocket_init_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("WS_INIT_TIMEOUT_SECONDS", raising=False)
+    default = Settings.from_env().ws_init_timeout_seconds
+    monkeypatch.setenv("WS_INIT_TIMEOUT_SECONDS", "2.5")
+
+    assert (default, Settings.from_env().ws_init_timeout_seconds) == (10, 2.5)
