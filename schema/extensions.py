@@ -6,6 +6,7 @@ state is shared between concurrent requests.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 
 from graphql import ASTValidationRule, GraphQLError
@@ -28,6 +29,21 @@ from schema.input_text import LiteralTextRule
 # parsing and validating them once saves milliseconds on every request. The caches are
 # bounded, so unique documents cannot grow memory.
 DOCUMENT_CACHE_SIZE = 256
+
+
+class DocumentCache(ParserCache):
+    """Strawberry's parser cache, except that a document that does not parse (a syntax
+    error, too many tokens) is left to Strawberry's own parse, which turns the error
+    into a GraphQL error. The cache's hook raised it outside that: HTTP caught it further
+    up, a subscription over WebSocket did not (an exception in the server log)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
 
 
 class Limits(AddValidationRules):
@@ -145,7 +161,7 @@ def schema_extensions(
     ]
     return [
         lambda: Limits(limits, max_tokens),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: DocumentCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskInternalErrors(should_mask_error=is_internal_error),
         OperationScope,

@@ -16,6 +16,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from starlette.websockets import WebSocket
 
 from models.account import User as UserRow
 from resolvers import access
@@ -41,7 +42,8 @@ from subscriptions.changes import (
     NotificationTopic,
     Topic,
 )
-from subscriptions.feeds import SubscriberTooSlow, too_slow
+from subscriptions.feeds import SessionEnded, SubscriberTooSlow, too_slow
+from subscriptions.sessions import close_ended
 
 Info = strawberry.Info[Context, None]
 _CHANGE = "_dealflow_live_change"
@@ -155,7 +157,16 @@ async def _open(
             Limit.SUBSCRIPTIONS_PER_USER, str(viewer.id), "Too many subscriptions started."
         )
     )
-    return await read_or_raise(lambda: live.hub.stream(viewer, topic, after))
+    return await read_or_raise(lambda: live.hub.stream(viewer, topic, after, info.context.token))
+
+
+async def _session_ended(info: Info) -> None:
+    """The session ended: the socket closes (4403) before anything more is sent. The
+    operation then waits to be cancelled, as the handler does with every operation of a
+    closed socket: ending on its own, it would send `complete` on a closed socket."""
+    if isinstance(info.context.request, WebSocket):
+        await close_ended(info.context.request)
+        await asyncio.get_running_loop().create_future()
 
 
 def _too_slow(error: SubscriberTooSlow) -> GraphQLError:
@@ -206,13 +217,15 @@ class Subscription:
         pk = pk_of(process_id, "Process")
         if pk is None or not await live_process_exists(actor.workspace_id, pk):
             await read_or_raise(_raise(not_found("Process", ("processId",))))
-        stream = await _open(info, actor, BoardTopic(pk or 0), after)
         try:
+            stream = await _open(info, actor, BoardTopic(pk or 0), after)
             async for change in stream:
                 assert isinstance(change, BoardChange)
                 yield await _board_event(info, change)
         except SubscriberTooSlow as error:
             raise _too_slow(error) from None
+        except SessionEnded:
+            await _session_ended(info)
 
     @strawberry.subscription(description="Every change of one deal you may see.")
     async def deal_events(
@@ -225,8 +238,8 @@ class Subscription:
         )
         if not visible:
             await read_or_raise(_raise(not_found("Deal", ("dealId",))))
-        stream = await _open(info, actor, DealTopic(pk or 0), after)
         try:
+            stream = await _open(info, actor, DealTopic(pk or 0), after)
             async for change in stream:
                 assert isinstance(change, DealChange)
 
@@ -236,14 +249,16 @@ class Subscription:
                 yield await _wrapped(info, change, wrap)
         except SubscriberTooSlow as error:
             raise _too_slow(error) from None
+        except SessionEnded:
+            await _session_ended(info)
 
     @strawberry.subscription(description="Your notifications as they are created.")
     async def notifications(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[Notification, None]:
         actor = await info.context.actor()
-        stream = await _open(info, actor, NotificationTopic(), after)
         try:
+            stream = await _open(info, actor, NotificationTopic(), after)
             async for change in stream:
                 assert isinstance(change, NotificationChange)
 
@@ -255,6 +270,8 @@ class Subscription:
                 yield await _wrapped(info, change, wrap)
         except SubscriberTooSlow as error:
             raise _too_slow(error) from None
+        except SessionEnded:
+            await _session_ended(info)
 
 
 def _raise(refusal: Refused) -> Callable[[], Awaitable[None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -48,6 +49,7 @@ from server.request_body import (
 from server.settings import Settings
 from server.socket_limits import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
+from server.websocket_messages import decode_frame
 from subscriptions.live import LiveUpdates
 
 logger = logging.getLogger("dealflow")
@@ -85,6 +87,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.allowed_origins,
             multipart_uploads_enabled=True,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.settings = settings
         self.frames = FrameEncoder()
@@ -164,6 +167,9 @@ class DealflowGraphQL(GraphQL[Context, None]):
         if isinstance(data, GraphQLRequestData):
             check_request_fields({"operationName": data.operation_name})
         return data
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_frame(data, self.settings.max_request_bytes)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = (

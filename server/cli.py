@@ -56,6 +56,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         # Deflate made fan-out several times slower and costs memory per socket.
         ws_per_message_deflate=False,
+        # Larger frames are refused by uvicorn (1009) before they are buffered.
+        ws_max_size=settings.max_request_bytes,
         ws=WS_PROTOCOLS[args.ws],
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         # The app trusts forwarded headers only from FORWARDED_ALLOW_IPS (server.app),

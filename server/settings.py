@@ -54,6 +54,7 @@ class Settings:
     feed_poll_seconds: float = 2.0
     subscriber_queue_size: int = 100
     session_check_seconds: float = 5.0
+    ws_init_timeout_seconds: float = 10.0
     # How long `dealflow serve` lets requests in flight finish after SIGTERM (well under
     # the 30 s most orchestrators wait before they send SIGKILL).
     shutdown_grace_seconds: int = 10
@@ -115,6 +116,9 @@ class Settings:
             ),
             session_check_seconds=_config(
                 "SESSION_CHECK_SECONDS", cast=float, default=cls.session_check_seconds
+            ),
+            ws_init_timeout_seconds=_config(
+                "WS_INIT_TIMEOUT_SECONDS", cast=float, default=cls.ws_init_timeout_seconds
             ),
             max_subscriptions_per_connection=_config(
                 "MAX_SUBSCRIPTIONS_PER_CONNECTION",

@@ -1,40 +1,141 @@
-"""Strawberry's two WebSocket protocol handlers, with one change: a `connection_init`
-whose token cannot be checked because the database is out of reach closes the socket
-with 1013 (try again later), not with an error from the depths of the server or with
-4403, which would tell the client to log in again."""
+"""Strawberry's two WebSocket protocol handlers, with what Dealflow adds to both:
+
+- every frame is checked against its sub-protocol first (`server.websocket_messages`):
+  a malformed one closes the socket with 4400, never an exception in the server;
+- a socket that has not sent `connection_init` within `WS_INIT_TIMEOUT_SECONDS` is
+  closed with 4408 (Strawberry does it for `graphql-transport-ws`; here for the legacy
+  `graphql-ws` too, which would otherwise stay open forever);
+- a refused `connection_init` closes with 4403 on both (Strawberry's legacy handler
+  uses 1011, "server error");
+- a `connection_init` whose token cannot be checked because the database is out of reach
+  closes with 1013 (try again later), not with an error from the depths of the server
+  or with 4403, which would tell the client to log in again.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable
+from typing import Any, cast
 
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyConnectionInitMessage,
 )
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
+from strawberry.types.unset import UnsetType
 
 from resolvers.errors import database_unavailable
 from schema.context import Context
+from server.websocket_messages import INVALID_MESSAGE, legacy_problem, transport_problem
 
 logger = logging.getLogger("dealflow")
 
 TRY_AGAIN_LATER = 1013
 TRY_AGAIN_REASON = "The service is unavailable for a moment: reconnect shortly."
+REFUSED = 4403
+INIT_TIMEOUT = 4408
+INIT_TIMEOUT_REASON = "Connection initialisation timeout"
+NOT_TEXT = "WebSocket message type must be text"
+NOT_JSON = "WebSocket message must be valid JSON"
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle_message(self, message: Message) -> None:
+        problem = transport_problem(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
+    async def handle_invalid_message(self, error_message: str) -> None:
+        logger.info("closed a WebSocket with %d: %s", INVALID_MESSAGE, error_message)
+        with contextlib.suppress(Exception):  # already closing: nothing more to say
+            await self.websocket.close(code=INVALID_MESSAGE, reason=error_message)
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await _or_try_later(super().handle_connection_init(message), self.websocket)
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """Strawberry's `handle` and `handle_connection_init`, with an init timeout, bad
+    frames refused (Strawberry's ignores what is not JSON) and 4403 for a refusal."""
+
+    init_received = False
+
+    async def handle(self) -> None:
+        timeout = asyncio.create_task(self._close_unless_initialised())
+        try:
+            try:
+                async for message in self.websocket.iter_json():
+                    await self.handle_message(cast("OperationMessage", message))
+            except NonTextMessageReceived:
+                await self._invalid(NOT_TEXT)
+            except NonJsonMessageReceived:
+                await self._invalid(NOT_JSON)
+        except WebSocketDisconnected:
+            pass
+        finally:
+            timeout.cancel()
+            if self.keep_alive_task:
+                self.keep_alive_task.cancel()
+                with contextlib.suppress(BaseException):
+                    await self.keep_alive_task
+            await self.cleanup()
+
+    async def _close_unless_initialised(self) -> None:
+        await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
+        if not self.init_received:
+            with contextlib.suppress(Exception):
+                await self.websocket.close(code=INIT_TIMEOUT, reason=INIT_TIMEOUT_REASON)
+
+    async def _invalid(self, problem: str) -> None:
+        logger.info("closed a WebSocket with %d: %s", INVALID_MESSAGE, problem)
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=INVALID_MESSAGE, reason=problem)
+
+    async def handle_message(self, message: OperationMessage) -> None:
+        problem = legacy_problem(message)
+        if problem is not None:
+            await self._invalid(problem)
+            return
+        await super().handle_message(message)
+
     async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
-        await _or_try_later(super().handle_connection_init(message), self.websocket)
+        self.init_received = True
+        await _or_try_later(self._connection_init(message), self.websocket)
+
+    async def _connection_init(self, message: LegacyConnectionInitMessage) -> None:
+        self.context.connection_params = message.get("payload")
+        try:
+            ack: Any = await self.view.on_ws_connect(self.context)
+        except ConnectionRejectionError as rejection:
+            await self.send_message({"type": "connection_error", "payload": rejection.payload})
+            await self.websocket.close(code=REFUSED, reason="Forbidden")
+            return
+        if isinstance(ack, UnsetType) or ack is None:
+            await self.send_message({"type": "connection_ack"})
+        else:
+            await self.send_message({"type": "connection_ack", "payload": ack})
+        self.connection_acknowledged = True
+        if self.keep_alive and self.keep_alive_task is None:
+            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
 
 
 async def _or_try_later(connection_init: Awaitable[None], websocket: AsyncWebSocketAdapter) -> None:

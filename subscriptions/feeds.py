@@ -7,6 +7,14 @@ change once per group of subscribers (`changes.group_of`), and puts it in each
 subscriber's bounded queue. A subscriber that does not keep up overflows its queue: it
 is dropped and told to resume from its cursor, and nobody else waits for it.
 
+Sessions end before the next event: a subscriber carries its session's token, and
+before handing out a batch of events or notifications the feed checks, in one query for
+all its subscribers, that their sessions are still live (not logged out, deactivated,
+password-reset or re-roled). The check runs after the batch was read, so anything a
+revocation committed before an event of the batch is seen: an event committed after a
+revocation never reaches the revoked subscriber, in whichever process either happened.
+The revoked subscribers are ended (`SessionEnded`) and their sockets closed with 4403.
+
 Resuming: a subscriber registers at the feed's position P (under the feed's lock, so no
 event slips between), replays the log from its cursor up to P itself, then reads the
 live events after P from its queue: no gap, no duplicate.
@@ -17,12 +25,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
 from dataclasses import dataclass, field
 
 from models.account import User, Workspace
 from models.event import Event, Notification
-from resolvers import access, event_log
+from resolvers import access, auth, event_log
 from resolvers.errors import ErrorCode, Refused
 from resolvers.pagination import IdCursor
 from subscriptions.background import log_failure, stop_task
@@ -51,7 +59,25 @@ class SubscriberTooSlow(Exception):
         self.cursor = cursor
 
 
+class SessionEnded(Exception):
+    """The subscriber's session ended (logout, deactivation, password reset, new role)."""
+
+
 _OVERFLOW = object()
+_ENDED = object()
+
+LiveSessions = Callable[[Collection[str]], Awaitable[dict[str, User]]]
+SessionsEnded = Callable[[set[str]], None]
+
+
+def _ignore(tokens: set[str]) -> None:
+    return None
+
+
+def session_is_live(viewer: User, now: User | None) -> bool:
+    """Whether a session opened as `viewer` is still live as `now` (None: revoked,
+    expired or deactivated); a new role ends it too (what it may see changed)."""
+    return now is not None and now.id == viewer.id and str(now.role) == str(viewer.role)
 
 
 @dataclass(eq=False)
@@ -59,6 +85,7 @@ class Subscriber:
     viewer: User
     topic: Topic
     queue: asyncio.Queue[Change | object]
+    token: str | None = None  # its session's; None: not checked (no socket behind it)
     last_sent: int = 0
     dropped: bool = field(default=False)
 
@@ -76,11 +103,26 @@ class Subscriber:
             return False
         return True
 
+    def end_session(self) -> None:
+        """Nothing more for it, not even what is queued: it ends with `SessionEnded`."""
+        self.dropped = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(_ENDED)
+
 
 class WorkspaceFeed:
-    def __init__(self, workspace_id: int, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        workspace_id: int,
+        poll_seconds: float,
+        live_sessions: LiveSessions = auth.live_sessions,
+        sessions_ended: SessionsEnded = _ignore,
+    ) -> None:
         self.workspace_id = workspace_id
         self.poll_seconds = poll_seconds
+        self.live_sessions = live_sessions
+        self.sessions_ended = sessions_ended
         self.subscribers: set[Subscriber] = set()
         self.lock = asyncio.Lock()
         self.woken = asyncio.Event()
@@ -130,19 +172,37 @@ class WorkspaceFeed:
         async with self.lock:
             while True:
                 events = await event_log.events_between(self.workspace_id, self.events_seen)
+                notifications = await event_log.notifications_between(
+                    self.workspace_id, self.notifications_seen
+                )
+                if events or notifications:
+                    await self.end_revoked_sessions()
                 if events:
                     timezone = await self.timezone()
                 for event in events:
                     await self._dispatch_event(event, timezone)
                     self.events_seen = event.id
-                notifications = await event_log.notifications_between(
-                    self.workspace_id, self.notifications_seen
-                )
                 for notification in notifications:
                     self._dispatch_notification(notification)
                     self.notifications_seen = notification.id
                 if max(len(events), len(notifications)) < event_log.REPLAY_BATCH:
                     return
+
+    async def end_revoked_sessions(self) -> None:
+        """End the subscribers whose session ended (see the module's doc): one query."""
+        checked = [s for s in self.subscribers if s.token is not None]
+        if not checked:
+            return
+        live = await self.live_sessions({s.token for s in checked if s.token is not None})
+        ended: set[str] = set()
+        for subscriber in checked:
+            assert subscriber.token is not None
+            if not session_is_live(subscriber.viewer, live.get(subscriber.token)):
+                subscriber.end_session()
+                self.subscribers.discard(subscriber)
+                ended.add(subscriber.token)
+        if ended:
+            self.sessions_ended(ended)
 
     async def _dispatch_event(self, event: Event, timezone: str) -> None:
         boards = board_processes(event)
@@ -201,9 +261,17 @@ async def change_for(reading: EventReading, topic: Topic, viewer: User) -> Chang
 class Hub:
     """This process's feeds, one per workspace with subscribers."""
 
-    def __init__(self, poll_seconds: float = 2.0, queue_size: int = 100) -> None:
+    def __init__(
+        self,
+        poll_seconds: float = 2.0,
+        queue_size: int = 100,
+        live_sessions: LiveSessions = auth.live_sessions,
+        sessions_ended: SessionsEnded = _ignore,
+    ) -> None:
         self.poll_seconds = poll_seconds
         self.queue_size = queue_size
+        self.live_sessions = live_sessions
+        self.sessions_ended = sessions_ended
         self.feeds: dict[int, WorkspaceFeed] = {}
 
     def wake(self, workspace_id: int) -> None:
@@ -218,7 +286,9 @@ class Hub:
     async def _feed(self, workspace_id: int) -> WorkspaceFeed:
         feed = self.feeds.get(workspace_id)
         if feed is None:
-            feed = self.feeds[workspace_id] = WorkspaceFeed(workspace_id, self.poll_seconds)
+            feed = self.feeds[workspace_id] = WorkspaceFeed(
+                workspace_id, self.poll_seconds, self.live_sessions, self.sessions_ended
+            )
         try:
             await asyncio.shield(feed.start())
         except Exception:
@@ -229,14 +299,17 @@ class Hub:
             raise
         return feed
 
-    async def stream(self, viewer: User, topic: Topic, after: str | None) -> AsyncIterator[Change]:
+    async def stream(
+        self, viewer: User, topic: Topic, after: str | None, token: str | None = None
+    ) -> AsyncIterator[Change]:
         """Check the cursor, register, and return the subscriber's changes: the replay
-        from `after`, then live ones. Raises `Refused` for a bad or expired cursor."""
+        from `after`, then live ones. Raises `Refused` for a bad or expired cursor.
+        With the session's `token`, the subscriber ends when its session does."""
         cursor = _cursor_kind(topic).read(after) if after is not None else None
         if cursor is not None and not isinstance(topic, NotificationTopic):
             await event_log.check_not_expired(viewer.workspace_id, cursor)
         feed = await self._feed(viewer.workspace_id)
-        subscriber = Subscriber(viewer, topic, asyncio.Queue(self.queue_size))
+        subscriber = Subscriber(viewer, topic, asyncio.Queue(self.queue_size), token)
         async with feed.lock:
             if not feed.subscribers:
                 await feed.fast_forward()
@@ -245,6 +318,14 @@ class Hub:
             # What it has had so far: its cursor, or everything up to now.
             subscriber.last_sent = cursor if cursor is not None else position
             feed.subscribers.add(subscriber)
+        if token is not None and cursor is not None:
+            # The replay reads the log up to `position` without the feed's check: the
+            # session is checked after registering, so after anything the replay sends.
+            live = await self.live_sessions({token})
+            if not session_is_live(viewer, live.get(token)):
+                feed.subscribers.discard(subscriber)
+                self.sessions_ended({token})
+                raise SessionEnded
         return self._changes(feed, subscriber, cursor, position)
 
     async def _changes(
@@ -260,6 +341,8 @@ class Hub:
                 item = await subscriber.queue.get()
                 if item is _OVERFLOW:
                     raise SubscriberTooSlow(_cursor_kind(subscriber.topic).of(subscriber.last_sent))
+                if item is _ENDED:
+                    raise SessionEnded
                 assert isinstance(item, Change)
                 if item.cursor <= subscriber.last_sent:
                     continue

@@ -41,11 +41,11 @@ class LiveUpdates:
     def __init__(self, settings: LiveSettings) -> None:
         self.settings = settings
         self.bus = Bus(settings.broadcast_url)
-        self.hub = Hub(settings.poll_seconds, settings.queue_size)
+        self.sessions = Sessions(settings.session_check_seconds)
+        self.hub = Hub(settings.poll_seconds, settings.queue_size, sessions_ended=self.sessions.end)
         self.outbox = Outbox(
             self.bus, self.hub.wake, settings.event_retention, settings.relay_seconds
         )
-        self.sessions = Sessions(settings.session_check_seconds)
         self.bus.listen(LOG_CHANNEL, self._heard)
         self.bus.on_reconnect(self._reconnected)
         self._stack = contextlib.AsyncExitStack()

@@ -1,7 +1,13 @@
 """Open WebSockets follow their session: a revoked or expired token, a deactivated user,
 or a user whose role changed (what they may see changed with it) has its sockets
-closed. Every process checks its own sockets' tokens in one query every few seconds, so
-it works whichever process made the change and whether or not the bus is up.
+closed with 4403.
+
+Two checks, both one query for many sockets, so they work whichever process made the
+change and whether or not the bus is up:
+- before handing out a batch of events, each feed checks its subscribers' sessions
+  (`subscriptions.feeds`): nothing committed after a revocation reaches the socket;
+- every `check_seconds`, each process checks all its sockets, those with no event
+  coming too (the safety net, and what closes an idle socket).
 """
 
 from __future__ import annotations
@@ -21,6 +27,13 @@ from subscriptions.background import log_failure, stop_task
 logger = logging.getLogger("dealflow.sessions")
 
 SESSION_ENDED = 4403  # as for a refused connection_init
+SESSION_ENDED_REASON = "Session ended: log in again."
+
+
+async def close_ended(websocket: WebSocket) -> None:
+    """Close a socket whose session ended (once; a closed one stays as it is)."""
+    with contextlib.suppress(Exception):
+        await websocket.close(code=SESSION_ENDED, reason=SESSION_ENDED_REASON)
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class Sessions:
         self.check_seconds = check_seconds
         self._sockets: weakref.WeakKeyDictionary[WebSocket, Session] = weakref.WeakKeyDictionary()
         self._task: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[None]] = set()
 
     def opened(self, websocket: WebSocket, token: str, user: User) -> None:
         self._sockets[websocket] = Session(token, user.id, str(user.role))
@@ -61,9 +75,17 @@ class Sessions:
         ]
         for ws in ended:
             self._sockets.pop(ws, None)
-            with contextlib.suppress(Exception):
-                await ws.close(code=SESSION_ENDED, reason="Session ended: log in again.")
+            await close_ended(ws)
         return len(ended)
+
+    def end(self, tokens: set[str]) -> None:
+        """Close this process's sockets of these sessions (a feed found them ended)."""
+        for ws, session in list(self._sockets.items()):
+            if session.token in tokens:
+                self._sockets.pop(ws, None)
+                task = asyncio.create_task(close_ended(ws), name="dealflow-session-ended")
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
 
     async def _run(self) -> None:
         while True:

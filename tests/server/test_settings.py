@@ -68,3 +68,11 @@ def test_no_proxy_is_trusted_by_default(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
 
     assert Settings.from_env().forwarded_allow_ips == ()
+
+
+def test_the_websocket_init_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("WS_INIT_TIMEOUT_SECONDS", raising=False)
+    default = Settings.from_env().ws_init_timeout_seconds
+    monkeypatch.setenv("WS_INIT_TIMEOUT_SECONDS", "2.5")
+
+    assert (default, Settings.from_env().ws_init_timeout_seconds) == (10, 2.5)

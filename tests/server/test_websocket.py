@@ -79,13 +79,12 @@ async def test_legacy_graphql_ws_without_a_valid_token_is_refused(live_url, team
             json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer stolen"}})
         )
         answer: dict[str, Any] | None = None
-        try:
+        with pytest.raises(ConnectionClosed) as closed:
             answer = await receive(ws)
             await receive(ws)
-        except ConnectionClosed:
-            pass
 
     assert answer is not None and answer["type"] == "connection_error"
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
 async def test_an_operation_before_connection_init_is_refused(live_url, team):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 
 import pytest
 from starlette.applications import Starlette
 
+from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
+from tests.deals import create_deal
 from tests.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
-from tests.live import BOARD_EVENTS, PROTOCOLS, live_client
+from tests.live import BOARD_EVENTS, PROTOCOLS, live_client, served_app
 from tests.subscriptions.conftest import Member
 
 
@@ -50,3 +54,92 @@ async def test_the_socket_closes_when_its_session_ends(
     assert closed == 1
     assert code == 4403 and "Session ended" in reason
     assert bystander_open
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("change", ["logout", "deactivate", "password", "role"])
+async def test_nothing_after_the_session_ended_reaches_the_socket(
+    settings: Settings,
+    http,
+    team: Team,
+    admin_client: GraphQLClient,
+    manager_client: GraphQLClient,
+    other_seller: Member,
+    process_id: str,
+    change: str,
+    protocol: str,
+    caplog: pytest.LogCaptureFixture,
+):
+    """The change is made through another app than the one serving the sockets (as by
+    another process, its bus message never arriving there), and the periodic check
+    never runs: only the feed's own check can keep the deal from the ended socket."""
+    server = settings.replace(session_check_seconds=3600)
+    async with (
+        served_app(server) as url,
+        live_client(url, other_seller.token, protocol) as ended,
+        live_client(url, team.tokens["manager"], protocol) as bystander,
+    ):
+        await ended.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.3)
+        if change == "logout":
+            await other_seller.client(http).data(LOGOUT_MUTATION)
+        else:
+            fields = {
+                "deactivate": {"active": False},
+                "password": {"password": "a brand new password"},
+                "role": {"role": "MANAGER"},
+            }[change]
+            updated = await admin_client.mutate(
+                UPDATE_USER_MUTATION, {"input": {"id": other_seller.id, **fields}}
+            )
+            assert updated["errors"] == []
+        await create_deal(manager_client, name="After the session ended")
+
+        seen = await bystander.event("board")
+        code, reason = await asyncio.wait_for(ended.closed, 5)
+        leaked = [] if ended.results["board"].empty() else [ended.results["board"].get_nowait()]
+
+    assert seen["deal"]["name"] == "After the session ended"
+    assert leaked == []
+    assert code == 4403 and "Session ended" in reason
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_resume_after_the_session_ended_replays_nothing(
+    settings: Settings,
+    http,
+    team: Team,
+    manager_client: GraphQLClient,
+    other_seller: Member,
+    process_id: str,
+    protocol: str,
+):
+    """Resuming with `after` replays the log itself, outside the feed's check: the
+    subscription authenticates anew (and the feed checks the session once more once
+    the replay is registered, for a revocation in between)."""
+    async with (
+        served_app(settings.replace(session_check_seconds=3600)) as url,
+        live_client(url, other_seller.token, protocol) as ended,
+        live_client(url, team.tokens["manager"], protocol) as bystander,
+    ):
+        await ended.subscribe("first", BOARD_EVENTS, processId=process_id)
+        await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.3)
+        await create_deal(manager_client, name="Before", ownerId=other_seller.id)
+        cursor = (await ended.event("first"))["cursor"]
+        await bystander.event("board")
+        stop = "complete" if protocol == PROTOCOLS[0] else "stop"
+        await ended.ws.send(json.dumps({"id": "first", "type": stop}))
+        await other_seller.client(http).data(LOGOUT_MUTATION)
+        await create_deal(manager_client, name="After the logout", ownerId=other_seller.id)
+        await bystander.event("board")  # the feed has read it
+
+        await ended.subscribe("again", BOARD_EVENTS, processId=process_id, after=cursor)
+        answer = await ended.message("again")
+
+    payload = answer["payload"]
+    errors = payload if isinstance(payload, list) else payload.get("errors") or [payload]
+    assert answer["type"] != "next" or payload.get("data") is None, answer
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"

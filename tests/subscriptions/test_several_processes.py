@@ -17,9 +17,11 @@ from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
 from tests.database import is_postgres
 from tests.deals import create_deal
+from tests.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
 from tests.live import BOARD_EVENTS, LiveClient, board_watchers, live_client
 from tests.redis_server import private_redis
 from tests.servers import Server, dealflow_server
+from tests.subscriptions.conftest import Member
 
 pytestmark = pytest.mark.skipif(
     not (
@@ -122,3 +124,38 @@ async def test_mutations_succeed_while_the_bus_is_down_and_nothing_is_lost(
         received = [await phone.event("board", wait=20) for _ in range(3)]
 
     assert [e["deal"]["name"] for e in received] == [f"During the outage {i}" for i in range(3)]
+
+
+@pytest.mark.parametrize("change", ["logout", "role"])
+async def test_a_session_ended_on_one_process_gets_nothing_more_on_another(
+    settings: Settings, team: Team, other_seller: Member, process_id: str, change: str
+):
+    """The session ends through the first process and a deal is made there at once; on
+    the second, where the bus carries the deal within milliseconds and sessions are
+    checked only hourly, the ended socket gets nothing and is closed with 4403."""
+    env = {**server_env(settings), "SESSION_CHECK_SECONDS": "3600"}
+    async with (
+        dealflow_server(**env) as first,
+        dealflow_server(**env) as second,
+        live_client(second.ws_url, other_seller.token) as ended,
+        live_client(second.ws_url, team.tokens["manager"]) as bystander,
+    ):
+        await ended.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await asyncio.sleep(0.5)
+        async with httpx.AsyncClient(base_url=first.base_url) as http:
+            if change == "logout":
+                await GraphQLClient(http, other_seller.token).data(LOGOUT_MUTATION)
+            else:
+                demoted = await GraphQLClient(http, team.tokens["admin"]).mutate(
+                    UPDATE_USER_MUTATION, {"input": {"id": other_seller.id, "role": "MANAGER"}}
+                )
+                assert demoted["errors"] == []
+        await deal_on(first, team.tokens["manager"], "After the session ended")
+        seen = await bystander.event("board", wait=3)
+        code, reason = await asyncio.wait_for(ended.closed, 5)
+        leaked = ended.results["board"].qsize()
+
+    assert seen["deal"]["name"] == "After the session ended"
+    assert leaked == 0
+    assert code == 4403 and "Session ended" in reason
