@@ -12,9 +12,7 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -22,6 +20,7 @@ from strawberry.extensions import (
 from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.event_log import collecting_writes
 from schema.context import Context
+from schema.limits import shape_limits
 
 # Clients send the same few documents again and again (a board refreshes all day):
 # parsing and validating them once saves milliseconds on every request. The caches are
@@ -137,10 +136,7 @@ def schema_extensions(
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     """The limits' validation rules are made once, so that every request validates with
     the same rules and a validated document can be served from the cache."""
-    limits = [
-        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
-    ]
+    limits = [shape_limits(max_depth, max_aliases, max_tokens)]
     return [
         lambda: Limits(limits, max_tokens),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
