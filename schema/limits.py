@@ -96,9 +96,7 @@ class DocumentShapes:
 
 
 def too_complex(message: str, node: Any = None) -> GraphQLError:
-    return GraphQLError(
-        message, nodes=node, extensions={"code": str(ErrorCode.QUERY_TOO_COMPLEX)}
-    )
+    return GraphQLError(message, nodes=node, extensions={"code": str(ErrorCode.QUERY_TOO_COMPLEX)})
 
 
 def shape_limits(max_depth: int, max_aliases: int, max_fields: int) -> type[ASTValidationRule]:
@@ -130,14 +128,10 @@ def shape_limits(max_depth: int, max_aliases: int, max_fields: int) -> type[ASTV
                         )
                     )
             if aliases > max_aliases:
-                self.report_error(
-                    too_complex(f"{aliases} aliases found. Allowed: {max_aliases}")
-                )
+                self.report_error(too_complex(f"{aliases} aliases found. Allowed: {max_aliases}"))
             if fields > max_fields:
                 self.report_error(
-                    too_complex(
-                        f"The query expands to {fields} fields. Allowed: {max_fields}"
-                    )
+                    too_complex(f"The query expands to {fields} fields. Allowed: {max_fields}")
                 )
             return self.SKIP
 

@@ -25,7 +25,9 @@ async def test_expected_refusals_log_one_line_without_a_traceback(
     http: httpx.AsyncClient, team, caplog: pytest.LogCaptureFixture
 ):
     caplog.set_level(logging.INFO)
-    new_user = {"input": {"email": "x@example.com", "name": "X", "role": "USER", "password": "p" * 12}}
+    new_user = {
+        "input": {"email": "x@example.com", "name": "X", "role": "USER", "password": "p" * 12}
+    }
 
     refused = await team.client(http, "user").post(CREATE_USER_MUTATION, new_user)
     bad_token = await GraphQLClient(http, "not-a-token").post(ME_QUERY)
@@ -52,4 +54,6 @@ async def test_unexpected_errors_still_log_their_traceback(
     body = await admin_client.post(USERS_QUERY)
 
     assert [e["message"] for e in body["errors"]] == ["Unexpected error."]
-    assert any(record.exc_info or "RuntimeError" in record.getMessage() for record in tracebacks(caplog))
+    assert any(
+        record.exc_info or "RuntimeError" in record.getMessage() for record in tracebacks(caplog)
+    )

@@ -26,7 +26,10 @@ BOMBS = {
     "inline fragments": fragment_bomb(29, "... on User {{ ...F{p} }} ... {{ ...F{p} }}"),
     "deep through fragments": " ".join(
         ["query { me { ...D40 } }", "fragment D0 on User { id }"]
-        + [f"fragment D{i} on User {{ workspace {{ owner {{ ...D{i - 1} }} }} }}" for i in range(1, 41)]
+        + [
+            f"fragment D{i} on User {{ workspace {{ owner {{ ...D{i - 1} }} }} }}"
+            for i in range(1, 41)
+        ]
     ),
     "cycle": "query { me { ...A } } fragment A on User { ...B } fragment B on User { ...A }",
 }
@@ -50,9 +53,7 @@ async def test_a_fragment_bomb_does_not_stop_the_server_answering_others(
         dealflow_server(**env_of(settings)) as server,
         httpx.AsyncClient(timeout=60) as http,
     ):
-        bombs = [
-            http.post(server.http_url, json={"query": BOMBS[name]}) for name in BOMBS
-        ]
+        bombs = [http.post(server.http_url, json={"query": BOMBS[name]}) for name in BOMBS]
         health = [http.get(f"{server.base_url}/healthz") for _ in range(5)]
         answers = await asyncio.gather(*bombs, *health)
 
