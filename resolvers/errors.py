@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     # A request that is not a GraphQL request at all (HTTP 400): not JSON, not an object.
     BAD_REQUEST = "BAD_REQUEST"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
 
 FieldPath = tuple[str, ...]

@@ -11,7 +11,12 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.extensions import is_outage, mask_internal_errors, schema_extensions
+from schema.extensions import (
+    is_internal_error,
+    is_outage,
+    mask_internal_errors,
+    schema_extensions,
+)
 from schema.root import Mutation, Query
 from schema.scalars import DateTime, Decimal
 from schema.subscription import SharedEventExecution, Subscription
@@ -23,15 +28,26 @@ class DealflowSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log every error as it is (an outage in one line: while the database is away,
-        every request fails the same way), then mask the internal ones in place:
-        Strawberry calls this for every result with errors, streamed ones included,
-        before the result leaves (see `MaskInternalErrors`)."""
+        """Log each error once, then mask the internal ones in place: Strawberry calls
+        this for every result with errors, streamed ones included, before the result
+        leaves (see `MaskInternalErrors`).
+
+        An expected refusal (a bad token, a syntax or validation error, a `Refused`) is
+        one line at INFO: clients make them all day and a traceback says nothing more.
+        An outage is one WARNING line (while the database is away, every request fails
+        the same way). Only an unexpected error, a bug, is logged with its traceback."""
         outages: list[GraphQLError] = []
-        others: list[GraphQLError] = []
+        bugs: list[GraphQLError] = []
         for error in errors:
-            (outages if is_outage(error) else others).append(error)
-        super().process_errors(others, execution_context)
+            if is_outage(error):
+                outages.append(error)
+            elif is_internal_error(error):
+                bugs.append(error)
+            else:
+                code = (error.extensions or {}).get("code", "-")
+                logger.info("refused (%s): %s", code, error.message)
+        if bugs:
+            super().process_errors(bugs, execution_context)
         if outages:
             logger.warning("the database is unavailable: %r", outages[0].original_error)
         mask_internal_errors(errors)

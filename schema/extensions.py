@@ -13,9 +13,7 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -24,6 +22,7 @@ from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.event_log import collecting_writes
 from schema.context import Context
 from schema.input_text import LiteralTextRule
+from schema.limits import shape_limits
 
 # Clients send the same few documents again and again (a board refreshes all day):
 # parsing and validating them once saves milliseconds on every request. The caches are
@@ -155,8 +154,7 @@ def schema_extensions(
     """The limits' validation rules are made once, so that every request validates with
     the same rules and a validated document can be served from the cache."""
     limits = [
-        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+        shape_limits(max_depth, max_aliases, max_tokens),
         LiteralTextRule,  # string literals that may not be stored (see schema.input_text)
     ]
     return [

@@ -1,0 +1,62 @@
+"""Depth, alias and size limits: refused before anything runs, in time linear in the
+document, whatever its fragments (issue 11, defect 1)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from server.settings import Settings
+from tests.servers import dealflow_server, env_of
+
+
+def fragment_bomb(levels: int, body: str = "...F{p} ...F{p}", root: str = "me") -> str:
+    """`fragment F{i} on User { ...F{i-1} ...F{i-1} }`: 2^levels fields in ~1 KB."""
+    fragments = ["fragment F0 on User { id }"] + [
+        f"fragment F{i} on User {{ {body.format(p=i - 1)} }}" for i in range(1, levels + 1)
+    ]
+    return f"query {{ {root} {{ ...F{levels} }} }} " + " ".join(fragments)
+
+
+BOMBS = {
+    "doubling": fragment_bomb(29),
+    "aliases in fragments": fragment_bomb(29, "a: id ...F{p} ...F{p}"),
+    "inline fragments": fragment_bomb(29, "... on User {{ ...F{p} }} ... {{ ...F{p} }}"),
+    "deep through fragments": " ".join(
+        ["query { me { ...D40 } }", "fragment D0 on User { id }"]
+        + [
+            f"fragment D{i} on User {{ workspace {{ owner {{ ...D{i - 1} }} }} }}"
+            for i in range(1, 41)
+        ]
+    ),
+    "cycle": "query { me { ...A } } fragment A on User { ...B } fragment B on User { ...A }",
+}
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+async def test_fragment_bombs_are_refused_without_a_token(http: httpx.AsyncClient, name: str):
+    response = await http.post("/graphql", json={"query": BOMBS[name]}, timeout=30)
+
+    body = response.json()
+    assert body.get("data") is None
+    assert body["errors"], body
+    if name != "cycle":
+        assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_a_fragment_bomb_does_not_stop_the_server_answering_others(
+    settings: Settings, orm: None
+):
+    async with (
+        dealflow_server(**env_of(settings)) as server,
+        httpx.AsyncClient(timeout=60) as http,
+    ):
+        bombs = [http.post(server.http_url, json={"query": BOMBS[name]}) for name in BOMBS]
+        health = [http.get(f"{server.base_url}/healthz") for _ in range(5)]
+        answers = await asyncio.gather(*bombs, *health)
+
+    refused, healthy = answers[: len(BOMBS)], answers[len(BOMBS) :]
+    assert all(answer.json().get("data") is None for answer in refused)
+    assert all(answer.status_code == 200 for answer in healthy)
