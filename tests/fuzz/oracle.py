@@ -20,6 +20,9 @@ UNEXPECTED = "Unexpected error."
 # HTTP answers other than 200 that a client is told about (README): a body that is not
 # a GraphQL request (400), too large (413), over a rate limit (429).
 DOCUMENTED_STATUSES = {200, 400, 413, 429}
+# Codes a client may see: the payloads' and errors' codes, and UNAUTHENTICATED (a
+# missing or bad token, raised as a GraphQL error rather than a payload's UserError).
+DOCUMENTED_CODES = {str(code) for code in ErrorCode} | {"UNAUTHENTICATED"}
 # Tables a refused request may write to: throttling's own records.
 BOOKKEEPING_TABLES = {"login_failure"}
 
@@ -59,7 +62,7 @@ def check_error(error: Any, where: str) -> None:
         if not isinstance(extensions, dict):
             raise _fail(f"{where}: malformed extensions", error)
         code = extensions.get("code")
-        if code is not None and code not in set(ErrorCode):
+        if code is not None and code not in DOCUMENTED_CODES:
             raise _fail(f"{where}: an undocumented error code", error)
 
 
@@ -80,7 +83,7 @@ def check_result(body: Any, where: str = "response") -> None:
     if data is not None and not isinstance(data, dict):
         raise _fail(f"{where}: data is not an object", body)
     for user_error in _user_errors(data):
-        if user_error.get("code") is not None and user_error["code"] not in set(ErrorCode):
+        if user_error.get("code") is not None and user_error["code"] not in DOCUMENTED_CODES:
             raise _fail(f"{where}: an undocumented UserError code", user_error)
 
 

@@ -8,14 +8,12 @@ that are not GraphQL requests at all."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from starlette.applications import Starlette
 
 from tests.fuzz.documents import Operation, operations, root_fields
 from tests.fuzz.oracle import (
@@ -27,26 +25,11 @@ from tests.fuzz.oracle import (
 )
 from tests.fuzz.profiles import fuzz_settings
 from tests.fuzz.values import scalar_strategies
-from tests.fuzz.world import ROLES, World, seed_world
+from tests.fuzz.world import ROLES, World
 
 FIELDS = [("query", name) for name in root_fields("query")] + [
     ("mutation", name) for name in root_fields("mutation")
 ]
-
-
-@pytest.fixture
-async def fuzz_http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """The suite's in-process client, but a 500 is an answer to check, not an exception."""
-    transport = httpx.ASGITransport(
-        app=app, client=("203.0.113.9", 50000), raise_app_exceptions=False
-    )
-    async with httpx.AsyncClient(transport=transport, base_url="http://dealflow.test") as client:
-        yield client
-
-
-@pytest.fixture
-async def world(fuzz_http: httpx.AsyncClient, password_hash: str) -> World:
-    return await seed_world(fuzz_http, password_hash)
 
 
 async def send(

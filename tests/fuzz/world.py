@@ -51,7 +51,7 @@ query Harvest {
 """
 
 
-@dataclass
+@dataclass(repr=False)
 class World:
     team: Team
     rival: Team
@@ -60,6 +60,9 @@ class World:
     cursors: list[str] = field(default_factory=list)
     strings: list[str] = field(default_factory=list)
     tokens: dict[str, str | None] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"World({len(self.ids)} ids, {len(self.cursors)} cursors)"
 
     def members(self) -> dict[str, tuple[User, Role]]:
         return {
