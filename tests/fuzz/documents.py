@@ -122,9 +122,12 @@ def finish(kind: str, document: graphql.DocumentNode, hoist: bool) -> Operation:
             )
     selections = list(field_node.selection_set.selections) if field_node.selection_set else []
     payload = graphql.get_named_type(field.type)
-    if kind == "mutation" and isinstance(payload, graphql.GraphQLObjectType):
-        if "errors" in payload.fields:
-            selections.append(_errors_selection())
+    if (
+        kind == "mutation"
+        and isinstance(payload, graphql.GraphQLObjectType)
+        and "errors" in payload.fields
+    ):
+        selections.append(_errors_selection())
     field_node = graphql.FieldNode(
         alias=field_node.alias,
         name=field_node.name,

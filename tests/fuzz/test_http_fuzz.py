@@ -85,6 +85,11 @@ def _json_values() -> st.SearchStrategy[Any]:
     )
 
 
+UPLOAD_MUTATION = """
+mutation ($f: Upload) {
+  completeStep(input: {dealId: "x", stepId: "y", file: $f}) { errors { code } }
+}
+"""
 REQUEST_KEYS = ("query", "variables", "operationName", "extensions")
 
 
@@ -112,22 +117,18 @@ def envelopes(draw: st.DrawFn) -> tuple[bytes, str]:
         return (opener * depth).encode(), "application/json"
     if kind == "form":
         return b"query=%7Bme%7Bid%7D%7D", "application/x-www-form-urlencoded"
-    operations_part = encode(
-        {
-            "query": 'mutation($f: Upload) { completeStep(input: {dealId: "x", stepId: "y", file: $f}) { errors { code } } }',
-            "variables": {"f": None},
-        }
-    )
-    mapping = json.dumps(
-        draw(_json_values() | st.just({"0": ["variables.f"]}) | st.just({"0": ["variables.f.x"]}))
+    operations_part = encode({"query": UPLOAD_MUTATION, "variables": {"f": None}})
+    mapping = draw(
+        _json_values() | st.sampled_from([{"0": ["variables.f"]}, {"0": ["variables.f.x"]}])
     )
     boundary = "fuzzboundary"
+    head = f"--{boundary}\r\nContent-Disposition: form-data; "
     parts = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'.encode()
+        f'{head}name="operations"\r\n\r\n'.encode()
         + operations_part
-        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{mapping}'.encode()
-        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="a.txt"\r\n'
-        f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n".encode()
+        + f'\r\n{head}name="map"\r\n\r\n{json.dumps(mapping)}'.encode()
+        + f'\r\n{head}name="0"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\n'.encode()
+        + f"hello\r\n--{boundary}--\r\n".encode()
     )
     return parts, f"multipart/form-data; boundary={boundary}"
 

@@ -6,7 +6,6 @@ workspace's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -51,15 +50,23 @@ query Harvest {
 """
 
 
-@dataclass(repr=False)
 class World:
-    team: Team
-    rival: Team
-    seller: User
-    ids: list[str] = field(default_factory=list)
-    cursors: list[str] = field(default_factory=list)
-    strings: list[str] = field(default_factory=list)
-    tokens: dict[str, str | None] = field(default_factory=dict)
+    """The seeded workspaces, the second salesperson, what a client could have read, and
+    a live token per role (a plain class: Hypothesis prints a dataclass in full in every
+    failing example)."""
+
+    def __init__(
+        self,
+        team: Team,
+        rival: Team,
+        seller: User,
+        ids: list[str],
+        cursors: list[str],
+        strings: list[str],
+    ) -> None:
+        self.team, self.rival, self.seller = team, rival, seller
+        self.ids, self.cursors, self.strings = ids, cursors, strings
+        self.tokens: dict[str, str | None] = {}
 
     def __repr__(self) -> str:
         return f"World({len(self.ids)} ids, {len(self.cursors)} cursors)"
