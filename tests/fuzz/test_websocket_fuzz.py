@@ -34,10 +34,14 @@ CLIENT_MESSAGES = {
     "graphql-transport-ws": ["connection_init", "ping", "pong", "subscribe", "complete"],
     "graphql-ws": ["connection_init", "start", "stop", "connection_terminate"],
 }
-# Close codes the README and the sub-protocols document: normal, going away, try again
-# later (database outage), bad message, unauthorised, forbidden, sub-protocol not
-# acceptable, init timeout, duplicate id, too many inits or over a rate limit.
-DOCUMENTED_CLOSE_CODES = {1000, 1001, 1013, 4400, 4401, 4403, 4406, 4408, 4409, 4429}
+# Close codes the README, the sub-protocols and RFC 6455 document: normal, going away,
+# protocol error (a binary frame on the legacy sub-protocol), unsupported or invalid
+# data, too big, try again later (database outage), bad message, unauthorised,
+# forbidden, sub-protocol not acceptable, init timeout, duplicate id, too many inits or
+# over a rate limit. Not 1011 (an internal error) nor 1006 (the server dropped the
+# connection without a close).
+DOCUMENTED_CLOSE_CODES = {1000, 1001, 1002, 1003, 1007, 1009, 1013}
+DOCUMENTED_CLOSE_CODES |= {4400, 4401, 4403, 4406, 4408, 4409, 4429}
 QUIET_SECONDS = 0.3
 
 
