@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint check-schema schema migrations demo clean bench-board bench-fanout bench-soak
+.PHONY: run test fuzz lint check-schema schema migrations demo clean bench-board bench-fanout bench-soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 ## The whole suite: lint, types, then pytest (DATABASE_URL / BROADCAST_URL pick the backend).
 test: $(STAMP) lint
 	$(BIN)/pytest
+
+## The long fuzz run (random, many examples; the short one is part of `make test`).
+fuzz: $(STAMP)
+	DEALFLOW_FUZZ=long $(BIN)/pytest tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
