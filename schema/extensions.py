@@ -123,6 +123,10 @@ def is_internal_error(error: GraphQLError) -> bool:
     "Unexpected error.".
     """
     original = error.original_error
+    if error.path is None and isinstance(original, ValueError | TypeError):
+        # Before execution (no path), an exception is a scalar refusing a client's value
+        # (a literal or a variable): its message is written for the client.
+        return False
     return original is not None and not isinstance(original, GraphQLError)
 
 
