@@ -54,13 +54,17 @@ class DealflowSchema(strawberry.Schema):
 
 
 def build_schema(
-    max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 2000
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 2000,
+    *,
+    introspection: bool = True,
 ) -> strawberry.Schema:
     return DealflowSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         execution_context_class=SharedEventExecution,
-        extensions=schema_extensions(max_depth, max_aliases, max_tokens),
+        extensions=schema_extensions(max_depth, max_aliases, max_tokens, introspection),
         config=StrawberryConfig(scalar_map={datetime: DateTime, PythonDecimal: Decimal}),
     )

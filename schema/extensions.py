@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -153,14 +153,17 @@ def public_error(error: GraphQLError) -> GraphQLError:
 
 
 def schema_extensions(
-    max_depth: int, max_aliases: int, max_tokens: int
+    max_depth: int, max_aliases: int, max_tokens: int, introspection: bool = True
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     """The limits' validation rules are made once, so that every request validates with
-    the same rules and a validated document can be served from the cache."""
-    limits = [
+    the same rules and a validated document can be served from the cache. Without
+    `introspection` (production), `__schema` and `__type` are validation errors."""
+    limits: list[type[ASTValidationRule]] = [
         shape_limits(max_depth, max_aliases, max_tokens),
         LiteralTextRule,  # string literals that may not be stored (see schema.input_text)
     ]
+    if not introspection:
+        limits.append(NoSchemaIntrospectionCustomRule)
     return [
         lambda: Limits(limits, max_tokens),
         lambda: DocumentCache(maxsize=DOCUMENT_CACHE_SIZE),

@@ -46,6 +46,7 @@ from server.request_body import (
     multipart_operations,
     optional_json_object,
 )
+from server.security_headers import SecurityHeaders
 from server.settings import Settings
 from server.socket_limits import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
@@ -81,8 +82,13 @@ class DealflowGraphQL(GraphQL[Context, None]):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
-            build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens),
-            graphql_ide="graphiql" if settings.debug else None,
+            build_schema(
+                settings.max_query_depth,
+                settings.max_aliases,
+                settings.max_tokens,
+                introspection=settings.introspection,
+            ),
+            graphql_ide="graphiql" if settings.debug and settings.introspection else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.allowed_origins,
@@ -254,9 +260,19 @@ def _trusted_proxies(settings: Settings) -> list[Middleware]:
     return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
 
 
+class InsecureSettings(Exception):
+    """DEALFLOW_ENV=production with settings unsafe to serve the internet with."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Refusing to start in production: " + " ".join(problems))
+        self.problems = problems
+
+
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
     """The app; `manage_orm=False` when the caller has opened the ORM itself (tests)."""
     settings = settings or Settings.from_env()
+    if problems := settings.insecure_for_production():
+        raise InsecureSettings(problems)
     opaque.use_secret(settings.id_secret())
     live = LiveUpdates(settings.live_settings())
 
@@ -284,6 +300,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
         ],
         middleware=[
             *_trusted_proxies(settings),
+            Middleware(SecurityHeaders),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_request_bytes,

@@ -48,6 +48,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """On SIGTERM (and Ctrl+C) uvicorn stops listening, closes WebSockets with 1001
     (`server.going_away`), lets requests in flight finish for up to
     SHUTDOWN_GRACE_SECONDS, cancels what is left, and closes the app."""
+    if problems := settings.insecure_for_production():
+        print("Refusing to start in production (DEALFLOW_ENV=production):", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
     uvicorn.run(
         "server.app:create_app",
         factory=True,

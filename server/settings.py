@@ -29,6 +29,11 @@ class Settings:
     database_url: str = "sqlite://./dealflow.sqlite3"
     broadcast_url: str = "memory://"
     debug: bool = False
+    # DEALFLOW_ENV: "production" turns introspection off and refuses insecure settings
+    # (`insecure_for_production`).
+    environment: str = "development"
+    # Introspection (and GraphiQL with DEBUG): None follows the environment.
+    allow_introspection: bool | None = None
     db_pool_max: int = 20
     token_ttl_hours: int = 24 * 14
     login_window_seconds: int = 15 * 60
@@ -79,6 +84,8 @@ class Settings:
             database_url=_config("DATABASE_URL", default=cls.database_url),
             broadcast_url=_config("BROADCAST_URL", default=cls.broadcast_url),
             debug=_config("DEBUG", cast=bool, default=cls.debug),
+            environment=_config("DEALFLOW_ENV", default=cls.environment).strip().lower(),
+            allow_introspection=_config("ALLOW_INTROSPECTION", cast=bool, default=None),
             db_pool_max=_config("DB_POOL_MAX", cast=int, default=cls.db_pool_max),
             token_ttl_hours=_config("TOKEN_TTL_HOURS", cast=int, default=cls.token_ttl_hours),
             login_window_seconds=_config(
@@ -221,6 +228,36 @@ class Settings:
                 os.link(draft, path)
             draft.unlink()
         return path.read_text().strip()
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def introspection(self) -> bool:
+        """On in development; in production only when ALLOW_INTROSPECTION says so."""
+        if self.allow_introspection is not None:
+            return self.allow_introspection
+        return not self.production
+
+    def insecure_for_production(self) -> list[str]:
+        """What makes these settings unsafe to serve the internet with (empty: nothing)."""
+        if not self.production:
+            return []
+        problems = []
+        if not self.allowed_origins or "*" in self.allowed_origins:
+            problems.append("ALLOWED_ORIGINS must name the web app's origins, not *.")
+        if any(not o.startswith("https://") for o in self.allowed_origins if o != "*"):
+            problems.append("ALLOWED_ORIGINS must be https:// origins.")
+        if self.debug:
+            problems.append("DEBUG must be off.")
+        if self.secret_key is None or len(str(self.secret_key)) < 32:
+            problems.append("SECRET_KEY must be set, at least 32 characters.")
+        if "*" in self.forwarded_allow_ips:
+            problems.append("FORWARDED_ALLOW_IPS must name the proxies, not *.")
+        if not self.rate_limits:
+            problems.append("RATE_LIMITS must be on.")
+        return problems
 
     def replace(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

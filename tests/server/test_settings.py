@@ -76,3 +76,17 @@ def test_the_websocket_init_timeout_comes_from_the_environment(monkeypatch: pyte
     monkeypatch.setenv("WS_INIT_TIMEOUT_SECONDS", "2.5")
 
     assert (default, Settings.from_env().ws_init_timeout_seconds) == (10, 2.5)
+
+
+def test_production_mode_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("DEALFLOW_ENV", raising=False)
+    monkeypatch.delenv("ALLOW_INTROSPECTION", raising=False)
+    development = Settings.from_env()
+    monkeypatch.setenv("DEALFLOW_ENV", "Production")
+    production = Settings.from_env()
+    monkeypatch.setenv("ALLOW_INTROSPECTION", "true")
+    told = Settings.from_env()
+
+    assert (development.production, development.introspection) == (False, True)
+    assert (production.production, production.introspection) == (True, False)
+    assert told.introspection is True

@@ -1,0 +1,49 @@
+"""Security headers on every HTTP answer, whatever route or error produced it.
+
+JSON and files get a policy that loads nothing (`default-src 'none'`): a file served
+from `/files/` can never run as a page of ours. An HTML page (GraphiQL, when it is on)
+may load its own scripts and styles and GraphiQL's from unpkg.com. HSTS is sent only on
+answers that went out over TLS (the scheme a trusted proxy forwarded counts)."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ALWAYS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'"
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
+    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; "
+    "font-src 'self' https://unpkg.com; connect-src 'self'; frame-ancestors 'none'"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in ALWAYS.items():
+                    headers.setdefault(name, value)
+                page = headers.get("content-type", "").startswith("text/html")
+                headers.setdefault(
+                    "content-security-policy", PAGE_POLICY if page else NOTHING_POLICY
+                )
+                if scope.get("scheme") == "https":
+                    headers.setdefault("strict-transport-security", HSTS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
