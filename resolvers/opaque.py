@@ -37,6 +37,7 @@ TYPE_TAGS = {
             "Notification",
             "EventCursor",
             "NotificationCursor",
+            "AccessRequestCursor",
         ),
         start=1,
     )

@@ -10,6 +10,7 @@ import pytest
 
 from resolvers import opaque
 from resolvers.errors import Refused
+from resolvers.pagination import IdCursor
 from schema.ids import decode_id, global_id, parse_global_id
 
 
@@ -79,3 +80,11 @@ def test_an_id_of_another_type_reads_as_not_found():
         "Process not found.",
         ("input", "id"),
     )
+
+
+@pytest.mark.parametrize("kind", list(IdCursor))
+def test_every_kind_of_cursor_has_its_own_tag(kind):
+    cursor = kind.of(42)
+
+    assert kind.read(cursor) == 42
+    assert {other for other in IdCursor if opaque.unseal(cursor) == (other.value, 42)} == {kind}
