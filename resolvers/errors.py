@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     # A request that is not a GraphQL request at all (HTTP 400): not JSON, not an object.
     BAD_REQUEST = "BAD_REQUEST"
+    # A request body over `MAX_REQUEST_BYTES` (HTTP 413).
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
 

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.cost import DEFAULT_MAX_COST
 from schema.extensions import (
     is_internal_error,
     is_outage,
@@ -58,6 +59,7 @@ def build_schema(
     max_aliases: int = 30,
     max_tokens: int = 2000,
     *,
+    max_cost: int = DEFAULT_MAX_COST,
     introspection: bool = True,
 ) -> strawberry.Schema:
     return DealflowSchema(
@@ -65,6 +67,6 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         execution_context_class=SharedEventExecution,
-        extensions=schema_extensions(max_depth, max_aliases, max_tokens, introspection),
+        extensions=schema_extensions(max_depth, max_aliases, max_tokens, max_cost, introspection),
         config=StrawberryConfig(scalar_map={datetime: DateTime, PythonDecimal: Decimal}),
     )

@@ -9,9 +9,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+)
 from strawberry.extensions import (
-    AddValidationRules,
     MaskErrors,
     ParserCache,
     SchemaExtension,
@@ -21,8 +25,9 @@ from strawberry.extensions import (
 from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.event_log import collecting_writes
 from schema.context import Context
-from schema.input_text import LiteralTextRule
-from schema.limits import shape_limits
+from schema.cost import operation_cost
+from schema.input_text import LiteralTextRule, mark_literal_refusals
+from schema.limits import ShapeLimits, too_complex
 
 # Clients send the same few documents again and again (a board refreshes all day):
 # parsing and validating them once saves milliseconds on every request. The caches are
@@ -45,18 +50,91 @@ class DocumentCache(ParserCache):
         yield
 
 
-class Limits(AddValidationRules):
-    """Depth and alias limits (validation rules made once, so that validated documents
-    can be cached) and the token limit (a parser option), in one extension: every
-    extension costs something on each result of each live subscription."""
+class DocumentChecks(ValidationCache):
+    """Everything a document must pass before it runs, cheapest first, in one extension
+    (every extension costs something on each result of each live subscription):
 
-    def __init__(self, rules: list[type[ASTValidationRule]], max_tokens: int) -> None:
-        super().__init__(rules)
+    1. the token limit, a parser option;
+    2. the shape limits (`schema.limits`): linear in the document, and they bound what
+       validation's quadratic rule may compare; remembered per document text;
+    3. validation, with our rules added, cached per document;
+    4. the operation's cost (`schema.cost`), for this request's variables.
+
+    The first refusal answers, as a GraphQL error with no data."""
+
+    def __init__(
+        self,
+        rules: tuple[type[ASTValidationRule], ...],
+        limits: ShapeLimits,
+        max_tokens: int,
+        max_cost: int,
+    ) -> None:
+        super().__init__(maxsize=DOCUMENT_CACHE_SIZE)
+        self.rules = rules
+        self.limits = limits
         self.max_tokens = max_tokens
+        self.max_cost = max_cost
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_tokens"] = self.max_tokens
-        yield from super().on_operation()
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = context.validation_rules + self.rules
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        errors = (
+            shape_errors(self.limits, context.query, document)
+            if context.query is not None
+            else self.limits.errors(document)
+        )
+        if not errors:
+            errors = mark_literal_refusals(
+                self.cached_validate_document(
+                    context.schema._schema, document, context.validation_rules
+                )
+            )
+        if not errors:
+            errors = self.cost_errors()
+        context.pre_execution_errors = errors
+        yield
+
+    def cost_errors(self) -> list[GraphQLError]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        cost = operation_cost(
+            context.schema._schema,
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+        )
+        if cost is None or cost <= self.max_cost:
+            return []
+        return [
+            too_complex(
+                f"The query would cost {cost} (fields, with page sizes multiplied through "
+                f"nested lists). Allowed: {self.max_cost}. Ask for smaller pages or fewer "
+                "nested lists."
+            )
+        ]
+
+
+_SHAPE_ERRORS: dict[tuple[ShapeLimits, str], list[GraphQLError]] = {}
+
+
+def shape_errors(limits: ShapeLimits, query: str, document: DocumentNode) -> list[GraphQLError]:
+    """The shape limits' errors for a document, remembered by its text (the same few
+    documents come all day); the oldest is forgotten first."""
+    key = (limits, query)
+    errors = _SHAPE_ERRORS.get(key)
+    if errors is None:
+        errors = limits.errors(document)
+        if len(_SHAPE_ERRORS) >= DOCUMENT_CACHE_SIZE:
+            del _SHAPE_ERRORS[next(iter(_SHAPE_ERRORS))]
+        _SHAPE_ERRORS[key] = errors
+    return list(errors)
 
 
 class OperationScope(SchemaExtension):
@@ -153,21 +231,24 @@ def public_error(error: GraphQLError) -> GraphQLError:
 
 
 def schema_extensions(
-    max_depth: int, max_aliases: int, max_tokens: int, introspection: bool = True
+    max_depth: int,
+    max_aliases: int,
+    max_tokens: int,
+    max_cost: int,
+    introspection: bool = True,
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
-    """The limits' validation rules are made once, so that every request validates with
-    the same rules and a validated document can be served from the cache. Without
+    """The validation rules and limits are made once, so that every request validates
+    with the same rules and a validated document can be served from the cache. Without
     `introspection` (production), `__schema` and `__type` are validation errors."""
-    limits: list[type[ASTValidationRule]] = [
-        shape_limits(max_depth, max_aliases, max_tokens),
+    rules: tuple[type[ASTValidationRule], ...] = (
         LiteralTextRule,  # string literals that may not be stored (see schema.input_text)
-    ]
+    )
     if not introspection:
-        limits.append(NoSchemaIntrospectionCustomRule)
+        rules += (NoSchemaIntrospectionCustomRule,)
+    limits = ShapeLimits(max_depth, max_aliases, max_fields=max_tokens)
     return [
-        lambda: Limits(limits, max_tokens),
+        lambda: DocumentChecks(rules, limits, max_tokens, max_cost),
         lambda: DocumentCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskInternalErrors(should_mask_error=is_internal_error),
         OperationScope,
     ]

@@ -96,9 +96,23 @@ class CheckedExecution(StrawberryGraphQLCoreExecutionContext):
         built = super().build(*args, **kwargs)
         if isinstance(built, list):
             for error in built:
-                if not (error.extensions or {}).get("code"):
-                    error.extensions = {
-                        **(error.extensions or {}),
-                        "code": str(ErrorCode.VALIDATION),
-                    }
+                mark_as_validation(error)
         return built
+
+
+def mark_as_validation(error: GraphQLError) -> None:
+    """Give an error about the client's values (a variable that does not coerce, a
+    literal a scalar refuses) the `VALIDATION` code, unless it has a code already."""
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": str(ErrorCode.VALIDATION)}
+
+
+def mark_literal_refusals(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Validation's errors, those of a literal a scalar refused (`value: "1_000"` for a
+    Decimal: the scalar's exception is the error's original) marked `VALIDATION`, as a
+    variable's would be. The rest (an unknown field, a missing argument) are mistakes in
+    the document, not in a value, and keep GraphQL's plain form."""
+    for error in errors:
+        if error.original_error is not None:
+            mark_as_validation(error)
+    return errors

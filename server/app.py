@@ -86,6 +86,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
                 settings.max_query_depth,
                 settings.max_aliases,
                 settings.max_tokens,
+                max_cost=settings.max_query_cost,
                 introspection=settings.introspection,
             ),
             graphql_ide="graphiql" if settings.debug and settings.introspection else None,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from resolvers.errors import ErrorCode
+
 
 class BodyTooLarge(Exception):
     pass
@@ -53,7 +55,14 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = JSONResponse(
-            {"errors": [{"message": f"Request body larger than {limit} bytes."}]},
+            {
+                "errors": [
+                    {
+                        "message": f"Request body larger than {limit} bytes.",
+                        "extensions": {"code": str(ErrorCode.PAYLOAD_TOO_LARGE)},
+                    }
+                ]
+            },
             status_code=413,
         )
         await response(scope, receive, send)

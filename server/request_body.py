@@ -11,6 +11,7 @@ decoder recurses, and so do the steps after it (variable coercion, copying).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,8 @@ from starlette.datastructures import UploadFile
 # Dealflow's deepest input (a process: stages, steps, their people) nests under ten
 # levels; this is generous and far below the interpreter's recursion limit.
 MAX_JSON_DEPTH = 32
+# A name in a GraphQL document (the spec's Name), as long as any a client writes.
+_GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,199}")
 
 
 class MalformedRequest(HTTPException):
@@ -61,11 +64,22 @@ def optional_json_object(data: str | bytes, what: str) -> dict[str, Any] | None:
     return value
 
 
+def operation_name_problem(name: object, field: str = "operationName") -> str | None:
+    """What is wrong with an `operationName`, if anything. Only a GraphQL name can name an
+    operation; anything else (a lone surrogate, a megabyte) would only be echoed back in
+    "Unknown operation named ..." (a lone surrogate cannot even be written as UTF-8)."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or _GRAPHQL_NAME.fullmatch(name) is None:
+        return f"`{field}` must be null or a GraphQL name (letters, digits and _)."
+    return None
+
+
 def check_request_fields(data: Mapping[str, Any]) -> None:
     """The fields of a GraphQL request Strawberry does not check itself."""
-    name = data.get("operationName")
-    if name is not None and not isinstance(name, str):
-        raise MalformedRequest("`operationName` must be a string or null.")
+    problem = operation_name_problem(data.get("operationName"))
+    if problem is not None:
+        raise MalformedRequest(problem)
 
 
 def multipart_operations(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:

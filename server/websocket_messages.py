@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from server.request_body import operation_name_problem
+
 INVALID_MESSAGE = 4400
 MAX_ID_LENGTH = 128
 
@@ -88,8 +90,9 @@ def _operation_problem(payload: object) -> str | None:
         return "`payload` must be an object."
     if not isinstance(payload.get("query"), str):
         return "`payload.query` must be a string."
-    if payload.get("operationName") is not None and not isinstance(payload["operationName"], str):
-        return "`payload.operationName` must be a string."
+    name_problem = operation_name_problem(payload.get("operationName"), "payload.operationName")
+    if name_problem is not None:
+        return name_problem
     for key in ("variables", "extensions"):
         if payload.get(key) is not None and not isinstance(payload[key], dict):
             return f"`payload.{key}` must be an object."

@@ -41,6 +41,23 @@ async def test_a_decimal_that_is_not_a_plain_number_is_refused(
     assert (await user_client.data(DEALS_QUERY))["deals"]["totalCount"] == 0
 
 
+@pytest.mark.parametrize("literal", ['"1_000"', '"NaN"', "1000.5", '"tomorrow"'])
+async def test_a_literal_a_scalar_refuses_is_a_validation_error_too(
+    user_client: GraphQLClient, literal: str
+):
+    call = (
+        f'createTask(input: {{title: "X", dueAt: {literal}}})'
+        if "tomorrow" in literal
+        else f'createDeal(input: {{name: "X", value: {literal}}})'
+    )
+    body = await user_client.post(f"mutation {{ {call} {{ errors {{ code }} }} }}")
+
+    assert body.get("data") is None
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "VALIDATION"
+    assert (await user_client.data(DEALS_QUERY))["deals"]["totalCount"] == 0
+
+
 async def test_negative_zero_is_zero_and_a_json_integer_is_a_decimal(user_client: GraphQLClient):
     zero = await user_client.mutate(
         CREATE_DEAL_MUTATION, {"input": {"name": "X", "value": "-0.00"}}

@@ -115,4 +115,7 @@ async def test_oversized_request_bodies_are_refused(http: httpx.AsyncClient, tea
     )
 
     assert declared.status_code == 413 and streamed.status_code == 413
-    assert "larger than" in declared.json()["errors"][0]["message"]
+    for answer in (declared, streamed):
+        (error,) = answer.json()["errors"]
+        assert "larger than" in error["message"]
+        assert error["extensions"]["code"] == "PAYLOAD_TOO_LARGE"

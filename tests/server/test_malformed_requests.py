@@ -34,6 +34,10 @@ JSON_BODIES = {
         b'{"query": "{ me { id } }", "variables": {"a": ' + b"[" * 200 + b"]" * 200 + b"}}"
     ),
     "operationName not a string": json.dumps({"query": ME_QUERY, "operationName": 3}).encode(),
+    "operationName a lone surrogate": json.dumps(
+        {"query": ME_QUERY, "operationName": "\ud800"}
+    ).encode(),
+    "operationName not a name": json.dumps({"query": ME_QUERY, "operationName": "a b"}).encode(),
     "query not a string": json.dumps({"query": 3}).encode(),
     "variables not an object": json.dumps({"query": ME_QUERY, "variables": [1]}).encode(),
 }

@@ -103,6 +103,7 @@ AFTER_INIT: dict[str, Any] = {
     "no payload": lambda p: operation(p, "1", None),
     "variables not an object": lambda p: me(p, variables=[1, 2]),
     "operation name not a string": lambda p: me(p, operationName={"a": 1}),
+    "operation name a lone surrogate": lambda p: me(p, operationName="\ud800"),
     "id not a string": lambda p: me(p, op_id=1),
     "id missing": lambda p: me(p, op_id=None),
     "id too long": lambda p: me(p, op_id="x" * 1000),

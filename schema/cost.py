@@ -1,0 +1,209 @@
+"""What an operation would cost to answer, estimated before it runs.
+
+Depth and size limits bound the document, not the answer: 30 aliased boards with every
+card's history is a small document that took 4.3 s and returned 397 KB. The cost of an
+operation is the number of fields it would resolve, with page sizes multiplied through
+nested lists: `deals(first: 50) { edges { node { history(first: 20) { ... } } } }`
+multiplies the history's fields by 1,000. The page size is the `first` argument (its
+value, a variable's, or the default); a list without paging counts as its expected
+length (`LIST_SIZES`); a mutation's root field counts as `MUTATION_FIELD_COST`.
+Introspection is the schema's, not the data's, and costs nothing.
+
+One walk of the operation, each fragment's cost computed once: linear in the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+)
+
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+# The most an operation may cost (the `MAX_QUERY_COST` setting).
+DEFAULT_MAX_COST = 100_000
+# A mutation writes, records history and events, and wakes subscribers.
+MUTATION_FIELD_COST = 10
+# A list without paging whose length nothing in particular bounds.
+UNPAGED_LIST_SIZE = 10
+# The expected length of the lists without paging: generous typical figures, not the
+# most there can be (a process may have 20 stages, most have 5 to 10; a stage 50 steps,
+# most a handful). These lists hold what the workspace itself configured or a deal's
+# own few rows, not what a client can make grow; the pages are what it can ask for.
+LIST_SIZES = {
+    "Board.columns": 10,
+    "BoardEvent.columns": 10,
+    "Process.stages": 10,
+    "ProcessStats.stages": 10,
+    "Stage.steps": 10,
+    "Step.performers": 5,
+    "Step.notifyUsers": 5,
+    "Deal.participants": 10,
+    "Deal.costs": 10,
+    "Deal.completedSteps": 50,
+    "Deal.tasks": 10,
+    "Query.users": 50,
+    "Query.myTasks": 50,
+    "Query.processes": 10,
+    "PipelineStats.processes": 10,
+    "PipelineStats.byOwner": 50,
+    "ProcessStats.byOwner": 50,
+}
+
+
+class OperationCost:
+    """The cost of one operation of a validated document, for its variables."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any] | None,
+    ) -> None:
+        self.schema = schema
+        self.operation = operation
+        self.variables = dict(variables) if isinstance(variables, Mapping) else {}
+        for definition in operation.variable_definitions or ():
+            name = definition.variable.name.value
+            if name not in self.variables and isinstance(definition.default_value, IntValueNode):
+                self.variables[name] = _int(definition.default_value.value)
+        self.fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self.memo: dict[str, int] = {}
+        self.measuring: set[str] = set()
+        self.mutation_type = schema.mutation_type
+
+    def total(self) -> int:
+        root = self.schema.get_root_type(self.operation.operation)
+        return self.selection_set(root, self.operation.selection_set)
+
+    def selection_set(
+        self, parent: GraphQLNamedType | None, selection_set: SelectionSetNode | None
+    ) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(parent, selection)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selection_set(inner, selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value)
+        return total
+
+    def field(self, parent: GraphQLNamedType | None, node: FieldNode) -> int:
+        name = node.name.value
+        if name.startswith("__"):
+            return 0
+        own = MUTATION_FIELD_COST if parent is not None and parent is self.mutation_type else 1
+        definition = (
+            parent.fields.get(name)
+            if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
+            else None
+        )
+        if node.selection_set is None:
+            return own
+        if definition is None:
+            return own + self.selection_set(None, node.selection_set)
+        size = self.size(parent, name, definition, node)
+        return own + size * self.selection_set(get_named_type(definition.type), node.selection_set)
+
+    def size(
+        self, parent: GraphQLNamedType | None, name: str, field: GraphQLField, node: FieldNode
+    ) -> int:
+        """How many objects the field answers with, at most or as expected."""
+        if "first" in field.args:
+            return self.page_size(field, node)
+        if not is_list_type(get_nullable_type(field.type)):
+            return 1
+        parent_name = parent.name if parent is not None else ""
+        if parent_name.endswith("Connection"):
+            return 1  # a connection's edges: its field's page size counted them
+        return LIST_SIZES.get(f"{parent_name}.{name}", UNPAGED_LIST_SIZE)
+
+    def page_size(self, field: GraphQLField, node: FieldNode) -> int:
+        """`first` as the resolver will read it, within the bounds it accepts (a value
+        out of them is the resolver's `VALIDATION` error, not a cost)."""
+        default = field.args["first"].default_value
+        size: int | None = default if isinstance(default, int) else None
+        for argument in node.arguments or ():
+            if argument.name.value != "first":
+                continue
+            if isinstance(argument.value, IntValueNode):
+                size = _int(argument.value.value)
+            elif isinstance(argument.value, VariableNode):
+                value = self.variables.get(argument.value.name.value)
+                size = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if size is None:
+            size = DEFAULT_PAGE_SIZE
+        return min(max(size, 0), MAX_PAGE_SIZE)
+
+    def fragment(self, name: str) -> int:
+        known = self.memo.get(name)
+        if known is not None:
+            return known
+        definition = self.fragments.get(name)
+        if definition is None or name in self.measuring:
+            return 0
+        self.measuring.add(name)
+        cost = self.selection_set(
+            self.schema.get_type(definition.type_condition.name.value), definition.selection_set
+        )
+        self.measuring.discard(name)
+        self.memo[name] = cost
+        return cost
+
+
+def _int(text: str) -> int:
+    # Validation has checked the literal is a 32-bit Int; guard the conversion anyway.
+    return int(text) if len(text) <= 11 else MAX_PAGE_SIZE
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> int | None:
+    """The cost of the operation a request runs, or None if the document does not name
+    one (execution then refuses it)."""
+    operations = [
+        definition
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+    if operation_name is not None:
+        operations = [
+            operation
+            for operation in operations
+            if operation.name is not None and operation.name.value == operation_name
+        ]
+    if len(operations) != 1:
+        return None
+    return OperationCost(schema, document, operations[0], variables).total()
