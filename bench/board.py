@@ -44,9 +44,9 @@ from tortoise.migrations.api import migrate
 from bench.databases import fresh_database
 from bench.teams import bench_team
 from models.account import Role, User
-from resolvers import auth
+from resolvers.accounts import auth
 from resolvers.clock import now_utc
-from resolvers.process_specs import ProcessSpec, StageSpec, StepSpec
+from resolvers.processes.specs import ProcessSpec, StageSpec, StepSpec
 from schema.export import sdl
 from schema.ids import global_id
 from server.app import create_app

@@ -43,7 +43,7 @@ from bench.databases import fresh_database
 from bench.process_stats import rss_kb
 from bench.teams import bench_team
 from bench.waiting import wait_until
-from resolvers import auth
+from resolvers.accounts import auth
 from resolvers.clock import now_utc
 from schema.ids import global_id
 from server.database import tortoise_config

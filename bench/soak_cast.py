@@ -21,7 +21,7 @@ from tortoise.migrations.api import migrate
 from bench.soak_calls import Answer, Calls
 from bench.teams import bench_team
 from models.account import User
-from resolvers import auth
+from resolvers.accounts import auth
 from schema.ids import global_id, parse_global_id
 from server.database import tortoise_config
 from server.settings import Settings

@@ -2,7 +2,7 @@
 
 The expected events come from the event log's board facts (the deal before and after
 each change) and the visibility rule, written again here rather than imported from the
-server (`resolvers/event_log.py`, `subscriptions/changes.py`), so that the check does
+server (`resolvers/events/log.py`, `subscriptions/changes.py`), so that the check does
 not trust the code it checks:
 - managers and admins see every deal; a salesperson sees the deals they own, take part
   in, or that are public;

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from models.account import Role, User, Workspace
 from models.process import Process
-from resolvers.process_specs import ProcessSpec
-from resolvers.process_tree import ProcessTree, load_process_tree
-from resolvers.workspaces import NewWorkspace, create_workspace
+from resolvers.accounts.workspaces import NewWorkspace, create_workspace
+from resolvers.processes.specs import ProcessSpec
+from resolvers.processes.tree import ProcessTree, load_process_tree
 
 
 @dataclass

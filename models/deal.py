@@ -4,7 +4,7 @@ costs, which steps are done, and who asked for access.
 `stage_id`, `probability`, `stage_entered_at`, `value_cents` and `forecast_cents` are
 derived values kept on the row so that boards can group, sort and sum by them; they are
 recomputed by `resolvers.progress` in the same transaction as every change that can
-move them (`resolvers.deal_state`).
+move them (`resolvers.deals.state`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from models.process import Step
 
 class Event(Model):
     """One change, written in the transaction that made it, for live subscribers. Ids
-    increase in commit order within a workspace (see `resolvers.event_log`): the id is
+    increase in commit order within a workspace (see `resolvers.events.log`): the id is
     the cursor subscribers resume from; `published_at` is set once the bus was told.
     `data` carries the deal's board facts before and after the change."""
 

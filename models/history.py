@@ -40,7 +40,7 @@ class HistoryEntry(Model):
     data: dict[str, Any] = fields.JSONField(default=dict)
     # The file the change attached (a step completion's), by content hash: it stays
     # downloadable from the history after the step is un-completed, and counts towards
-    # the workspace's storage quota (`resolvers.files`) by its size, until the deal is
+    # the workspace's storage quota (`resolvers.deals.files`) by its size, until the deal is
     # purged.
     file_hash = fields.CharField(max_length=64, null=True)
     file_size = fields.BigIntField(null=True)

@@ -17,7 +17,7 @@ from models.deal import AccessRequest, Deal, DealParticipant
 from models.process import Performer
 from models.task import Task
 from resolvers.errors import ErrorCode, Refused
-from resolvers.process_tree import StepNode
+from resolvers.processes.tree import StepNode
 
 
 def is_admin(actor: User) -> bool:

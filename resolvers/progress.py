@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from resolvers.process_tree import ProcessTree, StageNode, StepNode
+from resolvers.processes.tree import ProcessTree, StageNode, StepNode
 
 CENT = Decimal("0.01")
 

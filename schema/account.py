@@ -9,8 +9,9 @@ from strawberry import UNSET
 
 from models import account as rows
 from models.deal import DealStatus
-from resolvers import auth, deal_lists, users
-from resolvers.deal_filters import DealFilter
+from resolvers.accounts import auth, users
+from resolvers.deals import lists
+from resolvers.deals.filters import DealFilter
 from resolvers.errors import Refused
 from resolvers.rate_limits import Limit
 from schema.connections import Connection
@@ -42,7 +43,7 @@ class User(Node):
         actor = await info.context.actor()
         owner_id = pk_of(self.id, "User")
         page = await read_or_raise(
-            lambda: deal_lists.list_deals(
+            lambda: lists.list_deals(
                 actor,
                 DealFilter(owner_ids=[owner_id or 0]),
                 statuses=[DealStatus.OPEN],

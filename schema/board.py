@@ -8,11 +8,11 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from models import deal as rows
-from resolvers import board
-from resolvers.board import BoardScope, CardRequest, ColumnFigures
+from resolvers.board import kanban
+from resolvers.board.kanban import BoardScope, CardRequest, ColumnFigures
 from resolvers.clock import now_utc
 from resolvers.pagination import Page
-from resolvers.process_tree import StageNode
+from resolvers.processes.tree import StageNode
 from resolvers.progress import amount_of_cents
 from schema.connections import Connection
 from schema.context import Context, Loaders
@@ -34,9 +34,9 @@ def card_loader(
     card waits for a batch of its own."""
 
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
-        pages = await board.column_cards(scope, requests, figures)
+        pages = await kanban.column_cards(scope, requests, figures)
         cards = [deal for page in pages for deal in page.items]
-        loaders.open_task_dues.prime_many({deal.id: board.open_task_dues(deal) for deal in cards})
+        loaders.open_task_dues.prime_many({deal.id: kanban.open_task_dues(deal) for deal in cards})
         await loaders.users.load_many(list({deal.owner_id for deal in cards}))
         return pages
 
@@ -59,7 +59,7 @@ class BoardColumn:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Deal]:
         async def request() -> CardRequest:
-            return board.card_request(self.stage_id, first, after)
+            return kanban.card_request(self.stage_id, first, after)
 
         page = await self.cards.load(await read_or_raise(request))
         return Connection.of(page, Deal.from_row)
@@ -113,7 +113,7 @@ class BoardQuery:
         workspace = await loaders.workspace()
 
         async def scope() -> BoardScope:
-            return await board.board_scope(
+            return await kanban.board_scope(
                 actor,
                 decode_id(process_id, "Process", ("processId",)),
                 deal_filter(filter),
@@ -122,7 +122,7 @@ class BoardQuery:
             )
 
         found = await read_or_raise(scope)
-        figures = await board.column_figures(found)
+        figures = await kanban.column_figures(found)
         total = sum(figures.values(), ColumnFigures())
         return Board(
             process=Process.from_tree(found.tree),

@@ -14,11 +14,13 @@ from strawberry.dataloader import DataLoader
 from models.account import User, Workspace
 from models.deal import Deal, DealCost, StepCompletion
 from models.task import Task
-from resolvers import auth, deal_reads
-from resolvers.auth import LoginPolicy
+from resolvers.accounts import auth
+from resolvers.accounts.auth import LoginPolicy
+from resolvers.accounts.users import users_by_ids
+from resolvers.deals import reads
+from resolvers.deals.files import FileStore
 from resolvers.errors import Refused
-from resolvers.files import FileStore
-from resolvers.process_tree import (
+from resolvers.processes.tree import (
     ProcessTree,
     StageNode,
     StepNode,
@@ -27,7 +29,6 @@ from resolvers.process_tree import (
     load_steps,
 )
 from resolvers.rate_limits import Limit, RateLimits
-from resolvers.users import users_by_ids
 from subscriptions.live import LiveUpdates
 
 V = TypeVar("V")
@@ -79,23 +80,23 @@ class Loaders:
             return [found.get(i) for i in ids]
 
         async def deals(ids: list[int]) -> list[Deal | None]:
-            found = await deal_reads.visible_deals_by_id(actor, ids)
+            found = await reads.visible_deals_by_id(actor, ids)
             return [found.get(i) for i in ids]
 
         async def participants(ids: list[int]) -> list[list[int]]:
-            return _by_key(await deal_reads.participants_of(ids), [])(ids)
+            return _by_key(await reads.participants_of(ids), [])(ids)
 
         async def costs(ids: list[int]) -> list[list[DealCost]]:
-            return _by_key(await deal_reads.costs_of(ids), [])(ids)
+            return _by_key(await reads.costs_of(ids), [])(ids)
 
         async def completions(ids: list[int]) -> list[list[StepCompletion]]:
-            return _by_key(await deal_reads.completions_of(ids), [])(ids)
+            return _by_key(await reads.completions_of(ids), [])(ids)
 
         async def open_task_dues(ids: list[int]) -> list[list[datetime | None]]:
-            return _by_key(await deal_reads.open_task_dues_of(ids), [])(ids)
+            return _by_key(await reads.open_task_dues_of(ids), [])(ids)
 
         async def tasks(ids: list[int]) -> list[list[Task]]:
-            return _by_key(await deal_reads.tasks_of(ids), [])(ids)
+            return _by_key(await reads.tasks_of(ids), [])(ids)
 
         self.process_trees = DataLoader(load_fn=process_trees)
         self.stages = DataLoader(load_fn=stages)

@@ -13,10 +13,11 @@ from models import account as rows_account
 from models import deal as rows
 from models.event import Event
 from models.history import HistoryEntry
-from resolvers import history, progress
+from resolvers import progress
 from resolvers.clock import now_utc
-from resolvers.history import event_cursor
-from resolvers.process_tree import ProcessTree, load_process_tree
+from resolvers.events import history
+from resolvers.events.history import event_cursor
+from resolvers.processes.tree import ProcessTree, load_process_tree
 from schema.account import User, load_user
 from schema.connections import Connection
 from schema.context import Context, already_loaded

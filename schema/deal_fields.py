@@ -12,10 +12,10 @@ from strawberry import UNSET
 from strawberry.file_uploads import Upload
 
 from models import deal as rows
-from resolvers import deal_access, deal_lists, deal_status, deals, steps
-from resolvers.deal_filters import DealFilter
-from resolvers.inputs import KEEP
+from resolvers.deals import editing, lifecycle, lists, participation, steps
+from resolvers.deals.filters import DealFilter
 from resolvers.rate_limits import Limit
+from resolvers.validation import KEEP
 from schema.connections import Connection
 from schema.context import Context
 from schema.deal import Deal
@@ -163,10 +163,10 @@ def _ids(raw: list[strawberry.ID] | None, type_name: str, path: list[str]) -> li
     return [decode_id(r, type_name, [*path, str(i)]) for i, r in enumerate(raw)]
 
 
-def _costs(raw: list[CostInput] | None) -> list[deals.CostSpec] | None:
+def _costs(raw: list[CostInput] | None) -> list[editing.CostSpec] | None:
     if raw is UNSET or raw is None:
         return None
-    return [deals.CostSpec(c.name, c.amount) for c in raw]
+    return [editing.CostSpec(c.name, c.amount) for c in raw]
 
 
 def deal_filter(raw: BoardFilter | None) -> DealFilter | None:
@@ -220,12 +220,12 @@ class DealQuery:
         actor = await info.context.actor()
         order = order_by or DealOrder(field=DealOrderField.UPDATED_AT)
         page = await read_or_raise(
-            lambda: deal_lists.list_deals(
+            lambda: lists.list_deals(
                 actor,
                 deal_filter(filter),
                 statuses=status,
                 process_id=decode_id(process_id, "Process", ("processId",)) if process_id else None,
-                order=deal_lists.DealOrderField(order.field.value),
+                order=lists.DealOrderField(order.field.value),
                 descending=order.direction == OrderDirection.DESC,
                 first=first,
                 after=after,
@@ -239,7 +239,7 @@ class DealQuery:
     ) -> Connection[Deal]:
         actor = await info.context.actor()
         page = await read_or_raise(
-            lambda: deal_lists.list_deals(actor, first=first, after=after, trash=True)
+            lambda: lists.list_deals(actor, first=first, after=after, trash=True)
         )
         return Connection.of(page, Deal.from_row)
 
@@ -250,8 +250,8 @@ class DealMutation:
     async def create_deal(self, info: Info, input: CreateDealInput) -> DealPayload:
         actor = await info.context.actor()
 
-        def new() -> deals.NewDeal:
-            return deals.NewDeal(
+        def new() -> editing.NewDeal:
+            return editing.NewDeal(
                 name=input.name,
                 company=_given(input.company),  # type: ignore[arg-type]
                 contact_person=_given(input.contact_person),  # type: ignore[arg-type]
@@ -270,15 +270,15 @@ class DealMutation:
                 idempotency_key=_given(input.idempotency_key),  # type: ignore[arg-type]
             )
 
-        return await _answer(lambda: deals.create_deal(actor, new()))
+        return await _answer(lambda: editing.create_deal(actor, new()))
 
     @strawberry.mutation(description="Carries `version`: a stale one gets CONFLICT.")
     async def update_deal(self, info: Info, input: UpdateDealInput) -> DealPayload:
         actor = await info.context.actor()
 
-        def changes() -> deals.DealChanges:
+        def changes() -> editing.DealChanges:
             costs = _costs(input.costs)
-            return deals.DealChanges(
+            return editing.DealChanges(
                 version=input.version,
                 name=KEEP if input.name is UNSET or input.name is None else input.name,
                 company=_kept(input.company),  # type: ignore[arg-type]
@@ -292,13 +292,15 @@ class DealMutation:
                 costs=KEEP if costs is None else costs,
             )
 
-        return await _answer(lambda: deals.update_deal(actor, _deal_id(input.id, "id"), changes()))
+        return await _answer(
+            lambda: editing.update_deal(actor, _deal_id(input.id, "id"), changes())
+        )
 
     @strawberry.mutation(description="Completions stay stored: switching back restores them.")
     async def change_deal_process(self, info: Info, input: ChangeDealProcessInput) -> DealPayload:
         actor = await info.context.actor()
         return await _answer(
-            lambda: deal_status.change_deal_process(
+            lambda: lifecycle.change_deal_process(
                 actor,
                 _deal_id(input.deal_id),
                 decode_id(input.process_id, "Process", ("input", "processId")),
@@ -336,49 +338,49 @@ class DealMutation:
     @strawberry.mutation(description="Refused with MANDATORY_STEPS_MISSING until they are done.")
     async def win_deal(self, info: Info, input: IdInput) -> DealPayload:
         actor = await info.context.actor()
-        return await _answer(lambda: deal_status.win_deal(actor, _deal_id(input.id, "id")))
+        return await _answer(lambda: lifecycle.win_deal(actor, _deal_id(input.id, "id")))
 
     @strawberry.mutation(description="Lost to a competitor; records the stage it was lost at.")
     async def lose_deal(self, info: Info, input: CloseDealInput) -> DealPayload:
         actor = await info.context.actor()
         return await _answer(
-            lambda: deal_status.lose_deal(actor, _deal_id(input.deal_id), input.reason)
+            lambda: lifecycle.lose_deal(actor, _deal_id(input.deal_id), input.reason)
         )
 
     @strawberry.mutation(description="The project never happened.")
     async def cancel_deal(self, info: Info, input: CloseDealInput) -> DealPayload:
         actor = await info.context.actor()
         return await _answer(
-            lambda: deal_status.cancel_deal(actor, _deal_id(input.deal_id), input.reason)
+            lambda: lifecycle.cancel_deal(actor, _deal_id(input.deal_id), input.reason)
         )
 
     @strawberry.mutation
     async def reopen_deal(self, info: Info, input: IdInput) -> DealPayload:
         actor = await info.context.actor()
-        return await _answer(lambda: deal_status.reopen_deal(actor, _deal_id(input.id, "id")))
+        return await _answer(lambda: lifecycle.reopen_deal(actor, _deal_id(input.id, "id")))
 
     @strawberry.mutation(description="Into the trash, from which restoreDeal brings it back.")
     async def delete_deal(self, info: Info, input: IdInput) -> DealPayload:
         actor = await info.context.actor()
-        return await _answer(lambda: deal_status.delete_deal(actor, _deal_id(input.id, "id")))
+        return await _answer(lambda: lifecycle.delete_deal(actor, _deal_id(input.id, "id")))
 
     @strawberry.mutation
     async def restore_deal(self, info: Info, input: IdInput) -> DealPayload:
         actor = await info.context.actor()
-        return await _answer(lambda: deal_status.restore_deal(actor, _deal_id(input.id, "id")))
+        return await _answer(lambda: lifecycle.restore_deal(actor, _deal_id(input.id, "id")))
 
     @strawberry.mutation
     async def set_deal_public(self, info: Info, input: SetDealPublicInput) -> DealPayload:
         actor = await info.context.actor()
         return await _answer(
-            lambda: deal_access.set_deal_public(actor, _deal_id(input.deal_id), input.is_public)
+            lambda: participation.set_deal_public(actor, _deal_id(input.deal_id), input.is_public)
         )
 
     @strawberry.mutation
     async def add_participant(self, info: Info, input: ParticipantInput) -> DealPayload:
         actor = await info.context.actor()
         return await _answer(
-            lambda: deal_access.add_participant(
+            lambda: participation.add_participant(
                 actor,
                 _deal_id(input.deal_id),
                 decode_id(input.user_id, "User", ("input", "userId")),
@@ -389,7 +391,7 @@ class DealMutation:
     async def remove_participant(self, info: Info, input: ParticipantInput) -> DealPayload:
         actor = await info.context.actor()
         return await _answer(
-            lambda: deal_access.remove_participant(
+            lambda: participation.remove_participant(
                 actor,
                 _deal_id(input.deal_id),
                 decode_id(input.user_id, "User", ("input", "userId")),
@@ -399,4 +401,4 @@ class DealMutation:
     @strawberry.mutation(description="Take part in a public deal.")
     async def join_deal(self, info: Info, input: IdInput) -> DealPayload:
         actor = await info.context.actor()
-        return await _answer(lambda: deal_access.join_deal(actor, _deal_id(input.id, "id")))
+        return await _answer(lambda: participation.join_deal(actor, _deal_id(input.id, "id")))

@@ -23,7 +23,7 @@ from strawberry.extensions import (
 )
 
 from resolvers.errors import ErrorCode, database_unavailable
-from resolvers.event_log import collecting_writes
+from resolvers.events.log import collecting_writes
 from schema.context import Context
 from schema.cost import operation_cost
 from schema.input_text import LiteralTextRule, mark_literal_refusals

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import UNSET
 
 from models import event as rows
-from resolvers import notifications
+from resolvers.events import notifications
 from resolvers.pagination import IdCursor
 from schema.account import User, load_user
 from schema.connections import Connection

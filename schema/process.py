@@ -9,15 +9,15 @@ import strawberry
 from strawberry import UNSET
 
 from models import process as rows
-from resolvers import processes
-from resolvers.inputs import KEEP
-from resolvers.process_specs import (
+from resolvers.processes import configuration
+from resolvers.processes.specs import (
     ProcessSpec,
     StageSpec,
     StepSpec,
     TaskTemplateSpec,
 )
-from resolvers.process_tree import ProcessTree, StageNode, StepNode, load_process_trees
+from resolvers.processes.tree import ProcessTree, StageNode, StepNode, load_process_trees
+from resolvers.validation import KEEP
 from schema.account import User
 from schema.context import Context
 from schema.errors import UserError, payload_of
@@ -256,7 +256,7 @@ class ProcessMutation:
     async def create_process(self, info: Info, input: ProcessInput) -> ProcessPayload:
         actor = await info.context.actor()
         return await _answer(
-            lambda: processes.create_process(
+            lambda: configuration.create_process(
                 actor,
                 ProcessSpec(
                     name=input.name,
@@ -272,7 +272,7 @@ class ProcessMutation:
     async def update_process(self, info: Info, input: UpdateProcessInput) -> ProcessPayload:
         actor = await info.context.actor()
         return await _answer(
-            lambda: processes.update_process(
+            lambda: configuration.update_process(
                 actor,
                 _input_id(input.id),
                 ProcessSpec(name=input.name, stages=_stage_specs(input.stages)),
@@ -282,9 +282,9 @@ class ProcessMutation:
     @strawberry.mutation(description="Refused for the default process and while any deal uses it.")
     async def delete_process(self, info: Info, input: IdInput) -> ProcessPayload:
         actor = await info.context.actor()
-        return await _answer(lambda: processes.delete_process(actor, _input_id(input.id)))
+        return await _answer(lambda: configuration.delete_process(actor, _input_id(input.id)))
 
     @strawberry.mutation(description="Exactly one process is the default at all times.")
     async def set_default_process(self, info: Info, input: IdInput) -> ProcessPayload:
         actor = await info.context.actor()
-        return await _answer(lambda: processes.set_default_process(actor, _input_id(input.id)))
+        return await _answer(lambda: configuration.set_default_process(actor, _input_id(input.id)))

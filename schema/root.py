@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
-from resolvers import notifications
-from resolvers.tasks import visible_task
+from resolvers.events import notifications
+from resolvers.tasks.editing import visible_task
 from schema.account import AccountMutation, AccountQuery, User
 from schema.board import BoardQuery
 from schema.context import Context

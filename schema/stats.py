@@ -9,7 +9,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import stats
+from resolvers.board import statistics
 from resolvers.progress import amount_of_cents
 from schema.account import User
 from schema.context import Context
@@ -42,7 +42,7 @@ class Totals:
     cancelled_value: Decimal
 
     @classmethod
-    def from_totals(cls, totals: stats.Totals) -> Totals:
+    def from_totals(cls, totals: statistics.Totals) -> Totals:
         return cls(
             open_count=totals.open_count,
             open_value=amount_of_cents(totals.open_cents),
@@ -72,7 +72,7 @@ class StageStats:
     )
 
     @classmethod
-    def from_stats(cls, row: stats.StageStats) -> StageStats:
+    def from_stats(cls, row: statistics.StageStats) -> StageStats:
         return cls(
             stage=Stage.from_node(row.stage),
             open_count=row.open_count,
@@ -96,7 +96,7 @@ class OwnerStats:
     lost_count: int
 
     @classmethod
-    def from_stats(cls, row: stats.OwnerStats) -> OwnerStats:
+    def from_stats(cls, row: statistics.OwnerStats) -> OwnerStats:
         return cls(
             owner=User.from_row(row.owner),
             open_count=row.open_count,
@@ -107,7 +107,7 @@ class OwnerStats:
         )
 
 
-def _owners(rows: list[stats.OwnerStats]) -> list[OwnerStats]:
+def _owners(rows: list[statistics.OwnerStats]) -> list[OwnerStats]:
     return [OwnerStats.from_stats(row) for row in rows]
 
 
@@ -119,7 +119,7 @@ class ProcessStats:
     by_owner: list[OwnerStats] = strawberry.field(description="Ordered by owner name.")
 
     @classmethod
-    def from_stats(cls, row: stats.ProcessStats) -> ProcessStats:
+    def from_stats(cls, row: statistics.ProcessStats) -> ProcessStats:
         return cls(
             process=Process.from_tree(row.tree),
             totals=Totals.from_totals(row.totals),
@@ -146,7 +146,7 @@ class PipelineStats:
     )
 
     @classmethod
-    def from_stats(cls, row: stats.PipelineStats) -> PipelineStats:
+    def from_stats(cls, row: statistics.PipelineStats) -> PipelineStats:
         return cls(
             from_=row.period.first,
             to=row.period.last,
@@ -175,7 +175,7 @@ class StatsQuery:
     ) -> PipelineStats:
         actor = await info.context.actor()
         found = await read_or_raise(
-            lambda: stats.pipeline_stats(
+            lambda: statistics.pipeline_stats(
                 actor,
                 decode_id(process_id, "Process", ("processId",))
                 if process_id is not None

@@ -22,7 +22,7 @@ from models.account import User as UserRow
 from resolvers import access
 from resolvers.errors import Refused, not_found
 from resolvers.pagination import IdCursor
-from resolvers.process_tree import live_process_exists
+from resolvers.processes.tree import live_process_exists
 from resolvers.rate_limits import Limit
 from schema.board import BoardColumn, board_columns
 from schema.context import Context

@@ -9,8 +9,9 @@ from strawberry import UNSET
 
 from models import deal as deal_rows
 from models import task as rows
-from resolvers import deal_access, tasks
-from resolvers.inputs import KEEP
+from resolvers.deals import participation
+from resolvers.tasks import editing
+from resolvers.validation import KEEP
 from schema.account import User, load_user
 from schema.connections import Connection
 from schema.context import Context
@@ -81,10 +82,10 @@ class AccessRequest(Node):
 
 
 async def load_access_request(info: Info, request_id: int | None) -> AccessRequest | None:
-    """The request, if its reader made it or may answer it (`deal_access.readable_request`)."""
+    """The request, if its reader made it or may answer it (`participation.readable_request`)."""
     if request_id is None:
         return None
-    row = await deal_access.readable_request(await info.context.actor(), request_id)
+    row = await participation.readable_request(await info.context.actor(), request_id)
     return AccessRequest.from_row(row) if row else None
 
 
@@ -139,7 +140,7 @@ class TaskQuery:
     @strawberry.field(description="Your tasks, open ones first by due time.")
     async def my_tasks(self, info: Info, include_done: bool | None = False) -> list[Task]:
         actor = await info.context.actor()
-        return [Task.from_row(t) for t in await tasks.my_tasks(actor, bool(include_done))]
+        return [Task.from_row(t) for t in await editing.my_tasks(actor, bool(include_done))]
 
     @strawberry.field(
         description="The access requests you may answer (on deals you work on), newest "
@@ -154,7 +155,7 @@ class TaskQuery:
     ) -> Connection[AccessRequest]:
         actor = await info.context.actor()
         page = await read_or_raise(
-            lambda: deal_access.list_access_requests(actor, status, first, after)
+            lambda: participation.list_access_requests(actor, status, first, after)
         )
         return Connection.of(page, AccessRequest.from_row)
 
@@ -166,7 +167,7 @@ class TaskMutation:
         actor = await info.context.actor()
 
         async def act() -> TaskPayload:
-            new = tasks.NewTask(
+            new = editing.NewTask(
                 title=input.title,
                 due_at=_given(input.due_at),  # type: ignore[arg-type]
                 assignee_id=decode_id(input.assignee_id, "User", ("input", "assigneeId"))
@@ -177,7 +178,7 @@ class TaskMutation:
                 else None,
                 idempotency_key=_given(input.idempotency_key),  # type: ignore[arg-type]
             )
-            return TaskPayload(task=Task.from_row(await tasks.create_task(actor, new)))
+            return TaskPayload(task=Task.from_row(await editing.create_task(actor, new)))
 
         return await payload_of(act, lambda errors: TaskPayload(errors=errors))
 
@@ -187,7 +188,7 @@ class TaskMutation:
 
         async def act() -> TaskPayload:
             task_id = decode_id(input.id, "Task", ("input", "id"))
-            return TaskPayload(task=Task.from_row(await tasks.complete_task(actor, task_id)))
+            return TaskPayload(task=Task.from_row(await editing.complete_task(actor, task_id)))
 
         return await payload_of(act, lambda errors: TaskPayload(errors=errors))
 
@@ -197,14 +198,14 @@ class TaskMutation:
 
         async def act() -> TaskPayload:
             task_id = decode_id(input.id, "Task", ("input", "id"))
-            changes = tasks.TaskChanges(
+            changes = editing.TaskChanges(
                 title=KEEP if input.title is UNSET or input.title is None else input.title,
                 due_at=KEEP if input.due_at is UNSET else input.due_at,
                 assignee_id=decode_id(input.assignee_id, "User", ("input", "assigneeId"))
                 if input.assignee_id
                 else KEEP,
             )
-            task = await tasks.update_task(actor, task_id, changes)
+            task = await editing.update_task(actor, task_id, changes)
             return TaskPayload(task=Task.from_row(task))
 
         return await payload_of(act, lambda errors: TaskPayload(errors=errors))
@@ -216,7 +217,7 @@ class TaskMutation:
         async def act() -> AccessRequestPayload:
             deal_id = decode_id(input.id, "Deal", ("input", "id"))
             key = _given(input.idempotency_key)
-            row = await deal_access.request_access(actor, deal_id, key)  # type: ignore[arg-type]
+            row = await participation.request_access(actor, deal_id, key)  # type: ignore[arg-type]
             return AccessRequestPayload(request=AccessRequest.from_row(row))
 
         return await payload_of(act, lambda errors: AccessRequestPayload(errors=errors))
@@ -229,7 +230,7 @@ class TaskMutation:
 
         async def act() -> AccessRequestPayload:
             request_id = decode_id(input.request_id, "AccessRequest", ("input", "requestId"))
-            row = await deal_access.answer_access_request(actor, request_id, input.grant)
+            row = await participation.answer_access_request(actor, request_id, input.grant)
             return AccessRequestPayload(request=AccessRequest.from_row(row))
 
         return await payload_of(act, lambda errors: AccessRequestPayload(errors=errors))

@@ -27,7 +27,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from tortoise import Tortoise, connections
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from resolvers import auth, opaque
+from resolvers import opaque
+from resolvers.accounts import auth
 from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.rate_limits import RateLimits
 from schema import build_schema

@@ -14,10 +14,10 @@ import uvicorn
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
-from resolvers.deal_status import purge_trash
+from resolvers.accounts.workspaces import NewWorkspace, create_workspace
+from resolvers.deals.files import sweep_unreferenced
+from resolvers.deals.lifecycle import purge_trash
 from resolvers.errors import Refused
-from resolvers.files import sweep_unreferenced
-from resolvers.workspaces import NewWorkspace, create_workspace
 from server.backup.exporting import export_workspace
 from server.backup.format import BadBackup
 from server.backup.importing import import_workspace

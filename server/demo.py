@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from models.account import Role, User, Workspace
 from models.process import NoteRequirement, Performer
-from resolvers.deals import NewDeal, create_deal
-from resolvers.files import FileStore
-from resolvers.process_tree import load_process_tree
-from resolvers.starter_processes import demo_processes
-from resolvers.steps import complete_step
-from resolvers.users import NewUser, create_user
-from resolvers.workspaces import NewWorkspace, create_workspace
+from resolvers.accounts.users import NewUser, create_user
+from resolvers.accounts.workspaces import NewWorkspace, create_workspace
+from resolvers.deals.editing import NewDeal, create_deal
+from resolvers.deals.files import FileStore
+from resolvers.deals.steps import complete_step
+from resolvers.processes.starters import demo_processes
+from resolvers.processes.tree import load_process_tree
 
 DEMO_PASSWORD = "dealflow-demo"
 DEMO_ADMIN = "admin@demo.dealflow.dev"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from resolvers import auth, files
+from resolvers.accounts import auth
+from resolvers.deals import files
 from server.auth import bearer_token
 
 

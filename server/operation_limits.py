@@ -10,7 +10,7 @@ import math
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from resolvers.auth import token_digest
+from resolvers.accounts.auth import token_digest
 from resolvers.errors import ErrorCode
 from resolvers.rate_limits import Limit, RateLimits
 

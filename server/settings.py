@@ -13,8 +13,8 @@ from pathlib import Path
 from starlette.config import Config
 from starlette.datastructures import Secret
 
-from resolvers.auth import LoginPolicy
-from resolvers.files import FileStore
+from resolvers.accounts.auth import LoginPolicy
+from resolvers.deals.files import FileStore
 from resolvers.rate_limits import Limit, RateLimitSettings
 from schema.cost import DEFAULT_MAX_COST
 from subscriptions.live import LiveSettings

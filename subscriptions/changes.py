@@ -15,11 +15,11 @@ from models.account import User
 from models.deal import Deal, DealParticipant
 from models.event import Event, Notification
 from resolvers import access
-from resolvers.board import BoardScope, ColumnFigures, column_figures, figures_by_salesperson
+from resolvers.board.kanban import BoardScope, ColumnFigures, column_figures, figures_by_salesperson
 from resolvers.clock import now_utc
-from resolvers.event_log import BoardFacts, facts_of
-from resolvers.history import EventKind
-from resolvers.process_tree import ProcessTree, load_process_tree
+from resolvers.events.history import EventKind
+from resolvers.events.log import BoardFacts, facts_of
+from resolvers.processes.tree import ProcessTree, load_process_tree
 
 
 class BoardEventKind(StrEnum):

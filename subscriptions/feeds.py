@@ -30,8 +30,10 @@ from dataclasses import dataclass, field
 
 from models.account import User, Workspace
 from models.event import Event, Notification
-from resolvers import access, auth, event_log
+from resolvers import access
+from resolvers.accounts import auth
 from resolvers.errors import ErrorCode, Refused
+from resolvers.events import log
 from resolvers.pagination import IdCursor
 from subscriptions.background import log_failure, stop_task
 from subscriptions.changes import (
@@ -148,8 +150,8 @@ class WorkspaceFeed:
 
     async def fast_forward(self) -> None:
         """With nobody listening, what happened meanwhile concerns nobody."""
-        self.events_seen = await event_log.latest_event_id(self.workspace_id)
-        self.notifications_seen = await event_log.latest_notification_id(self.workspace_id)
+        self.events_seen = await log.latest_event_id(self.workspace_id)
+        self.notifications_seen = await log.latest_notification_id(self.workspace_id)
 
     async def _run(self) -> None:
         while True:
@@ -171,8 +173,8 @@ class WorkspaceFeed:
     async def catch_up(self) -> None:
         async with self.lock:
             while True:
-                events = await event_log.events_between(self.workspace_id, self.events_seen)
-                notifications = await event_log.notifications_between(
+                events = await log.events_between(self.workspace_id, self.events_seen)
+                notifications = await log.notifications_between(
                     self.workspace_id, self.notifications_seen
                 )
                 if events or notifications:
@@ -185,7 +187,7 @@ class WorkspaceFeed:
                 for notification in notifications:
                     self._dispatch_notification(notification)
                     self.notifications_seen = notification.id
-                if max(len(events), len(notifications)) < event_log.REPLAY_BATCH:
+                if max(len(events), len(notifications)) < log.REPLAY_BATCH:
                     return
 
     async def end_revoked_sessions(self) -> None:
@@ -307,7 +309,7 @@ class Hub:
         With the session's `token`, the subscriber ends when its session does."""
         cursor = _cursor_kind(topic).read(after) if after is not None else None
         if cursor is not None and not isinstance(topic, NotificationTopic):
-            await event_log.check_not_expired(viewer.workspace_id, cursor)
+            await log.check_not_expired(viewer.workspace_id, cursor)
         feed = await self._feed(viewer.workspace_id)
         subscriber = Subscriber(viewer, topic, asyncio.Queue(self.queue_size), token)
         async with feed.lock:
@@ -363,24 +365,24 @@ async def _replay(
     workspace_id, topic, viewer = feed.workspace_id, subscriber.topic, subscriber.viewer
     if isinstance(topic, NotificationTopic):
         while cursor < position:
-            rows = await event_log.notifications_between(
+            rows = await log.notifications_between(
                 workspace_id, cursor, position, recipient_id=viewer.id
             )
             for row in rows:
                 yield NotificationChange(row.id, viewer, row)
-            if len(rows) < event_log.REPLAY_BATCH:
+            if len(rows) < log.REPLAY_BATCH:
                 return
             cursor = rows[-1].id
         return
     timezone = await feed.timezone()
     while cursor < position:
-        events = await event_log.events_between(workspace_id, cursor, position)
+        events = await log.events_between(workspace_id, cursor, position)
         for event in events:
             if _concerns(topic, event):
                 change = await change_for(EventReading(event, timezone), topic, viewer)
                 if change is not None:
                     yield change
-        if len(events) < event_log.REPLAY_BATCH:
+        if len(events) < log.REPLAY_BATCH:
             return
         cursor = events[-1].id
 

@@ -11,8 +11,8 @@ from datetime import timedelta
 from types import TracebackType
 
 from resolvers.clock import now_utc
-from resolvers.event_log import collecting_writes
-from resolvers.task_clock import record_due_tasks
+from resolvers.events.log import collecting_writes
+from resolvers.tasks.clock import record_due_tasks
 from subscriptions.background import log_failure, stop_task
 from subscriptions.bus import Bus
 from subscriptions.channels import LOG_CHANNEL, workspace_of

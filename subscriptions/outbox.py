@@ -15,7 +15,7 @@ from tortoise.functions import Max
 
 from models.event import Event
 from resolvers.clock import now_utc
-from resolvers.event_log import purge_events
+from resolvers.events.log import purge_events
 from subscriptions.background import log_failure, stop_task
 from subscriptions.bus import Bus
 from subscriptions.channels import LOG_CHANNEL, log_grew

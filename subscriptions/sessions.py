@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from starlette.websockets import WebSocket, WebSocketState
 
 from models.account import User
-from resolvers import auth
+from resolvers.accounts import auth
 from subscriptions.background import log_failure, stop_task
 
 logger = logging.getLogger("dealflow.sessions")

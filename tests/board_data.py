@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
 from models.task import Task
-from resolvers.deal_state import apply_progress, sync_amounts
-from resolvers.process_tree import ProcessTree
+from resolvers.deals.state import apply_progress, sync_amounts
+from resolvers.processes.tree import ProcessTree
 
 
 @dataclass(frozen=True)

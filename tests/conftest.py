@@ -20,8 +20,9 @@ from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
 from models.account import Role, User, Workspace
-from resolvers import auth, clock, passwords
-from resolvers.workspaces import NewWorkspace, create_workspace
+from resolvers import clock
+from resolvers.accounts import auth, passwords
+from resolvers.accounts.workspaces import NewWorkspace, create_workspace
 from server.app import create_app
 from server.database import tortoise_config
 from server.settings import Settings

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Collection
 from pathlib import Path
 
-from resolvers.files import CHUNK, FileStore
+from resolvers.deals.files import CHUNK, FileStore
 from server.backup.format import BadBackup
 
 

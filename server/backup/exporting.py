@@ -20,8 +20,8 @@ from tortoise.transactions import in_transaction
 from models.account import Workspace
 from models.history import HistoryEntry
 from resolvers.clock import now_utc
-from resolvers.event_log import latest_event_id
-from resolvers.files import FileStore
+from resolvers.deals.files import FileStore
+from resolvers.events.log import latest_event_id
 from server.backup import attachments
 from server.backup.format import (
     FORMAT,

@@ -38,8 +38,8 @@ from models.event import Event, IdempotencyRecord, Notification
 from models.history import HistoryEntry
 from models.process import NotifyAudience, Process, Stage, Step, StepNotifyUser, StepPerformer
 from models.task import Task
-from resolvers.auth import normalise_email
-from resolvers.files import is_digest
+from resolvers.accounts.auth import normalise_email
+from resolvers.deals.files import is_digest
 
 FORMAT = "dealflow-workspace"
 VERSION = 1
@@ -249,10 +249,10 @@ EMBEDDED = {"step": "step", "task": "task", "request": "access_request", "user":
 # Columns of exported tables left out on purpose, and why.
 LEFT_OUT = {
     "workspace.events_purged_through": "set by the import: the replay log is not exported",
-    "deal.value_cents": "an integer copy of the value (resolvers.deal_state.sync_amounts)",
+    "deal.value_cents": "an integer copy of the value (resolvers.deals.state.sync_amounts)",
     "deal.forecast_cents": "an integer copy of the forecast (sync_amounts)",
-    "history_entry.file_hash": "a copy of data.fileHash (resolvers.history.write_history)",
-    "history_entry.file_size": "a copy of data.fileSize (resolvers.history.write_history)",
+    "history_entry.file_hash": "a copy of data.fileHash (resolvers.events.history.write_history)",
+    "history_entry.file_size": "a copy of data.fileSize (resolvers.events.history.write_history)",
 }
 
 # Tables not exported at all, and why.

@@ -7,7 +7,7 @@ another format or version, an unknown kind or column, a missing column, a bad va
 reference to a record not above it, an email already used on this server, an attached
 file missing or not matching its hash) changes nothing.
 
-History entries are written by `resolvers.history.write_history`, so each gets its id
+History entries are written by `resolvers.events.history.write_history`, so each gets its id
 from a replay event like every other entry. Those events are old news: marked announced
 (the relay stays quiet) and without board facts. The workspace counts as purged through
 the highest of those ids and of the source's last event id, and later event ids continue
@@ -30,13 +30,13 @@ from models.deal import Deal
 from models.event import Notification
 from models.history import HistoryEntry
 from models.process import Process
+from resolvers.accounts.workspaces import check_workspace_settings
 from resolvers.clock import now_utc
-from resolvers.deal_state import sync_amounts
+from resolvers.deals.files import FileStore
+from resolvers.deals.state import sync_amounts
 from resolvers.errors import Problems
-from resolvers.event_log import before_log_write, continue_event_ids_after
-from resolvers.files import FileStore
-from resolvers.history import write_history
-from resolvers.workspaces import check_workspace_settings
+from resolvers.events.history import write_history
+from resolvers.events.log import before_log_write, continue_event_ids_after
 from server.backup import attachments
 from server.backup.format import (
     BY_NAME,

@@ -24,7 +24,7 @@ from bench.soak_delivery import (
     tally,
 )
 from models.account import Role
-from resolvers.event_log import BoardFacts
+from resolvers.events.log import BoardFacts
 
 BOARD, OTHER_BOARD, DEAL = 1, 2, 10
 ANNA, BART, CARLA, MANAGER = 100, 101, 102, 200

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from models.account import Role, User
-from resolvers import auth
+from resolvers.accounts import auth
 from server.settings import Settings
 from tests.conftest import GraphQLClient, Team, make_team
 from tests.deals import create_deal, steps_by_name

@@ -10,7 +10,7 @@ import httpx
 from tortoise import Tortoise
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from resolvers import passwords
+from resolvers.accounts import passwords
 from schema.ids import global_id
 from server.database import tortoise_config
 from server.settings import Settings

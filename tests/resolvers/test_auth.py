@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from models.account import AuthToken, LoginFailure, TokenKind
-from resolvers.auth import issue_token, token_digest
+from resolvers.accounts.auth import issue_token, token_digest
 from tests.conftest import PASSWORD, GraphQLClient, Team
 from tests.documents import LOGIN_MUTATION, LOGOUT_MUTATION, ME_QUERY
 

@@ -12,7 +12,7 @@ from collections import Counter
 
 from models.deal import Deal, StepCompletion
 from models.event import Event
-from resolvers.process_tree import load_process_tree
+from resolvers.processes.tree import load_process_tree
 from resolvers.progress import deal_probability
 from schema.ids import parse_global_id
 from tests.conftest import Team

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolvers.process_tree import ProcessTree, StageNode, StepNode
+from resolvers.processes.tree import ProcessTree, StageNode, StepNode
 from resolvers.progress import (
     TaskStatus,
     deal_probability,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from models.event import Event
 from models.task import Task
-from resolvers.task_clock import record_due_tasks
+from resolvers.tasks.clock import record_due_tasks
 from tests.conftest import Team
 from tests.deals import create_deal
 from tests.schema.test_deals import pk

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from models.account import Role, User
-from resolvers import auth
+from resolvers.accounts import auth
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal
 from tests.documents import ANSWER_ACCESS_MUTATION, DEAL_QUERY, REQUEST_ACCESS_MUTATION

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from models.account import Role, User
 from models.deal import Deal, DealStatus
 from resolvers import progress
-from resolvers.board import figures_by_salesperson
-from resolvers.process_tree import ProcessTree, load_process_trees
+from resolvers.board.kanban import figures_by_salesperson
+from resolvers.processes.tree import ProcessTree, load_process_trees
 from schema.ids import global_id
 from tests.board_data import DealSeed, TaskSeed, seed_deals
 from tests.conftest import FrozenClock, GraphQLClient, Team

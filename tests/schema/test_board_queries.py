@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from models.account import Role, User
 from resolvers.clock import now_utc
-from resolvers.process_tree import load_process_trees
+from resolvers.processes.tree import load_process_trees
 from schema.ids import global_id
 from tests.board_data import DealSeed, TaskSeed, seed_deals
 from tests.conftest import PASSWORD, GraphQLClient, Team

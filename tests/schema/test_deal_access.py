@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from models.account import Role, User
-from resolvers import auth
-from resolvers.deals import NewDeal, create_deal
+from resolvers.accounts import auth
+from resolvers.deals.editing import NewDeal, create_deal
 from schema.ids import global_id
 from server.settings import Settings
 from tests.conftest import GraphQLClient, Team

@@ -8,7 +8,7 @@ import pytest
 
 from models.deal import Deal
 from models.event import Event
-from resolvers.deal_status import purge_trash
+from resolvers.deals.lifecycle import purge_trash
 from schema.ids import global_id, parse_global_id
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from resolvers.files import FileStore
+from resolvers.deals.files import FileStore
 from server.settings import Settings
 from tests.commands import dealflow
 from tests.conftest import GraphQLClient, Team

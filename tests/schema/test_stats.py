@@ -9,7 +9,7 @@ from typing import Any
 
 from models.account import User
 from models.deal import Deal, DealStatus
-from resolvers.process_tree import load_process_trees
+from resolvers.processes.tree import load_process_trees
 from schema.ids import global_id, parse_global_id
 from tests.conftest import FrozenClock, GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name

@@ -12,7 +12,7 @@ import pytest
 from models.account import Role, User
 from models.event import Notification
 from models.task import Task
-from resolvers import auth
+from resolvers.accounts import auth
 from schema.ids import global_id
 from tests.conftest import GraphQLClient, Team
 from tests.deals import complete_with_file, create_deal

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from models.account import AuthToken, User
-from resolvers import auth
+from resolvers.accounts import auth
 from schema.ids import global_id
 from tests.conftest import PASSWORD, GraphQLClient, Team
 from tests.documents import (

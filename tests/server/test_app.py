@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from resolvers import users
+from resolvers.accounts import users
 from tests.conftest import GraphQLClient
 from tests.documents import ME_QUERY, USERS_QUERY
 

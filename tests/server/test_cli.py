@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from models.account import Role, User, Workspace
 from models.deal import Deal
 from models.process import Process
-from resolvers.deals import NewDeal, create_deal
+from resolvers.deals.editing import NewDeal, create_deal
 from server.demo import DEMO_ADMIN
 from server.settings import Settings
 from tests import commands

@@ -8,7 +8,7 @@ import logging
 import httpx
 import pytest
 
-from resolvers import users
+from resolvers.accounts import users
 from tests.conftest import GraphQLClient
 from tests.documents import CREATE_USER_MUTATION, ME_QUERY, USERS_QUERY
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from models.account import Role, User
-from resolvers import auth
+from resolvers.accounts import auth
 from schema.ids import global_id
 from server.settings import Settings
 from tests.conftest import GraphQLClient, Team

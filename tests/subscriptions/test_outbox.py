@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 
 from models.event import Event
 from resolvers.clock import now_utc
-from resolvers.deals import NewDeal, create_deal
+from resolvers.deals.editing import NewDeal, create_deal
 from tests.conftest import Team
 from tests.deals import create_deal as create_deal_over_http
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from models.event import Event
 from models.history import HistoryEntry
-from resolvers.deal_status import purge_trash
-from resolvers.event_log import purge_events
+from resolvers.deals.lifecycle import purge_trash
+from resolvers.events.log import purge_events
 from schema.ids import parse_global_id
 from tests.conftest import FrozenClock, GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name

@@ -21,7 +21,7 @@ from tortoise import Tortoise
 from models.account import Role, User
 from models.deal import StepCompletion
 from models.process import Step
-from resolvers.deals import NewDeal, create_deal
+from resolvers.deals.editing import NewDeal, create_deal
 from server.backup.format import BadBackup
 from server.backup.importing import import_workspace
 from server.settings import Settings

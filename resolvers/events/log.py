@@ -9,7 +9,7 @@ Three guarantees make the log safe to tail:
 - each deal event carries the deal's *board facts* before and after the change
   (process, stage, open or not, public, owner, participants), so that whether a given
   viewer could see the deal before and after is a pure function of the row. The facts
-  before are the deal's as the mutation locked it (`resolvers.deal_state`), never read
+  before are the deal's as the mutation locked it (`resolvers.deals.state`), never read
   back from the log, which may have been purged since the deal last changed;
 - the ids a request wrote are collected, so that they can be announced on the bus once
   the transaction has committed.

@@ -16,9 +16,8 @@ from models.account import User, Workspace
 from models.deal import Deal, DealStatus
 from resolvers import access
 from resolvers.clock import now_utc
-from resolvers.deal_filters import DealFilter, apply_filter
+from resolvers.deals.filters import DealFilter, apply_filter
 from resolvers.errors import Problems
-from resolvers.inputs import MAX_AMOUNT
 from resolvers.pagination import (
     CursorCodec,
     DateKey,
@@ -28,6 +27,7 @@ from resolvers.pagination import (
     Page,
     page_size,
 )
+from resolvers.validation import MAX_AMOUNT
 
 
 class DealOrderField(StrEnum):

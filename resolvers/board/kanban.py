@@ -22,11 +22,11 @@ from models.account import User
 from models.deal import Deal, DealStatus
 from models.task import Task
 from resolvers import access
-from resolvers.deal_filters import DealFilter, apply_filter
-from resolvers.deal_lists import DealOrderField, check_cursor, keyset_page, keyset_query
+from resolvers.deals.filters import DealFilter, apply_filter
+from resolvers.deals.lists import DealOrderField, check_cursor, keyset_page, keyset_query
 from resolvers.errors import Problems, not_found
 from resolvers.pagination import Page, page_size
-from resolvers.process_tree import ProcessTree, load_process_tree
+from resolvers.processes.tree import ProcessTree, load_process_tree
 from resolvers.sql_union import fetch_union
 
 # Cards of a column: most recently updated first.

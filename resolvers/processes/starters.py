@@ -4,7 +4,7 @@ two of the demo workspace."""
 from __future__ import annotations
 
 from models.process import NoteRequirement, NotifyAudience, Performer, TaskAssignee
-from resolvers.process_specs import ProcessSpec, StageSpec, StepSpec, TaskTemplateSpec
+from resolvers.processes.specs import ProcessSpec, StageSpec, StepSpec, TaskTemplateSpec
 
 
 def _steps(*items: tuple[str, int] | StepSpec) -> list[StepSpec]:

@@ -17,9 +17,9 @@ from tortoise.transactions import in_transaction
 from models.account import Workspace
 from models.deal import Deal
 from models.task import Task
-from resolvers.deal_reads import open_task_dues_of
-from resolvers.event_log import board_facts
-from resolvers.history import EventKind, change, record_event
+from resolvers.deals.reads import open_task_dues_of
+from resolvers.events.history import EventKind, change, record_event
+from resolvers.events.log import board_facts
 from resolvers.progress import local_day_bounds, task_status
 
 # A dot is judged just before and just after the moment it may change.

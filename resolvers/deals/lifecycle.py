@@ -11,7 +11,7 @@ from models.account import User
 from models.deal import Deal, DealStatus
 from models.process import Process
 from resolvers.clock import now_utc
-from resolvers.deal_state import (
+from resolvers.deals.state import (
     DealState,
     lock_deal,
     refresh_progress,
@@ -21,8 +21,8 @@ from resolvers.deal_state import (
     save,
 )
 from resolvers.errors import ErrorCode, Problem, Refused, not_found
-from resolvers.history import EventKind, change
-from resolvers.process_tree import load_process_tree
+from resolvers.events.history import EventKind, change
+from resolvers.processes.tree import load_process_tree
 from resolvers.progress import missing_mandatory_steps
 
 MAX_REASON_LENGTH = 2000

@@ -16,18 +16,18 @@ from models.deal import Deal
 from models.process import Process, Stage, Step, StepNotifyUser, StepPerformer
 from resolvers.access import require_admin
 from resolvers.clock import now_utc
-from resolvers.deal_state import refresh_process_deals
+from resolvers.deals.state import refresh_process_deals
 from resolvers.errors import ErrorCode, Refused, not_found
-from resolvers.history import record_process_event
+from resolvers.events.history import record_process_event
 from resolvers.locks import lock_workspace
-from resolvers.process_specs import (
+from resolvers.processes.specs import (
     ConfigPlan,
     ProcessSpec,
     StoredConfig,
     referenced_user_ids,
     validate_configuration,
 )
-from resolvers.process_tree import ProcessTree, load_process_tree
+from resolvers.processes.tree import ProcessTree, load_process_tree
 
 
 async def _stored_config(process_id: int) -> StoredConfig:

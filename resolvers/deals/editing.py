@@ -15,7 +15,7 @@ from models.deal import Deal, DealCost, DealParticipant
 from models.process import Process
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
-from resolvers.deal_state import (
+from resolvers.deals.state import (
     DealState,
     lock_deal,
     record,
@@ -25,9 +25,9 @@ from resolvers.deal_state import (
     save,
 )
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.history import EventKind, change
-from resolvers.inputs import KEEP, Keep, amount, kept, optional_text
-from resolvers.process_tree import load_process_tree
+from resolvers.events.history import EventKind, change
+from resolvers.processes.tree import load_process_tree
+from resolvers.validation import KEEP, Keep, amount, kept, optional_text
 
 MAX_COSTS = 50
 MAX_PARTICIPANTS = 100

@@ -22,7 +22,7 @@ from models.deal import DealStatus
 from resolvers.access import visible_deals
 from resolvers.clock import now_utc
 from resolvers.errors import ErrorCode, Refused, not_found
-from resolvers.process_tree import ProcessTree, StageNode, load_process_trees
+from resolvers.processes.tree import ProcessTree, StageNode, load_process_trees
 from resolvers.progress import local_day_bounds
 
 DEFAULT_PERIOD_DAYS = 30

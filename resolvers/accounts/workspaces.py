@@ -10,11 +10,11 @@ from zoneinfo import available_timezones
 from tortoise.transactions import in_transaction
 
 from models.account import Role, User, Workspace
+from resolvers.accounts.users import NewUser, add_user
 from resolvers.errors import Problems
-from resolvers.process_specs import ProcessSpec
-from resolvers.processes import create_process
-from resolvers.starter_processes import suggested_process
-from resolvers.users import NewUser, add_user
+from resolvers.processes.configuration import create_process
+from resolvers.processes.specs import ProcessSpec
+from resolvers.processes.starters import suggested_process
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 

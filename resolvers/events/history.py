@@ -14,7 +14,7 @@ from models.event import Event
 from models.history import HistoryEntry
 from resolvers.access import visible_deals_and_trash
 from resolvers.errors import not_found
-from resolvers.event_log import BoardFacts, before_log_write, board_facts, note_event_written
+from resolvers.events.log import BoardFacts, before_log_write, board_facts, note_event_written
 from resolvers.pagination import IdCursor, Page, newest_first, page_size
 
 

@@ -9,9 +9,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import Role, User
-from resolvers import passwords
 from resolvers.access import require_admin
-from resolvers.auth import normalise_email, revoke_all_tokens
+from resolvers.accounts import passwords
+from resolvers.accounts.auth import normalise_email, revoke_all_tokens
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.locks import lock_workspace
 

@@ -14,7 +14,7 @@ from models.account import User
 from models.deal import AccessRequest, AccessRequestStatus, Deal, DealParticipant
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
-from resolvers.deal_state import (
+from resolvers.deals.state import (
     DealState,
     load_state,
     lock_deal,
@@ -24,8 +24,8 @@ from resolvers.deal_state import (
     save,
 )
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.history import EventKind, change
-from resolvers.notifications import NotificationKind, notify, notify_without_deal
+from resolvers.events.history import EventKind, change
+from resolvers.events.notifications import NotificationKind, notify, notify_without_deal
 from resolvers.pagination import IdCursor, Page, newest_first
 
 

@@ -11,9 +11,9 @@ from models.account import User
 from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
 from resolvers import access
 from resolvers.errors import ErrorCode, Refused, not_found
-from resolvers.event_log import BoardFacts, facts_from
-from resolvers.history import EventKind, change, record_event
-from resolvers.process_tree import ProcessTree, StepNode, load_process_tree
+from resolvers.events.history import EventKind, change, record_event
+from resolvers.events.log import BoardFacts, facts_from
+from resolvers.processes.tree import ProcessTree, StepNode, load_process_tree
 from resolvers.progress import cents, deal_probability, deal_stage, forecast_cents
 
 

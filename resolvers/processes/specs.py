@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from models.process import NoteRequirement, NotifyAudience, Performer, Stage, Step, TaskAssignee
 from resolvers.errors import ErrorCode, Problems
-from resolvers.inputs import KEEP, Keep
+from resolvers.validation import KEEP, Keep
 
 MAX_STAGES = 20
 MAX_STEPS_PER_STAGE = 50

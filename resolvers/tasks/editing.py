@@ -15,13 +15,13 @@ from models.process import TaskAssignee
 from models.task import Task
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
-from resolvers.deal_state import DealState, load_state, record
+from resolvers.deals.state import DealState, load_state, record
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.history import EventKind, change
-from resolvers.inputs import KEEP, Keep
-from resolvers.notifications import NotificationKind, notify
-from resolvers.process_tree import StepNode
+from resolvers.events.history import EventKind, change
+from resolvers.events.notifications import NotificationKind, notify
+from resolvers.processes.tree import StepNode
 from resolvers.progress import due_in_days
+from resolvers.validation import KEEP, Keep
 
 
 @dataclass(frozen=True)

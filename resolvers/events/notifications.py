@@ -10,11 +10,11 @@ from models.event import Notification
 from models.process import NotifyAudience
 from resolvers import access
 from resolvers.clock import now_utc
-from resolvers.deal_state import DealState
+from resolvers.deals.state import DealState
 from resolvers.errors import ErrorCode, Refused
-from resolvers.event_log import before_log_write
+from resolvers.events.log import before_log_write
 from resolvers.pagination import IdCursor, Page, newest_first
-from resolvers.process_tree import StepNode
+from resolvers.processes.tree import StepNode
 
 MAX_MARK = 500
 

@@ -13,9 +13,10 @@ from tortoise.transactions import in_transaction
 from models.account import User
 from models.deal import Deal, StepCompletion
 from models.process import NoteRequirement
-from resolvers import access, files
+from resolvers import access
 from resolvers.clock import now_utc
-from resolvers.deal_state import (
+from resolvers.deals import files
+from resolvers.deals.state import (
     DealState,
     lock_deal,
     refresh_progress,
@@ -24,10 +25,10 @@ from resolvers.deal_state import (
     save,
 )
 from resolvers.errors import ErrorCode, Refused
-from resolvers.history import EventKind, change
-from resolvers.notifications import NotificationKind, notify, step_audience
-from resolvers.process_tree import StepNode
-from resolvers.tasks import trigger_task
+from resolvers.events.history import EventKind, change
+from resolvers.events.notifications import NotificationKind, notify, step_audience
+from resolvers.processes.tree import StepNode
+from resolvers.tasks.editing import trigger_task
 
 MAX_NOTE_LENGTH = 10_000
 

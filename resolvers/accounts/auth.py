@@ -18,7 +18,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.account import AuthToken, LoginFailure, TokenKind, User
-from resolvers import passwords
+from resolvers.accounts import passwords
 from resolvers.clock import now_utc
 from resolvers.errors import ErrorCode, Refused, rate_limited
 

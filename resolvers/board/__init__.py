@@ -1,0 +1,1 @@
+"""The Kanban board and the pipeline statistics."""

@@ -1,0 +1,1 @@
+"""Tasks, and the clock that turns a task due."""
