@@ -33,13 +33,13 @@ from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.rate_limits import RateLimits
 from schema import build_schema
 from schema.context import Context
-from server.auth import bearer_token, connection_init_token
+from server.bearer_tokens import bearer_token, connection_init_token
+from server.body_size_limit import BodySizeLimit
 from server.database import tortoise_config
-from server.files import serve_file
+from server.file_route import serve_file
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
-from server.limits import BodySizeLimit
-from server.operation_limits import is_operation, operation_wait, too_many_requests
+from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
 from server.request_body import (
     MalformedRequest,
     check_request_fields,
@@ -49,7 +49,7 @@ from server.request_body import (
 )
 from server.security_headers import SecurityHeaders
 from server.settings import Settings
-from server.socket_limits import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
+from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from server.websocket_messages import decode_frame
 from subscriptions.live import LiveUpdates

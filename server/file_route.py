@@ -7,7 +7,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from resolvers.accounts import auth
 from resolvers.deals import files
-from server.auth import bearer_token
+from server.bearer_tokens import bearer_token
 
 
 async def serve_file(request: Request) -> Response:
