@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz lint check-schema schema migrations demo clean bench-board bench-fanout bench-soak
+.PHONY: run test fuzz lint schema migrations demo clean bench-board bench-fanout bench-soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -15,16 +15,15 @@ from resolvers.deals.filters import DealFilter
 from resolvers.errors import Refused
 from resolvers.rate_limits import Limit
 from schema.connections import Connection
-from schema.context import Context
+from schema.context import Info
 from schema.errors import UserError, payload_of, read_or_raise
 from schema.ids import decode_id, global_id, pk_of
-from schema.node import Node
+from schema.node import Node, fetches
 
 if TYPE_CHECKING:
     from schema.deal import Deal
 
 Role = strawberry.enum(rows.Role, description="ADMIN configures, MANAGER sees every deal.")
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
@@ -62,6 +61,13 @@ class User(Node):
             role=row.role,
             active=row.active,
         )
+
+
+@fetches("User")
+async def _user_node(info: Info, pk: int) -> User | None:
+    loaders = await info.context.loaders()
+    row = await loaders.users.load(pk)
+    return User.from_row(row) if row else None
 
 
 async def load_user(info: Info, user_id: int) -> User:

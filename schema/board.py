@@ -15,14 +15,13 @@ from resolvers.pagination import Page
 from resolvers.processes.tree import StageNode
 from resolvers.progress import amount_of_cents
 from schema.connections import Connection
-from schema.context import Context, Loaders
+from schema.context import Info, Loaders
 from schema.deal import Deal
 from schema.deal_fields import BoardFilter, deal_filter
 from schema.errors import read_or_raise
 from schema.ids import decode_id
 from schema.process import Process, Stage
 
-Info = strawberry.Info[Context, None]
 CardLoader = DataLoader[CardRequest, Page[rows.Deal]]
 
 

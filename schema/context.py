@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
@@ -232,3 +233,7 @@ class Context:
         self._loaders = None
         self.user = None
         self.authenticated = False
+
+
+# The `info` every resolver takes: our context, no root value.
+Info = strawberry.Info[Context, None]

@@ -20,17 +20,15 @@ from resolvers.events.history import event_cursor
 from resolvers.processes.tree import ProcessTree, load_process_tree
 from schema.account import User, load_user
 from schema.connections import Connection
-from schema.context import Context, already_loaded
+from schema.context import Info, already_loaded
 from schema.errors import read_or_raise
 from schema.ids import global_id
-from schema.node import Node
+from schema.node import Node, fetches
 from schema.process import Process, Stage, Step
 from schema.scalars import DealStatus, TaskStatus
 
 if TYPE_CHECKING:
     from schema.task import Task
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
@@ -285,3 +283,18 @@ async def load_deal(info: Info, deal_id: int | None) -> Deal | None:
     loaders = await info.context.loaders()
     row = await loaders.deals.load(deal_id)
     return Deal.from_row(row) if row else None
+
+
+@fetches("Deal")
+async def _deal_node(info: Info, pk: int) -> Deal | None:
+    """A deal you may see, outside the trash (a deal in the trash is read through
+    `deletedDeals`, or where a row points at it)."""
+    row = await (await info.context.loaders()).deals.load(pk)
+    return Deal.from_row(row) if row and row.deleted_at is None else None
+
+
+@fetches("DealEvent")
+async def _deal_event_node(info: Info, pk: int) -> DealEvent | None:
+    """A change of a deal you may see, from its history."""
+    entry = await history.visible_history_entry(await info.context.actor(), pk)
+    return DealEvent.from_row(entry) if entry else None

@@ -17,14 +17,12 @@ from resolvers.deals.filters import DealFilter
 from resolvers.rate_limits import Limit
 from resolvers.validation import KEEP
 from schema.connections import Connection
-from schema.context import Context
+from schema.context import Info
 from schema.deal import Deal
 from schema.errors import UserError, payload_of, read_or_raise
 from schema.ids import decode_id, pk_of
 from schema.process import IdInput
 from schema.scalars import DealStatus, TaskStatus
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.input

@@ -12,15 +12,13 @@ from resolvers.events import notifications
 from resolvers.pagination import IdCursor
 from schema.account import User, load_user
 from schema.connections import Connection
-from schema.context import Context
+from schema.context import Info
 from schema.deal import Deal, load_deal
 from schema.errors import UserError, payload_of, read_or_raise
 from schema.ids import decode_id, global_id
-from schema.node import Node
+from schema.node import Node, fetches
 from schema.process import Step
 from schema.task import AccessRequest, load_access_request
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(description="Something you were told: a step done, a task given, access asked.")
@@ -120,3 +118,10 @@ class NotificationMutation:
             return MarkReadPayload(unread_count=count)
 
         return await payload_of(act, lambda errors: MarkReadPayload(errors=errors))
+
+
+@fetches("Notification")
+async def _notification_node(info: Info, pk: int) -> Notification | None:
+    """One of your own notifications."""
+    row = await notifications.own_notification(await info.context.actor(), pk)
+    return Notification.from_row(row) if row else None

@@ -19,16 +19,15 @@ from resolvers.processes.specs import (
 from resolvers.processes.tree import ProcessTree, StageNode, StepNode, load_process_trees
 from resolvers.validation import KEEP
 from schema.account import User
-from schema.context import Context
+from schema.context import Info
 from schema.errors import UserError, payload_of
 from schema.ids import decode_id, global_id, pk_of
-from schema.node import Node
+from schema.node import Node, fetches
 
 Performer = strawberry.enum(rows.Performer, description="Who may complete a step.")
 NoteRequirement = strawberry.enum(rows.NoteRequirement)
 NotifyAudience = strawberry.enum(rows.NotifyAudience)
 TaskAssignee = strawberry.enum(rows.TaskAssignee)
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(description="The task a step creates when it is completed.")
@@ -288,3 +287,21 @@ class ProcessMutation:
     async def set_default_process(self, info: Info, input: IdInput) -> ProcessPayload:
         actor = await info.context.actor()
         return await _answer(lambda: configuration.set_default_process(actor, _input_id(input.id)))
+
+
+@fetches("Process")
+async def _process_node(info: Info, pk: int) -> Process | None:
+    tree = await (await info.context.loaders()).process_trees.load(pk)
+    return Process.from_tree(tree) if tree else None
+
+
+@fetches("Stage")
+async def _stage_node(info: Info, pk: int) -> Stage | None:
+    stage = await (await info.context.loaders()).stages.load(pk)
+    return Stage.from_node(stage) if stage else None
+
+
+@fetches("Step")
+async def _step_node(info: Info, pk: int) -> Step | None:
+    step = await (await info.context.loaders()).steps.load(pk)
+    return Step.from_node(step) if step else None

@@ -12,12 +12,10 @@ import strawberry
 from resolvers.board import statistics
 from resolvers.progress import amount_of_cents
 from schema.account import User
-from schema.context import Context
+from schema.context import Info
 from schema.errors import read_or_raise
 from schema.ids import decode_id
 from schema.process import Process, Stage
-
-Info = strawberry.Info[Context, None]
 
 OPEN_NOW = "Open deals now (status OPEN), whatever the period"
 IN_PERIOD = "closed in the period (closedAt within from..to)"

@@ -25,7 +25,7 @@ from resolvers.pagination import IdCursor
 from resolvers.processes.tree import live_process_exists
 from resolvers.rate_limits import Limit
 from schema.board import BoardColumn, board_columns
-from schema.context import Context
+from schema.context import Context, Info
 from schema.deal import Deal, DealEvent
 from schema.errors import read_or_raise
 from schema.ids import global_id, pk_of
@@ -45,7 +45,6 @@ from subscriptions.changes import (
 from subscriptions.feeds import SessionEnded, SubscriberTooSlow, too_slow
 from subscriptions.sessions import close_ended
 
-Info = strawberry.Info[Context, None]
 _CHANGE = "_dealflow_live_change"
 
 BoardEventKindEnum = strawberry.enum(

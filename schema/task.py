@@ -14,14 +14,12 @@ from resolvers.tasks import editing
 from resolvers.validation import KEEP
 from schema.account import User, load_user
 from schema.connections import Connection
-from schema.context import Context
+from schema.context import Info
 from schema.deal import Deal, load_deal
 from schema.errors import UserError, payload_of, read_or_raise
 from schema.ids import decode_id, global_id
-from schema.node import Node
+from schema.node import Node, fetches
 from schema.process import IdInput
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
@@ -81,6 +79,13 @@ class AccessRequest(Node):
         return await load_user(info, self.row.requester_id)
 
 
+@fetches("Task")
+async def _task_node(info: Info, pk: int) -> Task | None:
+    task = await editing.visible_task(await info.context.actor(), pk)
+    return Task.from_row(task) if task else None
+
+
+@fetches("AccessRequest")
 async def load_access_request(info: Info, request_id: int | None) -> AccessRequest | None:
     """The request, if its reader made it or may answer it (`participation.readable_request`)."""
     if request_id is None:

@@ -10,7 +10,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -212,6 +212,22 @@ def user_client(team: Team, http: httpx.AsyncClient) -> GraphQLClient:
 def outsider_client(rival: Team, http: httpx.AsyncClient) -> GraphQLClient:
     """The administrator of another workspace."""
     return rival.client(http, "admin")
+
+
+@pytest.fixture
+async def colleague_client(
+    team: Team, http: httpx.AsyncClient, password_hash: str
+) -> GraphQLClient:
+    """A second salesperson of the team's workspace, who cannot see the user's deals."""
+    colleague = await User.create(
+        workspace=team.workspace,
+        email=f"colleague-{team.workspace.id}@example.com",
+        name="Cora Colleague",
+        role=Role.USER,
+        password_hash=password_hash,
+    )
+    token, _ = await auth.issue_token(colleague, timedelta(hours=1))
+    return GraphQLClient(http, token)
 
 
 @pytest.fixture

@@ -143,6 +143,17 @@ async def deal_history(
     return await newest_first(HistoryEntry.filter(deal_id=deal_id), IdCursor.EVENT, first, after)
 
 
+async def visible_history_entry(actor: User, entry_id: int) -> HistoryEntry | None:
+    """One history entry, if the actor may see its deal (the trash included, as with the
+    deal's history); else None, as for an unknown id."""
+    entry = await HistoryEntry.get_or_none(id=entry_id)
+    if entry is None or entry.deal_id is None:
+        return None
+    if not await visible_deals_and_trash(actor).filter(id=entry.deal_id).exists():
+        return None
+    return entry
+
+
 def event_cursor(event: Event | HistoryEntry) -> str:
     """An event's cursor is its sealed id: ids increase with every commit's events."""
     return IdCursor.EVENT.of(event.id)

@@ -3,13 +3,6 @@ carries it, and `accessRequests` lists the ones the caller may answer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import httpx
-import pytest
-
-from models.account import Role, User
-from resolvers.accounts import auth
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal
 from tests.documents import ANSWER_ACCESS_MUTATION, DEAL_QUERY, REQUEST_ACCESS_MUTATION
@@ -33,22 +26,6 @@ query Requests($status: AccessRequestStatus, $first: Int, $after: String) {
 """
 
 NODE_QUERY = "query Node($id: ID!) { node(id: $id) { id ... on AccessRequest { status } } }"
-
-
-@pytest.fixture
-async def colleague_client(
-    team: Team, http: httpx.AsyncClient, password_hash: str
-) -> GraphQLClient:
-    """A second salesperson of the team's workspace, who cannot see the user's deals."""
-    colleague = await User.create(
-        workspace=team.workspace,
-        email=f"colleague-{team.workspace.id}@example.com",
-        name="Cora Colleague",
-        role=Role.USER,
-        password_hash=password_hash,
-    )
-    token, _ = await auth.issue_token(colleague, timedelta(hours=1))
-    return GraphQLClient(http, token)
 
 
 async def _requested(owner: GraphQLClient, requester: GraphQLClient) -> tuple[dict, dict]:

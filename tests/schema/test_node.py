@@ -1,0 +1,67 @@
+"""`node(id:)` answers every type that implements `Node`, for whoever may see the
+object, and null for anyone else (hidden reads as unknown)."""
+
+from __future__ import annotations
+
+from schema import build_schema
+from schema.node import NODE_LOADERS
+from tests.conftest import GraphQLClient
+from tests.deals import create_deal
+from tests.documents import (
+    CREATE_TASK_MUTATION,
+    PROCESSES_QUERY,
+    REQUEST_ACCESS_MUTATION,
+)
+
+NODE = "query Node($id: ID!) { node(id: $id) { __typename id } }"
+HISTORY = "query H($id: ID!) { deal(id: $id) { history { edges { node { id } } } } }"
+INBOX = "query { notifications { edges { node { id accessRequest { id } } } } }"
+
+
+def node_types() -> set[str]:
+    schema = build_schema()._schema
+    interface = schema.get_type("Node")
+    return {t.name for t in schema.get_implementations(interface).objects}  # type: ignore[arg-type]
+
+
+def test_every_node_type_has_a_loader():
+    assert node_types() == set(NODE_LOADERS)
+
+
+async def test_node_answers_one_object_of_every_node_type_and_null_to_others(
+    user_client: GraphQLClient, colleague_client: GraphQLClient, outsider_client: GraphQLClient
+):
+    me = (await user_client.data("query { me { id } }"))["me"]
+    (process, *_) = (await user_client.data(PROCESSES_QUERY))["processes"]
+    stage = process["stages"][0]
+    deal = await create_deal(user_client, name="Private pitch")
+    history = await user_client.data(HISTORY, {"id": deal["id"]})
+    task = await user_client.mutate(
+        CREATE_TASK_MUTATION, {"input": {"title": "Call", "dealId": deal["id"]}}
+    )
+    asked = await colleague_client.mutate(REQUEST_ACCESS_MUTATION, {"id": deal["id"]})
+    (told,) = [e["node"] for e in (await user_client.data(INBOX))["notifications"]["edges"]]
+    ids = {
+        "User": me["id"],
+        "Process": process["id"],
+        "Stage": stage["id"],
+        "Step": stage["steps"][0]["id"],
+        "Deal": deal["id"],
+        "DealEvent": history["deal"]["history"]["edges"][0]["node"]["id"],
+        "Task": task["task"]["id"],
+        "AccessRequest": asked["request"]["id"],
+        "Notification": told["id"],
+    }
+    assert set(ids) == node_types()
+    assert told["accessRequest"]["id"] == ids["AccessRequest"]
+
+    for type_name, node_id in ids.items():
+        mine = await user_client.data(NODE, {"id": node_id})
+        theirs = await outsider_client.data(NODE, {"id": node_id})
+        assert mine["node"] == {"__typename": type_name, "id": node_id}, type_name
+        assert theirs["node"] is None, type_name
+
+    hidden = ("Deal", "DealEvent", "Task", "Notification")
+    for type_name in hidden:
+        seen = await colleague_client.data(NODE, {"id": ids[type_name]})
+        assert seen["node"] is None, type_name
