@@ -14,7 +14,7 @@ from schema.node import NODE_LOADERS, Node
 from schema.notification import NotificationMutation, NotificationQuery
 from schema.process import ProcessMutation, ProcessQuery
 from schema.stats import StatsQuery
-from schema.task import TaskMutation, TaskQuery
+from schema.task import AccessRequestMutation, AccessRequestQuery, TaskMutation, TaskQuery
 
 
 async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
@@ -45,11 +45,19 @@ Query = merge_types(
         DealQuery,
         BoardQuery,
         TaskQuery,
+        AccessRequestQuery,
         StatsQuery,
         NotificationQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountMutation, ProcessMutation, DealMutation, TaskMutation, NotificationMutation),
+    (
+        AccountMutation,
+        ProcessMutation,
+        DealMutation,
+        TaskMutation,
+        AccessRequestMutation,
+        NotificationMutation,
+    ),
 )

@@ -147,6 +147,9 @@ class TaskQuery:
         actor = await info.context.actor()
         return [Task.from_row(t) for t in await editing.my_tasks(actor, bool(include_done))]
 
+
+@strawberry.type
+class AccessRequestQuery:
     @strawberry.field(
         description="The access requests you may answer (on deals you work on), newest "
         "first; PENDING ones unless `status` says otherwise, every one when it is null."
@@ -215,6 +218,9 @@ class TaskMutation:
 
         return await payload_of(act, lambda errors: TaskPayload(errors=errors))
 
+
+@strawberry.type
+class AccessRequestMutation:
     @strawberry.mutation(description="Ask the owner of a private deal to let you in.")
     async def request_deal_access(self, info: Info, input: IdInput) -> AccessRequestPayload:
         actor = await info.context.actor()
