@@ -5,16 +5,20 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
-from schema.account import AccountMutation, AccountQuery
-from schema.board import BoardQuery
+from schema.accounts.mutations import AccountMutation
+from schema.accounts.queries import AccountQuery
+from schema.board.queries import BoardQuery, StatsQuery
 from schema.context import Info
-from schema.deal_fields import DealMutation, DealQuery
+from schema.deals.mutations import AccessRequestMutation, DealMutation
+from schema.deals.queries import AccessRequestQuery, DealQuery
+from schema.events.mutations import NotificationMutation
+from schema.events.queries import NotificationQuery
 from schema.ids import parse_global_id
 from schema.node import NODE_LOADERS, Node
-from schema.notification import NotificationMutation, NotificationQuery
-from schema.process import ProcessMutation, ProcessQuery
-from schema.stats import StatsQuery
-from schema.task import AccessRequestMutation, AccessRequestQuery, TaskMutation, TaskQuery
+from schema.processes.mutations import ProcessMutation
+from schema.processes.queries import ProcessQuery
+from schema.tasks.mutations import TaskMutation
+from schema.tasks.queries import TaskQuery
 
 
 async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:

@@ -24,13 +24,13 @@ from resolvers.errors import Refused, not_found
 from resolvers.pagination import IdCursor
 from resolvers.processes.tree import live_process_exists
 from resolvers.rate_limits import Limit
-from schema.board import BoardColumn, board_columns
+from schema.board.types import BoardColumn, board_columns
 from schema.context import Context, Info
-from schema.deal import Deal, DealEvent
+from schema.deals.types import Deal, DealEvent
 from schema.errors import read_or_raise
+from schema.events.types import Notification
 from schema.ids import global_id, pk_of
 from schema.input_text import CheckedExecution
-from schema.notification import Notification
 from subscriptions.changes import (
     BoardChange,
     BoardEventKind,

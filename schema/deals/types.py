@@ -1,5 +1,6 @@
-"""Deals as clients read them: every nested field goes through the operation's loaders
-and every deal reached from elsewhere through the visibility filter."""
+"""Deals as the API shows them: the deal, its costs, completions and history, and
+access requests. Every nested field goes through the operation's loaders and every
+deal reached from elsewhere through the visibility filter."""
 
 from __future__ import annotations
 
@@ -15,20 +16,21 @@ from models.event import Event
 from models.history import HistoryEntry
 from resolvers import progress
 from resolvers.clock import now_utc
+from resolvers.deals import participation
 from resolvers.events import history
 from resolvers.events.history import event_cursor
 from resolvers.processes.tree import ProcessTree, load_process_tree
-from schema.account import User, load_user
+from schema.accounts.types import User, load_user
 from schema.connections import Connection
 from schema.context import Info, already_loaded
-from schema.errors import read_or_raise
+from schema.errors import UserError, read_or_raise
 from schema.ids import global_id
 from schema.node import Node, fetches
-from schema.process import Process, Stage, Step
+from schema.processes.types import Process, Stage, Step
 from schema.scalars import DealStatus, TaskStatus
 
 if TYPE_CHECKING:
-    from schema.task import Task
+    from schema.tasks.types import Task
 
 
 @strawberry.type
@@ -261,8 +263,10 @@ class Deal(Node):
         return progress.task_status(dues, now_utc(), workspace.timezone)
 
     @strawberry.field
-    async def tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy("schema.task")]]:
-        from schema.task import Task  # the two modules refer to each other
+    async def tasks(
+        self, info: Info
+    ) -> list[Annotated[Task, strawberry.lazy("schema.tasks.types")]]:
+        from schema.tasks.types import Task  # the two modules refer to each other
 
         loaders = await info.context.loaders()
         return [Task.from_row(t) for t in await loaders.tasks.load(self.row.id)]
@@ -298,3 +302,51 @@ async def _deal_event_node(info: Info, pk: int) -> DealEvent | None:
     """A change of a deal you may see, from its history."""
     entry = await history.visible_history_entry(await info.context.actor(), pk)
     return DealEvent.from_row(entry) if entry else None
+
+
+AccessRequestStatus = strawberry.enum(rows.AccessRequestStatus, name="AccessRequestStatus")
+
+
+@strawberry.type(description="Someone asking to take part in a private deal.")
+class AccessRequest(Node):
+    row: strawberry.Private[rows.AccessRequest]
+    status: str = strawberry.field(description="PENDING, GRANTED or DENIED.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: rows.AccessRequest) -> AccessRequest:
+        return cls(
+            id=strawberry.ID(global_id("AccessRequest", row.id)),
+            row=row,
+            status=str(row.status),
+            created_at=row.created_at,
+        )
+
+    @strawberry.field(description="Null until you may see the deal.")
+    async def deal(self, info: Info) -> Deal | None:
+        return await load_deal(info, self.row.deal_id)
+
+    @strawberry.field
+    async def requester(self, info: Info) -> User:
+        return await load_user(info, self.row.requester_id)
+
+
+@fetches("AccessRequest")
+async def load_access_request(info: Info, request_id: int | None) -> AccessRequest | None:
+    """The request, if its reader made it or may answer it (`participation.readable_request`)."""
+    if request_id is None:
+        return None
+    row = await participation.readable_request(await info.context.actor(), request_id)
+    return AccessRequest.from_row(row) if row else None
+
+
+@strawberry.type
+class DealPayload:
+    deal: Deal | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AccessRequestPayload:
+    request: AccessRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,23 +1,108 @@
-"""Pipeline statistics: open figures now, closed figures over a period, per process,
-stage and owner, counting only the deals the viewer may see."""
+"""The board and the pipeline statistics as the API shows them: columns with their
+count and sums, pages of cards, and statistics (open figures now, closed figures over
+a period, per process, stage and owner) counting only the deals the viewer may see."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
-from resolvers.board import statistics
+from models import deal as rows
+from resolvers.board import kanban, statistics
+from resolvers.board.kanban import BoardScope, CardRequest, ColumnFigures
+from resolvers.pagination import Page
+from resolvers.processes.tree import StageNode
 from resolvers.progress import amount_of_cents
-from schema.account import User
-from schema.context import Info
+from schema.accounts.types import User
+from schema.connections import Connection
+from schema.context import Info, Loaders
+from schema.deals.types import Deal
 from schema.errors import read_or_raise
-from schema.ids import decode_id
-from schema.process import Process, Stage
+from schema.processes.types import Process, Stage
+
+CardLoader = DataLoader[CardRequest, Page[rows.Deal]]
+
+
+def card_loader(
+    scope: BoardScope, figures: dict[int, ColumnFigures], loaders: Loaders
+) -> CardLoader:
+    """Batches the card pages of every column of one board into one statement, and
+    loads what every card shows (owner, task dot) for all of them at once, so that no
+    card waits for a batch of its own."""
+
+    async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
+        pages = await kanban.column_cards(scope, requests, figures)
+        cards = [deal for page in pages for deal in page.items]
+        loaders.open_task_dues.prime_many({deal.id: kanban.open_task_dues(deal) for deal in cards})
+        await loaders.users.load_many(list({deal.owner_id for deal in cards}))
+        return pages
+
+    return DataLoader(load_fn=load)
+
+
+@strawberry.type(description="One stage of a board: the viewer's open deals in it.")
+class BoardColumn:
+    stage: Stage
+    deal_count: int
+    total_value: Decimal
+    forecast_value: Decimal = strawberry.field(description="The sum of the cards' forecasts.")
+    stage_id: strawberry.Private[int]
+    cards: strawberry.Private[CardLoader]
+
+    @strawberry.field(
+        description="Cards, most recently updated first (20 by default, 100 at most)."
+    )
+    async def deals(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Deal]:
+        async def request() -> CardRequest:
+            return kanban.card_request(self.stage_id, first, after)
+
+        page = await self.cards.load(await read_or_raise(request))
+        return Connection.of(page, Deal.from_row)
+
+    @classmethod
+    def of(cls, stage: StageNode, figures: ColumnFigures, cards: CardLoader) -> BoardColumn:
+        return cls(
+            stage=Stage.from_node(stage),
+            deal_count=figures.deal_count,
+            total_value=amount_of_cents(figures.value_cents),
+            forecast_value=amount_of_cents(figures.forecast_cents),
+            stage_id=stage.row.id,
+            cards=cards,
+        )
+
+
+@strawberry.type(description="A process's open deals by stage, as the viewer may see them.")
+class Board:
+    process: Process
+    columns: list[BoardColumn]
+    deal_count: int
+    total_value: Decimal
+    forecast_value: Decimal
+
+
+def board_columns(
+    scope: BoardScope,
+    figures: dict[int, ColumnFigures],
+    loaders: Loaders,
+    stage_ids: set[int] | None = None,
+) -> list[BoardColumn]:
+    """The columns of a board (or those of `stage_ids`), in stage order."""
+    cards = card_loader(scope, figures, loaders)
+    return [
+        BoardColumn.of(stage, figures.get(stage.row.id, ColumnFigures()), cards)
+        for stage in scope.tree.stages
+        if stage_ids is None or stage.row.id in stage_ids
+    ]
+
 
 OPEN_NOW = "Open deals now (status OPEN), whatever the period"
+
+
 IN_PERIOD = "closed in the period (closedAt within from..to)"
 
 
@@ -152,34 +237,3 @@ class PipelineStats:
             processes=[ProcessStats.from_stats(p) for p in row.processes],
             by_owner=_owners(row.by_owner),
         )
-
-
-@strawberry.type
-class StatsQuery:
-    @strawberry.field(
-        description="Pipeline statistics over the deals you may see. The period is `from` "
-        "to `to`, both included, whole days in the workspace's time zone; `to` defaults to "
-        "today and `from` to 29 days before `to`. `from` after `to`, or a period longer "
-        "than 3 years (`from` earlier than `to` three years back), is a VALIDATION error. "
-        "With `processId`, that process only (an unknown id is a NOT_FOUND error); "
-        "without, every live process of the workspace."
-    )
-    async def pipeline_stats(
-        self,
-        info: Info,
-        process_id: strawberry.ID | None = None,
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-        to: date | None = None,
-    ) -> PipelineStats:
-        actor = await info.context.actor()
-        found = await read_or_raise(
-            lambda: statistics.pipeline_stats(
-                actor,
-                decode_id(process_id, "Process", ("processId",))
-                if process_id is not None
-                else None,
-                from_,
-                to,
-            )
-        )
-        return PipelineStats.from_stats(found)

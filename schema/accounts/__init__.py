@@ -1,0 +1,2 @@
+"""The API of accounts: users and their roles, logging in and out, and the
+administrators' user management."""

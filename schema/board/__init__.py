@@ -1,0 +1,1 @@
+"""The API of the Kanban board and the pipeline statistics."""

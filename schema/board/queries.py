@@ -1,0 +1,83 @@
+"""The board and the statistics."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from resolvers.board import kanban, statistics
+from resolvers.board.kanban import BoardScope, ColumnFigures
+from resolvers.clock import now_utc
+from resolvers.progress import amount_of_cents
+from schema.board.types import Board, PipelineStats, board_columns
+from schema.context import Info
+from schema.deals.inputs import BoardFilter, deal_filter
+from schema.errors import read_or_raise
+from schema.ids import decode_id
+from schema.processes.types import Process
+
+
+@strawberry.type
+class BoardQuery:
+    @strawberry.field(
+        description="One process's board: a column per stage, open deals you may see."
+    )
+    async def board(
+        self, info: Info, process_id: strawberry.ID, filter: BoardFilter | None = None
+    ) -> Board:
+        actor = await info.context.actor()
+        loaders = await info.context.loaders()
+        workspace = await loaders.workspace()
+
+        async def scope() -> BoardScope:
+            return await kanban.board_scope(
+                actor,
+                decode_id(process_id, "Process", ("processId",)),
+                deal_filter(filter),
+                now_utc(),
+                workspace.timezone,
+            )
+
+        found = await read_or_raise(scope)
+        figures = await kanban.column_figures(found)
+        total = sum(figures.values(), ColumnFigures())
+        return Board(
+            process=Process.from_tree(found.tree),
+            columns=board_columns(found, figures, loaders),
+            deal_count=total.deal_count,
+            total_value=amount_of_cents(total.value_cents),
+            forecast_value=amount_of_cents(total.forecast_cents),
+        )
+
+
+@strawberry.type
+class StatsQuery:
+    @strawberry.field(
+        description="Pipeline statistics over the deals you may see. The period is `from` "
+        "to `to`, both included, whole days in the workspace's time zone; `to` defaults to "
+        "today and `from` to 29 days before `to`. `from` after `to`, or a period longer "
+        "than 3 years (`from` earlier than `to` three years back), is a VALIDATION error. "
+        "With `processId`, that process only (an unknown id is a NOT_FOUND error); "
+        "without, every live process of the workspace."
+    )
+    async def pipeline_stats(
+        self,
+        info: Info,
+        process_id: strawberry.ID | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> PipelineStats:
+        actor = await info.context.actor()
+        found = await read_or_raise(
+            lambda: statistics.pipeline_stats(
+                actor,
+                decode_id(process_id, "Process", ("processId",))
+                if process_id is not None
+                else None,
+                from_,
+                to,
+            )
+        )
+        return PipelineStats.from_stats(found)

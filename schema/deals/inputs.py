@@ -1,0 +1,165 @@
+"""What deal mutations and lists take, and their translation for the resolvers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+from strawberry import UNSET
+from strawberry.file_uploads import Upload
+
+from resolvers.deals import editing
+from resolvers.deals.filters import DealFilter
+from schema.ids import decode_id
+from schema.inputs import given, ids
+from schema.scalars import TaskStatus
+
+
+@strawberry.input
+class CostInput:
+    name: str
+    amount: Decimal
+
+
+@strawberry.input
+class CreateDealInput:
+    name: str
+    company: str | None = UNSET
+    contact_person: str | None = UNSET
+    value: Decimal | None = UNSET
+    source: str | None = UNSET
+    expected_close_date: date | None = UNSET
+    owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Default: you.")
+    process_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Default: the workspace's default process."
+    )
+    participant_ids: list[strawberry.ID] | None = UNSET
+    is_public: bool | None = UNSET
+    costs: list[CostInput] | None = UNSET
+    idempotency_key: str | None = strawberry.field(
+        default=UNSET,
+        description="A retry with the same key within 24 hours returns the first deal.",
+    )
+
+
+@strawberry.input(description="Fields left out keep their value; null clears an optional one.")
+class UpdateDealInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read; stale: CONFLICT.")
+    name: str | None = UNSET
+    company: str | None = UNSET
+    contact_person: str | None = UNSET
+    value: Decimal | None = UNSET
+    source: str | None = UNSET
+    expected_close_date: date | None = UNSET
+    owner_id: strawberry.ID | None = UNSET
+    costs: list[CostInput] | None = UNSET
+
+
+@strawberry.input
+class ChangeDealProcessInput:
+    deal_id: strawberry.ID
+    process_id: strawberry.ID
+
+
+@strawberry.input
+class CompleteStepInput:
+    deal_id: strawberry.ID
+    step_id: strawberry.ID
+    note: str | None = UNSET
+    file: Upload | None = strawberry.field(
+        default=UNSET, description="GraphQL multipart request spec; at most 10 MiB by default."
+    )
+
+
+@strawberry.input
+class UncompleteStepInput:
+    deal_id: strawberry.ID
+    step_id: strawberry.ID
+
+
+@strawberry.input
+class CloseDealInput:
+    deal_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class SetDealPublicInput:
+    deal_id: strawberry.ID
+    is_public: bool
+
+
+@strawberry.input
+class ParticipantInput:
+    deal_id: strawberry.ID
+    user_id: strawberry.ID
+
+
+@strawberry.input
+class BoardFilter:
+    owner_ids: list[strawberry.ID] | None = UNSET
+    participant_ids: list[strawberry.ID] | None = UNSET
+    completed_step_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET, description="Deals that have all of these steps done."
+    )
+    task_status: list[TaskStatus] | None = UNSET  # type: ignore[valid-type]
+    search: str | None = strawberry.field(
+        default=UNSET, description="In the deal's name, company and contact person."
+    )
+
+
+@strawberry.enum
+class DealOrderField(Enum):
+    UPDATED_AT = "updated_at"
+    CREATED_AT = "created_at"
+    VALUE = "value"
+    EXPECTED_CLOSE_DATE = "expected_close_date"
+    PROBABILITY = "probability"
+
+
+@strawberry.enum
+class OrderDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input
+class DealOrder:
+    field: DealOrderField
+    direction: OrderDirection = OrderDirection.DESC
+
+
+def cost_specs(raw: list[CostInput] | None) -> list[editing.CostSpec] | None:
+    if raw is UNSET or raw is None:
+        return None
+    return [editing.CostSpec(c.name, c.amount) for c in raw]
+
+
+def deal_filter(raw: BoardFilter | None) -> DealFilter | None:
+    if raw is None or raw is UNSET:
+        return None
+    path = ["filter"]
+    return DealFilter(
+        owner_ids=ids(raw.owner_ids, "User", [*path, "ownerIds"]),
+        participant_ids=ids(raw.participant_ids, "User", [*path, "participantIds"]),
+        completed_step_ids=ids(raw.completed_step_ids, "Step", [*path, "completedStepIds"]),
+        task_statuses=given(raw.task_status),  # type: ignore[arg-type]
+        search=given(raw.search),  # type: ignore[arg-type]
+    )
+
+
+def deal_pk(raw: strawberry.ID, field: str = "dealId") -> int:
+    return decode_id(raw, "Deal", ("input", field))
+
+
+def step_pk(raw: strawberry.ID) -> int:
+    return decode_id(raw, "Step", ("input", "stepId"))
+
+
+@strawberry.input
+class AnswerAccessRequestInput:
+    request_id: strawberry.ID
+    grant: bool

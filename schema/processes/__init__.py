@@ -1,0 +1,2 @@
+"""The API of sales processes: their stages and weighted steps, and the administrators'
+configuration."""

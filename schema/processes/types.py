@@ -1,0 +1,141 @@
+"""Sales processes as the API shows them: stages of weighted steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from models import process as rows
+from resolvers.processes.tree import ProcessTree, StageNode, StepNode
+from schema.accounts.types import User
+from schema.context import Info
+from schema.errors import UserError
+from schema.ids import global_id
+from schema.node import Node, fetches
+
+Performer = strawberry.enum(rows.Performer, description="Who may complete a step.")
+
+
+NoteRequirement = strawberry.enum(rows.NoteRequirement)
+
+
+NotifyAudience = strawberry.enum(rows.NotifyAudience)
+
+
+TaskAssignee = strawberry.enum(rows.TaskAssignee)
+
+
+@strawberry.type(description="The task a step creates when it is completed.")
+class TaskTemplate:
+    title: str
+    due_in_days: int
+    assignee: TaskAssignee  # type: ignore[valid-type]
+
+
+@strawberry.type
+class Step(Node):
+    name: str
+    position: int
+    weight: int = strawberry.field(description="How much completing it moves the deal on.")
+    mandatory: bool = strawberry.field(description="A deal cannot be won until it is done.")
+    who_can_perform: Performer  # type: ignore[valid-type]
+    performers: list[User] = strawberry.field(
+        description="The users who may complete it when whoCanPerform is SELECTED_USERS."
+    )
+    require_note: NoteRequirement  # type: ignore[valid-type]
+    notify: list[NotifyAudience]  # type: ignore[valid-type]
+    notify_users: list[User]
+    trigger_task: TaskTemplate | None
+    archived_at: datetime | None = strawberry.field(
+        description="Set when the step was removed from its process; history still shows it."
+    )
+
+    @classmethod
+    def from_node(cls, node: StepNode) -> Step:
+        row = node.row
+        template = None
+        if row.task_title is not None and row.task_assignee is not None:
+            template = TaskTemplate(
+                title=row.task_title,
+                due_in_days=row.task_due_in_days or 0,
+                assignee=row.task_assignee,
+            )
+        return cls(
+            id=strawberry.ID(global_id("Step", row.id)),
+            name=row.name,
+            position=row.position,
+            weight=row.weight,
+            mandatory=row.mandatory,
+            who_can_perform=row.who_can_perform,
+            performers=[User.from_row(u) for u in node.performers],
+            require_note=row.require_note,
+            notify=[rows.NotifyAudience(a) for a in row.notify],
+            notify_users=[User.from_row(u) for u in node.notify_users],
+            trigger_task=template,
+            archived_at=row.archived_at,
+        )
+
+
+@strawberry.type
+class Stage(Node):
+    name: str
+    position: int
+    steps: list[Step]
+    archived_at: datetime | None
+
+    @classmethod
+    def from_node(cls, node: StageNode) -> Stage:
+        return cls(
+            id=strawberry.ID(global_id("Stage", node.row.id)),
+            name=node.row.name,
+            position=node.row.position,
+            steps=[Step.from_node(s) for s in node.steps],
+            archived_at=node.row.archived_at,
+        )
+
+
+@strawberry.type(description="A sales process: ordered stages of weighted steps.")
+class Process(Node):
+    name: str
+    is_default: bool
+    total_weight: int = strawberry.field(description="The sum of its steps' weights.")
+    stages: list[Stage]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_tree(cls, tree: ProcessTree) -> Process:
+        return cls(
+            id=strawberry.ID(global_id("Process", tree.row.id)),
+            name=tree.row.name,
+            is_default=tree.row.is_default,
+            total_weight=tree.total_weight,
+            stages=[Stage.from_node(s) for s in tree.stages],
+            created_at=tree.row.created_at,
+            updated_at=tree.row.updated_at,
+        )
+
+
+@strawberry.type
+class ProcessPayload:
+    process: Process | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@fetches("Process")
+async def _process_node(info: Info, pk: int) -> Process | None:
+    tree = await (await info.context.loaders()).process_trees.load(pk)
+    return Process.from_tree(tree) if tree else None
+
+
+@fetches("Stage")
+async def _stage_node(info: Info, pk: int) -> Stage | None:
+    stage = await (await info.context.loaders()).stages.load(pk)
+    return Stage.from_node(stage) if stage else None
+
+
+@fetches("Step")
+async def _step_node(info: Info, pk: int) -> Step | None:
+    step = await (await info.context.loaders()).steps.load(pk)
+    return Step.from_node(step) if step else None
