@@ -18,9 +18,10 @@ from schema.extensions import (
     mask_internal_errors,
     schema_extensions,
 )
+from schema.live.execution import SharedEventExecution
+from schema.live.fields import Subscription
 from schema.root import Mutation, Query
 from schema.scalars import DateTime, Decimal
-from schema.subscription import SharedEventExecution, Subscription
 
 logger = logging.getLogger("dealflow")
 

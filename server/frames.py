@@ -1,6 +1,6 @@
 """JSON encoding of WebSocket frames, once per shared result.
 
-Subscribers of one group get the same execution result (`schema.subscription`), so the
+Subscribers of one group get the same execution result (`schema.live.execution`), so the
 same `data` object goes out in a thousand frames that differ only by operation id.
 Serialising it once and splicing it into each frame saves a `json.dumps` per socket.
 """

@@ -6,6 +6,7 @@ whatever the number of sockets in the group.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Hashable, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -56,15 +57,34 @@ def group_of(viewer: User, topic: Topic) -> Hashable:
 
 
 @dataclass(eq=False)
+class GroupShare:
+    """What the subscribers of one group share of one change, filled in by the schema
+    layer (`schema.live.execution`): the change's GraphQL object, made once, the
+    context it was made in, and each document's execution result, by its key (document,
+    variables, operation name). Typed loosely here: this layer knows nothing of GraphQL.
+    """
+
+    made: asyncio.Future[Any] | None = None
+    context: Any = None
+    results: dict[tuple[int, str, str | None], Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class EventShare:
+    """What every group's change of the same event shares: the schema layer's loaders,
+    so that the rows of one event are read once for all groups."""
+
+    loaders: Any = None
+
+
+@dataclass(eq=False)
 class Change:
-    """One event as one group sees it. `shared` is the schema layer's: it keeps the
-    GraphQL object and the execution results there, so the group shares them too."""
+    """One event as one group sees it, with what the group shares of it."""
 
     cursor: int
     viewer: User
-    shared: dict[str, Any] = field(default_factory=dict, kw_only=True)
-    # What every group's change of the same event shares (the schema's event loaders).
-    event_shared: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    shared: GroupShare = field(default_factory=GroupShare, kw_only=True)
+    event_shared: EventShare = field(default_factory=EventShare, kw_only=True)
 
 
 @dataclass(eq=False)
@@ -101,7 +121,7 @@ class EventReading:
         self._participant_ids: set[int] = set()
         self._deal_read = False
         self._trees: dict[int, ProcessTree | None] = {}
-        self.shared: dict[str, Any] = {}
+        self.shared = EventShare()
 
     async def deal_for(self, viewer: User) -> Deal | None:
         """The deal as it is now, if `viewer` may see it now."""

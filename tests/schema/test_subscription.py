@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphql import parse
 
 from schema import build_schema
-from schema.subscription import SharedEventExecution
+from schema.live.execution import SharedEventExecution
 
 BOARD = "subscription($p: ID!) { boardEvents(processId: $p) { cursor deal { stage { name } } } }"
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from resolvers import progress
-from schema import subscription
+from schema.live import fields as subscription_fields
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name
 from tests.documents import COMPLETE_STEP_MUTATION, PROCESSES_QUERY
@@ -79,7 +79,7 @@ async def test_internal_errors_reach_subscribers_masked(
         )
         assert created["data"]["createDeal"]["errors"] == []
         during_event = await manager.message("board")
-        monkeypatch.setattr(subscription, "live_process_exists", broken_lookup)
+        monkeypatch.setattr(subscription_fields, "live_process_exists", broken_lookup)
         await manager.subscribe("again", BOARD_EVENTS, processId=process_id)
         at_start = await manager.message("again")
 

@@ -1,18 +1,13 @@
 """The live side of the API: `boardEvents`, `dealEvents` and `notifications`.
 
 Each subscription asks `subscriptions.feeds` for its stream of changes and wraps each
-change in its GraphQL type once per group of subscribers (the wrapper is kept on the
-change). `SharedEventExecution` then executes a document once per change and group:
-every other subscriber of the group with the same document and variables gets the same
-result, so fan-out costs a dictionary lookup per socket, not a GraphQL execution.
+change in its GraphQL type once per group of subscribers (`schema.live.execution`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -30,7 +25,7 @@ from schema.deals.types import Deal, DealEvent
 from schema.errors import read_or_raise
 from schema.events.types import Notification
 from schema.ids import global_id, pk_of
-from schema.input_text import CheckedExecution
+from schema.live.execution import shared_object
 from subscriptions.changes import (
     BoardChange,
     BoardEventKind,
@@ -44,8 +39,6 @@ from subscriptions.changes import (
 )
 from subscriptions.feeds import SessionEnded, SubscriberTooSlow, too_slow
 from subscriptions.sessions import close_ended
-
-_CHANGE = "_dealflow_live_change"
 
 BoardEventKindEnum = strawberry.enum(
     BoardEventKind,
@@ -65,85 +58,6 @@ class BoardEvent:
     columns: list[BoardColumn] = strawberry.field(
         description="The columns whose count or sums changed, as you see them."
     )
-
-
-class SharedEventExecution(CheckedExecution):
-    """Executes a live change once per group and document (see the module's doc)."""
-
-    def build_per_event_executor(self, payload: Any) -> Any:
-        change = getattr(payload, _CHANGE, None)
-        if isinstance(change, Change):
-            found = change.shared.get("results", {}).get(self._result_key())
-            if found is not None:
-                return _Answered(found)  # no executor copy for the group's later sockets
-        executor = super().build_per_event_executor(payload)
-        # graphql-core 3.3 makes the event's executor a shallow copy of the subscription's,
-        # memo of collected subfields included, and keys that memo by the identity of field
-        # lists collected anew for every event: shared, it gained entries with every event
-        # for as long as the subscription lived (the soak's servers grew ~20 MB a minute).
-        executor._relevant_sub_fields = {}
-        return executor
-
-    def _result_key(self) -> tuple[int, str, str | None]:
-        """Which results a subscriber may share: same document, operation and variables.
-        Worked out once per subscription (its variables do not change), not per event."""
-        key: tuple[int, str, str | None] | None = getattr(self, "_dealflow_result_key", None)
-        if key is None:
-            variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
-            name = self.operation.name.value if self.operation.name else None
-            key = (id(self.operation), variables, name)
-            self._dealflow_result_key = key
-        return key
-
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        change = getattr(self.root_value, _CHANGE, None)
-        if not isinstance(change, Change):
-            return super().execute_operation(serially)
-        key = self._result_key()
-        results: dict[Any, Any] = change.shared.setdefault("results", {})
-        if key not in results:
-            self.context_value = change.shared["context"]
-            result = super().execute_operation(serially)
-            results[key] = _shareable(result) if self.is_awaitable(result) else result
-        return results[key]
-
-
-class _Answered:
-    """Stands in for a per-event executor whose result the group already has."""
-
-    def __init__(self, result: Any) -> None:
-        self.result = result
-
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        return self.result
-
-
-def _shareable(result: Awaitable[Any]) -> Awaitable[Any]:
-    """One execution awaited by every subscriber of the group."""
-    return asyncio.ensure_future(result)
-
-
-async def _wrapped(info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
-    """The change's GraphQL object, made once per group: the first subscriber of the
-    group to get the change starts making it and the others, woken by the same change,
-    wait for it (shielded: one leaving meanwhile does not stop it for the rest). It
-    carries its change (not as a field) for `SharedEventExecution`."""
-    made = change.shared.get("object")
-    if made is None:
-        made = change.shared["object"] = asyncio.ensure_future(_make(info, change, wrap))
-    if made.done():  # most of a large group: no waiting, no shield to make
-        return made.result()
-    return await asyncio.shield(made)
-
-
-async def _make(info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
-    event_loaders = change.event_shared.get("loaders")
-    context = info.context.for_viewer(change.viewer, event_loaders)
-    change.event_shared.setdefault("loaders", await context.loaders())
-    change.shared["context"] = context
-    wrapped = await wrap(context)
-    setattr(wrapped, _CHANGE, change)
-    return wrapped
 
 
 async def _open(
@@ -200,7 +114,7 @@ async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
             columns=columns,
         )
 
-    result: BoardEvent = await _wrapped(info, change, wrap)
+    result: BoardEvent = await shared_object(info, change, wrap)
     return result
 
 
@@ -245,7 +159,7 @@ class Subscription:
                 async def wrap(context: Context, change: DealChange = change) -> DealEvent:
                     return DealEvent.from_row(change.event)
 
-                yield await _wrapped(info, change, wrap)
+                yield await shared_object(info, change, wrap)
         except SubscriberTooSlow as error:
             raise _too_slow(error) from None
         except SessionEnded:
@@ -266,7 +180,7 @@ class Subscription:
                 ) -> Notification:
                     return Notification.from_row(change.notification)
 
-                yield await _wrapped(info, change, wrap)
+                yield await shared_object(info, change, wrap)
         except SubscriberTooSlow as error:
             raise _too_slow(error) from None
         except SessionEnded:

@@ -1,0 +1,1 @@
+"""The API's subscriptions, and the execution that shares their work across subscribers."""
