@@ -165,3 +165,17 @@ async def served_app(settings: Settings) -> AsyncIterator[str]:
 def event_id(cursor: str) -> int:
     """The event id behind a cursor (cursors are sealed; tests compare their order)."""
     return IdCursor.EVENT.read(cursor)
+
+
+async def subscribed(app: Starlette, workspace_id: int, count: int, wait: float = 5) -> None:
+    """Until `count` subscribers of the workspace are registered in the app's feed (the
+    server's own state: no fixed sleep), or fail after `wait` seconds."""
+    hub = app.state.live.hub
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        feed = hub.feeds.get(workspace_id)
+        if feed is not None and len(feed.subscribers) >= count:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{count} subscribers never registered")
+        await asyncio.sleep(0.01)
