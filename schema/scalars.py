@@ -1,5 +1,9 @@
-"""How domain enums appear in GraphQL (one `strawberry.enum` per Python enum), the
-DateTime scalar, always UTC, and the Decimal scalar, plain numbers only."""
+"""How domain enums appear in GraphQL (one `strawberry.enum` per Python enum, all
+here), the DateTime scalar, always UTC, and the Decimal scalar, plain numbers only.
+
+`strawberry.enum` marks the domain's own enum class, so types and inputs annotate
+fields with the domain enums themselves, imported from here (which makes sure they are
+marked before any type uses them)."""
 
 from __future__ import annotations
 
@@ -9,15 +13,38 @@ from decimal import Decimal as PythonDecimal
 
 import strawberry
 
-from models.deal import DealStatus as DealStatusEnum
-from resolvers.progress import TaskStatus as TaskStatusEnum
+from models.account import Role
+from models.deal import AccessRequestStatus, DealStatus
+from models.process import NoteRequirement, NotifyAudience, Performer, TaskAssignee
+from resolvers.progress import TaskStatus
+from subscriptions.changes import BoardEventKind
 
-DealStatus = strawberry.enum(
-    DealStatusEnum, description="CANCELLED: the project never happened (not lost)."
+strawberry.enum(Role, description="ADMIN configures, MANAGER sees every deal.")
+strawberry.enum(Performer, description="Who may complete a step.")
+strawberry.enum(NoteRequirement)
+strawberry.enum(NotifyAudience)
+strawberry.enum(TaskAssignee)
+strawberry.enum(AccessRequestStatus)
+strawberry.enum(DealStatus, description="CANCELLED: the project never happened (not lost).")
+strawberry.enum(
+    TaskStatus, description="A card's dot: open tasks overdue, due today, later, or none."
 )
-TaskStatus = strawberry.enum(
-    TaskStatusEnum, description="A card's dot: open tasks overdue, due today, later, or none."
+strawberry.enum(
+    BoardEventKind,
+    description="PROCESS_CHANGED: the process's stages or weights changed; reload the board.",
 )
+
+__all__ = [
+    "AccessRequestStatus",
+    "BoardEventKind",
+    "DealStatus",
+    "NoteRequirement",
+    "NotifyAudience",
+    "Performer",
+    "Role",
+    "TaskAssignee",
+    "TaskStatus",
+]
 
 
 def _utc(moment: datetime) -> datetime:

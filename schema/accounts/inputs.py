@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import UNSET
 
-from schema.accounts.types import Role
+from schema.scalars import Role
 
 
 @strawberry.input
@@ -18,14 +17,14 @@ class LoginInput:
 class CreateUserInput:
     email: str
     name: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
     password: str
 
 
 @strawberry.input(description="Fields left out keep their current value.")
 class UpdateUserInput:
     id: strawberry.ID
-    name: str | None = UNSET
-    role: Role | None = UNSET  # type: ignore[valid-type]
-    active: bool | None = UNSET
-    password: str | None = UNSET
+    name: strawberry.Maybe[str | None]
+    role: strawberry.Maybe[Role | None]
+    active: strawberry.Maybe[bool | None]
+    password: strawberry.Maybe[str | None]

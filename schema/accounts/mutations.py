@@ -60,10 +60,10 @@ class AccountMutation:
         async def act() -> UserPayload:
             user_id = decode_id(input.id, "User", ("input", "id"))
             changes = users.UserChanges(
-                name=given(input.name),  # type: ignore[arg-type]
-                role=given(input.role),  # type: ignore[arg-type]
-                active=given(input.active),  # type: ignore[arg-type]
-                password=given(input.password),  # type: ignore[arg-type]
+                name=given(input.name),
+                role=given(input.role),
+                active=given(input.active),
+                password=given(input.password),
             )
             row = await users.update_user(actor, user_id, changes)
             return UserPayload(user=User.from_row(row))

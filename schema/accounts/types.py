@@ -15,19 +15,17 @@ from schema.context import Info
 from schema.errors import UserError, read_or_raise
 from schema.ids import global_id, pk_of
 from schema.node import Node, fetches
+from schema.scalars import Role
 
 if TYPE_CHECKING:
     from schema.deals.types import Deal
-
-
-Role = strawberry.enum(rows.Role, description="ADMIN configures, MANAGER sees every deal.")
 
 
 @strawberry.type
 class User(Node):
     email: str
     name: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
     active: bool
 
     @strawberry.field(description="The open deals this user owns that you may see.")

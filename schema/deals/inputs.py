@@ -7,7 +7,6 @@ from decimal import Decimal
 from enum import Enum
 
 import strawberry
-from strawberry import UNSET
 from strawberry.file_uploads import Upload
 
 from resolvers.deals import editing
@@ -26,20 +25,19 @@ class CostInput:
 @strawberry.input
 class CreateDealInput:
     name: str
-    company: str | None = UNSET
-    contact_person: str | None = UNSET
-    value: Decimal | None = UNSET
-    source: str | None = UNSET
-    expected_close_date: date | None = UNSET
-    owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Default: you.")
-    process_id: strawberry.ID | None = strawberry.field(
-        default=UNSET, description="Default: the workspace's default process."
+    company: strawberry.Maybe[str | None]
+    contact_person: strawberry.Maybe[str | None]
+    value: strawberry.Maybe[Decimal | None]
+    source: strawberry.Maybe[str | None]
+    expected_close_date: strawberry.Maybe[date | None]
+    owner_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(description="Default: you.")
+    process_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(
+        description="Default: the workspace's default process."
     )
-    participant_ids: list[strawberry.ID] | None = UNSET
-    is_public: bool | None = UNSET
-    costs: list[CostInput] | None = UNSET
-    idempotency_key: str | None = strawberry.field(
-        default=UNSET,
+    participant_ids: strawberry.Maybe[list[strawberry.ID] | None]
+    is_public: strawberry.Maybe[bool | None]
+    costs: strawberry.Maybe[list[CostInput] | None]
+    idempotency_key: strawberry.Maybe[str | None] = strawberry.field(
         description="A retry with the same key within 24 hours returns the first deal.",
     )
 
@@ -48,14 +46,14 @@ class CreateDealInput:
 class UpdateDealInput:
     id: strawberry.ID
     version: int = strawberry.field(description="The version you read; stale: CONFLICT.")
-    name: str | None = UNSET
-    company: str | None = UNSET
-    contact_person: str | None = UNSET
-    value: Decimal | None = UNSET
-    source: str | None = UNSET
-    expected_close_date: date | None = UNSET
-    owner_id: strawberry.ID | None = UNSET
-    costs: list[CostInput] | None = UNSET
+    name: strawberry.Maybe[str | None]
+    company: strawberry.Maybe[str | None]
+    contact_person: strawberry.Maybe[str | None]
+    value: strawberry.Maybe[Decimal | None]
+    source: strawberry.Maybe[str | None]
+    expected_close_date: strawberry.Maybe[date | None]
+    owner_id: strawberry.Maybe[strawberry.ID | None]
+    costs: strawberry.Maybe[list[CostInput] | None]
 
 
 @strawberry.input
@@ -68,9 +66,9 @@ class ChangeDealProcessInput:
 class CompleteStepInput:
     deal_id: strawberry.ID
     step_id: strawberry.ID
-    note: str | None = UNSET
-    file: Upload | None = strawberry.field(
-        default=UNSET, description="GraphQL multipart request spec; at most 10 MiB by default."
+    note: strawberry.Maybe[str | None]
+    file: strawberry.Maybe[Upload | None] = strawberry.field(
+        description="GraphQL multipart request spec; at most 10 MiB by default."
     )
 
 
@@ -100,14 +98,14 @@ class ParticipantInput:
 
 @strawberry.input
 class BoardFilter:
-    owner_ids: list[strawberry.ID] | None = UNSET
-    participant_ids: list[strawberry.ID] | None = UNSET
-    completed_step_ids: list[strawberry.ID] | None = strawberry.field(
-        default=UNSET, description="Deals that have all of these steps done."
+    owner_ids: strawberry.Maybe[list[strawberry.ID] | None]
+    participant_ids: strawberry.Maybe[list[strawberry.ID] | None]
+    completed_step_ids: strawberry.Maybe[list[strawberry.ID] | None] = strawberry.field(
+        description="Deals that have all of these steps done."
     )
-    task_status: list[TaskStatus] | None = UNSET  # type: ignore[valid-type]
-    search: str | None = strawberry.field(
-        default=UNSET, description="In the deal's name, company and contact person."
+    task_status: strawberry.Maybe[list[TaskStatus] | None]
+    search: strawberry.Maybe[str | None] = strawberry.field(
+        description="In the deal's name, company and contact person."
     )
 
 
@@ -133,21 +131,21 @@ class DealOrder:
 
 
 def cost_specs(raw: list[CostInput] | None) -> list[editing.CostSpec] | None:
-    if raw is UNSET or raw is None:
+    if raw is None:
         return None
     return [editing.CostSpec(c.name, c.amount) for c in raw]
 
 
 def deal_filter(raw: BoardFilter | None) -> DealFilter | None:
-    if raw is None or raw is UNSET:
+    if raw is None:
         return None
     path = ["filter"]
     return DealFilter(
         owner_ids=ids(raw.owner_ids, "User", [*path, "ownerIds"]),
         participant_ids=ids(raw.participant_ids, "User", [*path, "participantIds"]),
         completed_step_ids=ids(raw.completed_step_ids, "Step", [*path, "completedStepIds"]),
-        task_statuses=given(raw.task_status),  # type: ignore[arg-type]
-        search=given(raw.search),  # type: ignore[arg-type]
+        task_statuses=given(raw.task_status),
+        search=given(raw.search),
     )
 
 

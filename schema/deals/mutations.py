@@ -4,12 +4,13 @@ mutation parses ids, calls a resolver, wraps the answer in its payload."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import strawberry
-from strawberry import UNSET
 
 from models import deal as rows
 from resolvers.deals import editing, lifecycle, participation, steps
+from resolvers.deals.files import IncomingFile
 from resolvers.rate_limits import Limit
 from resolvers.validation import KEEP
 from schema.context import Info
@@ -30,7 +31,7 @@ from schema.deals.inputs import (
 from schema.deals.types import AccessRequest, AccessRequestPayload, Deal, DealPayload
 from schema.errors import payload_of
 from schema.ids import decode_id
-from schema.inputs import IdInput, given, ids, kept
+from schema.inputs import IdInput, given, ids, kept, kept_unless_given, optional_id
 
 
 async def _answer(action: Callable[[], Awaitable[rows.Deal]]) -> DealPayload:
@@ -49,21 +50,17 @@ class DealMutation:
         def new() -> editing.NewDeal:
             return editing.NewDeal(
                 name=input.name,
-                company=given(input.company),  # type: ignore[arg-type]
-                contact_person=given(input.contact_person),  # type: ignore[arg-type]
-                value=given(input.value),  # type: ignore[arg-type]
-                source=given(input.source),  # type: ignore[arg-type]
-                expected_close_date=given(input.expected_close_date),  # type: ignore[arg-type]
-                owner_id=decode_id(input.owner_id, "User", ("input", "ownerId"))
-                if input.owner_id
-                else None,
-                process_id=decode_id(input.process_id, "Process", ("input", "processId"))
-                if input.process_id
-                else None,
+                company=given(input.company),
+                contact_person=given(input.contact_person),
+                value=given(input.value),
+                source=given(input.source),
+                expected_close_date=given(input.expected_close_date),
+                owner_id=optional_id(input.owner_id, "User", ("input", "ownerId")),
+                process_id=optional_id(input.process_id, "Process", ("input", "processId")),
                 participant_ids=ids(input.participant_ids, "User", ["input", "participantIds"]),
                 is_public=bool(given(input.is_public)),
-                costs=cost_specs(input.costs),
-                idempotency_key=given(input.idempotency_key),  # type: ignore[arg-type]
+                costs=cost_specs(given(input.costs)),
+                idempotency_key=given(input.idempotency_key),
             )
 
         return await _answer(lambda: editing.create_deal(actor, new()))
@@ -73,18 +70,17 @@ class DealMutation:
         actor = await info.context.actor()
 
         def changes() -> editing.DealChanges:
-            costs = cost_specs(input.costs)
+            costs = cost_specs(given(input.costs))
+            owner_id = optional_id(input.owner_id, "User", ("input", "ownerId"))
             return editing.DealChanges(
                 version=input.version,
-                name=KEEP if input.name is UNSET or input.name is None else input.name,
-                company=kept(input.company),  # type: ignore[arg-type]
-                contact_person=kept(input.contact_person),  # type: ignore[arg-type]
-                value=KEEP if input.value is UNSET or input.value is None else input.value,
-                source=kept(input.source),  # type: ignore[arg-type]
-                expected_close_date=kept(input.expected_close_date),  # type: ignore[arg-type]
-                owner_id=decode_id(input.owner_id, "User", ("input", "ownerId"))
-                if input.owner_id
-                else KEEP,
+                name=kept_unless_given(input.name),
+                company=kept(input.company),
+                contact_person=kept(input.contact_person),
+                value=kept_unless_given(input.value),
+                source=kept(input.source),
+                expected_close_date=kept(input.expected_close_date),
+                owner_id=KEEP if owner_id is None else owner_id,
                 costs=KEEP if costs is None else costs,
             )
 
@@ -104,7 +100,8 @@ class DealMutation:
     @strawberry.mutation
     async def complete_step(self, info: Info, input: CompleteStepInput) -> DealPayload:
         actor = await info.context.actor()
-        file = given(input.file)
+        # Strawberry types an upload as `Upload`; what arrives is Starlette's UploadFile.
+        file = cast("IncomingFile | None", given(input.file))
 
         async def complete() -> rows.Deal:
             if file is not None:
@@ -115,8 +112,8 @@ class DealMutation:
                 actor,
                 deal_pk(input.deal_id),
                 step_pk(input.step_id),
-                given(input.note),  # type: ignore[arg-type]
-                file,  # type: ignore[arg-type]
+                given(input.note),
+                file,
                 info.context.file_store,
             )
 
@@ -207,7 +204,7 @@ class AccessRequestMutation:
         async def act() -> AccessRequestPayload:
             deal_id = decode_id(input.id, "Deal", ("input", "id"))
             key = given(input.idempotency_key)
-            row = await participation.request_access(actor, deal_id, key)  # type: ignore[arg-type]
+            row = await participation.request_access(actor, deal_id, key)
             return AccessRequestPayload(request=AccessRequest.from_row(row))
 
         return await payload_of(act, lambda errors: AccessRequestPayload(errors=errors))

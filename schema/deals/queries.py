@@ -9,10 +9,10 @@ from resolvers.deals import lists, participation
 from schema.connections import Connection
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, DealOrder, DealOrderField, OrderDirection, deal_filter
-from schema.deals.types import AccessRequest, AccessRequestStatus, Deal
+from schema.deals.types import AccessRequest, Deal
 from schema.errors import read_or_raise
 from schema.ids import decode_id, pk_of
-from schema.scalars import DealStatus
+from schema.scalars import AccessRequestStatus, DealStatus
 
 
 @strawberry.type
@@ -29,7 +29,7 @@ class DealQuery:
         self,
         info: Info,
         filter: BoardFilter | None = None,
-        status: list[DealStatus] | None = None,  # type: ignore[valid-type]
+        status: list[DealStatus] | None = None,
         process_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -71,7 +71,7 @@ class AccessRequestQuery:
     async def access_requests(
         self,
         info: Info,
-        status: AccessRequestStatus | None = rows.AccessRequestStatus.PENDING,  # type: ignore[valid-type]
+        status: AccessRequestStatus | None = rows.AccessRequestStatus.PENDING,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AccessRequest]:

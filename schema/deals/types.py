@@ -135,7 +135,7 @@ class Deal(Node):
     source: str | None
     expected_close_date: date | None
     is_public: bool
-    status: DealStatus  # type: ignore[valid-type]
+    status: DealStatus
     probability: int = strawberry.field(
         description="round(100 x completed weight / total weight of the current process)."
     )
@@ -247,7 +247,7 @@ class Deal(Node):
         return progress.profit(self.row.value, [c.amount for c in costs])
 
     @strawberry.field
-    def task_status(self, info: Info) -> TaskStatus:  # type: ignore[valid-type]
+    def task_status(self, info: Info) -> TaskStatus:
         """Synchronous for board cards, like `owner`."""
         loaders = info.context.ready_loaders()
         if loaders is not None and loaders.workspace_row is not None:
@@ -302,9 +302,6 @@ async def _deal_event_node(info: Info, pk: int) -> DealEvent | None:
     """A change of a deal you may see, from its history."""
     entry = await history.visible_history_entry(await info.context.actor(), pk)
     return DealEvent.from_row(entry) if entry else None
-
-
-AccessRequestStatus = strawberry.enum(rows.AccessRequestStatus, name="AccessRequestStatus")
 
 
 @strawberry.type(description="Someone asking to take part in a private deal.")

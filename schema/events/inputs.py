@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import UNSET
 
 
 @strawberry.input
 class MarkReadInput:
-    ids: list[strawberry.ID] | None = UNSET
-    all: bool | None = strawberry.field(default=UNSET, description="Mark every one read.")
+    ids: strawberry.Maybe[list[strawberry.ID] | None]
+    all: strawberry.Maybe[bool | None] = strawberry.field(description="Mark every one read.")

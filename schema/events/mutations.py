@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import UNSET
 
 from resolvers.events import notifications
 from schema.context import Info
 from schema.errors import payload_of
 from schema.events.inputs import MarkReadInput
 from schema.events.types import MarkReadPayload
-from schema.ids import decode_id
+from schema.inputs import given, ids
 
 
 @strawberry.type
@@ -20,13 +19,8 @@ class NotificationMutation:
         actor = await info.context.actor()
 
         async def act() -> MarkReadPayload:
-            ids = None
-            if input.ids is not UNSET and input.ids is not None:
-                ids = [
-                    decode_id(raw, "Notification", ("input", "ids", str(i)))
-                    for i, raw in enumerate(input.ids)
-                ]
-            count = await notifications.mark_read(actor, ids, bool(input.all))
+            read = ids(input.ids, "Notification", ["input", "ids"])
+            count = await notifications.mark_read(actor, read, bool(given(input.all)))
             return MarkReadPayload(unread_count=count)
 
         return await payload_of(act, lambda errors: MarkReadPayload(errors=errors))

@@ -40,17 +40,11 @@ from subscriptions.changes import (
 from subscriptions.feeds import SessionEnded, SubscriberTooSlow, too_slow
 from subscriptions.sessions import close_ended
 
-BoardEventKindEnum = strawberry.enum(
-    BoardEventKind,
-    name="BoardEventKind",
-    description="PROCESS_CHANGED: the process's stages or weights changed; reload the board.",
-)
-
 
 @strawberry.type(description="A change on a board, as you see it.")
 class BoardEvent:
     cursor: str = strawberry.field(description="Resume `boardEvents(after:)` from here.")
-    kind: BoardEventKindEnum  # type: ignore[valid-type]
+    kind: BoardEventKind
     deal_id: strawberry.ID = strawberry.field(
         description="The deal's id; for PROCESS_CHANGED, the process's id."
     )

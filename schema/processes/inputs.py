@@ -3,52 +3,45 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import UNSET
 
 from resolvers.processes.specs import (
     StageSpec,
     StepSpec,
     TaskTemplateSpec,
 )
-from resolvers.validation import KEEP
-from schema.ids import decode_id
-from schema.inputs import given, ids
-from schema.processes.types import (
-    NoteRequirement,
-    NotifyAudience,
-    Performer,
-    TaskAssignee,
-)
+from resolvers.validation import Keep
+from schema.inputs import given, ids, kept, optional_id
+from schema.scalars import NoteRequirement, NotifyAudience, Performer, TaskAssignee
 
 
 @strawberry.input
 class TaskTemplateInput:
     title: str
     due_in_days: int
-    assignee: TaskAssignee  # type: ignore[valid-type]
+    assignee: TaskAssignee
 
 
 @strawberry.input(description="Optional fields left out keep their current value.")
 class StepInput:
-    id: strawberry.ID | None = strawberry.field(
-        default=UNSET, description="An existing step keeps its id; without id a step is new."
+    id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(
+        description="An existing step keeps its id; without id a step is new."
     )
     name: str
     weight: int
-    mandatory: bool | None = UNSET
-    who_can_perform: Performer | None = UNSET  # type: ignore[valid-type]
-    performer_ids: list[strawberry.ID] | None = UNSET
-    require_note: NoteRequirement | None = UNSET  # type: ignore[valid-type]
-    notify: list[NotifyAudience] | None = UNSET  # type: ignore[valid-type]
-    notify_user_ids: list[strawberry.ID] | None = UNSET
-    trigger_task: TaskTemplateInput | None = strawberry.field(
-        default=UNSET, description="Left out: kept. null: removed."
+    mandatory: strawberry.Maybe[bool | None]
+    who_can_perform: strawberry.Maybe[Performer | None]
+    performer_ids: strawberry.Maybe[list[strawberry.ID] | None]
+    require_note: strawberry.Maybe[NoteRequirement | None]
+    notify: strawberry.Maybe[list[NotifyAudience] | None]
+    notify_user_ids: strawberry.Maybe[list[strawberry.ID] | None]
+    trigger_task: strawberry.Maybe[TaskTemplateInput | None] = strawberry.field(
+        description="Left out: kept. null: removed."
     )
 
 
 @strawberry.input
 class StageInput:
-    id: strawberry.ID | None = UNSET
+    id: strawberry.Maybe[strawberry.ID | None]
     name: str
     steps: list[StepInput]
 
@@ -56,7 +49,7 @@ class StageInput:
 @strawberry.input
 class ProcessInput:
     name: str
-    is_default: bool | None = UNSET
+    is_default: strawberry.Maybe[bool | None]
     stages: list[StageInput]
 
 
@@ -68,21 +61,19 @@ class UpdateProcessInput:
 
 
 def step_spec(step: StepInput, path: list[str]) -> StepSpec:
-    template = step.trigger_task
+    template = kept(step.trigger_task)
     return StepSpec(
         name=step.name,
         weight=step.weight,
-        id=decode_id(step.id, "Step", [*path, "id"]) if step.id else None,
-        mandatory=given(step.mandatory),  # type: ignore[arg-type]
-        who_can_perform=given(step.who_can_perform),  # type: ignore[arg-type]
+        id=optional_id(step.id, "Step", [*path, "id"]),
+        mandatory=given(step.mandatory),
+        who_can_perform=given(step.who_can_perform),
         performer_ids=ids(step.performer_ids, "User", [*path, "performerIds"]),
-        require_note=given(step.require_note),  # type: ignore[arg-type]
-        notify=given(step.notify),  # type: ignore[arg-type]
+        require_note=given(step.require_note),
+        notify=given(step.notify),
         notify_user_ids=ids(step.notify_user_ids, "User", [*path, "notifyUserIds"]),
-        trigger_task=KEEP
-        if template is UNSET
-        else None
-        if template is None
+        trigger_task=template
+        if template is None or isinstance(template, Keep)
         else TaskTemplateSpec(template.title, template.due_in_days, template.assignee),
     )
 
@@ -92,6 +83,6 @@ def stage_specs(stages: list[StageInput]) -> list[StageSpec]:
     for i, stage in enumerate(stages):
         path = ["input", "stages", str(i)]
         steps = [step_spec(s, [*path, "steps", str(j)]) for j, s in enumerate(stage.steps)]
-        stage_id = decode_id(stage.id, "Stage", [*path, "id"]) if stage.id else None
+        stage_id = optional_id(stage.id, "Stage", [*path, "id"])
         specs.append(StageSpec(name=stage.name, steps=steps, id=stage_id))
     return specs

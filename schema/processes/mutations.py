@@ -41,7 +41,7 @@ class ProcessMutation:
                 ProcessSpec(
                     name=input.name,
                     stages=stage_specs(input.stages),
-                    is_default=given(input.is_default),  # type: ignore[arg-type]
+                    is_default=given(input.is_default),
                 ),
             )
         )

@@ -13,24 +13,14 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.ids import global_id
 from schema.node import Node, fetches
-
-Performer = strawberry.enum(rows.Performer, description="Who may complete a step.")
-
-
-NoteRequirement = strawberry.enum(rows.NoteRequirement)
-
-
-NotifyAudience = strawberry.enum(rows.NotifyAudience)
-
-
-TaskAssignee = strawberry.enum(rows.TaskAssignee)
+from schema.scalars import NoteRequirement, NotifyAudience, Performer, TaskAssignee
 
 
 @strawberry.type(description="The task a step creates when it is completed.")
 class TaskTemplate:
     title: str
     due_in_days: int
-    assignee: TaskAssignee  # type: ignore[valid-type]
+    assignee: TaskAssignee
 
 
 @strawberry.type
@@ -39,12 +29,12 @@ class Step(Node):
     position: int
     weight: int = strawberry.field(description="How much completing it moves the deal on.")
     mandatory: bool = strawberry.field(description="A deal cannot be won until it is done.")
-    who_can_perform: Performer  # type: ignore[valid-type]
+    who_can_perform: Performer
     performers: list[User] = strawberry.field(
         description="The users who may complete it when whoCanPerform is SELECTED_USERS."
     )
-    require_note: NoteRequirement  # type: ignore[valid-type]
-    notify: list[NotifyAudience]  # type: ignore[valid-type]
+    require_note: NoteRequirement
+    notify: list[NotifyAudience]
     notify_users: list[User]
     trigger_task: TaskTemplate | None
     archived_at: datetime | None = strawberry.field(

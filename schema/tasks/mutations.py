@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import UNSET
 
 from resolvers.tasks import editing
 from resolvers.validation import KEEP
 from schema.context import Info
 from schema.errors import payload_of
 from schema.ids import decode_id
-from schema.inputs import IdInput, given
+from schema.inputs import IdInput, given, kept, kept_unless_given, optional_id
 from schema.tasks.inputs import CreateTaskInput, UpdateTaskInput
 from schema.tasks.types import Task, TaskPayload
 
@@ -24,14 +23,10 @@ class TaskMutation:
         async def act() -> TaskPayload:
             new = editing.NewTask(
                 title=input.title,
-                due_at=given(input.due_at),  # type: ignore[arg-type]
-                assignee_id=decode_id(input.assignee_id, "User", ("input", "assigneeId"))
-                if input.assignee_id
-                else None,
-                deal_id=decode_id(input.deal_id, "Deal", ("input", "dealId"))
-                if input.deal_id
-                else None,
-                idempotency_key=given(input.idempotency_key),  # type: ignore[arg-type]
+                due_at=given(input.due_at),
+                assignee_id=optional_id(input.assignee_id, "User", ("input", "assigneeId")),
+                deal_id=optional_id(input.deal_id, "Deal", ("input", "dealId")),
+                idempotency_key=given(input.idempotency_key),
             )
             return TaskPayload(task=Task.from_row(await editing.create_task(actor, new)))
 
@@ -53,12 +48,11 @@ class TaskMutation:
 
         async def act() -> TaskPayload:
             task_id = decode_id(input.id, "Task", ("input", "id"))
+            assignee_id = optional_id(input.assignee_id, "User", ("input", "assigneeId"))
             changes = editing.TaskChanges(
-                title=KEEP if input.title is UNSET or input.title is None else input.title,
-                due_at=KEEP if input.due_at is UNSET else input.due_at,
-                assignee_id=decode_id(input.assignee_id, "User", ("input", "assigneeId"))
-                if input.assignee_id
-                else KEEP,
+                title=kept_unless_given(input.title),
+                due_at=kept(input.due_at),
+                assignee_id=KEEP if assignee_id is None else assignee_id,
             )
             task = await editing.update_task(actor, task_id, changes)
             return TaskPayload(task=Task.from_row(task))
