@@ -30,9 +30,11 @@ class DealflowSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log each error once, then mask the internal ones in place: Strawberry calls
-        this for every result with errors, streamed ones included, before the result
-        leaves (see `MaskInternalErrors`).
+        """Log each error once, then mask the internal ones in place. The one place
+        errors are masked: Strawberry calls this for every result with errors, on every
+        path (HTTP and WebSocket, refused before execution or failed during it, each
+        streamed result), before the result leaves. A masking extension as well would
+        only repeat it, and cost a hook on every streamed result of every socket.
 
         An expected refusal (a bad token, a syntax or validation error, a `Refused`) is
         one line at INFO: clients make them all day and a traceback says nothing more.
