@@ -99,11 +99,6 @@ async def _replace_costs(deal: Deal, costs: list[CostSpec]) -> None:
     )
 
 
-async def get_deal(actor: User, deal_id: int) -> Deal | None:
-    """The deal if the actor may see it; None reads the same for hidden and missing."""
-    return await access.visible_deals(actor).filter(id=deal_id).first()
-
-
 async def create_deal(actor: User, new: NewDeal) -> Deal:
     problems = Problems()
     name = problems.required_text(new.name, ["input", "name"])
