@@ -50,7 +50,7 @@ from resolvers.processes.specs import ProcessSpec, StageSpec, StepSpec
 from schema.export import sdl
 from schema.ids import global_id
 from server.app import create_app
-from server.database import tortoise_config
+from server.database import open_orm, tortoise_config
 from server.settings import Settings
 from tests.board_data import DealSeed, TaskSeed, seed_deals
 from tests.documents import BOARD_QUERY
@@ -189,7 +189,7 @@ async def bench_backend(backend: str, deal_count: int, runs: int) -> list[dict[s
         config = tortoise_config(settings)
         await migrate(config=config)
         await Tortoise.close_connections()
-        await Tortoise.init(config=config, _enable_global_fallback=True)
+        await open_orm(config)
         try:
             print(f"{backend}: seeding {deal_count} deals ...", flush=True)
             process_id, stage_ids, manager, seller = await seed(deal_count)

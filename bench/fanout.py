@@ -46,7 +46,7 @@ from bench.waiting import wait_until
 from resolvers.accounts import auth
 from resolvers.clock import now_utc
 from schema.ids import global_id
-from server.database import tortoise_config
+from server.database import open_orm, tortoise_config
 from server.settings import Settings
 from tests.board_data import DealSeed, seed_deals
 from tests.servers import Server, dealflow_server, free_port
@@ -152,7 +152,7 @@ async def seed(settings: Settings) -> dict[str, Any]:
     """A workspace, a manager and ten salespeople with tokens, a public deal to change."""
     await migrate(config=tortoise_config(settings))
     await Tortoise.close_connections()
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await open_orm(tortoise_config(settings))
     team = await bench_team("Fanout", 10)
     workspace, tree, manager, sellers = team.workspace, team.tree, team.manager, team.sellers
     process = tree.row

@@ -23,7 +23,7 @@ from bench.teams import bench_team
 from models.account import User
 from resolvers.accounts import auth
 from schema.ids import global_id, parse_global_id
-from server.database import tortoise_config
+from server.database import open_orm, tortoise_config
 from server.settings import Settings
 from tests.documents import CREATE_DEAL_MUTATION, HISTORY_QUERY, PROCESSES_QUERY
 from tests.live import event_id
@@ -94,7 +94,7 @@ async def seed_people(
     settings = Settings().replace(database_url=url)
     await migrate(config=tortoise_config(settings))
     await Tortoise.close_connections()
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await open_orm(tortoise_config(settings))
     try:
         team = await bench_team("Soak", sellers, managers=managers)
         people = [await _person(user, hours, manager=True) for user in team.managers] + [

@@ -9,7 +9,11 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
-    from models.process import Process
+    from models.deal import AccessRequest, Deal, DealParticipant, StepCompletion
+    from models.event import Event, IdempotencyRecord, Notification
+    from models.history import HistoryEntry
+    from models.process import Process, StepNotifyUser, StepPerformer
+    from models.task import Task
 
 
 class Role(StrEnum):
@@ -36,6 +40,11 @@ class Workspace(Model):
 
     users: fields.ReverseRelation[User]
     processes: fields.ReverseRelation[Process]
+    deals: fields.ReverseRelation[Deal]
+    events: fields.ReverseRelation[Event]
+    history: fields.ReverseRelation[HistoryEntry]
+    notifications: fields.ReverseRelation[Notification]
+    tasks: fields.ReverseRelation[Task]
 
     class Meta:
         table = "workspace"
@@ -56,6 +65,21 @@ class User(Model):
 
     workspace_id: int
     tokens: fields.ReverseRelation[AuthToken]
+    access_requests: fields.ReverseRelation[AccessRequest]
+    answered_requests: fields.ReverseRelation[AccessRequest]
+    completions: fields.ReverseRelation[StepCompletion]
+    created_deals: fields.ReverseRelation[Deal]
+    created_tasks: fields.ReverseRelation[Task]
+    events: fields.ReverseRelation[Event]
+    history_entries: fields.ReverseRelation[HistoryEntry]
+    idempotency_records: fields.ReverseRelation[IdempotencyRecord]
+    notifications: fields.ReverseRelation[Notification]
+    notify_links: fields.ReverseRelation[StepNotifyUser]
+    owned_deals: fields.ReverseRelation[Deal]
+    participations: fields.ReverseRelation[DealParticipant]
+    performer_links: fields.ReverseRelation[StepPerformer]
+    sent_notifications: fields.ReverseRelation[Notification]
+    tasks: fields.ReverseRelation[Task]
 
     class Meta:
         table = "user"

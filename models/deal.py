@@ -10,12 +10,18 @@ move them (`resolvers.deals.state`).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.account import User, Workspace
 from models.process import Process, Stage, Step
+
+if TYPE_CHECKING:
+    from models.event import Event, Notification
+    from models.history import HistoryEntry
+    from models.task import Task
 
 
 class DealStatus(StrEnum):
@@ -83,6 +89,11 @@ class Deal(Model):
     participants: fields.ReverseRelation[DealParticipant]
     costs: fields.ReverseRelation[DealCost]
     completions: fields.ReverseRelation[StepCompletion]
+    access_requests: fields.ReverseRelation[AccessRequest]
+    events: fields.ReverseRelation[Event]
+    history: fields.ReverseRelation[HistoryEntry]
+    notifications: fields.ReverseRelation[Notification]
+    tasks: fields.ReverseRelation[Task]
 
     class Meta:
         table = "deal"
@@ -182,6 +193,8 @@ class AccessRequest(Model):
     deal_id: int
     requester_id: int
     answered_by_id: int | None
+
+    notifications: fields.ReverseRelation[Notification]
 
     class Meta:
         table = "access_request"

@@ -7,11 +7,17 @@ so that history and completions that point at them stay readable.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.account import User, Workspace
+
+if TYPE_CHECKING:
+    from models.deal import Deal, StepCompletion
+    from models.event import Notification
+    from models.task import Task
 
 
 class Performer(StrEnum):
@@ -52,6 +58,7 @@ class Process(Model):
 
     workspace_id: int
     stages: fields.ReverseRelation[Stage]
+    deals: fields.ReverseRelation[Deal]
 
     class Meta:
         table = "process"
@@ -69,6 +76,8 @@ class Stage(Model):
 
     process_id: int
     steps: fields.ReverseRelation[Step]
+    current_deals: fields.ReverseRelation[Deal]
+    lost_deals: fields.ReverseRelation[Deal]
 
     class Meta:
         table = "stage"
@@ -97,6 +106,9 @@ class Step(Model):
     stage_id: int
     performer_links: fields.ReverseRelation[StepPerformer]
     notify_links: fields.ReverseRelation[StepNotifyUser]
+    completions: fields.ReverseRelation[StepCompletion]
+    notifications: fields.ReverseRelation[Notification]
+    triggered_tasks: fields.ReverseRelation[Task]
 
     class Meta:
         table = "step"

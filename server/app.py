@@ -35,7 +35,7 @@ from schema import build_schema
 from schema.context import Context
 from server.bearer_tokens import bearer_token, connection_init_token
 from server.body_size_limit import BodySizeLimit
-from server.database import tortoise_config
+from server.database import open_orm, tortoise_config
 from server.file_route import serve_file
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
@@ -281,7 +281,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_orm:
-            await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+            await open_orm(tortoise_config(settings))
         try:
             async with live, graphql.socket_slots:
                 tune_for_serving()

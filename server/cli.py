@@ -21,14 +21,14 @@ from resolvers.errors import Refused
 from server.backup.exporting import export_workspace
 from server.backup.format import BadBackup
 from server.backup.importing import import_workspace
-from server.database import tortoise_config
+from server.database import open_orm, tortoise_config
 from server.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
 from server.going_away import WS_PROTOCOLS
 from server.settings import Settings
 
 
 async def _with_orm(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
-    await Tortoise.init(config=tortoise_config(settings))
+    await open_orm(tortoise_config(settings))
     try:
         await work()
     finally:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tortoise import connections
+from tortoise import Tortoise, connections
 from tortoise.migrations.loader import MigrationLoader
 from tortoise.migrations.recorder import MigrationRecorder
 
@@ -87,6 +87,15 @@ class MigrationState:
     @property
     def up_to_date(self) -> bool:
         return not self.pending and not self.foreign
+
+
+async def open_orm(config: dict[str, Any]) -> None:
+    """Open the ORM for this process. Tortoise 1.x keeps its connections in a context
+    that tasks started elsewhere (Starlette's request tasks, a WebSocket's operations,
+    the live-update jobs) would not see; the global fallback makes that one context
+    the process's. Every entry point opens the ORM here, so the setting is in one
+    place."""
+    await Tortoise.init(config=config, _enable_global_fallback=True)
 
 
 async def migration_state() -> MigrationState:

@@ -24,7 +24,7 @@ from resolvers import clock
 from resolvers.accounts import auth, passwords
 from resolvers.accounts.workspaces import NewWorkspace, create_workspace
 from server.app import create_app
-from server.database import tortoise_config
+from server.database import open_orm, tortoise_config
 from server.settings import Settings
 from tests.database import empty_all_tables, fresh_database
 from tests.documents import PROCESSES_QUERY
@@ -57,7 +57,7 @@ async def orm(settings: Settings) -> AsyncIterator[None]:
     config = tortoise_config(settings)
     await migrate(config=config)
     await Tortoise.close_connections()
-    await Tortoise.init(config=config, _enable_global_fallback=True)
+    await open_orm(config)
     yield
     await Tortoise.close_connections()
 
