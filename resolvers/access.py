@@ -79,6 +79,15 @@ def answerable_requests(actor: User) -> QuerySet[AccessRequest]:
     return AccessRequest.filter(deal_id__in=deals)
 
 
+def workspace_deals(workspace_id: int) -> QuerySet[Deal]:
+    """Every deal of a workspace, the trash included, whoever may see them: for the
+    rules that come before visibility (asking for access to a deal one may not see, the
+    deal of a task whose assignee lost sight of it, how many deals follow a process,
+    the split of `salespeople_sight`) and for the system's own jobs. Never for an answer
+    that shows deals to a user: that is what `visible_deals` is for."""
+    return Deal.filter(workspace_id=workspace_id)
+
+
 def visible_deals_and_trash(actor: User) -> QuerySet[Deal]:
     """For reads that also serve the trash view (history of a deleted deal)."""
     return Deal.filter(_visibility(actor))
@@ -98,14 +107,17 @@ def visible_tasks(actor: User) -> QuerySet[Task]:
     return query.filter(Q(assignee_id=actor.id) | Q(created_by_id=actor.id) | Q(deal_id__in=deals))
 
 
-def can_see(actor: User, deal: Deal, participant_ids: Set[int]) -> bool:
-    if deal.workspace_id != actor.workspace_id:
-        return False
+def sees(actor: User, *, owner_id: int, is_public: bool, participant_ids: Set[int]) -> bool:
+    """The visibility rule on a deal's facts, the deal being of the actor's workspace:
+    `_visibility` for one deal, wherever its facts come from (a row, an event)."""
     return (
-        sees_every_deal(actor)
-        or deal.owner_id == actor.id
-        or deal.is_public
-        or actor.id in participant_ids
+        sees_every_deal(actor) or owner_id == actor.id or is_public or actor.id in participant_ids
+    )
+
+
+def can_see(actor: User, deal: Deal, participant_ids: Set[int]) -> bool:
+    return deal.workspace_id == actor.workspace_id and sees(
+        actor, owner_id=deal.owner_id, is_public=deal.is_public, participant_ids=participant_ids
     )
 
 

@@ -1,7 +1,7 @@
 """Derived values of a deal, as pure functions of stored facts.
 
 Every reader and writer computes probability, stage, forecast, the missing mandatory
-steps and the task dot here, and nowhere else.
+steps here, and nowhere else (the task dot: `resolvers.task_dot`).
 """
 
 from __future__ import annotations
@@ -9,19 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Set
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from resolvers.processes.tree import ProcessTree, StageNode, StepNode
 
 CENT = Decimal("0.01")
-
-
-class TaskStatus(StrEnum):
-    NONE = "NONE"
-    LATER = "LATER"
-    TODAY = "TODAY"
-    OVERDUE = "OVERDUE"
 
 
 def deal_probability(tree: ProcessTree, completed: Set[int]) -> int:
@@ -82,21 +74,6 @@ def local_day_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     start = datetime.combine(today, time.min, tzinfo=zone)
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
     return start, end
-
-
-def task_status(open_due: Iterable[datetime | None], now: datetime, timezone: str) -> TaskStatus:
-    """The colour dot of a card: judged over the deal's open tasks, "today" being the
-    workspace's local day."""
-    _, end_of_today = local_day_bounds(now, timezone)
-    status = TaskStatus.NONE
-    for due in open_due:
-        if due is not None and due < now:
-            return TaskStatus.OVERDUE
-        if due is not None and due < end_of_today:
-            status = TaskStatus.TODAY
-        elif status == TaskStatus.NONE:
-            status = TaskStatus.LATER
-    return status
 
 
 def due_in_days(now: datetime, days: int, timezone: str) -> datetime:

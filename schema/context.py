@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 from models.account import User, Workspace
 from models.deal import Deal, DealCost, StepCompletion
 from models.task import Task
+from resolvers import task_dot
 from resolvers.accounts import auth
 from resolvers.accounts.auth import LoginPolicy
 from resolvers.accounts.users import users_by_ids
@@ -94,7 +95,7 @@ class Loaders:
             return _by_key(await reads.completions_of(ids), [])(ids)
 
         async def open_task_dues(ids: list[int]) -> list[list[datetime | None]]:
-            return _by_key(await reads.open_task_dues_of(ids), [])(ids)
+            return _by_key(await task_dot.open_dues_of(ids), [])(ids)
 
         async def tasks(ids: list[int]) -> list[list[Task]]:
             return _by_key(await reads.tasks_of(ids), [])(ids)

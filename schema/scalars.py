@@ -16,7 +16,7 @@ import strawberry
 from models.account import Role
 from models.deal import AccessRequestStatus, DealStatus
 from models.process import NoteRequirement, NotifyAudience, Performer, TaskAssignee
-from resolvers.progress import TaskStatus
+from resolvers.task_dot import TaskStatus
 from subscriptions.changes import BoardEventKind
 
 strawberry.enum(Role, description="ADMIN configures, MANAGER sees every deal.")

@@ -127,7 +127,8 @@ class EventReading:
         """The deal as it is now, if `viewer` may see it now."""
         if not self._deal_read and self.event.deal_id is not None:
             self._deal_read = True
-            self._deal = await Deal.get_or_none(id=self.event.deal_id)
+            deals = access.workspace_deals(self.event.workspace_id)
+            self._deal = await deals.get_or_none(id=self.event.deal_id)
             if self._deal is not None:
                 participants = await DealParticipant.filter(deal_id=self._deal.id).values_list(
                     "user_id", flat=True

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import RawSQL
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
 from models.account import User
 from models.deal import Deal, DealStatus
-from models.task import Task
 from resolvers import access
 from resolvers.deals.filters import DealFilter, apply_filter
 from resolvers.deals.lists import DealOrderField, check_cursor, keyset_page, keyset_query
@@ -28,18 +26,10 @@ from resolvers.errors import Problems, not_found
 from resolvers.pagination import Page, page_size
 from resolvers.processes.tree import ProcessTree, load_process_tree
 from resolvers.sql_union import fetch_union
+from resolvers.task_dot import CARD_TASKS
 
 # Cards of a column: most recently updated first.
 CARD_ORDER = DealOrderField.UPDATED_AT
-
-# A card's task dot, read with the card: the earliest due time of the deal's open tasks
-# and their number (an open task without a due time makes the dot LATER, no earlier).
-_OPEN_TASKS = 'FROM "task" WHERE "task"."deal_id" = "deal"."id" AND NOT "task"."done"'
-_CARD_TASKS = {
-    "first_open_due": RawSQL(f'(SELECT MIN("task"."due_at") {_OPEN_TASKS})'),
-    "open_task_count": RawSQL(f"(SELECT COUNT(*) {_OPEN_TASKS})"),
-}
-_DUE_AT = Task._meta.fields_map["due_at"]
 
 
 @dataclass(frozen=True)
@@ -138,8 +128,7 @@ async def figures_by_salesperson(
     }
     if not stages or not people:
         return found
-    open_deals = Deal.filter(
-        workspace_id=workspace_id,
+    open_deals = access.workspace_deals(workspace_id).filter(
         deleted_at=None,
         process_id=process_id,
         status=DealStatus.OPEN,
@@ -194,7 +183,7 @@ async def column_cards(
     wanted = [request for request in requests if request.first > 0]
     queries = [
         keyset_query(
-            scope.deals().filter(stage_id=request.stage_id).annotate(**_CARD_TASKS),
+            scope.deals().filter(stage_id=request.stage_id).annotate(**CARD_TASKS),
             CARD_ORDER,
             True,
             request.after,
@@ -212,11 +201,3 @@ async def column_cards(
         )
         for request in requests
     ]
-
-
-def open_task_dues(card: Deal) -> list[datetime | None]:
-    """The open tasks' due times of a card fetched by `column_cards`, as far as the task
-    dot needs them: the earliest, or one undated task, or none."""
-    if not getattr(card, "open_task_count", 0):
-        return []
-    return [_DUE_AT.to_python_value(getattr(card, "first_open_due", None))]

@@ -10,9 +10,8 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from models.deal import Deal, DealParticipant, StepCompletion
-from models.task import Task
 from resolvers.errors import Problems
-from resolvers.progress import TaskStatus, local_day_bounds
+from resolvers.task_dot import TaskStatus, status_condition
 
 MAX_SEARCH_LENGTH = 200
 MAX_FILTER_IDS = 200
@@ -39,22 +38,8 @@ class DealFilter:
             problems.invalid(f"At most {MAX_SEARCH_LENGTH} characters.", [*path, "search"])
 
 
-def _deal_ids(query: QuerySet[Task] | QuerySet[StepCompletion]) -> Subquery:
+def _deal_ids(query: QuerySet[StepCompletion]) -> Subquery:
     return Subquery(query.values("deal_id"))
-
-
-def _task_status_condition(status: TaskStatus, now: datetime, timezone: str) -> Q:
-    _, end_of_today = local_day_bounds(now, timezone)
-    open_tasks = Task.filter(done=False, deal_id__not_isnull=True)
-    overdue = _deal_ids(open_tasks.filter(due_at__lt=now))
-    due_by_tonight = _deal_ids(open_tasks.filter(due_at__lt=end_of_today))
-    if status == TaskStatus.NONE:
-        return ~Q(id__in=_deal_ids(open_tasks))
-    if status == TaskStatus.OVERDUE:
-        return Q(id__in=overdue)
-    if status == TaskStatus.TODAY:
-        return Q(id__in=due_by_tonight) & ~Q(id__in=overdue)
-    return Q(id__in=_deal_ids(open_tasks)) & ~Q(id__in=due_by_tonight)
 
 
 def apply_filter(
@@ -72,7 +57,7 @@ def apply_filter(
     if deal_filter.task_statuses:
         condition = Q()
         for index, status in enumerate(dict.fromkeys(deal_filter.task_statuses)):
-            one = _task_status_condition(status, now, timezone)
+            one = status_condition(status, now, timezone)
             condition = one if index == 0 else condition | one
         query = query.filter(condition)
     if deal_filter.search and deal_filter.search.strip():

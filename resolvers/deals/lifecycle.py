@@ -13,6 +13,7 @@ from models.process import Process
 from resolvers.clock import now_utc
 from resolvers.deals.state import (
     DealState,
+    Reach,
     lock_deal,
     refresh_progress,
     require_edit,
@@ -155,7 +156,7 @@ async def delete_deal(actor: User, deal_id: int) -> Deal:
 
 async def restore_deal(actor: User, deal_id: int) -> Deal:
     async with in_transaction():
-        state = await lock_deal(actor, deal_id, "id", trash=True)
+        state = await lock_deal(actor, deal_id, "id", reach=Reach.TRASH)
         require_manage(actor, state)
         state.deal.deleted_at = None
         return await save(state, actor, EventKind.DEAL_RESTORED)

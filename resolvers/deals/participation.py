@@ -16,12 +16,13 @@ from resolvers import access, idempotency
 from resolvers.clock import now_utc
 from resolvers.deals.state import (
     DealState,
-    load_state,
+    Reach,
     lock_deal,
     record,
     require_edit,
     require_manage,
     save,
+    try_lock_deal,
 )
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.events.history import EventKind, change
@@ -120,14 +121,8 @@ async def request_access(
             return found
     try:
         async with in_transaction():
-            deal = (
-                await Deal.filter(id=deal_id, workspace_id=actor.workspace_id, deleted_at=None)
-                .select_for_update()
-                .first()
-            )
-            if deal is None:
-                raise not_found("Deal", ("input", "id"))
-            state = await load_state(deal)
+            state = await lock_deal(actor, deal_id, "id", reach=Reach.REQUESTABLE)
+            deal = state.deal
             if access.can_edit(actor, deal, state.participant_ids):
                 raise Refused.one(
                     ErrorCode.CONFLICT, "You already work on this deal.", ("input", "id")
@@ -168,13 +163,7 @@ async def answer_access_request(actor: User, request_id: int, grant: bool) -> Ac
         ).first()
         state = None
         if request is not None:
-            deal = (
-                await access.visible_deals(actor)
-                .filter(id=request.deal_id)
-                .select_for_update()
-                .first()
-            )
-            state = await load_state(deal) if deal else None
+            state = await try_lock_deal(actor, request.deal_id)
         if request is None or state is None:
             raise not_found("Access request", ("input", "requestId"))
         require_edit(actor, state)

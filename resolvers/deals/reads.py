@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 from models.account import User
 from models.deal import Deal, DealCost, DealParticipant, StepCompletion
@@ -36,15 +35,6 @@ async def completions_of(deal_ids: list[int]) -> dict[int, list[StepCompletion]]
     found: dict[int, list[StepCompletion]] = defaultdict(list)
     for row in await StepCompletion.filter(deal_id__in=deal_ids).order_by("completed_at", "id"):
         found[row.deal_id].append(row)
-    return found
-
-
-async def open_task_dues_of(deal_ids: list[int]) -> dict[int, list[datetime | None]]:
-    """The due times of the deals' open tasks: all a card's task dot needs."""
-    found: dict[int, list[datetime | None]] = defaultdict(list)
-    rows = await Task.filter(deal_id__in=deal_ids, done=False).values_list("deal_id", "due_at")
-    for deal_id, due_at in rows:
-        found[deal_id].append(due_at)
     return found
 
 

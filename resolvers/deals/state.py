@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum, auto
 from typing import Any
+
+from tortoise.queryset import QuerySet
 
 from models.account import User
 from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
@@ -51,18 +54,51 @@ async def load_state(deal: Deal) -> DealState:
     return DealState(deal, tree, participant_ids, completions, facts_from(deal, participant_ids))
 
 
-async def lock_deal(
-    actor: User, deal_id: int, field_name: str = "dealId", *, trash: bool = False
-) -> DealState:
-    """The deal, row-locked until the transaction ends, if the actor may see it.
+class Reach(Enum):
+    """Which deals a mutation may lock."""
 
-    A deal the actor may not see reads exactly as one that does not exist.
-    """
-    query = access.visible_trash(actor) if trash else access.visible_deals(actor)
-    deal = await query.filter(id=deal_id).select_for_update().first()
-    if deal is None:
+    VISIBLE = auto()  # the deals the actor may see: every change of a deal
+    TRASH = auto()  # the deleted deals the actor would see: restoring one
+    REQUESTABLE = auto()  # the workspace's deals out of the trash: asking for access
+    WORKSPACE = auto()  # every deal of the workspace: a task's deal, whoever sees it now
+
+
+def _reachable(actor: User, reach: Reach) -> QuerySet[Deal]:
+    if reach == Reach.VISIBLE:
+        return access.visible_deals(actor)
+    if reach == Reach.TRASH:
+        return access.visible_trash(actor)
+    deals = access.workspace_deals(actor.workspace_id)
+    return deals.filter(deleted_at=None) if reach == Reach.REQUESTABLE else deals
+
+
+async def _lock(deals: QuerySet[Deal], deal_id: int) -> DealState | None:
+    deal = await deals.filter(id=deal_id).select_for_update().first()
+    return None if deal is None else await load_state(deal)
+
+
+async def lock_deal(
+    actor: User, deal_id: int, field_name: str = "dealId", *, reach: Reach = Reach.VISIBLE
+) -> DealState:
+    """The deal, row-locked until the transaction ends, if `reach` lets the actor find
+    it. A deal out of reach reads exactly as one that does not exist. Every mutation of
+    a deal, its tasks and its access requests starts here."""
+    state = await try_lock_deal(actor, deal_id, reach=reach)
+    if state is None:
         raise not_found("Deal", ("input", field_name))
-    return await load_state(deal)
+    return state
+
+
+async def try_lock_deal(
+    actor: User, deal_id: int, *, reach: Reach = Reach.VISIBLE
+) -> DealState | None:
+    """`lock_deal` for a caller that answers a deal out of reach its own way."""
+    return await _lock(_reachable(actor, reach), deal_id)
+
+
+async def lock_deal_for_system(workspace_id: int, deal_id: int) -> DealState | None:
+    """`lock_deal` for the system's own jobs (the task clock): no actor, no visibility."""
+    return await _lock(access.workspace_deals(workspace_id), deal_id)
 
 
 def require_edit(actor: User, state: DealState) -> None:
@@ -120,7 +156,7 @@ def refresh_progress(state: DealState, now: datetime) -> list[dict[str, Any]]:
 async def refresh_process_deals(tree: ProcessTree, now: datetime) -> int:
     """After a process's configuration changed: every deal following it gets its
     derived values again (stages may be archived, weights moved). Returns how many moved."""
-    deals = await Deal.filter(process_id=tree.row.id)
+    deals = await access.workspace_deals(tree.row.workspace_id).filter(process_id=tree.row.id)
     completed: dict[int, set[int]] = {deal.id: set() for deal in deals}
     pairs = await StepCompletion.filter(deal__process_id=tree.row.id).only("deal_id", "step_id")
     for pair in pairs:

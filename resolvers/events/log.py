@@ -26,9 +26,10 @@ from typing import Any
 
 from tortoise import connections
 
-from models.account import Role, User, Workspace
+from models.account import User, Workspace
 from models.deal import Deal, DealParticipant, DealStatus
 from models.event import Event, Notification
+from resolvers import access
 from resolvers.errors import ErrorCode, Refused
 
 # pg_advisory_xact_lock(class, workspace id): the class number names the event log.
@@ -74,12 +75,13 @@ class BoardFacts:
         )
 
     def visible_to(self, viewer: User) -> bool:
-        """The same rule as `resolvers.access`, on the facts instead of the row."""
-        return (
-            viewer.role in (Role.ADMIN, Role.MANAGER)
-            or self.owner_id == viewer.id
-            or self.is_public
-            or viewer.id in self.participant_ids
+        """Whether `viewer` (of the event's workspace) saw or sees the deal as these
+        facts have it."""
+        return access.sees(
+            viewer,
+            owner_id=self.owner_id,
+            is_public=self.is_public,
+            participant_ids=self.participant_ids,
         )
 
     def on_board(self, process_id: int, viewer: User) -> bool:

@@ -12,8 +12,8 @@ from collections import defaultdict
 from tortoise.transactions import in_transaction
 
 from models.account import User
-from models.deal import Deal
 from models.process import Process, Stage, Step, StepNotifyUser, StepPerformer
+from resolvers import access
 from resolvers.access import require_admin
 from resolvers.clock import now_utc
 from resolvers.deals.state import refresh_process_deals
@@ -204,7 +204,9 @@ async def delete_process(actor: User, process_id: int) -> ProcessTree:
                 "This is the default process. Make another process the default first.",
                 ("input", "id"),
             )
-        used_by = await Deal.filter(process_id=process.id).count()
+        used_by = (
+            await access.workspace_deals(actor.workspace_id).filter(process_id=process.id).count()
+        )
         if used_by:
             noun = "deal uses" if used_by == 1 else "deals use"
             raise Refused.one(

@@ -15,12 +15,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import Workspace
-from models.deal import Deal
 from models.task import Task
-from resolvers.deals.reads import open_task_dues_of
-from resolvers.events.history import EventKind, change, record_event
-from resolvers.events.log import board_facts
-from resolvers.progress import local_day_bounds, task_status
+from resolvers.deals.state import lock_deal_for_system, record
+from resolvers.events.history import EventKind, change
+from resolvers.progress import local_day_bounds
+from resolvers.task_dot import open_dues_of, task_status
 
 # A dot is judged just before and just after the moment it may change.
 _JUST_BEFORE = timedelta(microseconds=1)
@@ -29,28 +28,27 @@ _JUST_BEFORE = timedelta(microseconds=1)
 async def _record(task: Task, moment: datetime, timezone: str, key: str) -> int | None:
     """The TASK_DUE event of one transition, if it changed the deal's dot; its workspace."""
     assert task.deal_id is not None
-    dues = (await open_task_dues_of([task.deal_id]))[task.deal_id]
+    dues = (await open_dues_of([task.deal_id]))[task.deal_id]
     before = task_status(dues, moment - _JUST_BEFORE, timezone)
     after = task_status(dues, moment + _JUST_BEFORE, timezone)
     if before == after:
         return None
     try:
         async with in_transaction():
-            deal = await Deal.filter(id=task.deal_id).select_for_update().first()
-            if deal is None:
+            state = await lock_deal_for_system(task.workspace_id, task.deal_id)
+            if state is None:
                 return None
-            await record_event(
-                deal,
+            await record(
+                state,
                 None,
                 EventKind.TASK_DUE,
                 [change("taskStatus", before, after)],
-                before=await board_facts(deal),
                 key=key,
                 task={"id": task.id, "title": task.title},
             )
     except IntegrityError:
         return None  # another server process wrote it first
-    return deal.workspace_id
+    return task.workspace_id
 
 
 async def record_due_tasks(since: datetime, now: datetime) -> set[int]:

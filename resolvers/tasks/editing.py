@@ -10,12 +10,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import User, Workspace
-from models.deal import Deal
 from models.process import TaskAssignee
 from models.task import Task
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
-from resolvers.deals.state import DealState, load_state, record
+from resolvers.deals.state import DealState, Reach, lock_deal, record
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.events.history import EventKind, change
 from resolvers.events.notifications import NotificationKind, notify
@@ -107,17 +106,9 @@ async def create_task(actor: User, new: NewTask) -> Task:
         async with in_transaction():
             state = None
             if new.deal_id is not None:
-                deal = (
-                    await access.visible_deals(actor)
-                    .filter(id=new.deal_id)
-                    .select_for_update()
-                    .first()
-                )
-                if deal is None:
-                    raise not_found("Deal", ("input", "dealId"))
-                state = await load_state(deal)
+                state = await lock_deal(actor, new.deal_id)
                 access.require(
-                    access.can_edit(actor, deal, state.participant_ids),
+                    access.can_edit(actor, state.deal, state.participant_ids),
                     "Only people who work on this deal may give it tasks.",
                 )
                 _require_assignee_sees(assignee, state)
@@ -155,17 +146,10 @@ async def _lock_task(actor: User, task_id: int) -> tuple[Task, DealState | None]
     transaction ends. The deal is locked first, as every deal mutation does, so that the
     two locks are always taken in one order (a task never changes deal). The deal is read
     whether or not the actor may see it: an assignee may have lost access meanwhile."""
-    deal_ids = (
-        await access.visible_tasks(actor).filter(id=task_id).values_list("deal_id", flat=True)
-    )
+    found = await access.visible_tasks(actor).filter(id=task_id).only("deal_id").first()
     state = None
-    if deal_ids and deal_ids[0] is not None:
-        deal = (
-            await Deal.filter(id=deal_ids[0], workspace_id=actor.workspace_id)
-            .select_for_update()
-            .first()
-        )
-        state = await load_state(deal) if deal else None
+    if found is not None and found.deal_id is not None:
+        state = await lock_deal(actor, found.deal_id, "id", reach=Reach.WORKSPACE)
     task = await access.visible_tasks(actor).filter(id=task_id).select_for_update().first()
     if task is None:
         raise not_found("Task", ("input", "id"))

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from models import deal as rows
+from resolvers import task_dot
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope, CardRequest, ColumnFigures
 from resolvers.pagination import Page
@@ -36,7 +37,7 @@ def card_loader(
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
         pages = await kanban.column_cards(scope, requests, figures)
         cards = [deal for page in pages for deal in page.items]
-        loaders.open_task_dues.prime_many({deal.id: kanban.open_task_dues(deal) for deal in cards})
+        loaders.open_task_dues.prime_many({deal.id: task_dot.card_dues(deal) for deal in cards})
         await loaders.users.load_many(list({deal.owner_id for deal in cards}))
         return pages
 

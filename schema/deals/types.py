@@ -14,7 +14,7 @@ from models import account as rows_account
 from models import deal as rows
 from models.event import Event
 from models.history import HistoryEntry
-from resolvers import progress
+from resolvers import progress, task_dot
 from resolvers.clock import now_utc
 from resolvers.deals import participation
 from resolvers.events import history
@@ -253,14 +253,14 @@ class Deal(Node):
         if loaders is not None and loaders.workspace_row is not None:
             dues = already_loaded(loaders.open_task_dues, self.row.id)
             if isinstance(dues, list):
-                return progress.task_status(dues, now_utc(), loaders.workspace_row.timezone)
-        return cast(progress.TaskStatus, self._load_task_status(info))
+                return task_dot.task_status(dues, now_utc(), loaders.workspace_row.timezone)
+        return cast(task_dot.TaskStatus, self._load_task_status(info))
 
-    async def _load_task_status(self, info: Info) -> progress.TaskStatus:
+    async def _load_task_status(self, info: Info) -> task_dot.TaskStatus:
         loaders = await info.context.loaders()
         dues = await loaders.open_task_dues.load(self.row.id)
         workspace = await loaders.workspace()
-        return progress.task_status(dues, now_utc(), workspace.timezone)
+        return task_dot.task_status(dues, now_utc(), workspace.timezone)
 
     @strawberry.field
     async def tasks(

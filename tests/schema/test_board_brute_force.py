@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from models.account import Role, User
 from models.deal import Deal, DealStatus
-from resolvers import progress
+from resolvers import progress, task_dot
 from resolvers.board.kanban import figures_by_salesperson
 from resolvers.processes.tree import ProcessTree, load_process_trees
 from schema.ids import global_id
@@ -76,7 +76,7 @@ def filters(draw: st.DrawFn, step_count: int) -> dict[str, Any] | None:
         "participants": draw(sometimes(people)),
         "steps": draw(sometimes(st.frozensets(st.integers(0, step_count - 1), max_size=2))),
         "task_status": draw(
-            st.frozensets(st.sampled_from(progress.TaskStatus), max_size=2).map(
+            st.frozensets(st.sampled_from(task_dot.TaskStatus), max_size=2).map(
                 lambda found: found or None
             )
         ),
@@ -113,7 +113,7 @@ def matches(
     }:
         return False
     if deal_filter["task_status"]:
-        dot = progress.task_status([t.due_at for t in spec["tasks"] if not t.done], NOW, TIMEZONE)
+        dot = task_dot.task_status([t.due_at for t in spec["tasks"] if not t.done], NOW, TIMEZONE)
         if dot not in deal_filter["task_status"]:
             return False
     text = (deal_filter["search"] or "").strip().lower()
