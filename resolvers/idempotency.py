@@ -1,9 +1,17 @@
-"""Retries from phones: a mutation sent again with the same idempotency key by the same
-user within 24 hours returns its first result and creates nothing new."""
+"""Retries from phones and forms: a mutation sent again with the same idempotency key by
+the same user within 24 hours returns its first result and creates nothing new.
+
+Every mutation that takes a key runs its work through `once`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Protocol, TypeVar
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.event import IdempotencyRecord
@@ -11,6 +19,13 @@ from resolvers.clock import now_utc
 from resolvers.errors import Problems
 
 RETENTION = timedelta(hours=24)
+
+
+class _Row(Protocol):
+    id: int
+
+
+Result = TypeVar("Result", bound=_Row)
 MAX_KEY_LENGTH = 200
 
 
@@ -49,3 +64,32 @@ async def remember(actor: User, operation: str, key: str | None, result_id: int)
     await IdempotencyRecord.create(
         user_id=actor.id, operation=operation, key=key, result_id=result_id
     )
+
+
+async def once(
+    actor: User,
+    operation: str,
+    key: str | None,
+    create: Callable[[], Awaitable[Result]],
+    replay: Callable[[int], Awaitable[Result | None]],
+) -> Result:
+    """`create()`, in one transaction with the record of its result, unless this key
+    already produced one: then `replay(id)` answers (None: the first result is gone, so
+    the work is done again). Two calls with one key at once: the second collides on the
+    record's unique key, its transaction rolls back, and it answers the first's result."""
+    earlier = await first_result(actor, operation, key)
+    if earlier is not None:
+        found = await replay(earlier)
+        if found is not None:
+            return found
+    try:
+        async with in_transaction():
+            result = await create()
+            await remember(actor, operation, key, result.id)
+    except IntegrityError:
+        earlier = await first_result(actor, operation, key)
+        found = None if earlier is None else await replay(earlier)
+        if found is None:
+            raise
+        return found
+    return result

@@ -106,13 +106,12 @@ async def column_figures(
         .group_by("stage_id")
         .values("stage_id", "deal_count", "value_sum", "forecast_sum")
     )
-    live = {stage.row.id for stage in scope.tree.stages}
     return {
         row["stage_id"]: ColumnFigures(
             int(row["deal_count"]), int(row["value_sum"] or 0), int(row["forecast_sum"] or 0)
         )
         for row in rows
-        if row["stage_id"] in live
+        if scope.tree.stage(row["stage_id"])
     }
 
 

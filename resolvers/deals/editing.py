@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import User, Workspace
@@ -113,78 +112,67 @@ async def create_deal(actor: User, new: NewDeal) -> Deal:
         problems.invalid(f"At most {MAX_PARTICIPANTS} participants.", ["input", "participantIds"])
     problems.raise_if_any()
 
-    earlier = await idempotency.first_result(actor, "createDeal", new.idempotency_key)
-    if earlier is not None:
-        return await _replayed(actor, earlier)
-
-    owner_id = new.owner_id if new.owner_id is not None else actor.id
-    if owner_id != actor.id and not access.sees_every_deal(actor):
-        raise Refused.one(
-            ErrorCode.FORBIDDEN,
-            "Only managers and administrators create deals for someone else.",
-            ("input", "ownerId"),
+    async def create() -> Deal:
+        owner_id = new.owner_id if new.owner_id is not None else actor.id
+        if owner_id != actor.id and not access.sees_every_deal(actor):
+            raise Refused.one(
+                ErrorCode.FORBIDDEN,
+                "Only managers and administrators create deals for someone else.",
+                ("input", "ownerId"),
+            )
+        known = await _active_users(actor.workspace_id, {owner_id, *participant_ids})
+        if owner_id not in known:
+            problems.add(ErrorCode.NOT_FOUND, "User not found.", ["input", "ownerId"])
+        for i, user_id in enumerate(participant_ids):
+            if user_id not in known:
+                problems.add(
+                    ErrorCode.NOT_FOUND, "User not found.", ["input", "participantIds", str(i)]
+                )
+        problems.raise_if_any()
+        process_query = Process.filter(workspace_id=actor.workspace_id, deleted_at=None)
+        if new.process_id is None:
+            process_query = process_query.filter(is_default=True)
+        else:
+            process_query = process_query.filter(id=new.process_id)
+        # Locked so that the process cannot be deleted under the new deal.
+        process = await process_query.select_for_update().first()
+        if process is None:
+            raise not_found("Process", ("input", "processId"))
+        tree = await load_process_tree(actor.workspace_id, process.id)
+        assert tree is not None
+        workspace = await Workspace.get(id=actor.workspace_id)
+        deal = await Deal.create(
+            workspace_id=actor.workspace_id,
+            process_id=process.id,
+            owner_id=owner_id,
+            created_by_id=actor.id,
+            name=name,
+            company=company,
+            contact_person=contact,
+            value=value,
+            currency=workspace.currency,
+            source=source,
+            expected_close_date=new.expected_close_date,
+            is_public=new.is_public,
         )
-    known = await _active_users(actor.workspace_id, {owner_id, *participant_ids})
-    if owner_id not in known:
-        problems.add(ErrorCode.NOT_FOUND, "User not found.", ["input", "ownerId"])
-    for i, user_id in enumerate(participant_ids):
-        if user_id not in known:
-            problems.add(
-                ErrorCode.NOT_FOUND, "User not found.", ["input", "participantIds", str(i)]
-            )
-    problems.raise_if_any()
+        state = DealState(deal, tree, set(participant_ids) - {owner_id})
+        refresh_progress(state, now_utc())
+        await deal.save()
+        await DealParticipant.bulk_create(
+            [DealParticipant(deal_id=deal.id, user_id=uid) for uid in sorted(state.participant_ids)]
+        )
+        await _replace_costs(deal, costs)
+        await record(
+            state,
+            actor,
+            EventKind.DEAL_CREATED,
+            [change("name", None, name), change("value", None, value)],
+        )
+        return deal
 
-    try:
-        async with in_transaction():
-            process_query = Process.filter(workspace_id=actor.workspace_id, deleted_at=None)
-            if new.process_id is None:
-                process_query = process_query.filter(is_default=True)
-            else:
-                process_query = process_query.filter(id=new.process_id)
-            # Locked so that the process cannot be deleted under the new deal.
-            process = await process_query.select_for_update().first()
-            if process is None:
-                raise not_found("Process", ("input", "processId"))
-            tree = await load_process_tree(actor.workspace_id, process.id)
-            assert tree is not None
-            workspace = await Workspace.get(id=actor.workspace_id)
-            deal = await Deal.create(
-                workspace_id=actor.workspace_id,
-                process_id=process.id,
-                owner_id=owner_id,
-                created_by_id=actor.id,
-                name=name,
-                company=company,
-                contact_person=contact,
-                value=value,
-                currency=workspace.currency,
-                source=source,
-                expected_close_date=new.expected_close_date,
-                is_public=new.is_public,
-            )
-            state = DealState(deal, tree, set(participant_ids) - {owner_id})
-            refresh_progress(state, now_utc())
-            await deal.save()
-            await DealParticipant.bulk_create(
-                [
-                    DealParticipant(deal_id=deal.id, user_id=uid)
-                    for uid in sorted(state.participant_ids)
-                ]
-            )
-            await _replace_costs(deal, costs)
-            await record(
-                state,
-                actor,
-                EventKind.DEAL_CREATED,
-                [change("name", None, name), change("value", None, value)],
-            )
-            await idempotency.remember(actor, "createDeal", new.idempotency_key, deal.id)
-    except IntegrityError:
-        earlier = await idempotency.first_result(actor, "createDeal", new.idempotency_key)
-        if earlier is None:
-            raise
-        return await _replayed(actor, earlier)
-    return deal
+    return await idempotency.once(
+        actor, "createDeal", new.idempotency_key, create, lambda deal_id: _replayed(actor, deal_id)
+    )
 
 
 async def _replayed(actor: User, deal_id: int) -> Deal:

@@ -30,7 +30,8 @@ MAX_REASON_LENGTH = 2000
 
 
 def _stage_name(state: DealState, stage_id: int | None) -> str | None:
-    return next((s.row.name for s in state.tree.stages if s.row.id == stage_id), None)
+    stage = state.tree.stage(stage_id)
+    return stage.row.name if stage else None
 
 
 async def win_deal(actor: User, deal_id: int) -> Deal:

@@ -7,7 +7,6 @@ without learning anything about it until access is granted.
 
 from __future__ import annotations
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import User
@@ -114,45 +113,37 @@ async def request_access(
     problems = Problems()
     idempotency.check_key(problems, idempotency_key)
     problems.raise_if_any()
-    earlier = await idempotency.first_result(actor, "requestDealAccess", idempotency_key)
-    if earlier is not None:
-        found = await AccessRequest.get_or_none(id=earlier, requester_id=actor.id)
-        if found is not None:
-            return found
-    try:
-        async with in_transaction():
-            state = await lock_deal(actor, deal_id, "id", reach=Reach.REQUESTABLE)
-            deal = state.deal
-            if access.can_edit(actor, deal, state.participant_ids):
-                raise Refused.one(
-                    ErrorCode.CONFLICT, "You already work on this deal.", ("input", "id")
-                )
-            if deal.is_public:
-                raise Refused.one(
-                    ErrorCode.CONFLICT, "This deal is public: join it instead.", ("input", "id")
-                )
-            pending = await AccessRequest.get_or_none(
-                deal_id=deal.id, requester_id=actor.id, status=AccessRequestStatus.PENDING
+
+    async def create() -> AccessRequest:
+        state = await lock_deal(actor, deal_id, "id", reach=Reach.REQUESTABLE)
+        deal = state.deal
+        if access.can_edit(actor, deal, state.participant_ids):
+            raise Refused.one(ErrorCode.CONFLICT, "You already work on this deal.", ("input", "id"))
+        if deal.is_public:
+            raise Refused.one(
+                ErrorCode.CONFLICT, "This deal is public: join it instead.", ("input", "id")
             )
-            if pending is None:
-                pending = await AccessRequest.create(deal_id=deal.id, requester_id=actor.id)
-                owner = await User.get(id=deal.owner_id)
-                await record(state, actor, EventKind.ACCESS_REQUESTED, request={"id": pending.id})
-                await notify(
-                    state,
-                    [owner],
-                    NotificationKind.ACCESS_REQUESTED,
-                    f'{actor.name} asks for access to "{deal.name}".',
-                    actor,
-                    access_request_id=pending.id,
-                )
-            await idempotency.remember(actor, "requestDealAccess", idempotency_key, pending.id)
-    except IntegrityError:
-        earlier = await idempotency.first_result(actor, "requestDealAccess", idempotency_key)
-        if earlier is None:
-            raise
-        return await AccessRequest.get(id=earlier)
-    return pending
+        pending = await AccessRequest.get_or_none(
+            deal_id=deal.id, requester_id=actor.id, status=AccessRequestStatus.PENDING
+        )
+        if pending is None:
+            pending = await AccessRequest.create(deal_id=deal.id, requester_id=actor.id)
+            owner = await User.get(id=deal.owner_id)
+            await record(state, actor, EventKind.ACCESS_REQUESTED, request={"id": pending.id})
+            await notify(
+                state,
+                [owner],
+                NotificationKind.ACCESS_REQUESTED,
+                f'{actor.name} asks for access to "{deal.name}".',
+                actor,
+                access_request_id=pending.id,
+            )
+        return pending
+
+    async def replay(request_id: int) -> AccessRequest | None:
+        return await AccessRequest.get_or_none(id=request_id, requester_id=actor.id)
+
+    return await idempotency.once(actor, "requestDealAccess", idempotency_key, create, replay)
 
 
 async def answer_access_request(actor: User, request_id: int, grant: bool) -> AccessRequest:

@@ -37,11 +37,7 @@ class DealState:
 
     def step(self, step_id: int) -> StepNode | None:
         """A live step of the deal's current process."""
-        for stage in self.tree.stages:
-            for step in stage.steps:
-                if step.row.id == step_id:
-                    return step
-        return None
+        return self.tree.step(step_id)
 
 
 async def load_state(deal: Deal) -> DealState:
@@ -132,7 +128,8 @@ def apply_progress(
     moved = []
     new_stage_id = stage.row.id if stage else None
     if new_stage_id != deal.stage_id:
-        old_name = next((s.row.name for s in tree.stages if s.row.id == deal.stage_id), None)
+        old = tree.stage(deal.stage_id)
+        old_name = old.row.name if old else None
         moved.append(change("stage", old_name, stage.row.name if stage else None))
         deal.stage_id = new_stage_id
         deal.stage_entered_at = now

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from models.account import User
 from models.process import Process, Stage, Step, StepNotifyUser, StepPerformer
@@ -35,6 +36,29 @@ class ProcessTree:
     @property
     def total_weight(self) -> int:
         return sum(step.row.weight for stage in self.stages for step in stage.steps)
+
+    # The indexes below are built on first use, once the tree is read whole (a tree is
+    # not changed after `load_process_trees` returns it).
+    @cached_property
+    def _stages_by_id(self) -> dict[int, StageNode]:
+        return {stage.row.id: stage for stage in self.stages}
+
+    @cached_property
+    def _steps_by_id(self) -> dict[int, StepNode]:
+        return {step.row.id: step for stage in self.stages for step in stage.steps}
+
+    def stage(self, stage_id: int | None) -> StageNode | None:
+        """A live stage of the process."""
+        return None if stage_id is None else self._stages_by_id.get(stage_id)
+
+    def step(self, step_id: int) -> StepNode | None:
+        """A live step of the process."""
+        return self._steps_by_id.get(step_id)
+
+    @property
+    def step_ids(self) -> set[int]:
+        """The live steps' ids."""
+        return set(self._steps_by_id)
 
 
 async def _links_by_step(

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import User, Workspace
@@ -96,38 +95,37 @@ async def create_task(actor: User, new: NewTask) -> Task:
     title = _title(problems, new.title)
     idempotency.check_key(problems, new.idempotency_key)
     problems.raise_if_any()
-    earlier = await idempotency.first_result(actor, "createTask", new.idempotency_key)
-    if earlier is not None:
-        return await _visible_task(actor, earlier, "idempotencyKey")
-    assignee = actor
-    if new.assignee_id is not None:
-        assignee = await _active_member(actor, new.assignee_id)
-    try:
-        async with in_transaction():
-            state = None
-            if new.deal_id is not None:
-                state = await lock_deal(actor, new.deal_id)
-                access.require(
-                    access.can_edit(actor, state.deal, state.participant_ids),
-                    "Only people who work on this deal may give it tasks.",
-                )
-                _require_assignee_sees(assignee, state)
-            task = await Task.create(
-                workspace_id=actor.workspace_id,
-                title=title,
-                due_at=new.due_at,
-                assignee_id=assignee.id,
-                deal_id=new.deal_id,
-                created_by_id=actor.id,
+
+    async def create() -> Task:
+        assignee = actor
+        if new.assignee_id is not None:
+            assignee = await _active_member(actor, new.assignee_id)
+        state = None
+        if new.deal_id is not None:
+            state = await lock_deal(actor, new.deal_id)
+            access.require(
+                access.can_edit(actor, state.deal, state.participant_ids),
+                "Only people who work on this deal may give it tasks.",
             )
-            await _announce(task, state, assignee, actor)
-            await idempotency.remember(actor, "createTask", new.idempotency_key, task.id)
-    except IntegrityError:
-        earlier = await idempotency.first_result(actor, "createTask", new.idempotency_key)
-        if earlier is None:
-            raise
-        return await _visible_task(actor, earlier, "idempotencyKey")
-    return task
+            _require_assignee_sees(assignee, state)
+        task = await Task.create(
+            workspace_id=actor.workspace_id,
+            title=title,
+            due_at=new.due_at,
+            assignee_id=assignee.id,
+            deal_id=new.deal_id,
+            created_by_id=actor.id,
+        )
+        await _announce(task, state, assignee, actor)
+        return task
+
+    return await idempotency.once(
+        actor,
+        "createTask",
+        new.idempotency_key,
+        create,
+        lambda task_id: _visible_task(actor, task_id, "idempotencyKey"),
+    )
 
 
 async def _visible_task(actor: User, task_id: int, field: str) -> Task:

@@ -180,8 +180,7 @@ class Deal(Node):
     async def _completed(self, info: Info) -> list[rows.StepCompletion]:
         loaders = await info.context.loaders()
         tree = await self._tree(info)
-        live = {step.row.id for stage in tree.stages for step in stage.steps}
-        return [c for c in await loaders.completions.load(self.row.id) if c.step_id in live]
+        return [c for c in await loaders.completions.load(self.row.id) if tree.step(c.step_id)]
 
     @strawberry.field
     def owner(self, info: Info) -> User:
@@ -208,10 +207,7 @@ class Deal(Node):
     @strawberry.field(description="The stage of the furthest completed step, or the first.")
     async def stage(self, info: Info) -> Stage:
         tree = await self._tree(info)
-        for stage in tree.stages:
-            if stage.row.id == self.row.stage_id:
-                return Stage.from_node(stage)
-        return Stage.from_node(tree.stages[0])
+        return Stage.from_node(tree.stage(self.row.stage_id) or tree.stages[0])
 
     @strawberry.field
     def stage_entered_at(self) -> datetime:
