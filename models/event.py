@@ -6,6 +6,7 @@ long as the deal, is `models.history.HistoryEntry`."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
@@ -14,6 +15,41 @@ from tortoise.models import Model
 from models.account import User, Workspace
 from models.deal import AccessRequest, Deal
 from models.process import Step
+
+
+class EventKind(StrEnum):
+    """What an `Event` (and the history entry written with it) records."""
+
+    DEAL_CREATED = "DEAL_CREATED"
+    DEAL_UPDATED = "DEAL_UPDATED"
+    DEAL_PROCESS_CHANGED = "DEAL_PROCESS_CHANGED"
+    STEP_COMPLETED = "STEP_COMPLETED"
+    STEP_UNCOMPLETED = "STEP_UNCOMPLETED"
+    DEAL_WON = "DEAL_WON"
+    DEAL_LOST = "DEAL_LOST"
+    DEAL_CANCELLED = "DEAL_CANCELLED"
+    DEAL_REOPENED = "DEAL_REOPENED"
+    DEAL_DELETED = "DEAL_DELETED"
+    DEAL_RESTORED = "DEAL_RESTORED"
+    VISIBILITY_CHANGED = "VISIBILITY_CHANGED"
+    PARTICIPANT_ADDED = "PARTICIPANT_ADDED"
+    PARTICIPANT_REMOVED = "PARTICIPANT_REMOVED"
+    ACCESS_REQUESTED = "ACCESS_REQUESTED"
+    ACCESS_ANSWERED = "ACCESS_ANSWERED"
+    TASK_CREATED = "TASK_CREATED"
+    TASK_COMPLETED = "TASK_COMPLETED"
+    TASK_UPDATED = "TASK_UPDATED"
+    TASK_DUE = "TASK_DUE"  # an open task became due today or overdue: the card's dot moved
+    PROCESS_CHANGED = "PROCESS_CHANGED"  # stages or weights: every card may have moved
+
+
+class NotificationKind(StrEnum):
+    """What a `Notification` tells its recipient."""
+
+    STEP_COMPLETED = "STEP_COMPLETED"
+    TASK_ASSIGNED = "TASK_ASSIGNED"
+    ACCESS_REQUESTED = "ACCESS_REQUESTED"
+    ACCESS_ANSWERED = "ACCESS_ANSWERED"
 
 
 class Event(Model):
@@ -32,7 +68,7 @@ class Event(Model):
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="events", on_delete=fields.SET_NULL, null=True
     )
-    kind = fields.CharField(max_length=40)
+    kind = fields.CharField(max_length=40)  # an EventKind
     at = fields.DatetimeField(auto_now_add=True)
     data: dict[str, Any] = fields.JSONField(default=dict)
     published_at = fields.DatetimeField(null=True)
@@ -57,7 +93,7 @@ class Notification(Model):
     recipient: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="notifications", on_delete=fields.CASCADE
     )
-    kind = fields.CharField(max_length=40)
+    kind = fields.CharField(max_length=40)  # a NotificationKind
     message = fields.TextField()
     deal: fields.ForeignKeyNullableRelation[Deal] = fields.ForeignKeyField(
         "models.Deal", related_name="notifications", on_delete=fields.CASCADE, null=True

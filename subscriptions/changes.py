@@ -14,11 +14,10 @@ from typing import Any
 
 from models.account import User
 from models.deal import Deal, DealParticipant
-from models.event import Event, Notification
+from models.event import Event, EventKind, Notification
 from resolvers import access
 from resolvers.board.kanban import BoardScope, ColumnFigures, column_figures, figures_by_salesperson
 from resolvers.clock import now_utc
-from resolvers.events.history import EventKind
 from resolvers.events.log import BoardFacts, facts_of
 from resolvers.processes.tree import ProcessTree, load_process_tree
 

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models.account import User, Workspace
 from models.deal import Deal, DealCost, DealParticipant
+from models.event import EventKind
 from models.process import Process
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
@@ -24,7 +25,7 @@ from resolvers.deals.state import (
     save,
 )
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.events.history import EventKind, change
+from resolvers.events.history import change
 from resolvers.processes.tree import load_process_tree
 from resolvers.validation import KEEP, Keep, amount, kept, optional_text
 

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.deal import Deal, DealStatus
+from models.event import EventKind
 from models.process import Process
 from resolvers.clock import now_utc
 from resolvers.deals.state import (
@@ -22,7 +23,7 @@ from resolvers.deals.state import (
     save,
 )
 from resolvers.errors import ErrorCode, Problem, Refused, not_found
-from resolvers.events.history import EventKind, change
+from resolvers.events.history import change
 from resolvers.processes.tree import load_process_tree
 from resolvers.progress import missing_mandatory_steps
 

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.deal import AccessRequest, AccessRequestStatus, Deal, DealParticipant
+from models.event import EventKind, NotificationKind
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
 from resolvers.deals.state import (
@@ -24,8 +25,8 @@ from resolvers.deals.state import (
     try_lock_deal,
 )
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.events.history import EventKind, change
-from resolvers.events.notifications import NotificationKind, notify, notify_without_deal
+from resolvers.events.history import change
+from resolvers.events.notifications import notify, notify_without_deal
 from resolvers.pagination import IdCursor, Page, newest_first
 
 

@@ -12,9 +12,10 @@ from tortoise.queryset import QuerySet
 
 from models.account import User
 from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
+from models.event import EventKind
 from resolvers import access
 from resolvers.errors import ErrorCode, Refused, not_found
-from resolvers.events.history import EventKind, change, record_event
+from resolvers.events.history import change, record_event
 from resolvers.events.log import BoardFacts, facts_from
 from resolvers.processes.tree import ProcessTree, StepNode, load_process_tree
 from resolvers.progress import cents, deal_probability, deal_stage, forecast_cents

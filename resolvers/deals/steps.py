@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.deal import Deal, StepCompletion
+from models.event import EventKind, NotificationKind
 from models.process import NoteRequirement
 from resolvers import access
 from resolvers.clock import now_utc
@@ -25,8 +26,8 @@ from resolvers.deals.state import (
     save,
 )
 from resolvers.errors import ErrorCode, Refused
-from resolvers.events.history import EventKind, change
-from resolvers.events.notifications import NotificationKind, notify, step_audience
+from resolvers.events.history import change
+from resolvers.events.notifications import notify, step_audience
 from resolvers.processes.tree import StepNode
 from resolvers.tasks.editing import trigger_task
 

@@ -5,41 +5,16 @@ client reads back (newest first, with before/after values)."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from models.account import User
 from models.deal import Deal
-from models.event import Event
+from models.event import Event, EventKind
 from models.history import HistoryEntry
 from resolvers.access import visible_deals_and_trash
 from resolvers.errors import not_found
 from resolvers.events.log import BoardFacts, before_log_write, board_facts, note_event_written
 from resolvers.pagination import IdCursor, Page, newest_first, page_size
-
-
-class EventKind(StrEnum):
-    DEAL_CREATED = "DEAL_CREATED"
-    DEAL_UPDATED = "DEAL_UPDATED"
-    DEAL_PROCESS_CHANGED = "DEAL_PROCESS_CHANGED"
-    STEP_COMPLETED = "STEP_COMPLETED"
-    STEP_UNCOMPLETED = "STEP_UNCOMPLETED"
-    DEAL_WON = "DEAL_WON"
-    DEAL_LOST = "DEAL_LOST"
-    DEAL_CANCELLED = "DEAL_CANCELLED"
-    DEAL_REOPENED = "DEAL_REOPENED"
-    DEAL_DELETED = "DEAL_DELETED"
-    DEAL_RESTORED = "DEAL_RESTORED"
-    VISIBILITY_CHANGED = "VISIBILITY_CHANGED"
-    PARTICIPANT_ADDED = "PARTICIPANT_ADDED"
-    PARTICIPANT_REMOVED = "PARTICIPANT_REMOVED"
-    ACCESS_REQUESTED = "ACCESS_REQUESTED"
-    ACCESS_ANSWERED = "ACCESS_ANSWERED"
-    TASK_CREATED = "TASK_CREATED"
-    TASK_COMPLETED = "TASK_COMPLETED"
-    TASK_UPDATED = "TASK_UPDATED"
-    TASK_DUE = "TASK_DUE"  # an open task became due today or overdue: the card's dot moved
-    PROCESS_CHANGED = "PROCESS_CHANGED"  # stages or weights: every card may have moved
 
 
 def change(field: str, before: Any, after: Any) -> dict[str, Any]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 
 from models.account import Role, User
-from models.event import Notification
+from models.event import Notification, NotificationKind
 from models.process import NotifyAudience
 from resolvers import access
 from resolvers.clock import now_utc
@@ -17,13 +16,6 @@ from resolvers.pagination import IdCursor, Page, newest_first
 from resolvers.processes.tree import StepNode
 
 MAX_MARK = 500
-
-
-class NotificationKind(StrEnum):
-    STEP_COMPLETED = "STEP_COMPLETED"
-    TASK_ASSIGNED = "TASK_ASSIGNED"
-    ACCESS_REQUESTED = "ACCESS_REQUESTED"
-    ACCESS_ANSWERED = "ACCESS_ANSWERED"
 
 
 async def notify(

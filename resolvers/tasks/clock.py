@@ -15,9 +15,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import Workspace
+from models.event import EventKind
 from models.task import Task
 from resolvers.deals.state import lock_deal_for_system, record
-from resolvers.events.history import EventKind, change
+from resolvers.events.history import change
 from resolvers.progress import local_day_bounds
 from resolvers.task_dot import open_dues_of, task_status
 

@@ -9,14 +9,15 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models.account import User, Workspace
+from models.event import EventKind, NotificationKind
 from models.process import TaskAssignee
 from models.task import Task
 from resolvers import access, idempotency
 from resolvers.clock import now_utc
 from resolvers.deals.state import DealState, Reach, lock_deal, record
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
-from resolvers.events.history import EventKind, change
-from resolvers.events.notifications import NotificationKind, notify
+from resolvers.events.history import change
+from resolvers.events.notifications import notify
 from resolvers.processes.tree import StepNode
 from resolvers.progress import due_in_days
 from resolvers.validation import KEEP, Keep
