@@ -41,7 +41,6 @@ class ErrorCode(StrEnum):
 
 
 FieldPath = tuple[str, ...]
-MAX_TEXT_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -96,17 +95,6 @@ class Problems:
 
     def invalid(self, message: str, field: Iterable[str]) -> None:
         self.add(ErrorCode.VALIDATION, message, field)
-
-    def required_text(
-        self, raw: str, field: Iterable[str], label: str = "Name", max_length: int = MAX_TEXT_LENGTH
-    ) -> str:
-        """`raw` without surrounding spaces, noting a problem when empty or too long."""
-        text = raw.strip()
-        if not text:
-            self.invalid(f"{label} must not be empty.", field)
-        elif len(text) > max_length:
-            self.invalid(f"{label} must be at most {max_length} characters.", field)
-        return text
 
     def raise_if_any(self) -> None:
         if self.items:

@@ -16,7 +16,6 @@ from tortoise.transactions import in_transaction
 from models.account import User
 from models.event import IdempotencyRecord
 from resolvers.clock import now_utc
-from resolvers.errors import Problems
 
 RETENTION = timedelta(hours=24)
 
@@ -26,15 +25,6 @@ class _Row(Protocol):
 
 
 Result = TypeVar("Result", bound=_Row)
-MAX_KEY_LENGTH = 200
-
-
-def check_key(problems: Problems, key: str | None) -> None:
-    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
-        problems.invalid(
-            f"idempotencyKey must have 1 to {MAX_KEY_LENGTH} characters.",
-            ["input", "idempotencyKey"],
-        )
 
 
 async def first_result(actor: User, operation: str, key: str | None) -> int | None:

@@ -11,9 +11,6 @@ _hasher = PasswordHasher()
 # Verified against when the email is unknown, so that the answer takes as long either way.
 _DUMMY_HASH = _hasher.hash("dealflow-timing-equaliser")
 
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 256
-
 
 async def hash_password(password: str) -> str:
     return await asyncio.to_thread(_hasher.hash, password)

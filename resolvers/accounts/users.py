@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.account import Role, User
+from resolvers import validation
 from resolvers.access import require_admin
 from resolvers.accounts import passwords
 from resolvers.accounts.auth import normalise_email, revoke_all_tokens
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.locks import lock_workspace
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -45,15 +43,6 @@ async def users_by_ids(workspace_id: int, ids: list[int]) -> dict[int, User]:
     return {row.id: row for row in rows}
 
 
-def _check_password(problems: Problems, password: str, field: tuple[str, ...]) -> None:
-    if not passwords.MIN_PASSWORD_LENGTH <= len(password) <= passwords.MAX_PASSWORD_LENGTH:
-        problems.invalid(
-            f"Password must have {passwords.MIN_PASSWORD_LENGTH} to "
-            f"{passwords.MAX_PASSWORD_LENGTH} characters.",
-            field,
-        )
-
-
 def _email_in_use() -> Refused:
     """Emails name one user across all workspaces (login takes only an email), so this
     tells an administrator that the address is taken somewhere, and nothing more."""
@@ -66,10 +55,9 @@ async def add_user(workspace_id: int, new: NewUser) -> User:
     """Validate and insert a user; the caller has decided that it may."""
     problems = Problems()
     email = normalise_email(new.email)
-    if not _EMAIL.match(email) or len(email) > 254:
-        problems.invalid("Enter a valid email address.", ("input", "email"))
-    name = problems.required_text(new.name, ("input", "name"))
-    _check_password(problems, new.password, ("input", "password"))
+    validation.email(problems, email, ("input", "email"))
+    name = validation.required_text(problems, new.name, ("input", "name"))
+    validation.password(problems, new.password, ("input", "password"))
     problems.raise_if_any()
     if await User.filter(email=email).exists():
         raise _email_in_use()
@@ -99,9 +87,13 @@ async def update_user(actor: User, user_id: int, changes: UserChanges) -> User:
     """
     require_admin(actor, "change users")
     problems = Problems()
-    name = None if changes.name is None else problems.required_text(changes.name, ("input", "name"))
+    name = (
+        None
+        if changes.name is None
+        else validation.required_text(problems, changes.name, ("input", "name"))
+    )
     if changes.password is not None:
-        _check_password(problems, changes.password, ("input", "password"))
+        validation.password(problems, changes.password, ("input", "password"))
     problems.raise_if_any()
     password_hash = (
         await passwords.hash_password(changes.password) if changes.password is not None else None

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from tortoise.transactions import in_transaction
 
 from models.account import Role, User, Workspace
+from resolvers import validation
 from resolvers.accounts.users import NewUser, add_user
 from resolvers.errors import Problems
 from resolvers.processes.configuration import create_process
@@ -43,7 +44,7 @@ async def create_workspace(
     """A workspace with its first administrator and its processes (by default the
     suggested sales process), all in one transaction."""
     problems = Problems()
-    name = problems.required_text(new.name, ["name"])
+    name = validation.required_text(problems, new.name, ["name"])
     check_workspace_settings(problems, new.timezone, new.currency)
     problems.raise_if_any()
     async with in_transaction():

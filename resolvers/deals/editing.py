@@ -13,7 +13,7 @@ from models.account import User, Workspace
 from models.deal import Deal, DealCost, DealParticipant
 from models.event import EventKind
 from models.process import Process
-from resolvers import access, idempotency
+from resolvers import access, idempotency, validation
 from resolvers.clock import now_utc
 from resolvers.deals.state import (
     DealState,
@@ -75,7 +75,7 @@ def _costs(problems: Problems, costs: list[CostSpec]) -> list[CostSpec]:
         problems.invalid(f"At most {MAX_COSTS} costs.", ["input", "costs"])
     return [
         CostSpec(
-            problems.required_text(c.name, ["input", "costs", str(i), "name"]),
+            validation.required_text(problems, c.name, ["input", "costs", str(i), "name"]),
             amount(problems, c.amount, ["input", "costs", str(i), "amount"]),
         )
         for i, c in enumerate(costs)
@@ -101,13 +101,13 @@ async def _replace_costs(deal: Deal, costs: list[CostSpec]) -> None:
 
 async def create_deal(actor: User, new: NewDeal) -> Deal:
     problems = Problems()
-    name = problems.required_text(new.name, ["input", "name"])
+    name = validation.required_text(problems, new.name, ["input", "name"])
     company = optional_text(problems, new.company, ["input", "company"])
     contact = optional_text(problems, new.contact_person, ["input", "contactPerson"])
     source = optional_text(problems, new.source, ["input", "source"])
     value = amount(problems, new.value, ["input", "value"]) if new.value is not None else Decimal(0)
     costs = _costs(problems, new.costs or [])
-    idempotency.check_key(problems, new.idempotency_key)
+    validation.idempotency_key(problems, new.idempotency_key)
     participant_ids = list(dict.fromkeys(new.participant_ids or []))
     if len(participant_ids) > MAX_PARTICIPANTS:
         problems.invalid(f"At most {MAX_PARTICIPANTS} participants.", ["input", "participantIds"])
@@ -187,7 +187,7 @@ async def update_deal(actor: User, deal_id: int, changes: DealChanges) -> Deal:
     problems = Problems()
     fields: dict[str, Any] = {}
     if not isinstance(changes.name, Keep):
-        fields["name"] = problems.required_text(changes.name, ["input", "name"])
+        fields["name"] = validation.required_text(problems, changes.name, ["input", "name"])
     for key, raw, path in (
         ("company", changes.company, "company"),
         ("contact_person", changes.contact_person, "contactPerson"),

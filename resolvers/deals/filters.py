@@ -10,10 +10,10 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from models.deal import Deal, DealParticipant, StepCompletion
+from resolvers import validation
 from resolvers.errors import Problems
 from resolvers.task_dot import TaskStatus, status_condition
 
-MAX_SEARCH_LENGTH = 200
 MAX_FILTER_IDS = 200
 
 
@@ -34,8 +34,7 @@ class DealFilter:
         ):
             if ids is not None and len(ids) > MAX_FILTER_IDS:
                 problems.invalid(f"At most {MAX_FILTER_IDS} ids.", [*path, name])
-        if self.search is not None and len(self.search) > MAX_SEARCH_LENGTH:
-            problems.invalid(f"At most {MAX_SEARCH_LENGTH} characters.", [*path, "search"])
+        validation.search_text(problems, self.search, [*path, "search"])
 
 
 def _deal_ids(query: QuerySet[StepCompletion]) -> Subquery:

@@ -11,6 +11,7 @@ from models.account import User
 from models.deal import Deal, DealStatus
 from models.event import EventKind
 from models.process import Process
+from resolvers import validation
 from resolvers.clock import now_utc
 from resolvers.deals.state import (
     DealState,
@@ -22,12 +23,10 @@ from resolvers.deals.state import (
     require_open,
     save,
 )
-from resolvers.errors import ErrorCode, Problem, Refused, not_found
+from resolvers.errors import ErrorCode, Problem, Problems, Refused, not_found
 from resolvers.events.history import change
 from resolvers.processes.tree import load_process_tree
 from resolvers.progress import missing_mandatory_steps
-
-MAX_REASON_LENGTH = 2000
 
 
 def _stage_name(state: DealState, stage_id: int | None) -> str | None:
@@ -56,16 +55,10 @@ async def win_deal(actor: User, deal_id: int) -> Deal:
         return await _close(state, actor, DealStatus.WON, EventKind.DEAL_WON, None)
 
 
-def _reason(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise Refused.one(ErrorCode.VALIDATION, "Give a reason.", ("input", "reason"))
-    if len(text) > MAX_REASON_LENGTH:
-        raise Refused.one(
-            ErrorCode.VALIDATION,
-            f"Reasons have at most {MAX_REASON_LENGTH} characters.",
-            ("input", "reason"),
-        )
+def _reason(raw: str) -> str:
+    problems = Problems()
+    text = validation.reason(problems, raw, ("input", "reason"))
+    problems.raise_if_any()
     return text
 
 

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from models.account import User
 from models.deal import AccessRequest, AccessRequestStatus, Deal, DealParticipant
 from models.event import EventKind, NotificationKind
-from resolvers import access, idempotency
+from resolvers import access, idempotency, validation
 from resolvers.clock import now_utc
 from resolvers.deals.state import (
     DealState,
@@ -112,7 +112,7 @@ async def request_access(
     actor: User, deal_id: int, idempotency_key: str | None = None
 ) -> AccessRequest:
     problems = Problems()
-    idempotency.check_key(problems, idempotency_key)
+    validation.idempotency_key(problems, idempotency_key)
     problems.raise_if_any()
 
     async def create() -> AccessRequest:

@@ -14,7 +14,7 @@ from models.account import User
 from models.deal import Deal, StepCompletion
 from models.event import EventKind, NotificationKind
 from models.process import NoteRequirement
-from resolvers import access
+from resolvers import access, validation
 from resolvers.clock import now_utc
 from resolvers.deals import files
 from resolvers.deals.state import (
@@ -25,13 +25,11 @@ from resolvers.deals.state import (
     require_open,
     save,
 )
-from resolvers.errors import ErrorCode, Refused
+from resolvers.errors import ErrorCode, Problems, Refused
 from resolvers.events.history import change
 from resolvers.events.notifications import notify, step_audience
 from resolvers.processes.tree import StepNode
 from resolvers.tasks.editing import trigger_task
-
-MAX_NOTE_LENGTH = 10_000
 
 
 async def _checked_step(actor: User, state: DealState, step_id: int) -> StepNode:
@@ -58,13 +56,9 @@ async def complete_step(
     upload: files.IncomingFile | None,
     store: files.FileStore,
 ) -> Deal:
-    note = (note or "").strip() or None
-    if note is not None and len(note) > MAX_NOTE_LENGTH:
-        raise Refused.one(
-            ErrorCode.VALIDATION,
-            f"Notes have at most {MAX_NOTE_LENGTH} characters.",
-            ("input", "note"),
-        )
+    problems = Problems()
+    note = validation.note(problems, note, ("input", "note"))
+    problems.raise_if_any()
     async with in_transaction():
         state = await lock_deal(actor, deal_id)
         step = await _checked_step(actor, state, step_id)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from models.process import NoteRequirement, NotifyAudience, Performer, Stage, Step, TaskAssignee
+from resolvers import validation
 from resolvers.errors import ErrorCode, Problems
 from resolvers.validation import KEEP, Keep
 
@@ -135,7 +136,9 @@ class _Validator:
         template = spec.trigger_task
         if template is None:
             return {"task_title": None, "task_due_in_days": None, "task_assignee": None}
-        title = self.problems.required_text(template.title, [*path, "title"], "Task title")
+        title = validation.required_text(
+            self.problems, template.title, [*path, "title"], "Task title"
+        )
         if not 0 <= template.due_in_days <= MAX_DUE_IN_DAYS:
             self.problems.invalid(
                 f"dueInDays must be between 0 and {MAX_DUE_IN_DAYS}.", [*path, "dueInDays"]
@@ -149,7 +152,7 @@ class _Validator:
     def step(self, spec: StepSpec, path: list[str]) -> StepPlan:
         ok = self.known("Step", self.stored.steps, self.seen_step_ids, spec.id, [*path, "id"])
         row = self.stored.steps.get(spec.id) if ok and spec.id is not None else None
-        name = self.problems.required_text(spec.name, [*path, "name"])
+        name = validation.required_text(self.problems, spec.name, [*path, "name"])
         if not 0 <= spec.weight <= MAX_WEIGHT:
             self.problems.invalid(f"Weight must be between 0 and {MAX_WEIGHT}.", [*path, "weight"])
         who = spec.who_can_perform or (row.who_can_perform if row else Performer.ANYONE)
@@ -211,7 +214,7 @@ class _Validator:
     def stage(self, spec: StageSpec, path: list[str]) -> StagePlan:
         ok = self.known("Stage", self.stored.stages, self.seen_stage_ids, spec.id, [*path, "id"])
         row = self.stored.stages.get(spec.id) if ok and spec.id is not None else None
-        name = self.problems.required_text(spec.name, [*path, "name"])
+        name = validation.required_text(self.problems, spec.name, [*path, "name"])
         if len(spec.steps) > MAX_STEPS_PER_STAGE:
             self.problems.invalid(
                 f"A stage may have at most {MAX_STEPS_PER_STAGE} steps.", [*path, "steps"]
@@ -242,7 +245,7 @@ def validate_configuration(
     """
     validator = _Validator(stored)
     problems = validator.problems
-    name = problems.required_text(spec.name, ["input", "name"])
+    name = validation.required_text(problems, spec.name, ["input", "name"])
     if not spec.stages:
         problems.invalid("A process needs at least one stage.", ["input", "stages"])
     if len(spec.stages) > MAX_STAGES:

@@ -12,7 +12,7 @@ from models.account import User, Workspace
 from models.event import EventKind, NotificationKind
 from models.process import TaskAssignee
 from models.task import Task
-from resolvers import access, idempotency
+from resolvers import access, idempotency, validation
 from resolvers.clock import now_utc
 from resolvers.deals.state import DealState, Reach, lock_deal, record
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
@@ -42,7 +42,7 @@ class TaskChanges:
 
 
 def _title(problems: Problems, raw: str) -> str:
-    return problems.required_text(raw, ["input", "title"], "Title")
+    return validation.required_text(problems, raw, ["input", "title"], "Title")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -94,7 +94,7 @@ async def _announce(task: Task, state: DealState | None, assignee: User, actor: 
 async def create_task(actor: User, new: NewTask) -> Task:
     problems = Problems()
     title = _title(problems, new.title)
-    idempotency.check_key(problems, new.idempotency_key)
+    validation.idempotency_key(problems, new.idempotency_key)
     problems.raise_if_any()
 
     async def create() -> Task:
