@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.cost import DEFAULT_MAX_COST
+from schema.errors import present_refusals
 from schema.extensions import (
     is_internal_error,
     is_outage,
@@ -40,6 +41,7 @@ class DealflowSchema(strawberry.Schema):
         one line at INFO: clients make them all day and a traceback says nothing more.
         An outage is one WARNING line (while the database is away, every request fails
         the same way). Only an unexpected error, a bug, is logged with its traceback."""
+        present_refusals(errors)
         outages: list[GraphQLError] = []
         bugs: list[GraphQLError] = []
         for error in errors:

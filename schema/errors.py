@@ -1,5 +1,5 @@
-"""`UserError`, the typed refusal every mutation payload carries, and the helper that
-turns a resolver's `Refused` into a payload."""
+"""A resolver's `Refused`, as the client sees it: `UserError`s in a mutation's payload
+(`payload_of`), or a GraphQL error with its code elsewhere (`present_refusals`)."""
 
 from __future__ import annotations
 
@@ -45,25 +45,24 @@ def user_errors(refused: Refused) -> list[UserError]:
     ]
 
 
-Result = TypeVar("Result")
-
-
-async def read_or_raise(action: Callable[[], Awaitable[Result]]) -> Result:
-    """For query fields, which have no payload: a refusal (a bad cursor, a page too
-    large) becomes a GraphQL error carrying its code, not an "Unexpected error."."""
-    try:
-        return await action()
-    except Refused as refusal:
-        raise refusal_error(refusal) from None
-
-
-def refusal_error(refusal: Refused) -> GraphQLError:
-    """A refusal as a GraphQL error (query and subscription fields have no payload)."""
-    problem = refusal.problems[0]
-    extensions: dict[str, object] = {"code": str(problem.code), "field": list(problem.field or ())}
-    if problem.retry_after is not None:
-        extensions["retryAfter"] = problem.retry_after
-    return GraphQLError(problem.message, extensions=extensions)
+def present_refusals(errors: list[GraphQLError]) -> None:
+    """Every `Refused` that reached GraphQL (a query or subscription field has no
+    payload to carry it: a bad cursor, a page too large, an unknown process) becomes
+    its error's message and code, in place: the one place this conversion happens
+    (`DealflowSchema.process_errors`, on every path). Only the first problem is told:
+    a GraphQL error has one message."""
+    for error in errors:
+        refusal = error.original_error
+        if isinstance(refusal, Refused):
+            problem = refusal.problems[0]
+            extensions: dict[str, object] = {
+                "code": str(problem.code),
+                "field": list(problem.field or ()),
+            }
+            if problem.retry_after is not None:
+                extensions["retryAfter"] = problem.retry_after
+            error.message = problem.message
+            error.extensions = extensions
 
 
 Payload = TypeVar("Payload")

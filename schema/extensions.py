@@ -24,7 +24,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from resolvers.errors import ErrorCode, database_unavailable
+from resolvers.errors import ErrorCode, Refused, database_unavailable
 from resolvers.events.log import collecting_writes
 from schema.context import Context
 from schema.cost import operation_cost
@@ -177,16 +177,16 @@ def is_internal_error(error: GraphQLError) -> bool:
     """Mask what the code did not mean to say: any exception that is not a GraphQLError.
 
     Syntax and validation errors carry no original error; errors raised on purpose
-    (UNAUTHENTICATED) are GraphQLErrors; everything else is the database out of reach
-    (`is_outage`) or a bug, logged on the server and shown to the client only as
-    "Unexpected error.".
+    are GraphQLErrors (UNAUTHENTICATED) or refusals (`Refused`); everything else is the
+    database out of reach (`is_outage`) or a bug, logged on the server and shown to the
+    client only as "Unexpected error.".
     """
     original = error.original_error
     if error.path is None and isinstance(original, ValueError | TypeError):
         # Before execution (no path), an exception is a scalar refusing a client's value
         # (a literal or a variable): its message is written for the client.
         return False
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError | Refused)
 
 
 def is_outage(error: GraphQLError) -> bool:

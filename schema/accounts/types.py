@@ -12,7 +12,7 @@ from resolvers.deals import lists
 from resolvers.deals.filters import DealFilter
 from schema.connections import Connection
 from schema.context import Info
-from schema.errors import UserError, read_or_raise
+from schema.errors import UserError
 from schema.ids import global_id, pk_of
 from schema.node import Node, fetches
 from schema.scalars import Role
@@ -36,14 +36,12 @@ class User(Node):
 
         actor = await info.context.actor()
         owner_id = pk_of(self.id, "User")
-        page = await read_or_raise(
-            lambda: lists.list_deals(
-                actor,
-                DealFilter(owner_ids=[owner_id or 0]),
-                statuses=[DealStatus.OPEN],
-                first=first,
-                after=after,
-            )
+        page = await lists.list_deals(
+            actor,
+            DealFilter(owner_ids=[owner_id or 0]),
+            statuses=[DealStatus.OPEN],
+            first=first,
+            after=after,
         )
         return Connection.of(page, Deal.from_row)
 

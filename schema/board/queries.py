@@ -14,7 +14,6 @@ from resolvers.progress import amount_of_cents
 from schema.board.types import Board, PipelineStats, board_columns
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, deal_filter
-from schema.errors import read_or_raise
 from schema.ids import decode_id
 from schema.processes.types import Process
 
@@ -40,7 +39,7 @@ class BoardQuery:
                 workspace.timezone,
             )
 
-        found = await read_or_raise(scope)
+        found = await scope()
         figures = await kanban.column_figures(found)
         total = sum(figures.values(), ColumnFigures())
         return Board(
@@ -70,14 +69,10 @@ class StatsQuery:
         to: date | None = None,
     ) -> PipelineStats:
         actor = await info.context.actor()
-        found = await read_or_raise(
-            lambda: statistics.pipeline_stats(
-                actor,
-                decode_id(process_id, "Process", ("processId",))
-                if process_id is not None
-                else None,
-                from_,
-                to,
-            )
+        found = await statistics.pipeline_stats(
+            actor,
+            decode_id(process_id, "Process", ("processId",)) if process_id is not None else None,
+            from_,
+            to,
         )
         return PipelineStats.from_stats(found)

@@ -21,7 +21,6 @@ from schema.accounts.types import User
 from schema.connections import Connection
 from schema.context import Info, Loaders
 from schema.deals.types import Deal
-from schema.errors import read_or_raise
 from schema.processes.types import Process, Stage
 
 CardLoader = DataLoader[CardRequest, Page[rows.Deal]]
@@ -62,7 +61,7 @@ class BoardColumn:
         async def request() -> CardRequest:
             return kanban.card_request(self.stage_id, first, after)
 
-        page = await self.cards.load(await read_or_raise(request))
+        page = await self.cards.load(await request())
         return Connection.of(page, Deal.from_row)
 
     @classmethod

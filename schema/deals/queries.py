@@ -10,7 +10,6 @@ from schema.connections import Connection
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, DealOrder, DealOrderField, OrderDirection, deal_filter
 from schema.deals.types import AccessRequest, Deal
-from schema.errors import read_or_raise
 from schema.ids import decode_id, pk_of
 from schema.scalars import AccessRequestStatus, DealStatus
 
@@ -37,17 +36,15 @@ class DealQuery:
     ) -> Connection[Deal]:
         actor = await info.context.actor()
         order = order_by or DealOrder(field=DealOrderField.UPDATED_AT)
-        page = await read_or_raise(
-            lambda: lists.list_deals(
-                actor,
-                deal_filter(filter),
-                statuses=status,
-                process_id=decode_id(process_id, "Process", ("processId",)) if process_id else None,
-                order=lists.DealOrderField(order.field.value),
-                descending=order.direction == OrderDirection.DESC,
-                first=first,
-                after=after,
-            )
+        page = await lists.list_deals(
+            actor,
+            deal_filter(filter),
+            statuses=status,
+            process_id=decode_id(process_id, "Process", ("processId",)) if process_id else None,
+            order=lists.DealOrderField(order.field.value),
+            descending=order.direction == OrderDirection.DESC,
+            first=first,
+            after=after,
         )
         return Connection.of(page, Deal.from_row)
 
@@ -56,9 +53,7 @@ class DealQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Deal]:
         actor = await info.context.actor()
-        page = await read_or_raise(
-            lambda: lists.list_deals(actor, first=first, after=after, trash=True)
-        )
+        page = await lists.list_deals(actor, first=first, after=after, trash=True)
         return Connection.of(page, Deal.from_row)
 
 
@@ -76,7 +71,5 @@ class AccessRequestQuery:
         after: str | None = None,
     ) -> Connection[AccessRequest]:
         actor = await info.context.actor()
-        page = await read_or_raise(
-            lambda: participation.list_access_requests(actor, status, first, after)
-        )
+        page = await participation.list_access_requests(actor, status, first, after)
         return Connection.of(page, AccessRequest.from_row)

@@ -23,7 +23,7 @@ from resolvers.processes.tree import ProcessTree, load_process_tree
 from schema.accounts.types import User, load_user
 from schema.connections import Connection
 from schema.context import Info, already_loaded
-from schema.errors import UserError, read_or_raise
+from schema.errors import UserError
 from schema.ids import global_id
 from schema.node import Node, fetches
 from schema.processes.types import Process, Stage, Step
@@ -272,7 +272,7 @@ class Deal(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[DealEvent]:
         actor = await info.context.actor()
-        page = await read_or_raise(lambda: history.deal_history(actor, self.row.id, first, after))
+        page = await history.deal_history(actor, self.row.id, first, after)
         return Connection.of(page, DealEvent.from_row)
 
 

@@ -7,7 +7,6 @@ import strawberry
 from resolvers.events import notifications
 from schema.connections import Connection
 from schema.context import Info
-from schema.errors import read_or_raise
 from schema.events.types import Notification
 
 
@@ -22,9 +21,7 @@ class NotificationQuery:
         after: str | None = None,
     ) -> Connection[Notification]:
         actor = await info.context.actor()
-        page = await read_or_raise(
-            lambda: notifications.list_notifications(actor, bool(unread_only), first, after)
-        )
+        page = await notifications.list_notifications(actor, bool(unread_only), first, after)
         return Connection.of(page, Notification.from_row)
 
     @strawberry.field(description="How many of your notifications are unread.")

@@ -7,7 +7,7 @@ change in its GraphQL type once per group of subscribers (`schema.live.execution
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import strawberry
 from graphql import GraphQLError
@@ -15,14 +15,13 @@ from starlette.websockets import WebSocket
 
 from models.account import User as UserRow
 from resolvers import access
-from resolvers.errors import Refused, not_found
+from resolvers.errors import not_found
 from resolvers.pagination import IdCursor
 from resolvers.processes.tree import live_process_exists
 from resolvers.rate_limits import Limit
 from schema.board.types import BoardColumn, board_columns
 from schema.context import Context, Info
 from schema.deals.types import Deal, DealEvent
-from schema.errors import read_or_raise
 from schema.events.types import Notification
 from schema.ids import global_id, pk_of
 from schema.live.execution import shared_object
@@ -59,12 +58,10 @@ async def _open(
 ) -> AsyncIterator[Change]:
     live = info.context.live
     assert live is not None, "subscriptions run in the app, which opens live updates"
-    await read_or_raise(
-        lambda: info.context.within_limit(
-            Limit.SUBSCRIPTIONS_PER_USER, str(viewer.id), "Too many subscriptions started."
-        )
+    await info.context.within_limit(
+        Limit.SUBSCRIPTIONS_PER_USER, str(viewer.id), "Too many subscriptions started."
     )
-    return await read_or_raise(lambda: live.hub.stream(viewer, topic, after, info.context.token))
+    return await live.hub.stream(viewer, topic, after, info.context.token)
 
 
 async def _session_ended(info: Info) -> None:
@@ -123,7 +120,7 @@ class Subscription:
         actor = await info.context.actor()
         pk = pk_of(process_id, "Process")
         if pk is None or not await live_process_exists(actor.workspace_id, pk):
-            await read_or_raise(_raise(not_found("Process", ("processId",))))
+            raise not_found("Process", ("processId",))
         try:
             stream = await _open(info, actor, BoardTopic(pk or 0), after)
             async for change in stream:
@@ -144,7 +141,7 @@ class Subscription:
             pk is not None and await access.visible_deals_and_trash(actor).filter(id=pk).exists()
         )
         if not visible:
-            await read_or_raise(_raise(not_found("Deal", ("dealId",))))
+            raise not_found("Deal", ("dealId",))
         try:
             stream = await _open(info, actor, DealTopic(pk or 0), after)
             async for change in stream:
@@ -179,10 +176,3 @@ class Subscription:
             raise _too_slow(error) from None
         except SessionEnded:
             await _session_ended(info)
-
-
-def _raise(refusal: Refused) -> Callable[[], Awaitable[None]]:
-    async def fail() -> None:
-        raise refusal
-
-    return fail
