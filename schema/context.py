@@ -32,6 +32,7 @@ from resolvers.processes.tree import (
 )
 from resolvers.rate_limits import Limit, RateLimits
 from subscriptions.live import LiveUpdates
+from subscriptions.sessions import Socket
 
 V = TypeVar("V")
 
@@ -179,6 +180,7 @@ class Context:
     live: LiveUpdates | None = None
     rate_limits: RateLimits | None = None
     response: Any = None  # the HTTP answer's headers (a WebSocket has none)
+    socket: Socket | None = None  # a WebSocket's, once authenticated
     _loaders: Loaders | None = field(default=None, repr=False)
 
     async def actor(self) -> User:

@@ -48,6 +48,7 @@ from server.request_body import (
     optional_json_object,
 )
 from server.security_headers import SecurityHeaders
+from server.session_sockets import session_socket
 from server.settings import Settings
 from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
@@ -204,8 +205,10 @@ class DealflowGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": "Authentication required."})
         context.token, context.user, context.authenticated = token, user, True
         await self._hold_socket_slot(context.request, user.id)
-        if context.live is not None and isinstance(context.request, WebSocket):
-            context.live.sessions.opened(context.request, token, user)
+        if isinstance(context.request, WebSocket):
+            context.socket = session_socket(context.request)
+            if context.live is not None:
+                context.live.sessions.opened(context.socket, token, user)
 
     async def _hold_socket_slot(self, websocket: object, user_id: int) -> None:
         """One of the user's `MAX_SOCKETS_PER_USER` slots for this socket (given back

@@ -17,8 +17,7 @@ import contextlib
 import logging
 import weakref
 from dataclasses import dataclass
-
-from starlette.websockets import WebSocket, WebSocketState
+from typing import Protocol
 
 from models.account import User
 from resolvers.accounts import auth
@@ -30,10 +29,19 @@ SESSION_ENDED = 4403  # as for a refused connection_init
 SESSION_ENDED_REASON = "Session ended: log in again."
 
 
-async def close_ended(websocket: WebSocket) -> None:
+class Socket(Protocol):
+    """A client's connection as sessions see it. The server adapts its WebSockets
+    (`server.session_sockets`): nothing here depends on the web framework."""
+
+    def is_open(self) -> bool: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+async def close_ended(socket: Socket) -> None:
     """Close a socket whose session ended (once; a closed one stays as it is)."""
     with contextlib.suppress(Exception):
-        await websocket.close(code=SESSION_ENDED, reason=SESSION_ENDED_REASON)
+        await socket.close(SESSION_ENDED, SESSION_ENDED_REASON)
 
 
 @dataclass(frozen=True)
@@ -46,21 +54,16 @@ class Session:
 class Sessions:
     def __init__(self, check_seconds: float) -> None:
         self.check_seconds = check_seconds
-        self._sockets: weakref.WeakKeyDictionary[WebSocket, Session] = weakref.WeakKeyDictionary()
+        self._sockets: weakref.WeakKeyDictionary[Socket, Session] = weakref.WeakKeyDictionary()
         self._task: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
-    def opened(self, websocket: WebSocket, token: str, user: User) -> None:
-        self._sockets[websocket] = Session(token, user.id, str(user.role))
+    def opened(self, socket: Socket, token: str, user: User) -> None:
+        self._sockets[socket] = Session(token, user.id, str(user.role))
 
     async def check_once(self) -> int:
         """Close the sockets whose session ended; how many were closed."""
-        open_ = {
-            ws: session
-            for ws, session in list(self._sockets.items())
-            if ws.application_state == WebSocketState.CONNECTED
-            and ws.client_state == WebSocketState.CONNECTED
-        }
+        open_ = {ws: session for ws, session in list(self._sockets.items()) if ws.is_open()}
         for ws in set(self._sockets) - set(open_):
             self._sockets.pop(ws, None)
         if not open_:

@@ -11,7 +11,6 @@ from collections.abc import AsyncGenerator, AsyncIterator
 
 import strawberry
 from graphql import GraphQLError
-from starlette.websockets import WebSocket
 
 from models.account import User as UserRow
 from resolvers import access
@@ -68,8 +67,8 @@ async def _session_ended(info: Info) -> None:
     """The session ended: the socket closes (4403) before anything more is sent. The
     operation then waits to be cancelled, as the handler does with every operation of a
     closed socket: ending on its own, it would send `complete` on a closed socket."""
-    if isinstance(info.context.request, WebSocket):
-        await close_ended(info.context.request)
+    if info.context.socket is not None:
+        await close_ended(info.context.socket)
         await asyncio.get_running_loop().create_future()
 
 
