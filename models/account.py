@@ -23,8 +23,10 @@ class Role(StrEnum):
 
 
 class TokenKind(StrEnum):
+    """A token's use. Only sessions are issued today; the column leaves room for
+    narrower tokens (a wall screen's read-only board) without a new table."""
+
     SESSION = "SESSION"
-    DISPLAY = "DISPLAY"
 
 
 class Workspace(Model):

@@ -41,12 +41,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_token(
-    user: User, ttl: timedelta, kind: TokenKind = TokenKind.SESSION
-) -> tuple[str, AuthToken]:
+async def issue_token(user: User, ttl: timedelta) -> tuple[str, AuthToken]:
     token = secrets.token_urlsafe(32)
     row = await AuthToken.create(
-        user=user, token_hash=token_digest(token), kind=kind, expires_at=now_utc() + ttl
+        user=user,
+        token_hash=token_digest(token),
+        kind=TokenKind.SESSION,
+        expires_at=now_utc() + ttl,
     )
     return token, row
 
