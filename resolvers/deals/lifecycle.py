@@ -55,32 +55,31 @@ async def win_deal(actor: User, deal_id: int) -> Deal:
         return await _close(state, actor, DealStatus.WON, EventKind.DEAL_WON, None)
 
 
-def _reason(raw: str) -> str:
+async def _close_for_a_reason(
+    actor: User, deal_id: int, raw_reason: str, status: DealStatus, kind: EventKind
+) -> Deal:
     problems = Problems()
-    text = validation.reason(problems, raw, ("input", "reason"))
+    reason = validation.reason(problems, raw_reason, ("input", "reason"))
     problems.raise_if_any()
-    return text
+    async with in_transaction():
+        state = await lock_deal(actor, deal_id)
+        require_edit(actor, state)
+        require_open(state)
+        if status == DealStatus.LOST:
+            state.deal.lost_at_stage_id = state.deal.stage_id
+        return await _close(state, actor, status, kind, reason)
 
 
 async def lose_deal(actor: User, deal_id: int, reason: str) -> Deal:
     """Closed as lost; records the reason and the stage it was lost at."""
-    text = _reason(reason)
-    async with in_transaction():
-        state = await lock_deal(actor, deal_id)
-        require_edit(actor, state)
-        require_open(state)
-        state.deal.lost_at_stage_id = state.deal.stage_id
-        return await _close(state, actor, DealStatus.LOST, EventKind.DEAL_LOST, text)
+    return await _close_for_a_reason(actor, deal_id, reason, DealStatus.LOST, EventKind.DEAL_LOST)
 
 
 async def cancel_deal(actor: User, deal_id: int, reason: str) -> Deal:
     """Closed because the project never happened (not lost to a competitor)."""
-    text = _reason(reason)
-    async with in_transaction():
-        state = await lock_deal(actor, deal_id)
-        require_edit(actor, state)
-        require_open(state)
-        return await _close(state, actor, DealStatus.CANCELLED, EventKind.DEAL_CANCELLED, text)
+    return await _close_for_a_reason(
+        actor, deal_id, reason, DealStatus.CANCELLED, EventKind.DEAL_CANCELLED
+    )
 
 
 async def _close(
