@@ -2,7 +2,7 @@
 check that the rest of the code reads deals only through them.
 
 The same rules are exercised end to end, through the real app, in
-tests/schema/test_deal_access.py and tests/schema/test_isolation.py.
+tests/schema/deals/test_deal_access.py and tests/schema/test_isolation.py.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The task dot's rule in Python (its SQL form is checked against it in
-tests/schema/test_board_brute_force.py)."""
+tests/schema/board/test_board_brute_force.py)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from subscriptions.feeds import SubscriberTooSlow
 from tests.conftest import Team
 from tests.deals import create_deal
 from tests.live import BOARD_EVENTS, event_id, live_client
-from tests.schema.test_deals import pk
+from tests.schema.deals.test_deals import pk
 
 FAT_BOARD_EVENTS = """
 subscription Fat($processId: ID!) {

@@ -17,7 +17,7 @@ from tests.documents import (
     UPDATE_PROCESS_MUTATION,
 )
 from tests.live import BOARD_EVENTS, live_client
-from tests.schema.test_processes import as_update, two_stage_input
+from tests.schema.processes.test_processes import as_update, two_stage_input
 
 
 async def test_reconfiguring_the_process_tells_its_boards_to_reload(

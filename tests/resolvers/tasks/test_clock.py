@@ -10,7 +10,7 @@ from models.task import Task
 from resolvers.tasks.clock import record_due_tasks
 from tests.conftest import Team
 from tests.deals import create_deal
-from tests.schema.test_deals import pk
+from tests.schema.deals.test_deals import pk
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
