@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -153,13 +154,21 @@ async def uvicorn_serving(app: Starlette) -> AsyncIterator[str]:
         await task
 
 
+@dataclass(frozen=True)
+class Served:
+    """An app served by uvicorn: where to connect, and the app (to wait on its state)."""
+
+    url: str
+    app: Starlette
+
+
 @asynccontextmanager
-async def served_app(settings: Settings) -> AsyncIterator[str]:
+async def served_app(settings: Settings) -> AsyncIterator[Served]:
     """A fresh app (its own feeds, bus connection and relay: a restarted server) served
-    by uvicorn on a free port; its WebSocket URL."""
+    by uvicorn on a free port."""
     app = create_app(settings, manage_orm=False)
     async with app.router.lifespan_context(app), uvicorn_serving(app) as url:
-        yield url
+        yield Served(url, app)
 
 
 def event_id(cursor: str) -> int:

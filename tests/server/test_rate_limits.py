@@ -222,8 +222,8 @@ async def test_uploads_per_user(limited, team: Team):
 
 @asynccontextmanager
 async def _served(settings: Settings, **changes: object) -> AsyncIterator[str]:
-    async with served_app(settings.replace(**{**NO_LIMITS, **changes})) as url:
-        yield url
+    async with served_app(settings.replace(**{**NO_LIMITS, **changes})) as served:
+        yield served.url
 
 
 async def test_subscriptions_started_per_user(settings: Settings, team: Team):

@@ -174,8 +174,8 @@ async def test_a_socket_that_never_initialises_is_closed_with_4408(
     settings: Settings, orm: None, protocol: str, server_log
 ):
     async with (
-        served_app(settings.replace(ws_init_timeout_seconds=0.5)) as url,
-        connect(url, subprotocols=[Subprotocol(protocol)]) as ws,
+        served_app(settings.replace(ws_init_timeout_seconds=0.5)) as served,
+        connect(served.url, subprotocols=[Subprotocol(protocol)]) as ws,
     ):
         code, reason, _ = await closed_with(ws)
 
@@ -188,8 +188,8 @@ async def test_an_initialised_socket_outlives_the_init_timeout(
     settings: Settings, team: Team, protocol: str
 ):
     async with (
-        served_app(settings.replace(ws_init_timeout_seconds=0.3)) as url,
-        connect(url, subprotocols=[Subprotocol(protocol)]) as ws,
+        served_app(settings.replace(ws_init_timeout_seconds=0.3)) as served,
+        connect(served.url, subprotocols=[Subprotocol(protocol)]) as ws,
     ):
         await initialised(ws, team.tokens["user"])
         await asyncio.sleep(0.8)

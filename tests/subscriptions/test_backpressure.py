@@ -3,7 +3,6 @@ subscriber is dropped and told how to resume, and nobody else waits for it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import time
@@ -17,7 +16,7 @@ from subscriptions.changes import BoardTopic
 from subscriptions.feeds import SubscriberTooSlow
 from tests.conftest import Team
 from tests.deals import create_deal
-from tests.live import BOARD_EVENTS, event_id, live_client
+from tests.live import BOARD_EVENTS, event_id, live_client, subscribed
 from tests.schema.deals.test_deals import pk
 
 FAT_BOARD_EVENTS = """
@@ -79,7 +78,7 @@ async def test_a_stuck_socket_does_not_slow_the_others_and_its_queue_stays_bound
         }
         await stuck.send(json.dumps(subscribe))
         await reader.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 2)
 
         largest_queue = 0
         delays = []

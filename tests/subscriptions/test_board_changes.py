@@ -3,7 +3,6 @@ process, and time itself moving a card's dot."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from resolvers.clock import now_utc
@@ -16,19 +15,19 @@ from tests.documents import (
     PROCESS_QUERY,
     UPDATE_PROCESS_MUTATION,
 )
-from tests.live import BOARD_EVENTS, live_client
+from tests.live import BOARD_EVENTS, live_client, subscribed
 from tests.schema.processes.test_processes import as_update, two_stage_input
 
 
 async def test_reconfiguring_the_process_tells_its_boards_to_reload(
-    live_url, team: Team, admin_client, manager_client, process_id: str
+    live_url, app, team: Team, admin_client, manager_client, process_id: str
 ):
     process = (await admin_client.data(PROCESS_QUERY, {"id": process_id}))["process"]
     update = as_update(process)
     update["stages"][0]["steps"][0]["weight"] += 5
     async with live_client(live_url, team.tokens["manager"]) as manager:
         await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         payload = await admin_client.mutate(UPDATE_PROCESS_MUTATION, {"input": update})
         assert payload["errors"] == []
         changed = await manager.event("board")
@@ -39,7 +38,7 @@ async def test_reconfiguring_the_process_tells_its_boards_to_reload(
 
 
 async def test_switching_process_leaves_one_board_for_the_other(
-    live_url, team: Team, admin_client, manager_client, process_id: str
+    live_url, app, team: Team, admin_client, manager_client, process_id: str
 ):
     other = await admin_client.mutate(CREATE_PROCESS_MUTATION, {"input": two_stage_input()})
     other_id = other["process"]["id"]
@@ -47,7 +46,7 @@ async def test_switching_process_leaves_one_board_for_the_other(
     async with live_client(live_url, team.tokens["manager"]) as manager:
         await manager.subscribe("old", BOARD_EVENTS, processId=process_id)
         await manager.subscribe("new", BOARD_EVENTS, processId=other_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 2)
         switch = {"input": {"dealId": deal["id"], "processId": other_id}}
         payload = await manager_client.mutate(CHANGE_DEAL_PROCESS_MUTATION, switch)
         assert payload["errors"] == []
@@ -67,13 +66,13 @@ async def test_switching_process_leaves_one_board_for_the_other(
 
 
 async def test_a_task_falling_due_moves_the_dot_with_no_write_by_anyone(
-    live_url, team: Team, manager_client, process_id: str
+    live_url, app, team: Team, manager_client, process_id: str
 ):
     deal = await create_deal(manager_client, name="Due soon")
     due = now_utc() + timedelta(seconds=1.5)
     async with live_client(live_url, team.tokens["manager"]) as manager:
         await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         task = {"input": {"title": "Call back", "dealId": deal["id"], "dueAt": due.isoformat()}}
         assert (await manager_client.mutate(CREATE_TASK_MUTATION, task))["errors"] == []
         created = await manager.event("board")

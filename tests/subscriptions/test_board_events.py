@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from resolvers import progress
+from resolvers import task_dot
 from schema.live import fields as subscription_fields
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name
 from tests.documents import COMPLETE_STEP_MUTATION, PROCESSES_QUERY
-from tests.live import BOARD_EVENTS, PROTOCOLS, event_id, live_client
+from tests.live import BOARD_EVENTS, PROTOCOLS, event_id, live_client, subscribed
 
 
 async def default_process(client: GraphQLClient) -> str:
@@ -21,13 +19,13 @@ async def default_process(client: GraphQLClient) -> str:
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_a_new_deal_and_a_step_reach_the_board(
-    live_url, team: Team, manager_client, user_client, protocol: str
+    live_url, app, team: Team, manager_client, user_client, protocol: str
 ):
     process_id = await default_process(manager_client)
     steps = await steps_by_name(manager_client)
     async with live_client(live_url, team.tokens["manager"], protocol) as manager:
         await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         deal = await create_deal(user_client, name="Solar roof", value="1000.00")
         added = await manager.event("board")
         payload = await user_client.mutate(
@@ -58,7 +56,7 @@ async def test_a_new_deal_and_a_step_reach_the_board(
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_internal_errors_reach_subscribers_masked(
-    live_url, team: Team, manager_client, user_client, protocol: str, monkeypatch
+    live_url, app, team: Team, manager_client, user_client, protocol: str, monkeypatch
 ):
     """A bug while a live event is executed, or while a subscription starts, reaches the
     client as "Unexpected error." and nothing of what it said."""
@@ -72,8 +70,8 @@ async def test_internal_errors_reach_subscribers_masked(
 
     async with live_client(live_url, team.tokens["manager"], protocol) as manager:
         await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
-        monkeypatch.setattr(progress, "task_status", broken_dot)
+        await subscribed(app, team.workspace.id, 1)
+        monkeypatch.setattr(task_dot, "task_status", broken_dot)
         created = await user_client.post(
             'mutation { createDeal(input: {name: "Solar roof"}) { deal { id } errors { code } } }'
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from tests.conftest import GraphQLClient, Team
@@ -16,7 +15,7 @@ from tests.documents import (
     SET_DEAL_PUBLIC_MUTATION,
     UPDATE_DEAL_MUTATION,
 )
-from tests.live import BOARD_EVENTS, live_client
+from tests.live import BOARD_EVENTS, live_client, subscribed
 from tests.subscriptions.conftest import Member
 
 
@@ -28,7 +27,7 @@ async def ok(client: GraphQLClient, document: str, variables: dict[str, Any]) ->
 
 
 async def test_a_private_deal_reaches_only_those_who_may_see_it(
-    live_url, team: Team, user_client, manager_client, other_seller: Member, process_id: str
+    live_url, app, team: Team, user_client, manager_client, other_seller: Member, process_id: str
 ):
     async with (
         live_client(live_url, team.tokens["manager"]) as manager,
@@ -37,7 +36,7 @@ async def test_a_private_deal_reaches_only_those_who_may_see_it(
     ):
         for client in (manager, owner, other):
             await client.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 3)
         await create_deal(manager_client, name="Manager's own", value="500.00")
         secret = await create_deal(user_client, name="Secret", value="100.00")
 
@@ -56,12 +55,12 @@ async def test_a_private_deal_reaches_only_those_who_may_see_it(
 
 
 async def test_access_changes_are_followed_mid_stream(
-    live_url, team: Team, user_client, manager_client, other_seller: Member, process_id: str
+    live_url, app, team: Team, user_client, manager_client, other_seller: Member, process_id: str
 ):
     deal = await create_deal(user_client, name="Shared later", value="10.00")
     async with live_client(live_url, other_seller.token) as other:
         await other.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         public = {"input": {"dealId": deal["id"], "isPublic": True}}
         await ok(user_client, SET_DEAL_PUBLIC_MUTATION, public)
         made_public = await other.event("board")
@@ -89,12 +88,12 @@ async def test_access_changes_are_followed_mid_stream(
 
 
 async def test_closing_trashing_and_reopening_move_cards_off_and_on(
-    live_url, team: Team, manager_client, process_id: str
+    live_url, app, team: Team, manager_client, process_id: str
 ):
     deal = await create_deal(manager_client, name="Comes and goes", value="7.00")
     async with live_client(live_url, team.tokens["manager"]) as manager:
         await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         lose = {"input": {"dealId": deal["id"], "reason": "Price"}}
         await ok(manager_client, LOSE_DEAL_MUTATION, lose)
         lost = await manager.event("board")

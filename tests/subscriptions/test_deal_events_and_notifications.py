@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name
 from tests.documents import (
@@ -13,7 +11,7 @@ from tests.documents import (
     REMOVE_PARTICIPANT_MUTATION,
     UPDATE_DEAL_MUTATION,
 )
-from tests.live import DEAL_EVENTS, NOTIFICATIONS, live_client
+from tests.live import DEAL_EVENTS, NOTIFICATIONS, live_client, subscribed
 from tests.subscriptions.conftest import Member
 
 NOTIFICATIONS_QUERY = """
@@ -33,13 +31,13 @@ mutation Mark($input: MarkReadInput!) {
 
 
 async def test_deal_events_carry_who_and_the_note(
-    live_url, team: Team, user_client, manager_client
+    live_url, app, team: Team, user_client, manager_client
 ):
     steps = await steps_by_name(user_client)
     deal = await create_deal(user_client, name="Followed")
     async with live_client(live_url, team.tokens["manager"]) as watcher:
         await watcher.subscribe("deal", DEAL_EVENTS, dealId=deal["id"])
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         done = {"dealId": deal["id"], "stepId": steps["Confirm budget"], "note": "CFO said yes"}
         assert (await user_client.mutate(COMPLETE_STEP_MUTATION, {"input": done}))["errors"] == []
         completed = await watcher.event("deal")
@@ -50,14 +48,14 @@ async def test_deal_events_carry_who_and_the_note(
 
 
 async def test_a_removed_participant_hears_of_the_removal_and_nothing_more(
-    live_url, team: Team, user_client, other_seller: Member
+    live_url, app, team: Team, user_client, other_seller: Member
 ):
     deal = await create_deal(user_client, name="Was shared")
     share = {"input": {"dealId": deal["id"], "userId": other_seller.id}}
     assert (await user_client.mutate(ADD_PARTICIPANT_MUTATION, share))["errors"] == []
     async with live_client(live_url, other_seller.token) as other:
         await other.subscribe("deal", DEAL_EVENTS, dealId=deal["id"])
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         assert (await user_client.mutate(REMOVE_PARTICIPANT_MUTATION, share))["errors"] == []
         removal = await other.event("deal")
         rename = {"input": {"id": deal["id"], "version": 3, "name": "Secret now"}}
@@ -83,7 +81,7 @@ async def test_someone_elses_private_deal_cannot_be_followed(
 
 
 async def test_notifications_arrive_live_resume_and_are_marked_read(
-    live_url, team: Team, manager_client, user_client, http
+    live_url, app, team: Team, manager_client, user_client, http
 ):
     deal = await create_deal(manager_client, name="Tasked")
     seller_id = (await user_client.data("{ me { id } }"))["me"]["id"]
@@ -96,7 +94,7 @@ async def test_notifications_arrive_live_resume_and_are_marked_read(
 
     async with live_client(live_url, team.tokens["user"]) as phone:
         await phone.subscribe("notes", NOTIFICATIONS)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         await give_task("Call the CFO")
         first = await phone.event("notes")
     await give_task("Send the offer")

@@ -13,7 +13,15 @@ from resolvers.pagination import IdCursor
 from server.settings import Settings
 from tests.conftest import Team
 from tests.deals import create_deal
-from tests.live import BOARD_EVENTS, PROTOCOLS, LiveClient, event_id, live_client, served_app
+from tests.live import (
+    BOARD_EVENTS,
+    PROTOCOLS,
+    LiveClient,
+    event_id,
+    live_client,
+    served_app,
+    subscribed,
+)
 
 
 async def drain(client: LiveClient, op_id: str, count: int) -> list[dict[str, Any]]:
@@ -22,11 +30,11 @@ async def drain(client: LiveClient, op_id: str, count: int) -> list[dict[str, An
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_a_client_that_reconnects_gets_exactly_what_it_missed(
-    live_url, team: Team, manager_client, process_id: str, protocol: str
+    live_url, app, team: Team, manager_client, process_id: str, protocol: str
 ):
     async with live_client(live_url, team.tokens["manager"], protocol) as phone:
         await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         await create_deal(manager_client, name="Seen")
         seen = await phone.event("board")
     missed = [await create_deal(manager_client, name=f"Missed {i}") for i in range(3)]
@@ -45,11 +53,11 @@ async def test_a_client_that_reconnects_gets_exactly_what_it_missed(
 
 
 async def test_events_committed_during_the_replay_are_neither_lost_nor_repeated(
-    live_url, team: Team, manager_client, process_id: str
+    live_url, app, team: Team, manager_client, process_id: str
 ):
     async with live_client(live_url, team.tokens["manager"]) as phone:
         await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 1)
         await create_deal(manager_client, name="Start")
         start = await phone.event("board")
     for i in range(30):
@@ -77,13 +85,19 @@ async def test_events_committed_during_the_replay_are_neither_lost_nor_repeated(
 async def test_resuming_across_a_server_restart(
     team: Team, manager_client, process_id: str, settings: Settings
 ):
-    async with served_app(settings) as first, live_client(first, team.tokens["manager"]) as phone:
+    async with (
+        served_app(settings) as first,
+        live_client(first.url, team.tokens["manager"]) as phone,
+    ):
         await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(first.app, team.workspace.id, 1)
         await create_deal(manager_client, name="Before the restart")
         seen = await phone.event("board")
     await create_deal(manager_client, name="While down")
-    async with served_app(settings) as second, live_client(second, team.tokens["manager"]) as phone:
+    async with (
+        served_app(settings) as second,
+        live_client(second.url, team.tokens["manager"]) as phone,
+    ):
         await phone.subscribe("board", BOARD_EVENTS, processId=process_id, after=seen["cursor"])
         replayed = await phone.event("board")
         await phone.nothing("board")

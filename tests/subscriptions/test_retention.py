@@ -5,7 +5,6 @@ board, because a mutation takes the deal's facts as it locked it."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from schema.ids import parse_global_id
 from tests.conftest import FrozenClock, GraphQLClient, Team
 from tests.deals import create_deal, steps_by_name
 from tests.documents import COMPLETE_STEP_MUTATION, DELETE_DEAL_MUTATION, HISTORY_QUERY
-from tests.live import BOARD_EVENTS, live_client
+from tests.live import BOARD_EVENTS, live_client, subscribed
 
 RETENTION = timedelta(days=7)
 
@@ -99,7 +98,13 @@ async def test_history_outlives_the_replay_log_and_leaves_with_the_purged_deal(
 
 
 async def test_a_move_after_a_quiet_period_is_a_move_on_every_live_board(
-    live_url, team: Team, manager_client, user_client, process_id: str, frozen_clock: FrozenClock
+    live_url,
+    app,
+    team: Team,
+    manager_client,
+    user_client,
+    process_id: str,
+    frozen_clock: FrozenClock,
 ):
     frozen_clock.now = datetime.now(UTC)
     steps = await steps_by_name(manager_client)
@@ -114,7 +119,7 @@ async def test_a_move_after_a_quiet_period_is_a_move_on_every_live_board(
     ):
         for watcher in (manager, seller):
             await watcher.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(app, team.workspace.id, 2)
         await complete(user_client, moving["id"], steps["Discovery meeting"])
         seen = [await watcher.event("board") for watcher in (manager, seller)]
 

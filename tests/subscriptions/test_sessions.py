@@ -13,7 +13,7 @@ from server.settings import Settings
 from tests.conftest import GraphQLClient, Team
 from tests.deals import create_deal
 from tests.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
-from tests.live import BOARD_EVENTS, PROTOCOLS, live_client, served_app
+from tests.live import BOARD_EVENTS, PROTOCOLS, live_client, served_app, subscribed
 from tests.subscriptions.conftest import Member
 
 
@@ -36,7 +36,7 @@ async def test_the_socket_closes_when_its_session_ends(
     ):
         await ended.subscribe("board", BOARD_EVENTS, processId=process_id)
         await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.2)
+        await subscribed(app, team.workspace.id, 2)
         if change == "logout":
             await other_seller.client(http).data(LOGOUT_MUTATION)
         else:
@@ -75,13 +75,13 @@ async def test_nothing_after_the_session_ended_reaches_the_socket(
     never runs: only the feed's own check can keep the deal from the ended socket."""
     server = settings.replace(session_check_seconds=3600)
     async with (
-        served_app(server) as url,
-        live_client(url, other_seller.token, protocol) as ended,
-        live_client(url, team.tokens["manager"], protocol) as bystander,
+        served_app(server) as served,
+        live_client(served.url, other_seller.token, protocol) as ended,
+        live_client(served.url, team.tokens["manager"], protocol) as bystander,
     ):
         await ended.subscribe("board", BOARD_EVENTS, processId=process_id)
         await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(served.app, team.workspace.id, 2)
         if change == "logout":
             await other_seller.client(http).data(LOGOUT_MUTATION)
         else:
@@ -120,13 +120,13 @@ async def test_a_resume_after_the_session_ended_replays_nothing(
     subscription authenticates anew (and the feed checks the session once more once
     the replay is registered, for a revocation in between)."""
     async with (
-        served_app(settings.replace(session_check_seconds=3600)) as url,
-        live_client(url, other_seller.token, protocol) as ended,
-        live_client(url, team.tokens["manager"], protocol) as bystander,
+        served_app(settings.replace(session_check_seconds=3600)) as served,
+        live_client(served.url, other_seller.token, protocol) as ended,
+        live_client(served.url, team.tokens["manager"], protocol) as bystander,
     ):
         await ended.subscribe("first", BOARD_EVENTS, processId=process_id)
         await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
+        await subscribed(served.app, team.workspace.id, 2)
         await create_deal(manager_client, name="Before", ownerId=other_seller.id)
         cursor = (await ended.event("first"))["cursor"]
         await bystander.event("board")
