@@ -20,7 +20,7 @@ from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
 from models.account import Role, User, Workspace
-from resolvers import clock
+from resolvers import clock, opaque
 from resolvers.accounts import auth, passwords
 from resolvers.accounts.workspaces import NewWorkspace, create_workspace
 from server.app import create_app
@@ -39,7 +39,7 @@ os.environ.setdefault("SECRET_KEY", "dealflow tests: not a secret")
 async def settings() -> AsyncIterator[Settings]:
     async with fresh_database() as url:
         with tempfile.TemporaryDirectory(prefix="dealflow-files-") as storage:
-            yield Settings.from_env().replace(
+            chosen = Settings.from_env().replace(
                 database_url=url,
                 broadcast_url=os.environ.get("BROADCAST_URL", "memory://"),
                 debug=False,
@@ -49,6 +49,10 @@ async def settings() -> AsyncIterator[Settings]:
                 # own tests turn them on (tests/server/test_rate_limits.py).
                 rate_limits=False,
             )
+            # Ids and cursors made by the tests themselves are sealed as the apps seal
+            # them, whether or not an app has started yet.
+            opaque.use_secret(chosen.id_secret())
+            yield chosen
 
 
 @pytest.fixture(scope="session")

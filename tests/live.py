@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from resolvers.events.log import latest_event_id
 from resolvers.pagination import IdCursor
 from server.app import create_app
 from server.settings import Settings
@@ -188,3 +189,25 @@ async def subscribed(app: Starlette, workspace_id: int, count: int, wait: float 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{count} subscribers never registered")
         await asyncio.sleep(0.01)
+
+
+async def cursor_before_a_change(workspace_id: int, change: Callable[[], Awaitable[object]]) -> str:
+    """Make `change` and answer the board cursor just before its event, for
+    `replayed_from`."""
+    await change()
+    latest = await latest_event_id(workspace_id)
+    if latest <= 1:  # the first event of the database: no cursor comes before it
+        await change()
+        latest = await latest_event_id(workspace_id)
+    return IdCursor.EVENT.of(latest - 1)
+
+
+async def replayed_from(
+    client: LiveClient, operation: str, process_id: str, after: str
+) -> dict[str, Any]:
+    """Subscribe `operation` to the board from `after` and answer the first event the
+    server replays: its arrival shows that the subscription is registered. For a server
+    in another process, whose state a test cannot read (in process, `subscribed` waits
+    on the feed itself)."""
+    await client.subscribe(operation, BOARD_EVENTS, processId=process_id, after=after)
+    return await client.event(operation, wait=10)

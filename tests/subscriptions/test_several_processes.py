@@ -18,7 +18,13 @@ from tests.conftest import GraphQLClient, Team
 from tests.database import is_postgres
 from tests.deals import create_deal
 from tests.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
-from tests.live import BOARD_EVENTS, LiveClient, board_watchers, live_client
+from tests.live import (
+    BOARD_EVENTS,
+    LiveClient,
+    cursor_before_a_change,
+    live_client,
+    replayed_from,
+)
 from tests.redis_server import private_redis
 from tests.servers import Server, dealflow_server
 from tests.subscriptions.conftest import Member
@@ -33,8 +39,11 @@ pytestmark = pytest.mark.skipif(
 
 
 def server_env(settings: Settings, broadcast_url: str | None = None) -> dict[str, str]:
-    # Feeds poll rarely here, so a prompt delivery proves the bus carried it.
+    # Feeds poll rarely here, so a prompt delivery proves the bus carried it. The
+    # servers seal ids and cursors with the tests' key, so that a cursor made here
+    # (`subscribe_after_a_change`) reads the same there.
     return {
+        "SECRET_KEY": settings.id_secret(),
         "DATABASE_URL": settings.database_url,
         "BROADCAST_URL": broadcast_url or settings.broadcast_url,
         "FEED_POLL_SECONDS": "60",
@@ -45,21 +54,24 @@ def server_env(settings: Settings, broadcast_url: str | None = None) -> dict[str
 async def two_servers_and_a_phone(
     settings: Settings, team: Team, process_id: str, broadcast_url: str | None = None
 ) -> AsyncIterator[tuple[Server, LiveClient]]:
-    """Two server processes, and a manager's phone on the second watching the board."""
+    """Two server processes, and a manager's phone on the second watching the board
+    (from a first deal, whose replay shows the phone is subscribed)."""
     env = server_env(settings, broadcast_url)
     async with (
         dealflow_server(**env) as first,
         dealflow_server(**env) as second,
         live_client(second.ws_url, team.tokens["manager"]) as phone,
     ):
-        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.5)
+        after = await cursor_before_a_change(
+            team.workspace.id, lambda: deal_on(second, team.tokens["manager"], "Subscribed")
+        )
+        await replayed_from(phone, "board", process_id, after)
         yield first, phone
 
 
-async def deal_on(server: Server, token: str, name: str) -> None:
+async def deal_on(server: Server, token: str, name: str, **fields: object) -> None:
     async with httpx.AsyncClient(base_url=server.http_url.removesuffix("/graphql")) as http:
-        await create_deal(GraphQLClient(http, token), name=name)
+        await create_deal(GraphQLClient(http, token), name=name, **fields)
 
 
 async def test_a_change_on_one_process_reaches_subscribers_of_another(
@@ -79,8 +91,15 @@ async def test_dealflow_serve_with_workers_delivers_across_them(
         server = await stack.enter_async_context(
             dealflow_server("--workers", "2", **server_env(settings))
         )
-        phones = await board_watchers(stack, server.ws_url, team.tokens["manager"], process_id, 6)
-        await asyncio.sleep(0.5)
+        phones = [
+            await stack.enter_async_context(live_client(server.ws_url, team.tokens["manager"]))
+            for _ in range(6)
+        ]
+        after = await cursor_before_a_change(
+            team.workspace.id, lambda: deal_on(server, team.tokens["manager"], "Subscribed")
+        )
+        for phone in phones:
+            await replayed_from(phone, "board", process_id, after)
         await deal_on(server, team.tokens["manager"], "Whichever worker")
         events = [await phone.event("board", wait=3) for phone in phones]
 
@@ -94,10 +113,10 @@ async def test_resuming_across_a_real_process_restart(
         dealflow_server(**server_env(settings)) as before,
         live_client(before.ws_url, team.tokens["manager"]) as phone,
     ):
-        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.5)
-        await create_deal(manager_client, name="Before the restart")
-        seen = await phone.event("board")
+        after = await cursor_before_a_change(
+            team.workspace.id, lambda: create_deal(manager_client, name="Before the restart")
+        )
+        seen = await replayed_from(phone, "board", process_id, after)
     missed = [await create_deal(manager_client, name=f"While down {i}") for i in range(2)]
     async with (
         dealflow_server(**server_env(settings)) as after,
@@ -140,9 +159,12 @@ async def test_a_session_ended_on_one_process_gets_nothing_more_on_another(
         live_client(second.ws_url, other_seller.token) as ended,
         live_client(second.ws_url, team.tokens["manager"]) as bystander,
     ):
-        await ended.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await bystander.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.5)
+        after = await cursor_before_a_change(
+            team.workspace.id,
+            lambda: deal_on(second, team.tokens["manager"], "Subscribed", ownerId=other_seller.id),
+        )
+        for client in (ended, bystander):
+            await replayed_from(client, "board", process_id, after)
         async with httpx.AsyncClient(base_url=first.base_url) as http:
             if change == "logout":
                 await GraphQLClient(http, other_seller.token).data(LOGOUT_MUTATION)
