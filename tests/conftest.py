@@ -15,12 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
 from models.account import Role, User, Workspace
-from resolvers import clock, opaque
+from resolvers import clock
 from resolvers.accounts import auth, passwords
 from resolvers.accounts.workspaces import NewWorkspace, create_workspace
 from server.app import create_app
@@ -33,6 +34,10 @@ from tests.live import uvicorn_serving
 PASSWORD = "correct horse battery"
 # One key for ids in the tests, the servers they start and ids built at collection.
 os.environ.setdefault("SECRET_KEY", "dealflow tests: not a secret")
+# argon2 with its cheapest parameters: the suite hashes and logs in thousands of times,
+# and argon2's defaults make each one slow on purpose (servers the tests start in
+# processes of their own keep the defaults).
+passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +54,6 @@ async def settings() -> AsyncIterator[Settings]:
                 # own tests turn them on (tests/server/test_rate_limits.py).
                 rate_limits=False,
             )
-            # Ids and cursors made by the tests themselves are sealed as the apps seal
-            # them, whether or not an app has started yet.
-            opaque.use_secret(chosen.id_secret())
             yield chosen
 
 

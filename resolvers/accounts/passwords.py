@@ -12,6 +12,15 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("dealflow-timing-equaliser")
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash and verify with `hasher` from now on (the dummy hash too). For the tests,
+    which log in thousands of times and use cheap parameters; the service keeps
+    argon2's defaults, slow on purpose."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("dealflow-timing-equaliser")
+
+
 async def hash_password(password: str) -> str:
     return await asyncio.to_thread(_hasher.hash, password)
 
