@@ -52,10 +52,10 @@ from schema.ids import global_id
 from server.app import create_app
 from server.database import open_orm, tortoise_config
 from server.settings import Settings
-from tests.board_data import DealSeed, TaskSeed, seed_deals
-from tests.documents import BOARD_QUERY
-from tests.queries import logged_queries
-from tests.servers import dealflow_server
+from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.documents import BOARD_QUERY
+from testkit.queries import logged_queries
+from testkit.servers import dealflow_server
 
 RESULTS = Path(__file__).parent / "results" / "board.json"
 STAGES = ["Lead", "Qualified", "Meeting", "Proposal", "Negotiation", "Closing"]

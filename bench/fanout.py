@@ -48,8 +48,8 @@ from resolvers.clock import now_utc
 from schema.ids import global_id
 from server.database import open_orm, tortoise_config
 from server.settings import Settings
-from tests.board_data import DealSeed, seed_deals
-from tests.servers import Server, dealflow_server, free_port
+from testkit.board_data import DealSeed, seed_deals
+from testkit.servers import Server, dealflow_server, free_port
 
 RESULTS = Path(__file__).parent / "results" / "fanout.json"
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "graphql-ws-node"

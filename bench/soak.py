@@ -53,7 +53,7 @@ from bench.soak_log import history_mismatches, logged_events
 from bench.soak_people import Workforce
 from bench.soak_report import growth, operations_table, per_operation, summary_table
 from bench.soak_watchers import Watcher, Watching, plan_watchers
-from tests.servers import Server, dealflow_server
+from testkit.servers import Server, dealflow_server
 
 RESULTS = Path(__file__).parent / "results" / "soak.json"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")

@@ -25,8 +25,8 @@ from resolvers.accounts import auth
 from schema.ids import global_id, parse_global_id
 from server.database import open_orm, tortoise_config
 from server.settings import Settings
-from tests.documents import CREATE_DEAL_MUTATION, HISTORY_QUERY, PROCESSES_QUERY
-from tests.live import event_id
+from testkit.documents import CREATE_DEAL_MUTATION, HISTORY_QUERY, PROCESSES_QUERY
+from testkit.live import event_id
 
 
 @dataclass(frozen=True)

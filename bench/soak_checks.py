@@ -24,7 +24,7 @@ from bench.soak_delivery import (
 )
 from bench.soak_watchers import Watcher, Watching
 from bench.waiting import wait_until, wait_while_progressing
-from tests.servers import Server
+from testkit.servers import Server
 
 TRACEBACK_LINES = ("Traceback", "During handling", "The above exception")
 BUS_NOTICE = re.compile(r"the bus")

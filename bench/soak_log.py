@@ -12,8 +12,8 @@ import asyncpg
 from bench.soak_calls import Calls
 from bench.soak_cast import CastDeal, Person
 from bench.soak_delivery import LoggedEvent
-from tests.documents import HISTORY_QUERY
-from tests.live import event_id
+from testkit.documents import HISTORY_QUERY
+from testkit.live import event_id
 
 _EVENTS = """
 SELECT id, deal_id, kind, data FROM event

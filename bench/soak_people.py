@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.soak_calls import Calls
 from bench.soak_cast import Cast, CastDeal, Person
-from tests.documents import (
+from testkit.documents import (
     BOARD_QUERY,
     COMPLETE_STEP_MUTATION,
     COMPLETE_TASK_MUTATION,

@@ -16,7 +16,7 @@ from bench.soak_calls import ErrorLog
 from bench.soak_cast import Cast, Person
 from bench.soak_delivery import BoardWatch, DealWatch, Delivery, Viewer, Watch
 from resolvers.pagination import IdCursor
-from tests.live import (
+from testkit.live import (
     BOARD_EVENTS,
     DEAL_EVENTS,
     PROTOCOLS,
@@ -24,7 +24,7 @@ from tests.live import (
     event_id,
     live_client,
 )
-from tests.servers import Server
+from testkit.servers import Server
 
 OPERATION = "1"
 CONNECTING_AT_ONCE = 20

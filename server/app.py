@@ -28,7 +28,7 @@ from tortoise import Tortoise, connections
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from resolvers import opaque
-from resolvers.accounts import auth
+from resolvers.accounts import auth, passwords
 from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.rate_limits import RateLimits
 from schema import build_schema
@@ -279,6 +279,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     if problems := settings.insecure_for_production():
         raise InsecureSettings(problems)
     opaque.use_secret(settings.id_secret())
+    passwords.use_hasher(settings.password_hasher())
     live = LiveUpdates(settings.live_settings())
 
     @asynccontextmanager

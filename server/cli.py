@@ -14,6 +14,7 @@ import uvicorn
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
+from resolvers.accounts import passwords
 from resolvers.accounts.workspaces import NewWorkspace, create_workspace
 from resolvers.deals.files import sweep_unreferenced
 from resolvers.deals.lifecycle import purge_trash
@@ -203,6 +204,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings.from_env()
+    passwords.use_hasher(settings.password_hasher())
     code: int = args.handler(args, settings)
     return code
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+import argon2
 from starlette.config import Config
 from starlette.datastructures import Secret
 
@@ -78,6 +79,10 @@ class Settings:
     # Seals global ids and event cursors (`resolvers.opaque`). Unset: a key generated
     # once and kept in STORAGE_DIR (see `id_secret`).
     secret_key: Secret | None = None
+    # argon2's cost per password hash (its defaults; lower only where hashing speed
+    # matters more than guessing cost: the tests).
+    password_hash_time_cost: int = argon2.DEFAULT_TIME_COST
+    password_hash_memory_kib: int = argon2.DEFAULT_MEMORY_COST
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -163,6 +168,19 @@ class Settings:
             ),
             forwarded_allow_ips=_comma_separated(_config("FORWARDED_ALLOW_IPS", default="")),
             secret_key=_config("SECRET_KEY", cast=Secret, default=None),
+            password_hash_time_cost=_config(
+                "PASSWORD_HASH_TIME_COST", cast=int, default=cls.password_hash_time_cost
+            ),
+            password_hash_memory_kib=_config(
+                "PASSWORD_HASH_MEMORY_KIB", cast=int, default=cls.password_hash_memory_kib
+            ),
+        )
+
+    def password_hasher(self) -> argon2.PasswordHasher:
+        return argon2.PasswordHasher(
+            time_cost=self.password_hash_time_cost,
+            memory_cost=self.password_hash_memory_kib,
+            parallelism=1 if self.password_hash_memory_kib < 64 else argon2.DEFAULT_PARALLELISM,
         )
 
     def login_policy(self) -> LoginPolicy:
@@ -260,6 +278,11 @@ class Settings:
             problems.append("FORWARDED_ALLOW_IPS must name the proxies, not *.")
         if not self.rate_limits:
             problems.append("RATE_LIMITS must be on.")
+        if (
+            self.password_hash_time_cost < argon2.DEFAULT_TIME_COST
+            or self.password_hash_memory_kib < argon2.DEFAULT_MEMORY_COST
+        ):
+            problems.append("PASSWORD_HASH_* must not be below argon2's defaults.")
         return problems
 
     def replace(self, **changes: object) -> Settings:

@@ -7,37 +7,36 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
-from models.account import Role, User, Workspace
+from models.account import Role, User
 from resolvers import clock
 from resolvers.accounts import auth, passwords
-from resolvers.accounts.workspaces import NewWorkspace, create_workspace
 from server.app import create_app
 from server.database import open_orm, tortoise_config
 from server.settings import Settings
-from tests.database import empty_all_tables, fresh_database
-from tests.documents import PROCESSES_QUERY
-from tests.live import uvicorn_serving
+from testkit.clients import GraphQLClient
+from testkit.clock import FrozenClock
+from testkit.database import empty_all_tables, fresh_database
+from testkit.documents import PROCESSES_QUERY
+from testkit.live import uvicorn_serving
+from testkit.teams import PASSWORD, Team, make_team
 
-PASSWORD = "correct horse battery"
 # One key for ids in the tests, the servers they start and ids built at collection.
 os.environ.setdefault("SECRET_KEY", "dealflow tests: not a secret")
-# argon2 with its cheapest parameters: the suite hashes and logs in thousands of times,
-# and argon2's defaults make each one slow on purpose (servers the tests start in
-# processes of their own keep the defaults).
-passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+# argon2 with its cheapest parameters, here and in the servers and commands the tests
+# start: the suite hashes and logs in thousands of times, and argon2's defaults make
+# each one slow on purpose.
+os.environ.setdefault("PASSWORD_HASH_TIME_COST", "1")
+os.environ.setdefault("PASSWORD_HASH_MEMORY_KIB", "8")
+passwords.use_hasher(Settings.from_env().password_hasher())
 
 
 @pytest.fixture(scope="session")
@@ -95,37 +94,6 @@ async def password_hash() -> str:
     return await passwords.hash_password(PASSWORD)
 
 
-class GraphQLClient:
-    """Posts GraphQL documents to the real app, as one user (or anonymously)."""
-
-    def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
-        self.http = http
-        self.token = token
-
-    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The `data` of a response that must have no GraphQL errors."""
-        body = await self.post(query, variables)
-        assert "errors" not in body, body["errors"]
-        data: dict[str, Any] = body["data"]
-        return data
-
-    async def mutate(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The payload of a single-field mutation (whatever its name)."""
-        data = await self.data(query, variables)
-        (payload,) = data.values()
-        result: dict[str, Any] = payload
-        return result
-
-
 @pytest.fixture
 async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
@@ -145,47 +113,6 @@ def app_with(settings: Settings, orm: None) -> Callable[..., Awaitable[httpx.Asy
         )
 
     return build
-
-
-@dataclass
-class Team:
-    """A workspace and one user of each role, each with a live token."""
-
-    workspace: Workspace
-    admin: User
-    manager: User
-    user: User
-    tokens: dict[str, str]
-
-    def client(self, http: httpx.AsyncClient, who: str) -> GraphQLClient:
-        return GraphQLClient(http, self.tokens[who])
-
-
-async def make_team(name: str, password_hash: str) -> Team:
-    tag = uuid.uuid4().hex[:8]
-    workspace, admin = await create_workspace(
-        NewWorkspace(name=name, admin_email=f"admin-{tag}@example.com", admin_password=PASSWORD)
-    )
-    manager = await User.create(
-        workspace=workspace,
-        email=f"manager-{tag}@example.com",
-        name="Maria Manager",
-        role=Role.MANAGER,
-        password_hash=password_hash,
-    )
-    user = await User.create(
-        workspace=workspace,
-        email=f"user-{tag}@example.com",
-        name="Sam Seller",
-        role=Role.USER,
-        password_hash=password_hash,
-    )
-    policy = Settings().login_policy()
-    tokens = {
-        who: (await auth.issue_token(member, policy.token_ttl))[0]
-        for who, member in (("admin", admin), ("manager", manager), ("user", user))
-    }
-    return Team(workspace, admin, manager, user, tokens)
 
 
 @pytest.fixture
@@ -246,16 +173,6 @@ async def process_id(manager_client: GraphQLClient) -> str:
     """The id of the team's default process (the one new deals follow)."""
     processes = (await manager_client.data(PROCESSES_QUERY))["processes"]
     return str(next(p["id"] for p in processes if p["isDefault"]))
-
-
-class FrozenClock:
-    """`resolvers.clock` stopped at a moment the test chooses (and moves)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ _DUMMY_HASH = _hasher.hash("dealflow-timing-equaliser")
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
-    """Hash and verify with `hasher` from now on (the dummy hash too). For the tests,
-    which log in thousands of times and use cheap parameters; the service keeps
-    argon2's defaults, slow on purpose."""
+    """Hash and verify with `hasher` from now on (the dummy hash too): the app and the
+    command line set the one the settings describe (PASSWORD_HASH_*)."""
     global _hasher, _DUMMY_HASH
     _hasher = hasher
     _DUMMY_HASH = hasher.hash("dealflow-timing-equaliser")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.database import empty_all_tables
+from testkit.database import empty_all_tables
 from tests.fuzz.world import World, seed_world
 
 

@@ -18,12 +18,12 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from testkit.live import PROTOCOLS
 from tests.fuzz.documents import operations, root_fields
 from tests.fuzz.oracle import Failure, check_result, watching_logs
 from tests.fuzz.profiles import fuzz_settings
 from tests.fuzz.values import HOSTILE_TEXT, scalar_strategies
 from tests.fuzz.world import ROLES, World
-from tests.live import PROTOCOLS
 
 # What each sub-protocol's server may send.
 SERVER_MESSAGES = {

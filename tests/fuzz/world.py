@@ -13,9 +13,9 @@ import httpx
 from models.account import Role, User
 from resolvers.accounts import auth
 from server.settings import Settings
-from tests.conftest import GraphQLClient, Team, make_team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     COMPLETE_STEP_MUTATION,
     CREATE_TASK_MUTATION,
@@ -24,6 +24,7 @@ from tests.documents import (
     PROCESSES_QUERY,
     REQUEST_ACCESS_MUTATION,
 )
+from testkit.teams import Team, make_team
 
 # Who sends each document: every role of the seeded workspace, and nobody.
 ROLES = ("anonymous", "user", "manager", "admin")

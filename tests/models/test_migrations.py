@@ -14,10 +14,10 @@ from resolvers.accounts import passwords
 from schema.ids import global_id
 from server.database import tortoise_config
 from server.settings import Settings
-from tests.commands import dealflow
-from tests.database import fresh_database, is_postgres
-from tests.live import event_id
-from tests.servers import dealflow_server
+from testkit.commands import dealflow
+from testkit.database import fresh_database, is_postgres
+from testkit.live import event_id
+from testkit.servers import dealflow_server
 
 
 async def test_models_and_migrations_agree(orm: None, settings: Settings):

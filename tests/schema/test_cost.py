@@ -9,13 +9,14 @@ import httpx
 import pytest
 from graphql import parse
 
-import tests.documents
+import testkit.documents
 from bench.fanout import BOARD_EVENTS as BENCH_BOARD_EVENTS
 from schema import build_schema
 from schema.cost import DEFAULT_MAX_COST, operation_cost
-from tests.conftest import GraphQLClient, Team
-from tests.documents import BOARD_QUERY, CREATE_DEAL_MUTATION, DEALS_QUERY
-from tests.live import BOARD_EVENTS, PROTOCOLS, live_client
+from testkit.clients import GraphQLClient
+from testkit.documents import BOARD_QUERY, CREATE_DEAL_MUTATION, DEALS_QUERY
+from testkit.live import BOARD_EVENTS, PROTOCOLS, live_client
+from testkit.teams import Team
 
 CARD = "id name value owner { id }"
 HISTORY = "history(first: $history) { edges { node { id kind at changes { field } } } }"
@@ -37,7 +38,7 @@ def _cost(document: str, variables: dict[str, object] | None = None) -> int:
 def test_documented_operations_cost_well_inside_the_default():
     documents = {
         name: value
-        for name, value in vars(tests.documents).items()
+        for name, value in vars(testkit.documents).items()
         if name.endswith(("_QUERY", "_MUTATION")) and isinstance(value, str)
     }
     documents["BOARD_EVENTS"] = BOARD_EVENTS

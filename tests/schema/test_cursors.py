@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from schema.ids import global_id
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.documents import REQUEST_ACCESS_MUTATION
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import REQUEST_ACCESS_MUTATION
+from testkit.teams import Team
 
 DEAL_PAGE = "totalCount edges { cursor node { id } }"
 

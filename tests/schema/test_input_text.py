@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphQLClient, Team
-from tests.database import every_row
-from tests.deals import create_deal, steps_by_name
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.database import every_row
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import (
     BOARD_QUERY,
     COMPLETE_STEP_MUTATION,
     CREATE_DEAL_MUTATION,
@@ -32,7 +32,8 @@ from tests.documents import (
     UPDATE_TASK_MUTATION,
     UPDATE_USER_MUTATION,
 )
-from tests.live import DEAL_EVENTS, PROTOCOLS, live_client
+from testkit.live import DEAL_EVENTS, PROTOCOLS, live_client
+from testkit.teams import Team
 
 NUL = "\x00"
 LONE_SURROGATE = "\ud800"

@@ -6,8 +6,8 @@ from typing import Any
 
 from models.process import Process
 from schema.ids import global_id
-from tests.conftest import GraphQLClient, Team
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.documents import (
     CREATE_PROCESS_MUTATION,
     DELETE_PROCESS_MUTATION,
     NODE_QUERY,
@@ -18,6 +18,7 @@ from tests.documents import (
     UPDATE_USER_MUTATION,
     USERS_QUERY,
 )
+from testkit.teams import Team
 
 
 async def _their_process(rival: Team, client: GraphQLClient) -> dict[str, Any]:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from server.settings import Settings
-from tests.conftest import GraphQLClient
-from tests.servers import dealflow_server, env_of
+from testkit.clients import GraphQLClient
+from testkit.servers import dealflow_server, env_of
 
 
 def fragment_bomb(levels: int, body: str = "...F{p} ...F{p}", root: str = "me") -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from schema import build_schema
 from schema.node import NODE_LOADERS
-from tests.conftest import GraphQLClient
-from tests.deals import create_deal
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import (
     CREATE_TASK_MUTATION,
     PROCESSES_QUERY,
     REQUEST_ACCESS_MUTATION,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import GraphQLClient
-from tests.documents import CREATE_DEAL_MUTATION, CREATE_TASK_MUTATION, DEALS_QUERY
+from testkit.clients import GraphQLClient
+from testkit.documents import CREATE_DEAL_MUTATION, CREATE_TASK_MUTATION, DEALS_QUERY
 
 
 async def test_a_due_time_with_an_offset_is_answered_in_utc(user_client: GraphQLClient):

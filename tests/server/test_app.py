@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from resolvers.accounts import users
-from tests.conftest import GraphQLClient
-from tests.documents import ME_QUERY, USERS_QUERY
+from testkit.clients import GraphQLClient
+from testkit.documents import ME_QUERY, USERS_QUERY
 
 
 async def test_healthz_and_readyz(http: httpx.AsyncClient):

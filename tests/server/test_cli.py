@@ -10,7 +10,7 @@ from models.process import Process
 from resolvers.deals.editing import NewDeal, create_deal
 from server.demo import DEMO_ADMIN
 from server.settings import Settings
-from tests import commands
+from testkit import commands
 
 
 async def dealflow(settings: Settings, *args: str) -> tuple[int, str]:

@@ -8,9 +8,9 @@ import httpx
 
 from models.account import LoginFailure
 from server.settings import Settings
-from tests.conftest import Team
-from tests.documents import LOGIN_MUTATION
-from tests.servers import dealflow_server, env_of
+from testkit.documents import LOGIN_MUTATION
+from testkit.servers import dealflow_server, env_of
+from testkit.teams import Team
 
 
 async def _wrong_login_forwarded_for(url: str, email: str, forwarded_for: str) -> None:

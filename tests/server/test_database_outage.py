@@ -24,13 +24,14 @@ from websockets.exceptions import ConnectionClosed
 
 from server.settings import Settings
 from server.websocket_handlers import TRY_AGAIN_LATER
-from tests.conftest import PASSWORD, GraphQLClient, Team
-from tests.database import is_postgres
-from tests.deals import create_deal
-from tests.documents import CREATE_DEAL_MUTATION, LOGIN_MUTATION, ME_QUERY
-from tests.live import BOARD_EVENTS, LiveClient, live_client
-from tests.servers import Server, dealflow_server, env_of
-from tests.tcp_proxy import TcpProxy, tcp_proxy
+from testkit.clients import GraphQLClient
+from testkit.database import is_postgres
+from testkit.deals import create_deal
+from testkit.documents import CREATE_DEAL_MUTATION, LOGIN_MUTATION, ME_QUERY
+from testkit.live import BOARD_EVENTS, LiveClient, live_client
+from testkit.servers import Server, dealflow_server, env_of
+from testkit.tcp_proxy import TcpProxy, tcp_proxy
+from testkit.teams import PASSWORD, Team
 
 pytestmark = pytest.mark.skipif(
     not is_postgres(Settings.from_env().database_url),

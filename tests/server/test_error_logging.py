@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from resolvers.accounts import users
-from tests.conftest import GraphQLClient
-from tests.documents import CREATE_USER_MUTATION, ME_QUERY, USERS_QUERY
+from testkit.clients import GraphQLClient
+from testkit.documents import CREATE_USER_MUTATION, ME_QUERY, USERS_QUERY
 
 
 def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

@@ -18,11 +18,12 @@ import pytest
 
 from server.going_away import GOING_AWAY
 from server.settings import Settings
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.documents import CREATE_DEAL_MUTATION
-from tests.live import BOARD_EVENTS, board_watchers, live_client
-from tests.servers import Server, dealflow_server, env_of
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import CREATE_DEAL_MUTATION
+from testkit.live import BOARD_EVENTS, board_watchers, live_client
+from testkit.servers import Server, dealflow_server, env_of
+from testkit.teams import Team
 
 GRACE_SECONDS = 4
 

@@ -19,11 +19,12 @@ from typing import Any
 import httpx
 
 from server.settings import Settings
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.documents import CREATE_DEAL_MUTATION, UPDATE_DEAL_MUTATION
-from tests.live import BOARD_EVENTS, LiveClient, event_id, live_client
-from tests.servers import Server, dealflow_server, env_of
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import CREATE_DEAL_MUTATION, UPDATE_DEAL_MUTATION
+from testkit.live import BOARD_EVENTS, LiveClient, event_id, live_client
+from testkit.servers import Server, dealflow_server, env_of
+from testkit.teams import Team
 
 WRITERS = 3
 RENAMES = 2  # per deal, after its creation

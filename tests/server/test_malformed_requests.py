@@ -9,7 +9,7 @@ import logging
 import httpx
 import pytest
 
-from tests.documents import ME_QUERY
+from testkit.documents import ME_QUERY
 
 COMPLETE_WITH_FILE = (
     "mutation ($input: CompleteStepInput!) { completeStep(input: $input) { errors { code } } }"

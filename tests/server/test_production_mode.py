@@ -3,13 +3,14 @@ origins only, and no start at all with settings unsafe to serve the internet wit
 
 from __future__ import annotations
 
+import argon2
 import httpx
 import pytest
 from starlette.datastructures import Secret
 
 from server.app import InsecureSettings, create_app
 from server.settings import Settings
-from tests.commands import dealflow
+from testkit.commands import dealflow
 
 ORIGIN = "https://app.example.com"
 SAFE = {
@@ -17,6 +18,9 @@ SAFE = {
     "allowed_origins": (ORIGIN,),
     "secret_key": Secret("s" * 40),
     "rate_limits": True,
+    # the suite's own settings hash cheaply; production refuses that (tested below)
+    "password_hash_time_cost": argon2.DEFAULT_TIME_COST,
+    "password_hash_memory_kib": argon2.DEFAULT_MEMORY_COST,
 }
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
@@ -80,6 +84,8 @@ async def test_cors_answers_only_the_named_origins(app_with):
         ({"secret_key": Secret("short")}, "SECRET_KEY"),
         ({"forwarded_allow_ips": ("*",)}, "FORWARDED_ALLOW_IPS"),
         ({"rate_limits": False}, "RATE_LIMITS"),
+        ({"password_hash_memory_kib": 8}, "PASSWORD_HASH"),
+        ({"password_hash_time_cost": 1}, "PASSWORD_HASH"),
     ],
 )
 def test_production_refuses_insecure_settings(settings: Settings, change, named):

@@ -25,10 +25,11 @@ from models.account import LoginFailure
 from resolvers.rate_limits import Limit, RateLimits, RateLimitSettings
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import PASSWORD, GraphQLClient, Team
-from tests.deals import complete_with_file, create_deal, steps_by_name
-from tests.documents import LOGIN_MUTATION, ME_QUERY
-from tests.live import NOTIFICATIONS, PROTOCOLS, live_client, served_app
+from testkit.clients import GraphQLClient
+from testkit.deals import complete_with_file, create_deal, steps_by_name
+from testkit.documents import LOGIN_MUTATION, ME_QUERY
+from testkit.live import NOTIFICATIONS, PROTOCOLS, live_client, served_app
+from testkit.teams import PASSWORD, Team
 
 TYPENAME = "{ __typename }"
 USES_REDIS = os.environ.get("BROADCAST_URL", "").startswith("redis://")

@@ -12,8 +12,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from models.account import AuthToken, Role
-from tests.conftest import Team
-from tests.documents import ME_QUERY
+from testkit.documents import ME_QUERY
+from testkit.teams import Team
 
 
 async def receive(ws: ClientConnection) -> dict[str, Any]:

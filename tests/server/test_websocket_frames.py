@@ -17,10 +17,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from server.settings import Settings
-from tests.conftest import Team
-from tests.documents import ME_QUERY
-from tests.live import BOARD_EVENTS, PROTOCOLS, served_app
-from tests.servers import dealflow_server, env_of
+from testkit.documents import ME_QUERY
+from testkit.live import BOARD_EVENTS, PROTOCOLS, served_app
+from testkit.servers import dealflow_server, env_of
+from testkit.teams import Team
 
 TRANSPORT, LEGACY = PROTOCOLS
 

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import httpx
 import pytest
 
 from models.account import Role, User
 from resolvers.accounts import auth
 from schema.ids import global_id
 from server.settings import Settings
-from tests.conftest import GraphQLClient, Team
-
-
-@dataclass
-class Member:
-    user: User
-    token: str
-    id: str
-
-    def client(self, http: httpx.AsyncClient) -> GraphQLClient:
-        return GraphQLClient(http, self.token)
+from testkit.teams import Member, Team
 
 
 @pytest.fixture

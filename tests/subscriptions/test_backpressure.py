@@ -14,10 +14,10 @@ from websockets.asyncio.client import connect
 from models.event import Event
 from subscriptions.changes import BoardTopic
 from subscriptions.feeds import SubscriberTooSlow
-from tests.conftest import Team
-from tests.deals import create_deal
-from tests.live import BOARD_EVENTS, event_id, live_client, subscribed
-from tests.schema.deals.test_deals import pk
+from testkit.deals import create_deal
+from testkit.ids import pk
+from testkit.live import BOARD_EVENTS, event_id, live_client, subscribed
+from testkit.teams import Team
 
 FAT_BOARD_EVENTS = """
 subscription Fat($processId: ID!) {

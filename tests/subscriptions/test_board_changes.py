@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from resolvers.clock import now_utc
-from tests.conftest import Team
-from tests.deals import create_deal
-from tests.documents import (
+from testkit.deals import create_deal
+from testkit.documents import (
     CHANGE_DEAL_PROCESS_MUTATION,
     CREATE_PROCESS_MUTATION,
     CREATE_TASK_MUTATION,
     PROCESS_QUERY,
     UPDATE_PROCESS_MUTATION,
 )
-from tests.live import BOARD_EVENTS, live_client, subscribed
-from tests.schema.processes.test_processes import as_update, two_stage_input
+from testkit.live import BOARD_EVENTS, live_client, subscribed
+from testkit.processes import as_update, two_stage_input
+from testkit.teams import Team
 
 
 async def test_reconfiguring_the_process_tells_its_boards_to_reload(

@@ -6,10 +6,11 @@ import pytest
 
 from resolvers import task_dot
 from schema.live import fields as subscription_fields
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import COMPLETE_STEP_MUTATION, PROCESSES_QUERY
-from tests.live import BOARD_EVENTS, PROTOCOLS, event_id, live_client, subscribed
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import COMPLETE_STEP_MUTATION, PROCESSES_QUERY
+from testkit.live import BOARD_EVENTS, PROTOCOLS, event_id, live_client, subscribed
+from testkit.teams import Team
 
 
 async def default_process(client: GraphQLClient) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     DELETE_DEAL_MUTATION,
     LOSE_DEAL_MUTATION,
@@ -15,8 +15,8 @@ from tests.documents import (
     SET_DEAL_PUBLIC_MUTATION,
     UPDATE_DEAL_MUTATION,
 )
-from tests.live import BOARD_EVENTS, live_client, subscribed
-from tests.subscriptions.conftest import Member
+from testkit.live import BOARD_EVENTS, live_client, subscribed
+from testkit.teams import Member, Team
 
 
 async def ok(client: GraphQLClient, document: str, variables: dict[str, Any]) -> dict[str, Any]:

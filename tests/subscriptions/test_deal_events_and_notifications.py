@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     COMPLETE_STEP_MUTATION,
     CREATE_TASK_MUTATION,
     REMOVE_PARTICIPANT_MUTATION,
     UPDATE_DEAL_MUTATION,
 )
-from tests.live import DEAL_EVENTS, NOTIFICATIONS, live_client, subscribed
-from tests.subscriptions.conftest import Member
+from testkit.live import DEAL_EVENTS, NOTIFICATIONS, live_client, subscribed
+from testkit.teams import Member, Team
 
 NOTIFICATIONS_QUERY = """
 query Notes($unreadOnly: Boolean, $first: Int, $after: String) {

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from subscriptions.feeds import WorkspaceFeed
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.live import BOARD_EVENTS, live_client
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.live import BOARD_EVENTS, live_client
+from testkit.teams import Team
 
 
 async def test_a_feed_that_failed_to_start_is_started_again_by_the_next_subscriber(

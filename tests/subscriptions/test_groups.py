@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.live import live_client, subscribed
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.live import live_client, subscribed
+from testkit.teams import Team
 
 NAMES = """
 subscription Names($processId: ID!) { boardEvents(processId: $processId) { kind deal { name } } }

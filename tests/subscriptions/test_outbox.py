@@ -9,8 +9,8 @@ from starlette.applications import Starlette
 from models.event import Event
 from resolvers.clock import now_utc
 from resolvers.deals.editing import NewDeal, create_deal
-from tests.conftest import Team
-from tests.deals import create_deal as create_deal_over_http
+from testkit.deals import create_deal as create_deal_over_http
+from testkit.teams import Team
 
 
 async def test_events_written_outside_a_request_are_announced_by_the_relay(

@@ -11,9 +11,8 @@ import pytest
 from models.account import Workspace
 from resolvers.pagination import IdCursor
 from server.settings import Settings
-from tests.conftest import Team
-from tests.deals import create_deal
-from tests.live import (
+from testkit.deals import create_deal
+from testkit.live import (
     BOARD_EVENTS,
     PROTOCOLS,
     LiveClient,
@@ -22,6 +21,7 @@ from tests.live import (
     served_app,
     subscribed,
 )
+from testkit.teams import Team
 
 
 async def drain(client: LiveClient, op_id: str, count: int) -> list[dict[str, Any]]:

@@ -13,10 +13,12 @@ from models.history import HistoryEntry
 from resolvers.deals.lifecycle import purge_trash
 from resolvers.events.log import purge_events
 from schema.ids import parse_global_id
-from tests.conftest import FrozenClock, GraphQLClient, Team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import COMPLETE_STEP_MUTATION, DELETE_DEAL_MUTATION, HISTORY_QUERY
-from tests.live import BOARD_EVENTS, live_client, subscribed
+from testkit.clients import GraphQLClient
+from testkit.clock import FrozenClock
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import COMPLETE_STEP_MUTATION, DELETE_DEAL_MUTATION, HISTORY_QUERY
+from testkit.live import BOARD_EVENTS, live_client, subscribed
+from testkit.teams import Team
 
 RETENTION = timedelta(days=7)
 

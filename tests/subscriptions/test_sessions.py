@@ -10,11 +10,11 @@ import pytest
 from starlette.applications import Starlette
 
 from server.settings import Settings
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
-from tests.live import BOARD_EVENTS, PROTOCOLS, live_client, served_app, subscribed
-from tests.subscriptions.conftest import Member
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
+from testkit.live import BOARD_EVENTS, PROTOCOLS, live_client, served_app, subscribed
+from testkit.teams import Member, Team
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

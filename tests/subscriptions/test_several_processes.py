@@ -14,20 +14,20 @@ import httpx
 import pytest
 
 from server.settings import Settings
-from tests.conftest import GraphQLClient, Team
-from tests.database import is_postgres
-from tests.deals import create_deal
-from tests.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
-from tests.live import (
+from testkit.clients import GraphQLClient
+from testkit.database import is_postgres
+from testkit.deals import create_deal
+from testkit.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
+from testkit.live import (
     BOARD_EVENTS,
     LiveClient,
     cursor_before_a_change,
     live_client,
     replayed_from,
 )
-from tests.redis_server import private_redis
-from tests.servers import Server, dealflow_server
-from tests.subscriptions.conftest import Member
+from testkit.redis_server import private_redis
+from testkit.servers import Server, dealflow_server
+from testkit.teams import Member, Team
 
 pytestmark = pytest.mark.skipif(
     not (

@@ -9,8 +9,9 @@ import httpx
 
 from models.account import AuthToken, LoginFailure
 from resolvers.accounts.auth import token_digest
-from tests.conftest import PASSWORD, GraphQLClient, Team
-from tests.documents import LOGIN_MUTATION, LOGOUT_MUTATION, ME_QUERY
+from testkit.clients import GraphQLClient
+from testkit.documents import LOGIN_MUTATION, LOGOUT_MUTATION, ME_QUERY
+from testkit.teams import PASSWORD, Team
 
 
 async def test_login_returns_a_token_that_authenticates(team: Team, anonymous_client):

@@ -15,9 +15,9 @@ from models.event import Event
 from resolvers.processes.tree import load_process_tree
 from resolvers.progress import deal_probability
 from schema.ids import parse_global_id
-from tests.conftest import Team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import COMPLETE_STEP_MUTATION, UNCOMPLETE_STEP_MUTATION
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import COMPLETE_STEP_MUTATION, UNCOMPLETE_STEP_MUTATION
+from testkit.teams import Team
 
 
 async def test_twenty_concurrent_completions_and_uncompletions_agree(

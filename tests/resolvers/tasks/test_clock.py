@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from models.event import Event
 from models.task import Task
 from resolvers.tasks.clock import record_due_tasks
-from tests.conftest import Team
-from tests.deals import create_deal
-from tests.schema.deals.test_deals import pk
+from testkit.deals import create_deal
+from testkit.ids import pk
+from testkit.teams import Team
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

@@ -10,8 +10,8 @@ import pytest
 from models.account import AuthToken, User
 from resolvers.accounts import auth
 from schema.ids import global_id
-from tests.conftest import PASSWORD, GraphQLClient, Team
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.documents import (
     CREATE_USER_MUTATION,
     LOGIN_MUTATION,
     ME_QUERY,
@@ -19,6 +19,7 @@ from tests.documents import (
     UPDATE_USER_MUTATION,
     USERS_QUERY,
 )
+from testkit.teams import PASSWORD, Team
 
 NEW_USER = {
     "email": "New.Seller@Example.com",

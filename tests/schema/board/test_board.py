@@ -9,9 +9,9 @@ import pytest
 
 from models.deal import Deal
 from resolvers.clock import now_utc
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     BOARD_COLUMN_QUERY,
     BOARD_QUERY,
@@ -21,6 +21,7 @@ from tests.documents import (
     LOSE_DEAL_MUTATION,
     PROCESSES_QUERY,
 )
+from testkit.teams import Team
 
 
 async def default_process_id(client: GraphQLClient) -> str:

@@ -18,9 +18,11 @@ from resolvers import progress, task_dot
 from resolvers.board.kanban import figures_by_salesperson
 from resolvers.processes.tree import ProcessTree, load_process_trees
 from schema.ids import global_id
-from tests.board_data import DealSeed, TaskSeed, seed_deals
-from tests.conftest import FrozenClock, GraphQLClient, Team
-from tests.documents import BOARD_QUERY
+from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.clients import GraphQLClient
+from testkit.clock import FrozenClock
+from testkit.documents import BOARD_QUERY
+from testkit.teams import Team
 
 NOW = datetime(2026, 3, 10, 21, 0, tzinfo=UTC)
 TIMEZONE = "Europe/Warsaw"  # 22:00 local: "today" ends two hours after NOW

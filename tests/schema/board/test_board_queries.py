@@ -10,10 +10,11 @@ from models.account import Role, User
 from resolvers.clock import now_utc
 from resolvers.processes.tree import load_process_trees
 from schema.ids import global_id
-from tests.board_data import DealSeed, TaskSeed, seed_deals
-from tests.conftest import PASSWORD, GraphQLClient, Team
-from tests.documents import BOARD_QUERY
-from tests.queries import logged_queries
+from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.clients import GraphQLClient
+from testkit.documents import BOARD_QUERY
+from testkit.queries import logged_queries
+from testkit.teams import PASSWORD, Team
 
 
 async def seed(team: Team, count: int, offset: int) -> str:

@@ -11,9 +11,10 @@ from models.account import User
 from models.deal import Deal, DealStatus
 from resolvers.processes.tree import load_process_trees
 from schema.ids import global_id, parse_global_id
-from tests.conftest import FrozenClock, GraphQLClient, Team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.clock import FrozenClock
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import (
     CANCEL_DEAL_MUTATION,
     COMPLETE_STEP_MUTATION,
     CREATE_PROCESS_MUTATION,
@@ -22,7 +23,8 @@ from tests.documents import (
     LOSE_DEAL_MUTATION,
     WIN_DEAL_MUTATION,
 )
-from tests.queries import logged_queries
+from testkit.queries import logged_queries
+from testkit.teams import Team
 
 TOTALS_FIELDS = """
   openCount openValue forecastValue wonCount wonValue lostCount lostValue

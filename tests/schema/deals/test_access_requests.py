@@ -3,9 +3,10 @@ carries it, and `accessRequests` lists the ones the caller may answer."""
 
 from __future__ import annotations
 
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.documents import ANSWER_ACCESS_MUTATION, DEAL_QUERY, REQUEST_ACCESS_MUTATION
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import ANSWER_ACCESS_MUTATION, DEAL_QUERY, REQUEST_ACCESS_MUTATION
+from testkit.teams import Team
 
 INBOX_QUERY = """
 query Inbox {

@@ -6,9 +6,9 @@ from models.deal import AccessRequest, DealParticipant
 from models.event import Notification
 from models.task import Task
 from schema.ids import global_id
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     ANSWER_ACCESS_MUTATION,
     COMPLETE_TASK_MUTATION,
@@ -20,6 +20,7 @@ from tests.documents import (
     REQUEST_ACCESS_MUTATION,
     SET_DEAL_PUBLIC_MUTATION,
 )
+from testkit.teams import Team
 
 
 async def test_request_and_grant_access(team: Team, manager_client, user_client):

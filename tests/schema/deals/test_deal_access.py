@@ -18,9 +18,9 @@ from resolvers.accounts import auth
 from resolvers.deals.editing import NewDeal, create_deal
 from schema.ids import global_id
 from server.settings import Settings
-from tests.conftest import GraphQLClient, Team
-from tests.deals import steps_by_name
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import steps_by_name
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     CHANGE_DEAL_PROCESS_MUTATION,
     COMPLETE_STEP_MUTATION,
@@ -38,6 +38,7 @@ from tests.documents import (
     UPDATE_DEAL_MUTATION,
     WIN_DEAL_MUTATION,
 )
+from testkit.teams import Team
 
 RELATIONS = ["admin", "manager", "owner", "participant", "colleague", "outsider"]
 UNKNOWN_DEAL = global_id("Deal", 2_000_000_000)

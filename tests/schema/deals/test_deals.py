@@ -9,10 +9,10 @@ import pytest
 from models.deal import Deal
 from models.event import Event
 from resolvers.deals.lifecycle import purge_trash
-from schema.ids import global_id, parse_global_id
-from tests.conftest import GraphQLClient, Team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import (
+from schema.ids import global_id
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import (
     CANCEL_DEAL_MUTATION,
     CHANGE_DEAL_PROCESS_MUTATION,
     COMPLETE_STEP_MUTATION,
@@ -32,12 +32,8 @@ from tests.documents import (
     UPDATE_PROCESS_MUTATION,
     WIN_DEAL_MUTATION,
 )
-
-
-def pk(value: str) -> int:
-    parsed = parse_global_id(value)
-    assert parsed is not None
-    return parsed[1]
+from testkit.ids import pk
+from testkit.teams import Team
 
 
 async def complete(client: GraphQLClient, deal_id: str, step_id: str, note: str | None = None):

@@ -11,10 +11,11 @@ import httpx
 
 from resolvers.deals.files import FileStore
 from server.settings import Settings
-from tests.commands import dealflow
-from tests.conftest import GraphQLClient, Team
-from tests.deals import complete_with_file, create_deal, steps_by_name
-from tests.documents import DELETE_DEAL_MUTATION, UNCOMPLETE_STEP_MUTATION
+from testkit.clients import GraphQLClient
+from testkit.commands import dealflow
+from testkit.deals import complete_with_file, create_deal, steps_by_name
+from testkit.documents import DELETE_DEAL_MUTATION, UNCOMPLETE_STEP_MUTATION
+from testkit.teams import Team
 
 QUOTA = 100
 

@@ -14,14 +14,15 @@ from models.event import Notification
 from models.task import Task
 from resolvers.accounts import auth
 from schema.ids import global_id
-from tests.conftest import GraphQLClient, Team
-from tests.deals import complete_with_file, create_deal
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import complete_with_file, create_deal
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     COMPLETE_STEP_MUTATION,
     CREATE_PROCESS_MUTATION,
     UNCOMPLETE_STEP_MUTATION,
 )
+from testkit.teams import Team
 
 
 async def process_with(admin: GraphQLClient, **step: Any) -> tuple[str, str]:

@@ -10,8 +10,7 @@ import pytest
 from models.deal import Deal
 from models.process import Process, Stage, Step
 from schema.ids import global_id, parse_global_id
-from tests.conftest import GraphQLClient, Team
-from tests.documents import (
+from testkit.documents import (
     CREATE_PROCESS_MUTATION,
     DELETE_PROCESS_MUTATION,
     NODE_QUERY,
@@ -20,55 +19,14 @@ from tests.documents import (
     SET_DEFAULT_PROCESS_MUTATION,
     UPDATE_PROCESS_MUTATION,
 )
+from testkit.processes import as_update, create, two_stage_input
+from testkit.teams import Team
 
 
 def pk(global_id_value: str) -> int:
     parsed = parse_global_id(global_id_value)
     assert parsed is not None
     return parsed[1]
-
-
-def two_stage_input(name: str = "Field sales", **extra: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "stages": [
-            {
-                "name": "Contact",
-                "steps": [
-                    {"name": "Call", "weight": 10},
-                    {"name": "Meet", "weight": 30, "mandatory": True},
-                ],
-            },
-            {"name": "Offer", "steps": [{"name": "Send offer", "weight": 60}]},
-        ],
-        **extra,
-    }
-
-
-async def create(client: GraphQLClient, process_input: dict[str, Any]) -> dict[str, Any]:
-    payload = await client.mutate(CREATE_PROCESS_MUTATION, {"input": process_input})
-    assert payload["errors"] == []
-    process: dict[str, Any] = payload["process"]
-    return process
-
-
-def as_update(process: dict[str, Any]) -> dict[str, Any]:
-    """The update input that restates a process exactly as read."""
-    return {
-        "id": process["id"],
-        "name": process["name"],
-        "stages": [
-            {
-                "id": stage["id"],
-                "name": stage["name"],
-                "steps": [
-                    {"id": step["id"], "name": step["name"], "weight": step["weight"]}
-                    for step in stage["steps"]
-                ],
-            }
-            for stage in process["stages"]
-        ],
-    }
 
 
 async def test_admin_creates_a_process_with_every_step_setting(team: Team, admin_client):

@@ -14,9 +14,10 @@ from models.account import Role, User, Workspace
 from models.event import Event, Notification
 from models.task import Task
 from schema.ids import global_id
-from tests.conftest import FrozenClock, GraphQLClient, Team
-from tests.deals import create_deal, steps_by_name
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.clock import FrozenClock
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     COMPLETE_STEP_MUTATION,
     COMPLETE_TASK_MUTATION,
@@ -27,6 +28,7 @@ from tests.documents import (
     REMOVE_PARTICIPANT_MUTATION,
     UPDATE_TASK_MUTATION,
 )
+from testkit.teams import Team
 
 TOKYO, AUCKLAND, LOS_ANGELES = "Asia/Tokyo", "Pacific/Auckland", "America/Los_Angeles"
 

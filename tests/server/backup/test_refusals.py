@@ -25,11 +25,11 @@ from resolvers.deals.editing import NewDeal, create_deal
 from server.backup.format import BadBackup
 from server.backup.importing import import_workspace
 from server.settings import Settings
-from tests.commands import Ran, dealflow
-from tests.conftest import Team, make_team
-from tests.database import fresh_database
-from tests.server.backup.export_files import read_lines, write_lines
-from tests.server.backup.workspace import build_rich_workspace
+from testkit.backup_files import read_lines, write_lines
+from testkit.backup_workspace import build_rich_workspace
+from testkit.commands import Ran, dealflow
+from testkit.database import fresh_database
+from testkit.teams import Team, make_team
 
 Lines = list[Any]
 

@@ -15,13 +15,8 @@ from models.account import Workspace
 from models.event import Event
 from models.history import HistoryEntry
 from server.settings import Settings
-from tests.commands import dealflow
-from tests.conftest import PASSWORD, GraphQLClient, Team
-from tests.database import fresh_database
-from tests.documents import HISTORY_QUERY, ME_QUERY, UPDATE_DEAL_MUTATION
-from tests.live import event_id
-from tests.server.backup.export_files import apart_from_ids, read_lines, records
-from tests.server.backup.workspace import (
+from testkit.backup_files import apart_from_ids, read_lines, records
+from testkit.backup_workspace import (
     BARN_BRIEF,
     BRIEF,
     DRAFT_OFFER,
@@ -30,7 +25,13 @@ from tests.server.backup.workspace import (
     log_in_all,
     what_the_api_says,
 )
-from tests.servers import dealflow_server
+from testkit.clients import GraphQLClient
+from testkit.commands import dealflow
+from testkit.database import fresh_database
+from testkit.documents import HISTORY_QUERY, ME_QUERY, UPDATE_DEAL_MUTATION
+from testkit.live import event_id
+from testkit.servers import dealflow_server
+from testkit.teams import PASSWORD, Team
 
 
 async def test_round_trip_through_an_empty_database(

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from tests.servers import free_port
+from testkit.servers import free_port
 
 
 class PrivateRedis:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import GraphQLClient
-from tests.documents import COMPLETE_STEP_MUTATION, CREATE_DEAL_MUTATION, PROCESSES_QUERY
+from testkit.clients import GraphQLClient
+from testkit.documents import COMPLETE_STEP_MUTATION, CREATE_DEAL_MUTATION, PROCESSES_QUERY
 
 
 async def steps_by_name(client: GraphQLClient, process: str = "Sales process") -> dict[str, str]:

@@ -9,7 +9,7 @@ import socket
 import struct
 from collections.abc import AsyncIterator
 
-from tests.servers import free_port
+from testkit.servers import free_port
 
 
 class TcpProxy:

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import PASSWORD, GraphQLClient
-from tests.deals import complete_with_file, create_deal
-from tests.documents import (
+from testkit.clients import GraphQLClient
+from testkit.deals import complete_with_file, create_deal
+from testkit.documents import (
     ADD_PARTICIPANT_MUTATION,
     ANSWER_ACCESS_MUTATION,
     BOARD_QUERY,
@@ -40,6 +40,7 @@ from tests.documents import (
     USERS_QUERY,
     WIN_DEAL_MUTATION,
 )
+from testkit.teams import PASSWORD
 
 NOTIFICATIONS_QUERY = """
 query { unreadNotificationCount notifications(first: 50) { edges { node {
@@ -269,4 +270,5 @@ async def what_the_api_says(clients: dict[str, GraphQLClient]) -> dict[str, Any]
         "notifications": {who: await c.data(NOTIFICATIONS_QUERY) for who, c in clients.items()},
         "tasks": {who: await c.data(MY_TASKS_QUERY) for who, c in clients.items()},
     }
-    return without_ids(answer)
+    found: dict[str, Any] = without_ids(answer)
+    return found

@@ -86,7 +86,9 @@ def apart_from_ids(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         refs = REFERENCES[kind]
         unlisted = [c for c in row if c.endswith("_id") and c not in refs]
         assert not unlisted, f"{kind} has reference columns the tests do not know: {unlisted}"
-        same = {c: ranked(refs[c], v) if c in refs else v for c, v in row.items() if c != "id"}
+        same: dict[str, Any] = {
+            c: ranked(refs[c], v) if c in refs else v for c, v in row.items() if c != "id"
+        }
         same["id"] = ranked(kind, row["id"])
         if kind == "history_entry":
             data = dict(same["data"])
