@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
 from testkit.clients import GraphQLClient
 from testkit.documents import COMPLETE_STEP_MUTATION, CREATE_DEAL_MUTATION, PROCESSES_QUERY
+from testkit.servers import Server
 
 
 async def steps_by_name(client: GraphQLClient, process: str = "Sales process") -> dict[str, str]:
@@ -56,3 +59,9 @@ async def complete_with_file(
     assert "errors" not in body, body
     payload: dict[str, Any] = body["data"]["completeStep"]
     return payload
+
+
+async def create_deal_on(server: Server, token: str, name: str, **fields: object) -> None:
+    """A deal made through `server` (a `dealflow serve` of the test's own)."""
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        await create_deal(GraphQLClient(http, token), name=name, **fields)

@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,17 +119,6 @@ async def live_client(
         finally:
             if client._reader is not None:
                 client._reader.cancel()
-
-
-async def board_watchers(
-    stack: AsyncExitStack, ws_url: str, token: str, process_id: str, count: int
-) -> list[LiveClient]:
-    """`count` sockets of one user, each subscribed to the board as operation "board";
-    closed when `stack` closes."""
-    clients = [await stack.enter_async_context(live_client(ws_url, token)) for _ in range(count)]
-    for client in clients:
-        await client.subscribe("board", BOARD_EVENTS, processId=process_id)
-    return clients
 
 
 @asynccontextmanager

@@ -28,7 +28,13 @@ from testkit.clients import GraphQLClient
 from testkit.database import is_postgres
 from testkit.deals import create_deal
 from testkit.documents import CREATE_DEAL_MUTATION, LOGIN_MUTATION, ME_QUERY
-from testkit.live import BOARD_EVENTS, LiveClient, live_client
+from testkit.live import (
+    BOARD_EVENTS,
+    LiveClient,
+    cursor_before_a_change,
+    live_client,
+    replayed_from,
+)
 from testkit.servers import Server, dealflow_server, env_of
 from testkit.tcp_proxy import TcpProxy, tcp_proxy
 from testkit.teams import PASSWORD, Team
@@ -125,10 +131,10 @@ async def test_requests_are_told_the_service_is_unavailable_and_it_recovers_by_i
         server_behind_a_proxy(settings) as (server, proxy),
         live_client(server.ws_url, token) as phone,
     ):
-        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
-        await create_deal(manager_client, name="Before the outage")
-        before = await phone.event("board")
+        after = await cursor_before_a_change(
+            team.workspace.id, lambda: create_deal(manager_client, name="Before the outage")
+        )
+        before = await replayed_from(phone, "board", process_id, after)
 
         await proxy.refuse()
         query = await post(server, token, ME_QUERY)

@@ -19,9 +19,9 @@ import pytest
 from server.going_away import GOING_AWAY
 from server.settings import Settings
 from testkit.clients import GraphQLClient
-from testkit.deals import create_deal
+from testkit.deals import create_deal, create_deal_on
 from testkit.documents import CREATE_DEAL_MUTATION
-from testkit.live import BOARD_EVENTS, board_watchers, live_client
+from testkit.live import BOARD_EVENTS, cursor_before_a_change, live_client, replayed_from
 from testkit.servers import Server, dealflow_server, env_of
 from testkit.teams import Team
 
@@ -92,10 +92,10 @@ async def test_sigterm_answers_requests_in_flight_and_sends_subscribers_elsewher
     token = team.tokens["manager"]
     async with two_servers(settings) as (leaving, staying):
         async with live_client(leaving.ws_url, token) as phone:
-            await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-            await asyncio.sleep(0.3)
-            await create_deal(manager_client, name="Before the deploy")
-            seen = await phone.event("board")
+            after = await cursor_before_a_change(
+                team.workspace.id, lambda: create_deal(manager_client, name="Before the deploy")
+            )
+            seen = await replayed_from(phone, "board", process_id, after)
             answered = await Upload.begin(leaving, token, body := create_deal_body("In flight"))
             stalled = await Upload.begin(leaving, token, create_deal_body("Never sent"))
 
@@ -131,8 +131,15 @@ async def test_every_socket_is_sent_away_on_sigterm(
         dealflow_server(*serve, **env) as server,
         contextlib.AsyncExitStack() as phones,
     ):
-        clients = await board_watchers(phones, server.ws_url, team.tokens["manager"], process_id, 6)
-        await asyncio.sleep(0.3)
+        after = await cursor_before_a_change(
+            team.workspace.id, lambda: create_deal_on(server, team.tokens["manager"], "Watched")
+        )
+        clients = [
+            await phones.enter_async_context(live_client(server.ws_url, team.tokens["manager"]))
+            for _ in range(6)
+        ]
+        for client in clients:
+            await replayed_from(client, "board", process_id, after)
         os.kill(server.pid, signal.SIGTERM)
         closes = [await asyncio.wait_for(client.closed, 5) for client in clients]
         await asyncio.wait_for(server.process.wait(), GRACE_SECONDS + 5)

@@ -22,7 +22,14 @@ from server.settings import Settings
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
 from testkit.documents import CREATE_DEAL_MUTATION, UPDATE_DEAL_MUTATION
-from testkit.live import BOARD_EVENTS, LiveClient, event_id, live_client
+from testkit.live import (
+    BOARD_EVENTS,
+    LiveClient,
+    cursor_before_a_change,
+    event_id,
+    live_client,
+    replayed_from,
+)
 from testkit.servers import Server, dealflow_server, env_of
 from testkit.teams import Team
 
@@ -112,17 +119,20 @@ async def events_until_closed(phone: LiveClient) -> list[dict[str, Any]]:
 
 
 async def stream_then_kill(
-    server: Server, token: str, process_id: str
+    server: Server, token: str, process_id: str, workspace_id: int
 ) -> tuple[list[Answered], list[dict[str, Any]]]:
     """Writers send mutations until the server is killed in their midst; the answered
     mutations, and the events a subscriber got before the server died."""
     answered: list[Answered] = []
     async with live_client(server.ws_url, token) as phone:
-        await phone.subscribe("board", BOARD_EVENTS, processId=process_id)
-        await asyncio.sleep(0.3)
-        async with httpx.AsyncClient(base_url=server.base_url) as http:
-            await create_deal(GraphQLClient(http, token), name="Before the stream")
-        seen = [await phone.event("board")]  # a cursor to resume from, whatever happens
+
+        async def first_deal() -> None:
+            async with httpx.AsyncClient(base_url=server.base_url) as http:
+                await create_deal(GraphQLClient(http, token), name="Before the stream")
+
+        after = await cursor_before_a_change(workspace_id, first_deal)
+        # a cursor to resume from, whatever happens
+        seen = [await replayed_from(phone, "board", process_id, after)]
         writers = [Writer(server, token, f"w{n}", answered) for n in range(WRITERS)]
         await asyncio.gather(kill_after(server, answered, KILL_AFTER), *(w.run() for w in writers))
         return answered, seen + await events_until_closed(phone)
@@ -145,7 +155,7 @@ async def test_a_killed_server_loses_nothing_it_answered_and_leaves_nothing_half
 ):
     token = team.tokens["manager"]
     async with dealflow_server(**env_of(settings)) as doomed:
-        answered, before_kill = await stream_then_kill(doomed, token, process_id)
+        answered, before_kill = await stream_then_kill(doomed, token, process_id, team.workspace.id)
     cursor = before_kill[-1]["cursor"]
     async with (
         # The check reads every deal with its whole history in one query: far over the

@@ -16,7 +16,7 @@ import pytest
 from server.settings import Settings
 from testkit.clients import GraphQLClient
 from testkit.database import is_postgres
-from testkit.deals import create_deal
+from testkit.deals import create_deal, create_deal_on
 from testkit.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
 from testkit.live import (
     BOARD_EVENTS,
@@ -63,22 +63,17 @@ async def two_servers_and_a_phone(
         live_client(second.ws_url, team.tokens["manager"]) as phone,
     ):
         after = await cursor_before_a_change(
-            team.workspace.id, lambda: deal_on(second, team.tokens["manager"], "Subscribed")
+            team.workspace.id, lambda: create_deal_on(second, team.tokens["manager"], "Subscribed")
         )
         await replayed_from(phone, "board", process_id, after)
         yield first, phone
-
-
-async def deal_on(server: Server, token: str, name: str, **fields: object) -> None:
-    async with httpx.AsyncClient(base_url=server.http_url.removesuffix("/graphql")) as http:
-        await create_deal(GraphQLClient(http, token), name=name, **fields)
 
 
 async def test_a_change_on_one_process_reaches_subscribers_of_another(
     settings: Settings, team: Team, process_id: str
 ):
     async with two_servers_and_a_phone(settings, team, process_id) as (first, phone):
-        await deal_on(first, team.tokens["manager"], "Across processes")
+        await create_deal_on(first, team.tokens["manager"], "Across processes")
         event = await phone.event("board", wait=3)
 
     assert event["deal"]["name"] == "Across processes"
@@ -96,11 +91,11 @@ async def test_dealflow_serve_with_workers_delivers_across_them(
             for _ in range(6)
         ]
         after = await cursor_before_a_change(
-            team.workspace.id, lambda: deal_on(server, team.tokens["manager"], "Subscribed")
+            team.workspace.id, lambda: create_deal_on(server, team.tokens["manager"], "Subscribed")
         )
         for phone in phones:
             await replayed_from(phone, "board", process_id, after)
-        await deal_on(server, team.tokens["manager"], "Whichever worker")
+        await create_deal_on(server, team.tokens["manager"], "Whichever worker")
         events = [await phone.event("board", wait=3) for phone in phones]
 
     assert [e["deal"]["name"] for e in events] == ["Whichever worker"] * 6
@@ -138,7 +133,7 @@ async def test_mutations_succeed_while_the_bus_is_down_and_nothing_is_lost(
     ):
         await bus.stop()
         for i in range(3):
-            await deal_on(first, team.tokens["manager"], f"During the outage {i}")
+            await create_deal_on(first, team.tokens["manager"], f"During the outage {i}")
         await bus.start()
         received = [await phone.event("board", wait=20) for _ in range(3)]
 
@@ -161,7 +156,9 @@ async def test_a_session_ended_on_one_process_gets_nothing_more_on_another(
     ):
         after = await cursor_before_a_change(
             team.workspace.id,
-            lambda: deal_on(second, team.tokens["manager"], "Subscribed", ownerId=other_seller.id),
+            lambda: create_deal_on(
+                second, team.tokens["manager"], "Subscribed", ownerId=other_seller.id
+            ),
         )
         for client in (ended, bystander):
             await replayed_from(client, "board", process_id, after)
@@ -173,7 +170,7 @@ async def test_a_session_ended_on_one_process_gets_nothing_more_on_another(
                     UPDATE_USER_MUTATION, {"input": {"id": other_seller.id, "role": "MANAGER"}}
                 )
                 assert demoted["errors"] == []
-        await deal_on(first, team.tokens["manager"], "After the session ended")
+        await create_deal_on(first, team.tokens["manager"], "After the session ended")
         seen = await bystander.event("board", wait=3)
         code, reason = await asyncio.wait_for(ended.closed, 5)
         leaked = ended.results["board"].qsize()
