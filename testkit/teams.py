@@ -10,6 +10,7 @@ import httpx
 from models.account import Role, User, Workspace
 from resolvers.accounts import auth
 from resolvers.accounts.workspaces import NewWorkspace, create_workspace
+from schema.ids import global_id
 from server.settings import Settings
 from testkit.clients import GraphQLClient
 
@@ -65,3 +66,19 @@ class Member:
 
     def client(self, http: httpx.AsyncClient) -> GraphQLClient:
         return GraphQLClient(http, self.token)
+
+
+async def add_member(
+    team: Team, handle: str, name: str, password_hash: str, role: Role = Role.USER
+) -> Member:
+    """One more user of the team's workspace (`handle` names their email), with a live
+    token."""
+    user = await User.create(
+        workspace=team.workspace,
+        email=f"{handle}-{team.workspace.id}@example.com",
+        name=name,
+        role=role,
+        password_hash=password_hash,
+    )
+    token, _ = await auth.issue_token(user, Settings().login_policy().token_ttl)
+    return Member(user, token, global_id("User", user.id))

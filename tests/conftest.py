@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -16,9 +16,8 @@ from starlette.applications import Starlette
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
-from models.account import Role, User
 from resolvers import clock
-from resolvers.accounts import auth, passwords
+from resolvers.accounts import passwords
 from server.app import create_app
 from server.database import open_orm, tortoise_config
 from server.settings import Settings
@@ -27,7 +26,7 @@ from testkit.clock import FrozenClock
 from testkit.database import empty_all_tables, fresh_database
 from testkit.documents import PROCESSES_QUERY
 from testkit.live import uvicorn_serving
-from testkit.teams import PASSWORD, Team, make_team
+from testkit.teams import PASSWORD, Team, add_member, make_team
 
 # One key for ids in the tests, the servers they start and ids built at collection.
 os.environ.setdefault("SECRET_KEY", "dealflow tests: not a secret")
@@ -152,15 +151,8 @@ async def colleague_client(
     team: Team, http: httpx.AsyncClient, password_hash: str
 ) -> GraphQLClient:
     """A second salesperson of the team's workspace, who cannot see the user's deals."""
-    colleague = await User.create(
-        workspace=team.workspace,
-        email=f"colleague-{team.workspace.id}@example.com",
-        name="Cora Colleague",
-        role=Role.USER,
-        password_hash=password_hash,
-    )
-    token, _ = await auth.issue_token(colleague, timedelta(hours=1))
-    return GraphQLClient(http, token)
+    colleague = await add_member(team, "colleague", "Cora Colleague", password_hash)
+    return colleague.client(http)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from testkit.documents import (
     PROCESSES_QUERY,
     REQUEST_ACCESS_MUTATION,
 )
-from testkit.teams import Team, make_team
+from testkit.teams import Team, add_member, make_team
 
 # Who sends each document: every role of the seeded workspace, and nobody.
 ROLES = ("anonymous", "user", "manager", "admin")
@@ -159,13 +159,7 @@ def _harvest(data: Any, ids: set[str], cursors: set[str], strings: set[str]) -> 
 async def seed_world(http: httpx.AsyncClient, password_hash: str) -> World:
     team = await make_team("Acme", password_hash)
     rival = await make_team("Rival", password_hash)
-    seller = await User.create(
-        workspace=team.workspace,
-        email=f"seller-{team.workspace.id}@example.com",
-        name="Second Seller",
-        role=Role.USER,
-        password_hash=password_hash,
-    )
+    seller = (await add_member(team, "seller", "Second Seller", password_hash)).user
     await _seed_workspace(http, team, seller)
     await _seed_workspace(http, rival, None)
     ids: set[str] = set()

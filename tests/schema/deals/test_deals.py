@@ -33,6 +33,7 @@ from testkit.documents import (
     WIN_DEAL_MUTATION,
 )
 from testkit.ids import pk
+from testkit.processes import as_update
 from testkit.teams import Team
 
 
@@ -436,27 +437,14 @@ async def test_changing_the_process_recomputes_its_deals(team: Team, admin_clien
     moved = (await complete(user_client, deal["id"], steps["Discovery meeting"]))["deal"]
     process = (await admin_client.data(PROCESS_QUERY, {"id": deal["process"]["id"]}))["process"]
     needs_analysis = process["stages"][1]
-    update = {
-        "id": process["id"],
-        "name": process["name"],
-        "stages": [
-            {
-                "id": stage["id"],
-                "name": stage["name"],
-                "steps": [
-                    {
-                        "id": s["id"],
-                        "name": s["name"],
-                        "weight": 0 if s["id"] != steps["Discovery meeting"] else 10,
-                    }
-                    for s in stage["steps"]
-                ],
-            }
-            for stage in process["stages"]
-            if stage["id"] != needs_analysis["id"]
-        ]
-        + [{"name": "Extra", "steps": [{"name": "Later", "weight": 10}]}],
-    }
+    update = as_update(process)
+    update["stages"] = [
+        stage for stage in update["stages"] if stage["id"] != needs_analysis["id"]
+    ] + [{"name": "Extra", "steps": [{"name": "Later", "weight": 10}]}]
+    for stage in update["stages"]:
+        for step in stage["steps"]:
+            step["weight"] = 10 if step.get("id") == steps["Discovery meeting"] else 0
+    update["stages"][-1]["steps"][0]["weight"] = 10
 
     await admin_client.mutate(UPDATE_PROCESS_MUTATION, {"input": update})
     after = (await user_client.data(DEAL_QUERY, {"id": deal["id"]}))["deal"]

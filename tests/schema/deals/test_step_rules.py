@@ -9,10 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.account import Role, User
 from models.event import Notification
 from models.task import Task
-from resolvers.accounts import auth
 from schema.ids import global_id
 from testkit.clients import GraphQLClient
 from testkit.deals import complete_with_file, create_deal
@@ -22,7 +20,7 @@ from testkit.documents import (
     CREATE_PROCESS_MUTATION,
     UNCOMPLETE_STEP_MUTATION,
 )
-from testkit.teams import Team
+from testkit.teams import Team, add_member
 
 
 async def process_with(admin: GraphQLClient, **step: Any) -> tuple[str, str]:
@@ -125,15 +123,8 @@ async def test_files_of_hidden_deals_are_not_served(
     deal = await create_deal(user_client)
     payload = await complete_with_file(user_client, deal["id"], step, b"private")
     url = payload["deal"]["completedSteps"][0]["fileUrl"]
-    colleague = await User.create(
-        workspace=team.workspace,
-        email=f"colleague-{team.workspace.id}@example.com",
-        name="Colleague",
-        role=Role.USER,
-        password_hash=password_hash,
-    )
-    token, _ = await auth.issue_token(colleague, timedelta(hours=1))
-    headers = {"authorization": f"Bearer {token}"}
+    colleague = await add_member(team, "colleague", "Colleague", password_hash)
+    headers = {"authorization": f"Bearer {colleague.token}"}
 
     hidden = await http.get(url, headers=headers)
     garbage = await http.get("/files/..%2F..%2Fetc%2Fpasswd", headers=headers)
@@ -266,13 +257,7 @@ async def test_notifications_go_to_the_audiences_who_may_see_the_deal(
 async def test_a_selected_user_who_cannot_see_the_deal_is_not_notified(
     team: Team, admin_client, user_client, http, password_hash
 ):
-    bystander = await User.create(
-        workspace=team.workspace,
-        email=f"bystander-{team.workspace.id}@example.com",
-        name="Bystander",
-        role=Role.USER,
-        password_hash=password_hash,
-    )
+    bystander = (await add_member(team, "bystander", "Bystander", password_hash)).user
     _, step = await process_with(
         admin_client, notify=["SELECTED_USERS"], notifyUserIds=[global_id("User", bystander.id)]
     )
