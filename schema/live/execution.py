@@ -5,9 +5,9 @@ Each subscription wraps each change in its GraphQL type once per group of subscr
 `SharedEventExecution` then executes a document once per change and group: every other
 subscriber of the group with the same document and variables gets the same result, so
 fan-out costs a dictionary lookup per socket, not a GraphQL execution. What a group
-shares lives on the change (`subscriptions.changes.GroupShare`); the object carries its
-change under one private attribute (`change_of`), since graphql-core hands the
-executor only the object.
+shares lives on the change (`subscriptions.changes.GroupShare`); which change an object
+was made for is kept beside it, by the object's identity (`change_of`), since
+graphql-core hands the executor only the object.
 
 graphql-core is pinned (pyproject.toml): this subclasses its execution context and
 touches one of its internals (`_relevant_sub_fields`).
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,12 +25,17 @@ from schema.context import Context, Info
 from schema.input_text import CheckedExecution
 from subscriptions.changes import Change
 
-# The attribute under which a shared GraphQL object carries its change.
-_CHANGE = "_dealflow_live_change"
+# The change each shared GraphQL object was made for, by the object's identity. Weak: an
+# entry goes with its change, and while the change lives its object does (the group's
+# `made` holds it), so an identity is never reused under a live entry.
+_changes_by_object: weakref.WeakValueDictionary[int, Change] = weakref.WeakValueDictionary()
 
 
 class SharedEventExecution(CheckedExecution):
     """Executes a live change once per group and document (see the module's doc)."""
+
+    # Worked out once per subscription; per-event executors are copies that share it.
+    _shared_result_key: tuple[int, str, str | None] | None = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
         change = change_of(payload)
@@ -48,12 +54,12 @@ class SharedEventExecution(CheckedExecution):
     def _result_key(self) -> tuple[int, str, str | None]:
         """Which results a subscriber may share: same document, operation and variables.
         Worked out once per subscription (its variables do not change), not per event."""
-        key: tuple[int, str, str | None] | None = getattr(self, "_dealflow_result_key", None)
+        key = self._shared_result_key
         if key is None:
             variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
             name = self.operation.name.value if self.operation.name else None
             key = (id(self.operation), variables, name)
-            self._dealflow_result_key = key
+            self._shared_result_key = key
         return key
 
     def execute_operation(self, serially: bool | None = None) -> Any:
@@ -105,11 +111,13 @@ async def _make(info: Info, change: Change, wrap: Callable[[Context], Awaitable[
         change.event_shared.loaders = await context.loaders()
     change.shared.context = context
     wrapped = await wrap(context)
-    setattr(wrapped, _CHANGE, change)
+    _changes_by_object[id(wrapped)] = change
     return wrapped
 
 
 def change_of(value: object) -> Change | None:
     """The change a GraphQL object was made for, if it was made by `shared_object`."""
-    change = getattr(value, _CHANGE, None)
-    return change if isinstance(change, Change) else None
+    change = _changes_by_object.get(id(value))
+    if change is None or change.shared.made is None or not change.shared.made.done():
+        return None
+    return change if change.shared.made.result() is value else None
