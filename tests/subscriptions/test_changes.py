@@ -133,3 +133,20 @@ def test_the_event_that_takes_a_deal_out_of_sight_is_the_last_one_heard():
 )
 def test_a_session_stays_live_while_its_user_and_role_do(now, live):
     assert session_is_live(person(SELLER), now) is live
+
+
+@pytest.mark.parametrize(
+    ("changes", "on_board"),
+    [
+        ({}, True),
+        ({"open": False}, False),  # won, lost, cancelled or in the trash
+        ({"process_id": OTHER_BOARD}, False),
+        ({"owner_id": OTHER_SELLER}, False),  # private and someone else's
+        ({"owner_id": OTHER_SELLER, "is_public": True}, True),
+        ({"owner_id": OTHER_SELLER, "participant_ids": frozenset({SELLER})}, True),
+    ],
+)
+def test_a_card_is_on_a_salesperson_s_board_when_open_there_and_in_sight(changes, on_board):
+    card = facts(**{"owner_id": SELLER, **changes})
+
+    assert card.on_board(BOARD, person(SELLER)) is on_board

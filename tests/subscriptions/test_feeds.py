@@ -1,0 +1,87 @@
+"""The feed's replay (`Hub.stream` with `after`), driven directly: no socket, no GraphQL.
+A hub of the test's own reads the same log the app writes; the replay through real
+sockets is in test_resume.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from models.account import Workspace
+from models.event import Event
+from resolvers.errors import ErrorCode, Refused
+from resolvers.events import log
+from resolvers.pagination import IdCursor
+from subscriptions.changes import BoardChange, BoardEventKind, BoardTopic, Change
+from subscriptions.feeds import Hub
+from testkit.deals import create_deal
+from testkit.ids import pk
+from testkit.teams import Team
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[Hub]:
+    own = Hub(poll_seconds=0.05)
+    yield own
+    await own.close()
+
+
+async def first(changes: AsyncIterator[Change], count: int) -> list[BoardChange]:
+    found = []
+    async for change in changes:
+        assert isinstance(change, BoardChange)
+        found.append(change)
+        if len(found) == count:
+            break
+    return found
+
+
+async def event_ids(team: Team) -> list[int]:
+    return [e.id for e in await Event.filter(workspace_id=team.workspace.id).order_by("id")]
+
+
+async def test_a_replay_gives_what_came_after_the_cursor_in_order_across_batches(
+    hub: Hub, team: Team, manager_client, process_id: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(log, "REPLAY_BATCH", 2)  # five events: three batches
+    names = [f"Deal {i}" for i in range(6)]
+    for name in names:
+        await create_deal(manager_client, name=name)
+    ids = await event_ids(team)
+
+    changes = await hub.stream(team.manager, BoardTopic(pk(process_id)), IdCursor.EVENT.of(ids[0]))
+    replayed = await first(changes, 5)
+
+    assert [c.cursor for c in replayed] == ids[1:]
+    assert [c.deal.name for c in replayed if c.deal] == names[1:]
+    assert {c.kind for c in replayed} == {BoardEventKind.DEAL_ADDED}
+
+
+async def test_a_replay_shows_a_salesperson_only_what_they_may_see(
+    hub: Hub, team: Team, manager_client, user_client, process_id: str
+):
+    await create_deal(user_client, name="Theirs")
+    await create_deal(manager_client, name="Someone else's, private")
+    await create_deal(manager_client, name="Public", isPublic=True)
+    await create_deal(user_client, name="Theirs too")
+    ids = await event_ids(team)
+
+    changes = await hub.stream(team.user, BoardTopic(pk(process_id)), IdCursor.EVENT.of(ids[0]))
+    replayed = await first(changes, 2)
+
+    assert [c.deal.name for c in replayed if c.deal] == ["Public", "Theirs too"]
+
+
+async def test_a_cursor_older_than_the_kept_log_is_refused_before_anything_is_sent(
+    hub: Hub, team: Team, manager_client, process_id: str
+):
+    await create_deal(manager_client, name="Old")
+    ids = await event_ids(team)
+    await Workspace.filter(id=team.workspace.id).update(events_purged_through=ids[-1])
+
+    with pytest.raises(Refused) as refused:
+        await hub.stream(team.manager, BoardTopic(pk(process_id)), IdCursor.EVENT.of(ids[0] - 1))
+
+    assert refused.value.problems[0].code == ErrorCode.CURSOR_EXPIRED
+    assert team.workspace.id not in hub.feeds or not hub.feeds[team.workspace.id].subscribers
