@@ -7,4 +7,5 @@ MODEL_MODULES = (
     "models.task",
     "models.event",
     "models.history",
+    "models.product",
 )

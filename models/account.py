@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from models.event import Event, IdempotencyRecord, Notification
     from models.history import HistoryEntry
     from models.process import Process, StepNotifyUser, StepPerformer
+    from models.product import Product
     from models.task import Task
 
 
@@ -47,6 +48,7 @@ class Workspace(Model):
     history: fields.ReverseRelation[HistoryEntry]
     notifications: fields.ReverseRelation[Notification]
     tasks: fields.ReverseRelation[Task]
+    products: fields.ReverseRelation[Product]
 
     class Meta:
         table = "workspace"

@@ -34,6 +34,11 @@ def require_admin(actor: User, action: str) -> None:
         raise Refused.one(ErrorCode.FORBIDDEN, f"Only administrators may {action}.")
 
 
+def require_manager(actor: User, action: str) -> None:
+    if not sees_every_deal(actor):
+        raise Refused.one(ErrorCode.FORBIDDEN, f"Only managers and administrators may {action}.")
+
+
 def _visibility(actor: User) -> Q:
     if sees_every_deal(actor):
         return Q(workspace_id=actor.workspace_id)

@@ -38,6 +38,7 @@ TYPE_TAGS = {
             "EventCursor",
             "NotificationCursor",
             "AccessRequestCursor",
+            "Product",
         ),
         start=1,
     )

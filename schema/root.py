@@ -17,6 +17,8 @@ from schema.ids import parse_global_id
 from schema.node import NODE_LOADERS, Node
 from schema.processes.mutations import ProcessMutation
 from schema.processes.queries import ProcessQuery
+from schema.products.mutations import ProductMutation
+from schema.products.queries import ProductQuery
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
 
@@ -52,6 +54,7 @@ Query = merge_types(
         AccessRequestQuery,
         StatsQuery,
         NotificationQuery,
+        ProductQuery,
     ),
 )
 Mutation = merge_types(
@@ -63,5 +66,6 @@ Mutation = merge_types(
         TaskMutation,
         AccessRequestMutation,
         NotificationMutation,
+        ProductMutation,
     ),
 )

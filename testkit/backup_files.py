@@ -16,6 +16,7 @@ REFERENCES = {
     "workspace": {},
     "user": {},
     "process": {},
+    "product": {},
     "stage": {"process_id": "process"},
     "step": {"stage_id": "stage"},
     "step_performer": {"step_id": "step", "user_id": "user"},

@@ -20,6 +20,7 @@ from testkit.documents import (
     COMPLETE_STEP_MUTATION,
     COMPLETE_TASK_MUTATION,
     CREATE_PROCESS_MUTATION,
+    CREATE_PRODUCT_MUTATION,
     CREATE_TASK_MUTATION,
     CREATE_USER_MUTATION,
     DEAL_QUERY,
@@ -31,11 +32,13 @@ from testkit.documents import (
     LOSE_DEAL_MUTATION,
     MY_TASKS_QUERY,
     PROCESSES_QUERY,
+    PRODUCTS_QUERY,
     REMOVE_PARTICIPANT_MUTATION,
     REQUEST_ACCESS_MUTATION,
     SET_DEAL_PUBLIC_MUTATION,
     UNCOMPLETE_STEP_MUTATION,
     UPDATE_PROCESS_MUTATION,
+    UPDATE_PRODUCT_MUTATION,
     UPDATE_TASK_MUTATION,
     USERS_QUERY,
     WIN_DEAL_MUTATION,
@@ -124,6 +127,19 @@ async def build_rich_workspace(admin: GraphQLClient, admin_email: str) -> dict[s
     ids = {who: by_email[email] for who, email in emails.items()}
     clients = await log_in_all(admin.http, {w: e for w, e in emails.items() if w != "admin"})
     manager, seller, outsider = clients["manager"], clients["seller"], clients["outsider"]
+
+    for name, code, price in (("Solar panel", "SP-1", "250.00"), ("Old inverter", None, "80.10")):
+        await ok(
+            manager,
+            CREATE_PRODUCT_MUTATION,
+            {"input": {"name": name, "code": code, "unitPrice": price}},
+        )
+    (old_inverter,) = [
+        p for p in (await manager.data(PRODUCTS_QUERY))["products"] if p["code"] is None
+    ]
+    await ok(
+        manager, UPDATE_PRODUCT_MUTATION, {"input": {"id": old_inverter["id"], "active": False}}
+    )
 
     stages = _projects(ids)
     made = await ok(
@@ -269,6 +285,7 @@ async def what_the_api_says(clients: dict[str, GraphQLClient]) -> dict[str, Any]
         ],
         "notifications": {who: await c.data(NOTIFICATIONS_QUERY) for who, c in clients.items()},
         "tasks": {who: await c.data(MY_TASKS_QUERY) for who, c in clients.items()},
+        "products": (await manager.data(PRODUCTS_QUERY, {"includeArchived": True}))["products"],
     }
     found: dict[str, Any] = without_ids(answer)
     return found

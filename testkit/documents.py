@@ -259,3 +259,23 @@ query Column($processId: ID!, $first: Int, $after: String) {
   }
 }
 """
+
+PRODUCT_FIELDS = "id name code unitPrice active"
+
+CREATE_PRODUCT_MUTATION = f"""
+mutation CreateProduct($input: ProductInput!) {{
+  createProduct(input: $input) {{ product {{ {PRODUCT_FIELDS} }} errors {{ code message field }} }}
+}}
+"""
+
+UPDATE_PRODUCT_MUTATION = f"""
+mutation UpdateProduct($input: UpdateProductInput!) {{
+  updateProduct(input: $input) {{ product {{ {PRODUCT_FIELDS} }} errors {{ code message field }} }}
+}}
+"""
+
+PRODUCTS_QUERY = f"""
+query Products($includeArchived: Boolean) {{
+  products(includeArchived: $includeArchived) {{ {PRODUCT_FIELDS} }}
+}}
+"""

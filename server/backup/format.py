@@ -37,6 +37,7 @@ from models.deal import AccessRequest, Deal, DealCost, DealParticipant, StepComp
 from models.event import Event, IdempotencyRecord, Notification
 from models.history import HistoryEntry
 from models.process import NotifyAudience, Process, Stage, Step, StepNotifyUser, StepPerformer
+from models.product import Product
 from models.task import Task
 from resolvers.accounts.auth import normalise_email
 from resolvers.deals.files import is_digest
@@ -129,6 +130,11 @@ KINDS: tuple[Kind, ...] = (
         {"email": _email},
     ),
     Kind(Process, ("name", "is_default", "created_at", "updated_at", "deleted_at"), "workspace_id"),
+    Kind(
+        Product,
+        ("name", "code", "unit_price", "active", "created_at", "updated_at"),
+        "workspace_id",
+    ),
     Kind(Stage, ("process_id", "name", "position", "archived_at"), "process__workspace_id"),
     Kind(
         Step,

@@ -8,6 +8,7 @@ from schema.node import NODE_LOADERS
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
 from testkit.documents import (
+    CREATE_PRODUCT_MUTATION,
     CREATE_TASK_MUTATION,
     PROCESSES_QUERY,
     REQUEST_ACCESS_MUTATION,
@@ -29,7 +30,10 @@ def test_every_node_type_has_a_loader():
 
 
 async def test_node_answers_one_object_of_every_node_type_and_null_to_others(
-    user_client: GraphQLClient, colleague_client: GraphQLClient, outsider_client: GraphQLClient
+    user_client: GraphQLClient,
+    colleague_client: GraphQLClient,
+    outsider_client: GraphQLClient,
+    manager_client: GraphQLClient,
 ):
     me = (await user_client.data("query { me { id } }"))["me"]
     (process, *_) = (await user_client.data(PROCESSES_QUERY))["processes"]
@@ -41,6 +45,9 @@ async def test_node_answers_one_object_of_every_node_type_and_null_to_others(
     )
     asked = await colleague_client.mutate(REQUEST_ACCESS_MUTATION, {"id": deal["id"]})
     (told,) = [e["node"] for e in (await user_client.data(INBOX))["notifications"]["edges"]]
+    product = await manager_client.mutate(
+        CREATE_PRODUCT_MUTATION, {"input": {"name": "Panel", "unitPrice": "250.00"}}
+    )
     ids = {
         "User": me["id"],
         "Process": process["id"],
@@ -51,6 +58,7 @@ async def test_node_answers_one_object_of_every_node_type_and_null_to_others(
         "Task": task["task"]["id"],
         "AccessRequest": asked["request"]["id"],
         "Notification": told["id"],
+        "Product": product["product"]["id"],
     }
     assert set(ids) == node_types()
     assert told["accessRequest"]["id"] == ids["AccessRequest"]

@@ -1,0 +1,1 @@
+"""The product catalogue (and, later, the line items deals are made of)."""

@@ -1,0 +1,1 @@
+"""The product catalogue as the API shows it."""
