@@ -13,6 +13,13 @@ from resolvers.deals.files import FileStore
 from resolvers.deals.steps import complete_step
 from resolvers.processes.starters import demo_processes
 from resolvers.processes.tree import load_process_tree
+from resolvers.products.catalogue import (
+    NewProduct,
+    ProductChanges,
+    create_product,
+    update_product,
+)
+from resolvers.validation import KEEP
 
 DEMO_PASSWORD = "dealflow-demo"
 DEMO_ADMIN = "admin@demo.dealflow.dev"
@@ -33,6 +40,29 @@ DEMO_DEALS = (
     ("carla", "Website relaunch", "Lisbon Tiles", "23000.00", True, 4),
     ("carla", "Training days", "Porto Wines", "6400.00", False, 2),
 )
+
+DEMO_PRODUCTS = (
+    # name, code, unit price, still sold
+    ("Fleet telematics unit", "FT-100", "1200.00", True),
+    ("ERP licence, per seat", "ERP-SEAT", "850.00", True),
+    ("Training day", "TRAIN-1D", "3200.00", True),
+    ("Support hours, pack of 10", "SUP-10", "990.00", True),
+    ("On-site server (discontinued)", "SRV-OLD", "15400.00", False),
+)
+
+
+async def _demo_products(manager: User) -> None:
+    """The catalogue, one product archived (off the list, still readable)."""
+    for name, code, price, active in DEMO_PRODUCTS:
+        product = await create_product(
+            manager, NewProduct(name=name, code=code, unit_price=Decimal(price))
+        )
+        if not active:
+            await update_product(
+                manager,
+                product.id,
+                ProductChanges(name=KEEP, code=KEEP, unit_price=KEEP, active=False),
+            )
 
 
 async def _demo_deals(workspace: Workspace, store: FileStore) -> None:
@@ -74,5 +104,6 @@ async def seed_demo(store: FileStore, if_empty: bool = False) -> Workspace | Non
     )
     for new in DEMO_TEAM:
         await create_user(admin, new)
+    await _demo_products(await User.get(email=DEMO_TEAM[0].email))
     await _demo_deals(workspace, store)
     return workspace

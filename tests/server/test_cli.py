@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from models.account import Role, User, Workspace
 from models.deal import Deal
 from models.process import Process
+from models.product import Product
 from resolvers.deals.editing import NewDeal, create_deal
 from server.demo import DEMO_ADMIN
 from server.settings import Settings
@@ -90,6 +91,8 @@ async def test_demo_seeds_once(settings: Settings, orm):
     ]
     for process in processes:
         assert 4 <= await process.stages.all().count() <= 6
+    products = await Product.filter(workspace=workspace)
+    assert len(products) >= 4 and any(not p.active for p in products)
     deals = await Deal.filter(workspace=workspace)
     assert len(deals) >= 5
     assert len({d.owner_id for d in deals}) == 3
