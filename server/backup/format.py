@@ -17,7 +17,9 @@ the columns `KINDS` lists, under their own names. References are source ids of r
 resolves them as it goes. The workspace is implied. Ids written inside history entries'
 data (`data["step"]["id"]`...) are references too (`EMBEDDED`).
 
-`VERSION` changes whenever what a record holds changes; a reader takes only its own.
+`VERSION` changes whenever what a file holds changes. A reader takes its own version
+and the earlier ones whose records it still reads: a kind added since (`ADDED_IN`) is
+simply absent from an older file.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from resolvers.accounts.auth import normalise_email
 from resolvers.deals.files import is_digest
 
 FORMAT = "dealflow-workspace"
-VERSION = 1
+VERSION = 2
 RECORD = "record"  # the key that names a record's kind (no model has such a column)
 
 
@@ -247,6 +249,15 @@ KINDS: tuple[Kind, ...] = (
     ),
 )
 KIND_NAMES = tuple(kind.name for kind in KINDS)
+# Kinds added after the first version of the format, and the version that added each.
+ADDED_IN = {"product": 2}
+
+
+def kinds_in_version(version: int) -> tuple[str, ...]:
+    """The kinds a file of `version` counts in its header."""
+    return tuple(name for name in KIND_NAMES if ADDED_IN.get(name, 1) <= version)
+
+
 BY_NAME = {kind.name: kind for kind in KINDS}
 
 # What a history entry's data names by id, and the kind of that id: {"step": {"id": 4}}.

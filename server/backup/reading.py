@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from server.backup.format import FORMAT, KIND_NAMES, VERSION, BadBackup
+from server.backup.format import FORMAT, KIND_NAMES, VERSION, BadBackup, kinds_in_version
 
 
 @contextlib.contextmanager
@@ -35,26 +35,30 @@ def read_header(first: tuple[int, str] | None) -> dict[str, Any]:
     header = _json(*first)
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BadBackup(f"not a Dealflow export: the first line is not a {FORMAT} header")
-    if header.get("version") != VERSION:
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= VERSION:
         raise BadBackup(
-            f"the file is in version {header.get('version')!r} of the format; "
-            f"this Dealflow reads version {VERSION}"
+            f"the file is in version {version!r} of the format; "
+            f"this Dealflow reads versions 1 to {VERSION}"
         )
+    kinds = kinds_in_version(version)
     counts = header.get("counts")
     fine = (
         isinstance(header.get("migration"), str)
         and isinstance(header.get("last_event_id"), int)
         and isinstance(header.get("exported_at"), str)
         and isinstance(counts, dict)
-        and set(counts) == set(KIND_NAMES)
+        and set(counts) == set(kinds)
         and all(isinstance(n, int) and n >= 0 for n in counts.values())
     )
     if not fine:
         raise BadBackup(
             "the header lacks migration, exported_at, last_event_id or the counts of "
-            f"every kind ({', '.join(KIND_NAMES)})"
+            f"every kind ({', '.join(kinds)})"
         )
-    return header
+    # An older file holds none of the kinds added since.
+    assert isinstance(counts, dict)
+    return {**header, "counts": {**dict.fromkeys(KIND_NAMES, 0), **counts}}
 
 
 def read_record(number: int, line: str) -> dict[str, Any]:

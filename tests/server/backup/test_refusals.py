@@ -21,6 +21,7 @@ from tortoise import Tortoise
 from models.account import Role, User
 from models.deal import StepCompletion
 from models.process import Step
+from models.product import Product
 from resolvers.deals.editing import NewDeal, create_deal
 from server.backup.format import BadBackup
 from server.backup.importing import import_workspace
@@ -161,7 +162,7 @@ BAD_FILES = [
     ("not JSON", lambda lines: [*lines[:3], "{'not': json}", *lines[3:]], "line 4: not JSON"),
     ("empty", lambda lines: [], "the file is empty"),
     ("no header", lambda lines: lines[1:], "not a Dealflow export"),
-    ("another version", header(version=2), "version 2 of the format"),
+    ("a later version", header(version=3), "version 3 of the format"),
     ("an unknown migration", header(migration="models.0099_tomorrow"), "does not know"),
     (
         "unknown kind",
@@ -343,3 +344,20 @@ async def test_export_with_an_attached_file_lost_from_storage_writes_nothing(
     refused(ran, f"1 attached file(s) are missing from STORAGE_DIR ({settings.storage_dir})")
     assert lost in ran.err
     assert everything_in(tmp_path) == set()
+
+
+async def test_a_file_of_the_first_version_still_imports(
+    settings: Settings, exported: Exported, tmp_path: Path
+):
+    """Version 1 had no product catalogue: its files count no products and hold none."""
+    lines = copy.deepcopy(exported.lines)
+    head, rows = lines[0], [row for row in lines[1:] if row["record"] != "product"]
+    head["version"] = 1
+    head["counts"] = {kind: n for kind, n in head["counts"].items() if kind != "product"}
+    old = write_lines(tmp_path / "version-1.jsonl", [head, *rows])
+
+    imported = await import_workspace(old, exported.files, settings.file_store())
+
+    assert imported.counts["product"] == 0
+    assert await Product.filter(workspace_id=imported.workspace.id).count() == 0
+    assert imported.counts["deal"] == head["counts"]["deal"]

@@ -133,10 +133,14 @@ async def test_a_workspace_moves_from_sqlite_beside_another(
 
 @asynccontextmanager
 async def served(database_url: str, storage: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """`dealflow serve` on the database, and an HTTP client for it."""
+    """`dealflow serve` on the database, and an HTTP client for it (rate limits off:
+    building a rich workspace sends more than a client address may per second)."""
     async with (
         dealflow_server(
-            DATABASE_URL=database_url, STORAGE_DIR=str(storage), BROADCAST_URL="memory://"
+            DATABASE_URL=database_url,
+            STORAGE_DIR=str(storage),
+            BROADCAST_URL="memory://",
+            RATE_LIMITS="false",
         ) as server,
         httpx.AsyncClient(base_url=server.http_url.removesuffix("/graphql")) as client,
     ):
