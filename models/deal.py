@@ -21,6 +21,7 @@ from models.process import Process, Stage, Step
 if TYPE_CHECKING:
     from models.event import Event, Notification
     from models.history import HistoryEntry
+    from models.product import Product
     from models.task import Task
 
 
@@ -88,6 +89,7 @@ class Deal(Model):
     lost_at_stage_id: int | None
     participants: fields.ReverseRelation[DealParticipant]
     costs: fields.ReverseRelation[DealCost]
+    line_items: fields.ReverseRelation[LineItem]
     completions: fields.ReverseRelation[StepCompletion]
     access_requests: fields.ReverseRelation[AccessRequest]
     events: fields.ReverseRelation[Event]
@@ -140,6 +142,33 @@ class DealCost(Model):
 
     class Meta:
         table = "deal_cost"
+        ordering = ("position", "id")
+
+
+class LineItem(Model):
+    """One line of what a deal sells: a product of the catalogue or free text, a
+    quantity, a unit price and a discount. `amount` is rounded to the cent once, when the
+    item is set; a deal with items is worth their sum (`resolvers.deals.line_items`)."""
+
+    id = fields.IntField(primary_key=True)
+    deal: fields.ForeignKeyRelation[Deal] = fields.ForeignKeyField(
+        "models.Deal", related_name="line_items", on_delete=fields.CASCADE
+    )
+    product: fields.ForeignKeyNullableRelation[Product] = fields.ForeignKeyField(
+        "models.Product", related_name="line_items", on_delete=fields.RESTRICT, null=True
+    )
+    name = fields.CharField(max_length=200)
+    quantity = fields.DecimalField(max_digits=14, decimal_places=4)
+    unit_price = fields.DecimalField(max_digits=16, decimal_places=2)
+    discount_percent = fields.DecimalField(max_digits=5, decimal_places=2)
+    amount = fields.DecimalField(max_digits=16, decimal_places=2)
+    position = fields.IntField(default=0)
+
+    deal_id: int
+    product_id: int | None
+
+    class Meta:
+        table = "line_item"
         ordering = ("position", "id")
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.account import Workspace
+
+if TYPE_CHECKING:
+    from models.deal import LineItem
 
 
 class Product(Model):
@@ -25,6 +30,8 @@ class Product(Model):
     updated_at = fields.DatetimeField(auto_now=True)
 
     workspace_id: int
+
+    line_items: fields.ReverseRelation[LineItem]
 
     class Meta:
         table = "product"

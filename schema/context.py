@@ -13,7 +13,8 @@ from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
 from models.account import User, Workspace
-from models.deal import Deal, DealCost, StepCompletion
+from models.deal import Deal, DealCost, LineItem, StepCompletion
+from models.product import Product
 from models.task import Task
 from resolvers import task_dot
 from resolvers.accounts import auth
@@ -30,6 +31,7 @@ from resolvers.processes.tree import (
     load_stages,
     load_steps,
 )
+from resolvers.products import catalogue
 from resolvers.rate_limits import Limit, RateLimits
 from subscriptions.live import LiveUpdates
 from subscriptions.sessions import Socket
@@ -48,6 +50,8 @@ _VIEWER_INDEPENDENT = (
     "users",
     "participants",
     "costs",
+    "line_items",
+    "products",
     "completions",
     "open_task_dues",
     "tasks",
@@ -92,6 +96,13 @@ class Loaders:
         async def costs(ids: list[int]) -> list[list[DealCost]]:
             return _by_key(await reads.costs_of(ids), [])(ids)
 
+        async def line_items(ids: list[int]) -> list[list[LineItem]]:
+            return _by_key(await reads.line_items_of(ids), [])(ids)
+
+        async def products(ids: list[int]) -> list[Product | None]:
+            found = await catalogue.products_by_ids(actor, ids)
+            return [found.get(i) for i in ids]
+
         async def completions(ids: list[int]) -> list[list[StepCompletion]]:
             return _by_key(await reads.completions_of(ids), [])(ids)
 
@@ -108,6 +119,8 @@ class Loaders:
         self.deals = DataLoader(load_fn=deals)
         self.participants = DataLoader(load_fn=participants)
         self.costs = DataLoader(load_fn=costs)
+        self.line_items = DataLoader(load_fn=line_items)
+        self.products = DataLoader(load_fn=products)
         self.completions = DataLoader(load_fn=completions)
         self.open_task_dues = DataLoader(load_fn=open_task_dues)
         self.tasks = DataLoader(load_fn=tasks)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from models.account import Role, User, Workspace
+from models.deal import Deal
 from models.process import NoteRequirement, Performer
+from models.product import Product
 from resolvers.accounts.users import NewUser, create_user
 from resolvers.accounts.workspaces import NewWorkspace, create_workspace
 from resolvers.deals.editing import NewDeal, create_deal
 from resolvers.deals.files import FileStore
+from resolvers.deals.line_items import NewLineItem, set_line_items
 from resolvers.deals.steps import complete_step
 from resolvers.processes.starters import demo_processes
 from resolvers.processes.tree import load_process_tree
@@ -65,6 +68,29 @@ async def _demo_products(manager: User) -> None:
             )
 
 
+# deal name: (product code, quantity, discount percent), ...
+DEMO_LINE_ITEMS = {
+    "Fleet renewal": (("FT-100", "40", "0"),),
+    "ERP licences": (("ERP-SEAT", "100", "10"), ("TRAIN-1D", "3", "0")),
+}
+
+
+async def _demo_line_items(actor: User, deal: Deal) -> Deal:
+    wanted = DEMO_LINE_ITEMS.get(deal.name)
+    if not wanted:
+        return deal
+    products = {p.code: p.id for p in await Product.filter(workspace_id=deal.workspace_id)}
+    items = [
+        NewLineItem(
+            quantity=Decimal(quantity),
+            product_id=products[code],
+            discount_percent=Decimal(discount),
+        )
+        for code, quantity, discount in wanted
+    ]
+    return await set_line_items(actor, deal.id, deal.version, items)
+
+
 async def _demo_deals(workspace: Workspace, store: FileStore) -> None:
     """A few deals at different stages, so that the board and lists have something."""
     users = {u.email.split("@")[0]: u for u in await User.filter(workspace=workspace)}
@@ -74,6 +100,7 @@ async def _demo_deals(workspace: Workspace, store: FileStore) -> None:
             actor,
             NewDeal(name=name, company=company, value=Decimal(value), is_public=public),
         )
+        deal = await _demo_line_items(actor, deal)
         tree = await load_process_tree(workspace.id, deal.process_id)
         assert tree is not None
         simple = [

@@ -30,6 +30,7 @@ REFERENCES = {
     },
     "deal_participant": {"deal_id": "deal", "user_id": "user"},
     "deal_cost": {"deal_id": "deal"},
+    "line_item": {"deal_id": "deal", "product_id": "product"},
     "step_completion": {"deal_id": "deal", "step_id": "step", "completed_by_id": "user"},
     "access_request": {"deal_id": "deal", "requester_id": "user", "answered_by_id": "user"},
     "task": {

@@ -36,6 +36,7 @@ from testkit.documents import (
     REMOVE_PARTICIPANT_MUTATION,
     REQUEST_ACCESS_MUTATION,
     SET_DEAL_PUBLIC_MUTATION,
+    SET_LINE_ITEMS_MUTATION,
     UNCOMPLETE_STEP_MUTATION,
     UPDATE_PROCESS_MUTATION,
     UPDATE_PRODUCT_MUTATION,
@@ -134,12 +135,9 @@ async def build_rich_workspace(admin: GraphQLClient, admin_email: str) -> dict[s
             CREATE_PRODUCT_MUTATION,
             {"input": {"name": name, "code": code, "unitPrice": price}},
         )
-    (old_inverter,) = [
-        p for p in (await manager.data(PRODUCTS_QUERY))["products"] if p["code"] is None
-    ]
-    await ok(
-        manager, UPDATE_PRODUCT_MUTATION, {"input": {"id": old_inverter["id"], "active": False}}
-    )
+    catalogue = (await manager.data(PRODUCTS_QUERY))["products"]
+    (panel,) = [p for p in catalogue if p["code"] == "SP-1"]
+    (old_inverter,) = [p for p in catalogue if p["code"] is None]
 
     stages = _projects(ids)
     made = await ok(
@@ -159,6 +157,20 @@ async def build_rich_workspace(admin: GraphQLClient, admin_email: str) -> dict[s
         processId=process["id"],
         participantIds=[ids["manager"]],
         costs=[{"name": "Panels", "amount": "12000.50"}, {"name": "Crane", "amount": "800.00"}],
+    )
+    items = [
+        {"productId": panel["id"], "quantity": "160", "discountPercent": "2.5"},
+        {"productId": old_inverter["id"], "quantity": "1.5"},
+        {"name": "Installation", "quantity": "1", "unitPrice": "1000.00"},
+    ]
+    await ok(
+        seller,
+        SET_LINE_ITEMS_MUTATION,
+        {"input": {"dealId": roof["id"], "version": roof["version"], "items": items}},
+    )
+    # archived after it was sold: the item still names it
+    await ok(
+        manager, UPDATE_PRODUCT_MUTATION, {"input": {"id": old_inverter["id"], "active": False}}
     )
     assert (
         await complete_with_file(

@@ -86,6 +86,7 @@ DEAL_FIELDS = """
   stage { id name }
   lostAtStage { id name }
   costs { name amount }
+  lineItems { product { id name active } name quantity unitPrice discountPercent amount }
   completedSteps { step { id name } completedBy { id } note fileUrl fileName }
   missingMandatorySteps { id name }
   tasks { id title dueAt done assignee { id } }
@@ -277,5 +278,11 @@ mutation UpdateProduct($input: UpdateProductInput!) {{
 PRODUCTS_QUERY = f"""
 query Products($includeArchived: Boolean) {{
   products(includeArchived: $includeArchived) {{ {PRODUCT_FIELDS} }}
+}}
+"""
+
+SET_LINE_ITEMS_MUTATION = f"""
+mutation SetLineItems($input: SetLineItemsInput!) {{
+  setDealLineItems(input: $input) {{ {DEAL_PAYLOAD} }}
 }}
 """

@@ -10,7 +10,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models.account import User, Workspace
-from models.deal import Deal, DealCost, DealParticipant
+from models.deal import Deal, DealCost, DealParticipant, LineItem
 from models.event import EventKind
 from models.process import Process
 from resolvers import access, idempotency, validation
@@ -22,6 +22,7 @@ from resolvers.deals.state import (
     refresh_progress,
     require_edit,
     require_manage,
+    require_version,
     save,
 )
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
@@ -205,13 +206,13 @@ async def update_deal(actor: User, deal_id: int, changes: DealChanges) -> Deal:
     async with in_transaction():
         state = await lock_deal(actor, deal_id, "id")
         require_edit(actor, state)
+        require_version(state, changes.version)
         deal = state.deal
-        if changes.version != deal.version:
+        if "value" in fields and await LineItem.filter(deal_id=deal.id).exists():
             raise Refused.one(
-                ErrorCode.CONFLICT,
-                f"Someone changed this deal meanwhile (it is at version {deal.version}). "
-                "Reload it and try again.",
-                ("input", "version"),
+                ErrorCode.VALIDATION,
+                "This deal's value is the sum of its line items: change the items instead.",
+                ("input", "value"),
             )
         moved = [
             change(key, getattr(deal, key), value)

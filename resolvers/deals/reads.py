@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from models.account import User
-from models.deal import Deal, DealCost, DealParticipant, StepCompletion
+from models.deal import Deal, DealCost, DealParticipant, LineItem, StepCompletion
 from models.task import Task
 from resolvers import access
 
@@ -28,6 +28,13 @@ async def costs_of(deal_ids: list[int]) -> dict[int, list[DealCost]]:
     found: dict[int, list[DealCost]] = defaultdict(list)
     for cost in await DealCost.filter(deal_id__in=deal_ids).order_by("position", "id"):
         found[cost.deal_id].append(cost)
+    return found
+
+
+async def line_items_of(deal_ids: list[int]) -> dict[int, list[LineItem]]:
+    found: dict[int, list[LineItem]] = defaultdict(list)
+    for item in await LineItem.filter(deal_id__in=deal_ids).order_by("position", "id"):
+        found[item.deal_id].append(item)
     return found
 
 

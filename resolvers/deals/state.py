@@ -112,6 +112,17 @@ def require_manage(actor: User, state: DealState) -> None:
     )
 
 
+def require_version(state: DealState, version: int) -> None:
+    """Optimistic locking: a change sent against another version than the stored one."""
+    if version != state.deal.version:
+        raise Refused.one(
+            ErrorCode.CONFLICT,
+            f"Someone changed this deal meanwhile (it is at version {state.deal.version}). "
+            "Reload it and try again.",
+            ("input", "version"),
+        )
+
+
 def require_open(state: DealState) -> None:
     if state.deal.status != DealStatus.OPEN:
         raise Refused.one(

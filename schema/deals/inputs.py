@@ -11,8 +11,9 @@ from strawberry.file_uploads import Upload
 
 from resolvers.deals import editing
 from resolvers.deals.filters import DealFilter
+from resolvers.deals.line_items import NewLineItem
 from schema.ids import decode_id
-from schema.inputs import given, ids
+from schema.inputs import given, ids, optional_id
 from schema.scalars import TaskStatus
 
 
@@ -161,3 +162,40 @@ def step_pk(raw: strawberry.ID) -> int:
 class AnswerAccessRequestInput:
     request_id: strawberry.ID
     grant: bool
+
+
+@strawberry.input(description="A product of the catalogue, or free text (name and unit price).")
+class LineItemInput:
+    product_id: strawberry.Maybe[strawberry.ID | None]
+    name: strawberry.Maybe[str | None] = strawberry.field(
+        description="Default: the product's name."
+    )
+    quantity: Decimal = strawberry.field(description="Above 0, four decimals at most.")
+    unit_price: strawberry.Maybe[Decimal | None] = strawberry.field(
+        description="Default: the product's price."
+    )
+    discount_percent: strawberry.Maybe[Decimal | None] = strawberry.field(
+        description="0 to 100; default 0."
+    )
+
+
+@strawberry.input(description="Replaces every item; the deal's value becomes their sum.")
+class SetLineItemsInput:
+    deal_id: strawberry.ID
+    version: int = strawberry.field(description="The version you read; stale: CONFLICT.")
+    items: list[LineItemInput]
+
+
+def line_item_specs(items: list[LineItemInput]) -> list[NewLineItem]:
+    return [
+        NewLineItem(
+            quantity=item.quantity,
+            product_id=optional_id(
+                item.product_id, "Product", ("input", "items", str(i), "productId")
+            ),
+            name=given(item.name),
+            unit_price=given(item.unit_price),
+            discount_percent=given(item.discount_percent),
+        )
+        for i, item in enumerate(items)
+    ]

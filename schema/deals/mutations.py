@@ -9,7 +9,7 @@ from typing import cast
 import strawberry
 
 from models import deal as rows
-from resolvers.deals import editing, lifecycle, participation, steps
+from resolvers.deals import editing, lifecycle, line_items, participation, steps
 from resolvers.deals.files import IncomingFile
 from resolvers.rate_limits import Limit
 from resolvers.validation import KEEP
@@ -22,10 +22,12 @@ from schema.deals.inputs import (
     CreateDealInput,
     ParticipantInput,
     SetDealPublicInput,
+    SetLineItemsInput,
     UncompleteStepInput,
     UpdateDealInput,
     cost_specs,
     deal_pk,
+    line_item_specs,
     step_pk,
 )
 from schema.deals.types import AccessRequest, AccessRequestPayload, Deal, DealPayload
@@ -85,6 +87,15 @@ class DealMutation:
             )
 
         return await _answer(lambda: editing.update_deal(actor, deal_pk(input.id, "id"), changes()))
+
+    @strawberry.mutation(description="Carries `version`: a stale one gets CONFLICT.")
+    async def set_deal_line_items(self, info: Info, input: SetLineItemsInput) -> DealPayload:
+        actor = await info.context.actor()
+        return await _answer(
+            lambda: line_items.set_line_items(
+                actor, deal_pk(input.deal_id), input.version, line_item_specs(input.items)
+            )
+        )
 
     @strawberry.mutation(description="Completions stay stored: switching back restores them.")
     async def change_deal_process(self, info: Info, input: ChangeDealProcessInput) -> DealPayload:

@@ -27,6 +27,7 @@ from schema.errors import UserError
 from schema.ids import global_id
 from schema.node import Node, fetches
 from schema.processes.types import Process, Stage, Step
+from schema.products.types import Product
 from schema.scalars import DealStatus, TaskStatus
 
 if TYPE_CHECKING:
@@ -37,6 +38,43 @@ if TYPE_CHECKING:
 class Cost:
     name: str
     amount: Decimal
+
+
+def _plain(quantity: Decimal) -> Decimal:
+    """A quantity without its stored trailing zeros: 2, 1.5 (not 2.0000, nor 2E+1)."""
+    whole = quantity.to_integral_value()
+    return whole.quantize(Decimal(1)) if quantity == whole else quantity.normalize()
+
+
+@strawberry.type(description="One line of what a deal sells.")
+class LineItem:
+    row: strawberry.Private[rows.LineItem]
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+    amount: Decimal = strawberry.field(
+        description="quantity x unitPrice x (1 - discountPercent / 100), to the cent."
+    )
+
+    @classmethod
+    def from_row(cls, row: rows.LineItem) -> LineItem:
+        return cls(
+            row=row,
+            name=row.name,
+            quantity=_plain(row.quantity),
+            unit_price=row.unit_price,
+            discount_percent=row.discount_percent,
+            amount=row.amount,
+        )
+
+    @strawberry.field(description="Null for a free-text item; archived products too.")
+    async def product(self, info: Info) -> Product | None:
+        if self.row.product_id is None:
+            return None
+        loaders = await info.context.loaders()
+        found = await loaders.products.load(self.row.product_id)
+        return Product.from_row(found) if found else None
 
 
 @strawberry.type(description="A step done on a deal: who, when, with what note and file.")
@@ -235,6 +273,11 @@ class Deal(Node):
     async def costs(self, info: Info) -> list[Cost]:
         loaders = await info.context.loaders()
         return [Cost(name=c.name, amount=c.amount) for c in await loaders.costs.load(self.row.id)]
+
+    @strawberry.field(description="When there are any, value is the sum of their amounts.")
+    async def line_items(self, info: Info) -> list[LineItem]:
+        loaders = await info.context.loaders()
+        return [LineItem.from_row(item) for item in await loaders.line_items.load(self.row.id)]
 
     @strawberry.field(description="value - the sum of costs.")
     async def profit(self, info: Info) -> Decimal:

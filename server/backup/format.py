@@ -35,7 +35,14 @@ from tortoise.fields.relational import RelationalField
 from tortoise.models import Model
 
 from models.account import AuthToken, LoginFailure, User, Workspace
-from models.deal import AccessRequest, Deal, DealCost, DealParticipant, StepCompletion
+from models.deal import (
+    AccessRequest,
+    Deal,
+    DealCost,
+    DealParticipant,
+    LineItem,
+    StepCompletion,
+)
 from models.event import Event, IdempotencyRecord, Notification
 from models.history import HistoryEntry
 from models.process import NotifyAudience, Process, Stage, Step, StepNotifyUser, StepPerformer
@@ -190,6 +197,20 @@ KINDS: tuple[Kind, ...] = (
     Kind(DealParticipant, ("deal_id", "user_id", "created_at"), "deal__workspace_id"),
     Kind(DealCost, ("deal_id", "name", "amount", "position"), "deal__workspace_id"),
     Kind(
+        LineItem,
+        (
+            "deal_id",
+            "product_id",
+            "name",
+            "quantity",
+            "unit_price",
+            "discount_percent",
+            "amount",
+            "position",
+        ),
+        "deal__workspace_id",
+    ),
+    Kind(
         StepCompletion,
         (
             "deal_id",
@@ -250,7 +271,7 @@ KINDS: tuple[Kind, ...] = (
 )
 KIND_NAMES = tuple(kind.name for kind in KINDS)
 # Kinds added after the first version of the format, and the version that added each.
-ADDED_IN = {"product": 2}
+ADDED_IN = {"product": 2, "line_item": 2}
 
 
 def kinds_in_version(version: int) -> tuple[str, ...]:

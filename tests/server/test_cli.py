@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models.account import Role, User, Workspace
-from models.deal import Deal
+from models.deal import Deal, LineItem
 from models.process import Process
 from models.product import Product
 from resolvers.deals.editing import NewDeal, create_deal
@@ -95,6 +95,7 @@ async def test_demo_seeds_once(settings: Settings, orm):
     assert len(products) >= 4 and any(not p.active for p in products)
     deals = await Deal.filter(workspace=workspace)
     assert len(deals) >= 5
+    assert await LineItem.filter(deal__workspace_id=workspace.id).count() >= 2
     assert len({d.owner_id for d in deals}) == 3
     assert {d.probability > 0 for d in deals} == {True, False}
 

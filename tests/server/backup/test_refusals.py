@@ -349,11 +349,12 @@ async def test_export_with_an_attached_file_lost_from_storage_writes_nothing(
 async def test_a_file_of_the_first_version_still_imports(
     settings: Settings, exported: Exported, tmp_path: Path
 ):
-    """Version 1 had no product catalogue: its files count no products and hold none."""
+    """Version 1 had no products nor line items: its files count none and hold none."""
+    added = {"product", "line_item"}
     lines = copy.deepcopy(exported.lines)
-    head, rows = lines[0], [row for row in lines[1:] if row["record"] != "product"]
+    head, rows = lines[0], [row for row in lines[1:] if row["record"] not in added]
     head["version"] = 1
-    head["counts"] = {kind: n for kind, n in head["counts"].items() if kind != "product"}
+    head["counts"] = {kind: n for kind, n in head["counts"].items() if kind not in added}
     old = write_lines(tmp_path / "version-1.jsonl", [head, *rows])
 
     imported = await import_workspace(old, exported.files, settings.file_store())
