@@ -18,12 +18,12 @@ from resolvers.deals.state import lock_deal, require_edit, require_version, save
 from resolvers.errors import ErrorCode, Problems
 from resolvers.events.history import change
 from resolvers.products.catalogue import products_by_ids
+from resolvers.progress import CENT
 from resolvers.validation import MAX_AMOUNT
 
 MAX_LINE_ITEMS = 100
 MAX_QUANTITY = Decimal("1000000")
 QUANTITY_PLACES = Decimal("0.0001")
-CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 
