@@ -8,4 +8,5 @@ MODEL_MODULES = (
     "models.event",
     "models.history",
     "models.product",
+    "models.lead",
 )

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from models.deal import AccessRequest, Deal, DealParticipant, StepCompletion
     from models.event import Event, IdempotencyRecord, Notification
     from models.history import HistoryEntry
+    from models.lead import Lead
     from models.process import Process, StepNotifyUser, StepPerformer
     from models.product import Product
     from models.task import Task
@@ -49,6 +50,7 @@ class Workspace(Model):
     notifications: fields.ReverseRelation[Notification]
     tasks: fields.ReverseRelation[Task]
     products: fields.ReverseRelation[Product]
+    leads: fields.ReverseRelation[Lead]
 
     class Meta:
         table = "workspace"
@@ -73,6 +75,7 @@ class User(Model):
     answered_requests: fields.ReverseRelation[AccessRequest]
     completions: fields.ReverseRelation[StepCompletion]
     created_deals: fields.ReverseRelation[Deal]
+    created_leads: fields.ReverseRelation[Lead]
     created_tasks: fields.ReverseRelation[Task]
     events: fields.ReverseRelation[Event]
     history_entries: fields.ReverseRelation[HistoryEntry]
@@ -80,6 +83,7 @@ class User(Model):
     notifications: fields.ReverseRelation[Notification]
     notify_links: fields.ReverseRelation[StepNotifyUser]
     owned_deals: fields.ReverseRelation[Deal]
+    owned_leads: fields.ReverseRelation[Lead]
     participations: fields.ReverseRelation[DealParticipant]
     performer_links: fields.ReverseRelation[StepPerformer]
     sent_notifications: fields.ReverseRelation[Notification]

@@ -1,10 +1,10 @@
 """Deals: a sale in progress following one process, with who takes part in it, what it
 costs, which steps are done, and who asked for access.
 
-`stage_id`, `probability`, `stage_entered_at`, `value_cents` and `forecast_cents` are
-derived values kept on the row so that boards can group, sort and sum by them; they are
-recomputed by `resolvers.progress` in the same transaction as every change that can
-move them (`resolvers.deals.state`).
+`stage_id`, `probability`, `stage_entered_at`, `value_cents`, `forecast_cents` and
+`rots_at` are derived values kept on the row so that boards can group, sort and sum by
+them; they are recomputed by `resolvers.progress` and `resolvers.rotting` in the same
+transaction as every change that can move them (`resolvers.deals.state`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from models.process import Process, Stage, Step
 if TYPE_CHECKING:
     from models.event import Event, Notification
     from models.history import HistoryEntry
+    from models.lead import Lead
     from models.product import Product
     from models.task import Task
 
@@ -76,6 +77,11 @@ class Deal(Model):
         "models.Stage", related_name="lost_deals", on_delete=fields.RESTRICT, null=True
     )
     closed_at = fields.DatetimeField(null=True)
+    # The last change someone made (the service's own events, a task falling due or the
+    # deal rotting, do not count), and when the deal rots after it in its stage (None:
+    # its stage lets deals wait forever): `resolvers.rotting`.
+    last_activity_at = fields.DatetimeField(null=True)
+    rots_at = fields.DatetimeField(null=True)
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -90,6 +96,7 @@ class Deal(Model):
     participants: fields.ReverseRelation[DealParticipant]
     costs: fields.ReverseRelation[DealCost]
     line_items: fields.ReverseRelation[LineItem]
+    leads: fields.ReverseRelation[Lead]
     completions: fields.ReverseRelation[StepCompletion]
     access_requests: fields.ReverseRelation[AccessRequest]
     events: fields.ReverseRelation[Event]
@@ -103,6 +110,8 @@ class Deal(Model):
             ("workspace_id", "status", "deleted_at"),
             ("process_id", "status", "stage_id"),
             ("process_id", "stage_id", "updated_at"),
+            # Deals turning rotten (the clock), rotten cards of a board.
+            ("status", "rots_at"),
             # Statistics: deals closed in a period, deals that entered in a period.
             ("workspace_id", "closed_at"),
             ("workspace_id", "created_at"),

@@ -14,6 +14,7 @@ from tortoise.models import Model
 
 from models.account import User, Workspace
 from models.deal import AccessRequest, Deal
+from models.lead import Lead
 from models.process import Step
 
 
@@ -41,6 +42,12 @@ class EventKind(StrEnum):
     TASK_UPDATED = "TASK_UPDATED"
     TASK_DUE = "TASK_DUE"  # an open task became due today or overdue: the card's dot moved
     PROCESS_CHANGED = "PROCESS_CHANGED"  # stages or weights: every card may have moved
+    LEAD_CREATED = "LEAD_CREATED"
+    LEAD_UPDATED = "LEAD_UPDATED"
+    LEAD_CLAIMED = "LEAD_CLAIMED"
+    LEAD_QUALIFIED = "LEAD_QUALIFIED"
+    LEAD_DISQUALIFIED = "LEAD_DISQUALIFIED"
+    LEAD_REOPENED = "LEAD_REOPENED"
 
 
 class NotificationKind(StrEnum):
@@ -65,6 +72,9 @@ class Event(Model):
     deal: fields.ForeignKeyNullableRelation[Deal] = fields.ForeignKeyField(
         "models.Deal", related_name="events", on_delete=fields.CASCADE, null=True
     )
+    lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name="events", on_delete=fields.CASCADE, null=True
+    )
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="events", on_delete=fields.SET_NULL, null=True
     )
@@ -78,6 +88,7 @@ class Event(Model):
 
     workspace_id: int
     deal_id: int | None
+    lead_id: int | None
     actor_id: int | None
 
     class Meta:

@@ -19,6 +19,7 @@ from tortoise.models import Model
 
 from models.account import User, Workspace
 from models.deal import Deal
+from models.lead import Lead
 
 
 class HistoryEntry(Model):
@@ -29,8 +30,12 @@ class HistoryEntry(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="history", on_delete=fields.CASCADE
     )
-    deal: fields.ForeignKeyRelation[Deal] = fields.ForeignKeyField(
-        "models.Deal", related_name="history", on_delete=fields.CASCADE
+    # What the change is about: a deal (its tasks' changes included) or a lead.
+    deal: fields.ForeignKeyNullableRelation[Deal] = fields.ForeignKeyField(
+        "models.Deal", related_name="history", on_delete=fields.CASCADE, null=True
+    )
+    lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name="history", on_delete=fields.CASCADE, null=True
     )
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="history_entries", on_delete=fields.SET_NULL, null=True
@@ -46,9 +51,16 @@ class HistoryEntry(Model):
     file_size = fields.BigIntField(null=True)
 
     workspace_id: int
-    deal_id: int
+    deal_id: int | None
+    lead_id: int | None
     actor_id: int | None
 
     class Meta:
         table = "history_entry"
-        indexes = (("deal_id", "id"), ("file_hash",), ("workspace_id", "file_hash"))
+        indexes = (
+            ("deal_id", "id"),
+            ("lead_id", "id"),
+            ("workspace_id", "id"),
+            ("file_hash",),
+            ("workspace_id", "file_hash"),
+        )

@@ -73,6 +73,8 @@ class Stage(Model):
     name = fields.CharField(max_length=200)
     position = fields.IntField()
     archived_at = fields.DatetimeField(null=True)
+    # An open deal in this stage rots after this many days without a change (None: never).
+    rotten_after_days = fields.IntField(null=True)
 
     process_id: int
     steps: fields.ReverseRelation[Step]

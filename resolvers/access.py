@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 
 from models.account import Role, User
 from models.deal import AccessRequest, Deal, DealParticipant
+from models.lead import Lead
 from models.process import Performer
 from models.task import Task
 from resolvers.errors import ErrorCode, Refused
@@ -162,6 +163,34 @@ def can_perform(actor: User, step: StepNode) -> bool:
     if rule == Performer.ADMINS:
         return is_admin(actor)
     return any(user.id == actor.id for user in step.performers)
+
+
+def visible_leads(actor: User) -> QuerySet[Lead]:
+    """The leads `actor` may see: managers and admins every lead of the workspace, a
+    salesperson theirs and the unassigned pool."""
+    leads = Lead.filter(workspace_id=actor.workspace_id)
+    if sees_every_deal(actor):
+        return leads
+    return leads.filter(Q(owner_id=actor.id) | Q(owner_id=None))
+
+
+def workspace_leads(workspace_id: int) -> QuerySet[Lead]:
+    """Every lead of a workspace, whoever may see them: for claiming (a lead someone
+    else claimed first is a conflict, not a mystery) and the system's own jobs."""
+    return Lead.filter(workspace_id=workspace_id)
+
+
+def sees_lead(actor: User, owner_id: int | None) -> bool:
+    """`visible_leads` for one lead of the actor's workspace, from its owner."""
+    return sees_every_deal(actor) or owner_id is None or owner_id == actor.id
+
+
+def can_work_lead(actor: User, lead: Lead) -> bool:
+    """Changing, qualifying, disqualifying or reopening a lead: its owner, managers and
+    admins. A salesperson claims an unassigned lead before working on it."""
+    return lead.workspace_id == actor.workspace_id and (
+        sees_every_deal(actor) or (lead.owner_id is not None and lead.owner_id == actor.id)
+    )
 
 
 def require(allowed: bool, message: str) -> None:

@@ -26,6 +26,8 @@ class ErrorCode(StrEnum):
     NOTE_REQUIRED = "NOTE_REQUIRED"
     FILE_REQUIRED = "FILE_REQUIRED"
     DEAL_CLOSED = "DEAL_CLOSED"
+    # A lead already qualified or disqualified: reopen it (a disqualified one) first.
+    LEAD_CLOSED = "LEAD_CLOSED"
     STEP_NOT_IN_PROCESS = "STEP_NOT_IN_PROCESS"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     RATE_LIMITED = "RATE_LIMITED"

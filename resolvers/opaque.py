@@ -39,6 +39,9 @@ TYPE_TAGS = {
             "NotificationCursor",
             "AccessRequestCursor",
             "Product",
+            "Lead",
+            "LeadCursor",
+            "Activity",
         ),
         start=1,
     )

@@ -55,6 +55,7 @@ class IdCursor(StrEnum):
     EVENT = "EventCursor"
     NOTIFICATION = "NotificationCursor"
     ACCESS_REQUEST = "AccessRequestCursor"
+    LEAD = "LeadCursor"
 
     def of(self, row_id: int) -> str:
         """The cursor of the row with this id."""

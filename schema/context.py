@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from models.account import User, Workspace
 from models.deal import Deal, DealCost, LineItem, StepCompletion
+from models.lead import Lead
 from models.product import Product
 from models.task import Task
 from resolvers import task_dot
@@ -23,6 +24,7 @@ from resolvers.accounts.users import users_by_ids
 from resolvers.deals import reads
 from resolvers.deals.files import FileStore
 from resolvers.errors import Refused
+from resolvers.leads import lists as lead_lists
 from resolvers.processes.tree import (
     ProcessTree,
     StageNode,
@@ -62,7 +64,8 @@ class Loaders:
     """Batch loaders for one actor; built fresh for every operation, because a
     WebSocket reuses its context for every operation sent over it.
 
-    Only `deals` depends on who asks (the visibility filter); the others read the
+    Only `deals`, `leads` and `deal_leads` depend on who asks (the visibility filters);
+    the others read the
     workspace as it is. Live changes of one event share those between every group of
     subscribers (`shared`), so that an event's owner, stage or task dot is read once.
     """
@@ -89,6 +92,12 @@ class Loaders:
         async def deals(ids: list[int]) -> list[Deal | None]:
             found = await reads.visible_deals_by_id(actor, ids)
             return [found.get(i) for i in ids]
+
+        async def leads(ids: list[int]) -> list[Lead | None]:
+            return _by_key(await lead_lists.visible_leads_by_id(actor, ids), None)(ids)
+
+        async def deal_leads(ids: list[int]) -> list[Lead | None]:
+            return _by_key(await lead_lists.first_leads_of(actor, ids), None)(ids)
 
         async def participants(ids: list[int]) -> list[list[int]]:
             return _by_key(await reads.participants_of(ids), [])(ids)
@@ -117,6 +126,8 @@ class Loaders:
         self.steps = DataLoader(load_fn=steps)
         self.users = DataLoader(load_fn=users)
         self.deals = DataLoader(load_fn=deals)
+        self.leads = DataLoader(load_fn=leads)
+        self.deal_leads = DataLoader(load_fn=deal_leads)
         self.participants = DataLoader(load_fn=participants)
         self.costs = DataLoader(load_fn=costs)
         self.line_items = DataLoader(load_fn=line_items)

@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
+from schema.board.finance import FinanceQuery
 from schema.board.queries import BoardQuery, StatsQuery
 from schema.context import Info
 from schema.deals.mutations import AccessRequestMutation, DealMutation
@@ -14,6 +15,8 @@ from schema.deals.queries import AccessRequestQuery, DealQuery
 from schema.events.mutations import NotificationMutation
 from schema.events.queries import NotificationQuery
 from schema.ids import parse_global_id
+from schema.leads.mutations import LeadMutation
+from schema.leads.queries import LeadQuery
 from schema.node import NODE_LOADERS, Node
 from schema.processes.mutations import ProcessMutation
 from schema.processes.queries import ProcessQuery
@@ -53,8 +56,10 @@ Query = merge_types(
         TaskQuery,
         AccessRequestQuery,
         StatsQuery,
+        FinanceQuery,
         NotificationQuery,
         ProductQuery,
+        LeadQuery,
     ),
 )
 Mutation = merge_types(
@@ -67,5 +72,6 @@ Mutation = merge_types(
         AccessRequestMutation,
         NotificationMutation,
         ProductMutation,
+        LeadMutation,
     ),
 )

@@ -15,6 +15,7 @@ import strawberry
 
 from models.account import Role
 from models.deal import AccessRequestStatus, DealStatus
+from models.lead import LeadStatus
 from models.process import NoteRequirement, NotifyAudience, Performer, TaskAssignee
 from resolvers.task_dot import TaskStatus
 from subscriptions.changes import BoardEventKind
@@ -26,6 +27,7 @@ strawberry.enum(NotifyAudience)
 strawberry.enum(TaskAssignee)
 strawberry.enum(AccessRequestStatus)
 strawberry.enum(DealStatus, description="CANCELLED: the project never happened (not lost).")
+strawberry.enum(LeadStatus, description="QUALIFIED: became a deal; DISQUALIFIED: with a reason.")
 strawberry.enum(
     TaskStatus, description="A card's dot: open tasks overdue, due today, later, or none."
 )
@@ -38,6 +40,7 @@ __all__ = [
     "AccessRequestStatus",
     "BoardEventKind",
     "DealStatus",
+    "LeadStatus",
     "NoteRequirement",
     "NotifyAudience",
     "Performer",

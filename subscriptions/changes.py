@@ -150,7 +150,7 @@ class EventReading:
                 if facts is not None and facts.process_id == process_id and facts.stage_id
             }
             self._figures[process_id] = await figures_by_salesperson(
-                self.event.workspace_id, process_id, stages, self.salespeople
+                self.event.workspace_id, process_id, stages, self.salespeople, self.now
             )
         seen = self._figures[process_id][viewer.id]
         return {stage_id: seen.get(stage_id, ColumnFigures()) for stage_id in stage_ids}

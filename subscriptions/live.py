@@ -11,6 +11,7 @@ from datetime import timedelta
 from types import TracebackType
 
 from resolvers.clock import now_utc
+from resolvers.deals.rot_clock import record_rotten_deals
 from resolvers.events.log import collecting_writes
 from resolvers.tasks.clock import record_due_tasks
 from subscriptions.background import log_failure, stop_task
@@ -69,10 +70,11 @@ class LiveUpdates:
                 now = now_utc()
                 with collecting_writes() as written:
                     await record_due_tasks(since, now)
+                    await record_rotten_deals(since, now)
                 self.outbox.announce(written)
                 since = now
             except Exception:
-                log_failure(logger, "the task clock failed; retrying")
+                log_failure(logger, "the clock (tasks falling due, deals rotting) failed; retrying")
             await asyncio.sleep(self.settings.clock_seconds)
 
     async def __aenter__(self) -> LiveUpdates:

@@ -28,6 +28,7 @@ REFERENCES = {
         "stage_id": "stage",
         "lost_at_stage_id": "stage",
     },
+    "lead": {"owner_id": "user", "created_by_id": "user", "deal_id": "deal"},
     "deal_participant": {"deal_id": "deal", "user_id": "user"},
     "deal_cost": {"deal_id": "deal"},
     "line_item": {"deal_id": "deal", "product_id": "product"},
@@ -46,7 +47,7 @@ REFERENCES = {
         "actor_id": "user",
         "access_request_id": "access_request",
     },
-    "history_entry": {"deal_id": "deal", "actor_id": "user"},
+    "history_entry": {"deal_id": "deal", "lead_id": "lead", "actor_id": "user"},
 }
 IN_HISTORY_DATA = {"step": "step", "task": "task", "request": "access_request", "user": "user"}
 # The header's fields that belong to the moment and the database, not to the workspace.

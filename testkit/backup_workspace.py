@@ -17,8 +17,10 @@ from testkit.documents import (
     ANSWER_ACCESS_MUTATION,
     BOARD_QUERY,
     CANCEL_DEAL_MUTATION,
+    CLAIM_LEAD_MUTATION,
     COMPLETE_STEP_MUTATION,
     COMPLETE_TASK_MUTATION,
+    CREATE_LEAD_MUTATION,
     CREATE_PROCESS_MUTATION,
     CREATE_PRODUCT_MUTATION,
     CREATE_TASK_MUTATION,
@@ -27,17 +29,21 @@ from testkit.documents import (
     DEALS_QUERY,
     DELETE_DEAL_MUTATION,
     DELETED_DEALS_QUERY,
+    DISQUALIFY_LEAD_MUTATION,
     HISTORY_QUERY,
+    LEADS_QUERY,
     LOGIN_MUTATION,
     LOSE_DEAL_MUTATION,
     MY_TASKS_QUERY,
     PROCESSES_QUERY,
     PRODUCTS_QUERY,
+    QUALIFY_LEAD_MUTATION,
     REMOVE_PARTICIPANT_MUTATION,
     REQUEST_ACCESS_MUTATION,
     SET_DEAL_PUBLIC_MUTATION,
     SET_LINE_ITEMS_MUTATION,
     UNCOMPLETE_STEP_MUTATION,
+    UPDATE_LEAD_MUTATION,
     UPDATE_PROCESS_MUTATION,
     UPDATE_PRODUCT_MUTATION,
     UPDATE_TASK_MUTATION,
@@ -83,6 +89,7 @@ def _projects(user_ids: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "name": "Scoping",
+            "rottenAfterDays": 30,
             "steps": [
                 {"name": "Brief", "weight": 10, "mandatory": True, "requireNote": "NOTE_WITH_FILE"},
                 {
@@ -259,8 +266,56 @@ async def build_rich_workspace(admin: GraphQLClient, admin_email: str) -> dict[s
         ANSWER_ACCESS_MUTATION,
         {"input": {"requestId": asked["request"]["id"], "grant": True}},
     )
+    await _leads(manager, seller, ids, roof["id"], process["id"])
     await ok(manager, MARK_ALL_READ_MUTATION, {})
     return emails
+
+
+async def _leads(
+    manager: GraphQLClient,
+    seller: GraphQLClient,
+    ids: dict[str, str],
+    roof_id: str,
+    process_id: str,
+) -> None:
+    """One lead in each status: in the pool, contacted, qualified into a new deal with
+    items and into the solar roof, disqualified."""
+    await ok(
+        manager,
+        CREATE_LEAD_MUTATION,
+        {"input": {"name": "Ewa Nowak", "email": "ewa@farm.example", "source": "Web form"}},
+    )
+    called = await ok(
+        seller,
+        CREATE_LEAD_MUTATION,
+        {"input": {"name": "Piotr", "company": "Mill & Co", "ownerId": ids["seller"]}},
+    )
+    await ok(
+        seller,
+        UPDATE_LEAD_MUTATION,
+        {"input": {"id": called["lead"]["id"], "version": 1, "status": "CONTACTED"}},
+    )
+    for name, company in (("Anna Sad", "Orchard"), ("Roof friend", None), ("Spam", None)):
+        made = await ok(seller, CREATE_LEAD_MUTATION, {"input": {"name": name, "company": company}})
+        lead_id = made["lead"]["id"]
+        await ok(seller, CLAIM_LEAD_MUTATION, {"id": lead_id})
+        if name == "Anna Sad":
+            items = [{"name": "Audit", "quantity": "2", "unitPrice": "450.00"}]
+            await ok(
+                seller,
+                QUALIFY_LEAD_MUTATION,
+                {"input": {"leadId": lead_id, "processId": process_id, "lineItems": items}},
+            )
+        elif name == "Roof friend":
+            await ok(
+                seller,
+                QUALIFY_LEAD_MUTATION,
+                {"input": {"leadId": lead_id, "existingDealId": roof_id}},
+            )
+        else:
+            await ok(
+                seller, DISQUALIFY_LEAD_MUTATION, {"input": {"leadId": lead_id, "reason": "Spam"}}
+            )
 
 
 def without_ids(answer: Any) -> Any:
@@ -298,6 +353,7 @@ async def what_the_api_says(clients: dict[str, GraphQLClient]) -> dict[str, Any]
         "notifications": {who: await c.data(NOTIFICATIONS_QUERY) for who, c in clients.items()},
         "tasks": {who: await c.data(MY_TASKS_QUERY) for who, c in clients.items()},
         "products": (await manager.data(PRODUCTS_QUERY, {"includeArchived": True}))["products"],
+        "leads": (await manager.data(LEADS_QUERY, {"first": 50}))["leads"],
     }
     found: dict[str, Any] = without_ids(answer)
     return found

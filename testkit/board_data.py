@@ -4,10 +4,10 @@ resolvers would store (stage, probability, cents): for board tests at scale."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
+from models.deal import Deal, DealCost, DealParticipant, DealStatus, LineItem, StepCompletion
 from models.task import Task
 from resolvers.deals.state import apply_progress, sync_amounts
 from resolvers.processes.tree import ProcessTree
@@ -32,6 +32,11 @@ class DealSeed:
     company: str | None = None
     contact_person: str | None = None
     tasks: tuple[TaskSeed, ...] = field(default_factory=tuple)
+    expected_close_date: date | None = None
+    closed_at: datetime | None = None
+    costs: tuple[Decimal, ...] = ()
+    # (product id or None, amount): with items, the deal's value is their sum.
+    line_items: tuple[tuple[int | None, Decimal], ...] = ()
 
 
 async def seed_deals(
@@ -51,7 +56,11 @@ async def seed_deals(
             is_public=seed.is_public,
             status=seed.status,
             deleted_at=seed.deleted_at,
+            expected_close_date=seed.expected_close_date,
+            closed_at=seed.closed_at,
         )
+        if seed.line_items:
+            deal.value = sum((amount for _, amount in seed.line_items), Decimal(0))
         apply_progress(deal, tree, set(seed.completed), now)
         sync_amounts(deal)
         rows.append(deal)
@@ -89,6 +98,31 @@ async def seed_deals(
             )
             for s in seeds
             for task in s.tasks
+        ],
+        batch_size=500,
+    )
+    await DealCost.bulk_create(
+        [
+            DealCost(deal_id=ids[s.name], name=f"Cost {i}", amount=amount, position=i)
+            for s in seeds
+            for i, amount in enumerate(s.costs)
+        ],
+        batch_size=500,
+    )
+    await LineItem.bulk_create(
+        [
+            LineItem(
+                deal_id=ids[s.name],
+                product_id=product_id,
+                name=f"Item {i}",
+                quantity=Decimal(1),
+                unit_price=amount,
+                discount_percent=Decimal(0),
+                amount=amount,
+                position=i,
+            )
+            for s in seeds
+            for i, (product_id, amount) in enumerate(s.line_items)
         ],
         batch_size=500,
     )

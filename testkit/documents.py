@@ -90,6 +90,7 @@ DEAL_FIELDS = """
   completedSteps { step { id name } completedBy { id } note fileUrl fileName }
   missingMandatorySteps { id name }
   tasks { id title dueAt done assignee { id } }
+  isRotten rottenSince lead { id name }
 """
 
 DEAL_PAYLOAD = f"deal {{ {DEAL_FIELDS} }} errors {{ code message field ids }}"
@@ -284,5 +285,54 @@ query Products($includeArchived: Boolean) {{
 SET_LINE_ITEMS_MUTATION = f"""
 mutation SetLineItems($input: SetLineItemsInput!) {{
   setDealLineItems(input: $input) {{ {DEAL_PAYLOAD} }}
+}}
+"""
+
+LEAD_FIELDS = """
+  id name company contactPerson email phone source status disqualifiedReason note version
+  createdAt updatedAt owner { id name } deal { id name value }
+"""
+LEAD_PAYLOAD = f"lead {{ {LEAD_FIELDS} }} errors {{ code message field }}"
+
+CREATE_LEAD_MUTATION = f"""
+mutation CreateLead($input: CreateLeadInput!) {{ createLead(input: $input) {{ {LEAD_PAYLOAD} }} }}
+"""
+
+UPDATE_LEAD_MUTATION = f"""
+mutation UpdateLead($input: UpdateLeadInput!) {{ updateLead(input: $input) {{ {LEAD_PAYLOAD} }} }}
+"""
+
+CLAIM_LEAD_MUTATION = f"""
+mutation ClaimLead($id: ID!) {{ claimLead(input: {{id: $id}}) {{ {LEAD_PAYLOAD} }} }}
+"""
+
+QUALIFY_LEAD_MUTATION = f"""
+mutation QualifyLead($input: QualifyLeadInput!) {{
+  qualifyLead(input: $input) {{
+    lead {{ {LEAD_FIELDS} }} deal {{ {DEAL_FIELDS} }} errors {{ code message field }}
+  }}
+}}
+"""
+
+DISQUALIFY_LEAD_MUTATION = f"""
+mutation DisqualifyLead($input: DisqualifyLeadInput!) {{
+  disqualifyLead(input: $input) {{ {LEAD_PAYLOAD} }}
+}}
+"""
+
+REOPEN_LEAD_MUTATION = f"""
+mutation ReopenLead($id: ID!) {{ reopenLead(input: {{id: $id}}) {{ {LEAD_PAYLOAD} }} }}
+"""
+
+LEAD_QUERY = f"query Lead($id: ID!) {{ lead(id: $id) {{ {LEAD_FIELDS} }} }}"
+
+LEADS_QUERY = f"""
+query Leads($filter: LeadFilter, $first: Int, $after: String) {{
+  leads(filter: $filter, first: $first, after: $after) {{
+    edges {{ cursor node {{ {LEAD_FIELDS} }} }}
+    pageInfo {{ hasNextPage endCursor }}
+    totalCount
+    statusCounts {{ status count }}
+  }}
 }}
 """

@@ -25,6 +25,7 @@ from resolvers.deals.lists import DealOrderField, check_cursor, keyset_page, key
 from resolvers.errors import Problems, not_found
 from resolvers.pagination import Page, page_size
 from resolvers.processes.tree import ProcessTree, load_process_tree
+from resolvers.rotting import rotten_condition
 from resolvers.sql_union import fetch_union
 from resolvers.task_dot import CARD_TASKS
 
@@ -37,13 +38,38 @@ class ColumnFigures:
     deal_count: int = 0
     value_cents: int = 0
     forecast_cents: int = 0
+    rotten_count: int = 0
 
     def __add__(self, other: ColumnFigures) -> ColumnFigures:
         return ColumnFigures(
             self.deal_count + other.deal_count,
             self.value_cents + other.value_cents,
             self.forecast_cents + other.forecast_cents,
+            self.rotten_count + other.rotten_count,
         )
+
+    @classmethod
+    def of_row(cls, row: dict[str, Any]) -> ColumnFigures:
+        """From a row of `_sums` (a sum over no rows is NULL)."""
+        return cls(
+            int(row["deal_count"]),
+            int(row["value_sum"] or 0),
+            int(row["forecast_sum"] or 0),
+            int(row["rotten_count"] or 0),
+        )
+
+
+_FIGURES = ("deal_count", "value_sum", "forecast_sum", "rotten_count")
+
+
+def _sums(now: datetime) -> dict[str, Any]:
+    """The aggregates behind a column's figures, in one grouped statement."""
+    return {
+        "deal_count": Count("id"),
+        "value_sum": Sum("value_cents"),
+        "forecast_sum": Sum("forecast_cents"),
+        "rotten_count": Count("id", _filter=rotten_condition(now)),
+    }
 
 
 @dataclass(frozen=True)
@@ -98,25 +124,21 @@ async def column_figures(
     if stage_ids is not None:
         query = query.filter(stage_id__in=list(stage_ids))
     rows = (
-        await query.annotate(
-            deal_count=Count("id"),
-            value_sum=Sum("value_cents"),
-            forecast_sum=Sum("forecast_cents"),
-        )
-        .group_by("stage_id")
-        .values("stage_id", "deal_count", "value_sum", "forecast_sum")
+        await query.annotate(**_sums(scope.now)).group_by("stage_id").values("stage_id", *_FIGURES)
     )
     return {
-        row["stage_id"]: ColumnFigures(
-            int(row["deal_count"]), int(row["value_sum"] or 0), int(row["forecast_sum"] or 0)
-        )
+        row["stage_id"]: ColumnFigures.of_row(row)
         for row in rows
         if scope.tree.stage(row["stage_id"])
     }
 
 
 async def figures_by_salesperson(
-    workspace_id: int, process_id: int, stage_ids: Collection[int], salespeople: Collection[int]
+    workspace_id: int,
+    process_id: int,
+    stage_ids: Collection[int],
+    salespeople: Collection[int],
+    now: datetime,
 ) -> dict[int, dict[int, ColumnFigures]]:
     """Column figures of `stage_ids` (open deals, no filter) as each of `salespeople`
     sees them: three statements, whatever their number (`access.salespeople_sight`).
@@ -134,12 +156,7 @@ async def figures_by_salesperson(
         stage_id__in=stages,
     )
     public, owned, taking_part = access.salespeople_sight(open_deals, people)
-    sums = {
-        "deal_count": Count("id"),
-        "value_sum": Sum("value_cents"),
-        "forecast_sum": Sum("forecast_cents"),
-    }
-    figures = ("deal_count", "value_sum", "forecast_sum")
+    sums, figures = _sums(now), _FIGURES
     for row in await public.annotate(**sums).group_by("stage_id").values("stage_id", *figures):
         for person in people:
             _add(found[person], row)
@@ -162,9 +179,7 @@ async def figures_by_salesperson(
 
 def _add(figures: dict[int, ColumnFigures], row: dict[str, Any]) -> None:
     stage_id = row["stage_id"]
-    figures[stage_id] = figures[stage_id] + ColumnFigures(
-        int(row["deal_count"]), int(row["value_sum"] or 0), int(row["forecast_sum"] or 0)
-    )
+    figures[stage_id] = figures[stage_id] + ColumnFigures.of_row(row)
 
 
 def card_request(stage_id: int, first: int | None, after: str | None) -> CardRequest:

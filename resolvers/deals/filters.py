@@ -1,5 +1,5 @@
 """The filters of deal lists and boards: owners, participants, completed steps, task
-dot and text, applied in SQL on top of the visibility filter."""
+dot, rotting and text, applied in SQL on top of the visibility filter."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tortoise.queryset import QuerySet
 from models.deal import Deal, DealParticipant, StepCompletion
 from resolvers import validation
 from resolvers.errors import Problems
+from resolvers.rotting import rotten_condition
 from resolvers.task_dot import TaskStatus, status_condition
 
 MAX_FILTER_IDS = 200
@@ -24,6 +25,7 @@ class DealFilter:
     completed_step_ids: list[int] | None = None
     task_statuses: list[TaskStatus] | None = None
     search: str | None = None
+    rotten: bool | None = None
 
     def check(self, problems: Problems) -> None:
         path = ["filter"]
@@ -59,6 +61,9 @@ def apply_filter(
             one = status_condition(status, now, timezone)
             condition = one if index == 0 else condition | one
         query = query.filter(condition)
+    if deal_filter.rotten is not None:
+        rotten = rotten_condition(now)
+        query = query.filter(rotten if deal_filter.rotten else ~rotten)
     if deal_filter.search and deal_filter.search.strip():
         text = deal_filter.search.strip()
         query = query.filter(

@@ -68,16 +68,19 @@ def _discount(problems: Problems, raw: Decimal | None, field: list[str]) -> Deci
     return raw.quantize(CENT)
 
 
-async def _planned(actor: User, items: list[NewLineItem], problems: Problems) -> list[LineItem]:
-    """The items as they will be stored (not saved), every problem noted."""
+async def _planned(
+    actor: User, items: list[NewLineItem], problems: Problems, field: str
+) -> list[LineItem]:
+    """The items as they will be stored (not saved), every problem noted under
+    `input.<field>`."""
     if len(items) > MAX_LINE_ITEMS:
-        problems.invalid(f"At most {MAX_LINE_ITEMS} line items.", ["input", "items"])
+        problems.invalid(f"At most {MAX_LINE_ITEMS} line items.", ["input", field])
         return []
     wanted = {item.product_id for item in items if item.product_id is not None}
     products = await products_by_ids(actor, list(wanted))
     planned = []
     for index, item in enumerate(items):
-        path = ["input", "items", str(index)]
+        path = ["input", field, str(index)]
         product = products.get(item.product_id) if item.product_id is not None else None
         unknown = item.product_id is not None and product is None
         if unknown:
@@ -109,7 +112,7 @@ async def _planned(actor: User, items: list[NewLineItem], problems: Problems) ->
             )
         )
     if sum((item.amount for item in planned), Decimal(0)) > MAX_AMOUNT:
-        problems.invalid(f"The items add up to more than {MAX_AMOUNT}.", ["input", "items"])
+        problems.invalid(f"The items add up to more than {MAX_AMOUNT}.", ["input", field])
     return planned
 
 
@@ -125,11 +128,14 @@ def _items_text(items: list[LineItem]) -> str | None:
     )
 
 
-async def set_line_items(actor: User, deal_id: int, version: int, items: list[NewLineItem]) -> Deal:
+async def set_line_items(
+    actor: User, deal_id: int, version: int, items: list[NewLineItem], field: str = "items"
+) -> Deal:
     """Replace the deal's items; with items, its value becomes their sum. Without items
-    (an empty list) the value stays as it was, to be entered by hand again."""
+    (an empty list) the value stays as it was, to be entered by hand again. Problems
+    with the items are told under `input.<field>`."""
     problems = Problems()
-    planned = await _planned(actor, items, problems)
+    planned = await _planned(actor, items, problems, field)
     problems.raise_if_any()
     async with in_transaction():
         state = await lock_deal(actor, deal_id)

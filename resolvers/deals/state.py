@@ -14,11 +14,13 @@ from models.account import User
 from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
 from models.event import EventKind
 from resolvers import access
+from resolvers.clock import now_utc
 from resolvers.errors import ErrorCode, Refused, not_found
 from resolvers.events.history import change, record_event
 from resolvers.events.log import BoardFacts, facts_from
 from resolvers.processes.tree import ProcessTree, StepNode, load_process_tree
 from resolvers.progress import cents, deal_probability, deal_stage, forecast_cents
+from resolvers.rotting import rot_moment
 
 
 @dataclass
@@ -31,6 +33,8 @@ class DealState:
     participant_ids: set[int]
     completions: dict[int, StepCompletion] = field(default_factory=dict)
     facts: BoardFacts | None = None
+    # Whether this transaction already counted a change by someone (`touch`).
+    touched: bool = False
 
     @property
     def completed_step_ids(self) -> set[int]:
@@ -170,10 +174,17 @@ async def refresh_process_deals(tree: ProcessTree, now: datetime) -> int:
     pairs = await StepCompletion.filter(deal__process_id=tree.row.id).only("deal_id", "step_id")
     for pair in pairs:
         completed[pair.deal_id].add(pair.step_id)
-    moved = [deal for deal in deals if apply_progress(deal, tree, completed[deal.id], now)]
+    moved = []
+    for deal in deals:
+        progressed = apply_progress(deal, tree, completed[deal.id], now)
+        rots_at = rot_moment(deal, tree)
+        if progressed or rots_at != deal.rots_at:
+            deal.rots_at = rots_at
+            moved.append(deal)
     if moved:
         await Deal.bulk_update(
-            moved, fields=["stage_id", "probability", "stage_entered_at", "forecast_cents"]
+            moved,
+            fields=["stage_id", "probability", "stage_entered_at", "forecast_cents", "rots_at"],
         )
     return len(moved)
 
@@ -187,10 +198,18 @@ async def save(
 ) -> Deal:
     """Bump the version, write the row and its event (inside the caller's transaction)."""
     sync_amounts(state.deal)
+    _count_change(state)
     state.deal.version += 1
     await state.deal.save()
     await record(state, actor, kind, changes, **details)
     return state.deal
+
+
+def _count_change(state: DealState) -> None:
+    """A change by someone: the deal's rotting clock starts again (`resolvers.rotting`)."""
+    state.deal.last_activity_at = now_utc()
+    state.deal.rots_at = rot_moment(state.deal, state.tree)
+    state.touched = True
 
 
 async def record(
@@ -200,7 +219,14 @@ async def record(
     changes: list[dict[str, Any]] | None = None,
     **details: Any,
 ) -> None:
-    """Write an event of the deal (and its history) after what the state last said."""
+    """Write an event of the deal (and its history) after what the state last said. An
+    event with an actor is a change by someone: it restarts the deal's rotting clock."""
+    if actor is not None and not state.touched:
+        _count_change(state)
+        deal = state.deal
+        await access.workspace_deals(deal.workspace_id).filter(id=deal.id).update(
+            last_activity_at=deal.last_activity_at, rots_at=deal.rots_at
+        )
     state.facts = await record_event(
         state.deal, actor, kind, changes, before=state.facts, **details
     )

@@ -11,6 +11,7 @@ from models.account import User
 from models.deal import Deal
 from models.event import Event, EventKind
 from models.history import HistoryEntry
+from models.lead import Lead
 from resolvers.access import visible_deals_and_trash
 from resolvers.errors import not_found
 from resolvers.events.log import BoardFacts, before_log_write, board_facts, note_event_written
@@ -56,7 +57,7 @@ async def record_event(
 
 
 async def write_history(
-    deal: Deal,
+    subject: Deal | Lead,
     actor_id: int | None,
     kind: str,
     said: dict[str, Any],
@@ -67,31 +68,64 @@ async def write_history(
     published_at: datetime | None = None,
 ) -> HistoryEntry:
     """A history entry and the replay event that gives it its id (see
-    `models.history`): the one place that pairs them. `facts` (the board facts before
-    and after) go to the replay event only; `at` defaults to now. A file the change
-    attached is `said["fileHash"]` (with `file`, its name, `fileType` and `fileSize`)."""
+    `models.history`): the one place that pairs them. The subject is the deal (its tasks
+    and requests included) or the lead the change is about. `facts` (who may see the
+    subject before and after) go to the replay event only; `at` defaults to now. A file
+    the change attached is `said["fileHash"]` (with `file`, its name, `fileType` and
+    `fileSize`)."""
     moment: dict[str, Any] = {"at": at} if at is not None else {}
+    about: dict[str, Any] = (
+        {"lead_id": subject.id} if isinstance(subject, Lead) else {"deal_id": subject.id}
+    )
     event = await Event.create(
-        workspace_id=deal.workspace_id,
-        deal_id=deal.id,
+        workspace_id=subject.workspace_id,
         actor_id=actor_id,
         kind=kind,
         data={**said, **facts},
         key=key,
         published_at=published_at,
+        **about,
         **moment,
     )
     note_event_written(event)
     return await HistoryEntry.create(
         id=event.id,
-        workspace_id=deal.workspace_id,
-        deal_id=deal.id,
+        workspace_id=subject.workspace_id,
         actor_id=actor_id,
         kind=kind,
         at=event.at,
         data=said,
         file_hash=said.get("fileHash"),
         file_size=said.get("fileSize"),
+        **about,
+    )
+
+
+async def record_lead_event(
+    lead: Lead,
+    actor: User | None,
+    kind: EventKind,
+    changes: list[dict[str, Any]] | None = None,
+    *,
+    owner_before: int | None,
+    new: bool = False,
+    **details: Any,
+) -> None:
+    """Write one change of a lead (its replay event and history entry), inside the
+    transaction of the change, after the lead row was written. The event carries the
+    lead's owner before and after, which is who may see it (`access.sees_lead`)."""
+    await before_log_write(lead.workspace_id)
+    await write_history(
+        lead,
+        actor.id if actor else None,
+        str(kind),
+        {"changes": changes or [], **details},
+        facts={
+            "lead": {
+                "before": None if new else {"owner": owner_before},
+                "after": {"owner": lead.owner_id},
+            }
+        },
     )
 
 

@@ -91,10 +91,16 @@ async def _apply(process: Process, plan: ConfigPlan, stored: StoredConfig) -> No
     for position, stage_plan in enumerate(plan.stages):
         stage = stage_plan.row
         if stage is None:
-            stage = await Stage.create(process=process, name=stage_plan.name, position=position)
+            stage = await Stage.create(
+                process=process,
+                name=stage_plan.name,
+                position=position,
+                rotten_after_days=stage_plan.rotten_after_days,
+            )
         else:
             stage.name, stage.position, stage.archived_at = stage_plan.name, position, None
-            await stage.save(update_fields=["name", "position", "archived_at"])
+            stage.rotten_after_days = stage_plan.rotten_after_days
+            await stage.save(update_fields=["name", "position", "archived_at", "rotten_after_days"])
         kept_stages.add(stage.id)
         for step_position, step_plan in enumerate(stage_plan.steps):
             step = step_plan.row

@@ -17,6 +17,7 @@ from resolvers.errors import ErrorCode, Problems
 from resolvers.validation import KEEP, Keep
 
 MAX_STAGES = 20
+MAX_ROTTEN_AFTER_DAYS = 3650
 MAX_STEPS_PER_STAGE = 50
 MAX_WEIGHT = 10_000
 MAX_DUE_IN_DAYS = 3650
@@ -46,9 +47,13 @@ class StepSpec:
 
 @dataclass(frozen=True)
 class StageSpec:
+    """`rotten_after_days` left as KEEP keeps a stored stage's limit (a new stage has
+    none); None removes it."""
+
     name: str
     steps: list[StepSpec]
     id: int | None = None
+    rotten_after_days: int | Keep | None = KEEP
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class StagePlan:
     row: Stage | None
     name: str
     steps: list[StepPlan]
+    rotten_after_days: int | None = None
 
 
 @dataclass
@@ -220,7 +226,15 @@ class _Validator:
                 f"A stage may have at most {MAX_STEPS_PER_STAGE} steps.", [*path, "steps"]
             )
         steps = [self.step(s, [*path, "steps", str(i)]) for i, s in enumerate(spec.steps)]
-        return StagePlan(row, name, steps)
+        days = spec.rotten_after_days
+        if isinstance(days, Keep):
+            days = row.rotten_after_days if row is not None else None
+        elif days is not None and not 1 <= days <= MAX_ROTTEN_AFTER_DAYS:
+            self.problems.invalid(
+                f"Give 1 to {MAX_ROTTEN_AFTER_DAYS} days, or null for never.",
+                [*path, "rottenAfterDays"],
+            )
+        return StagePlan(row, name, steps, days)
 
 
 def referenced_user_ids(spec: ProcessSpec) -> set[int]:

@@ -49,6 +49,7 @@ class BoardColumn:
     deal_count: int
     total_value: Decimal
     forecast_value: Decimal = strawberry.field(description="The sum of the cards' forecasts.")
+    rotten_count: int = strawberry.field(description="How many of its deals are rotten.")
     stage_id: strawberry.Private[int]
     cards: strawberry.Private[CardLoader]
 
@@ -71,6 +72,7 @@ class BoardColumn:
             deal_count=figures.deal_count,
             total_value=amount_of_cents(figures.value_cents),
             forecast_value=amount_of_cents(figures.forecast_cents),
+            rotten_count=figures.rotten_count,
             stage_id=stage.row.id,
             cards=cards,
         )

@@ -108,6 +108,9 @@ class BoardFilter:
     search: strawberry.Maybe[str | None] = strawberry.field(
         description="In the deal's name, company and contact person."
     )
+    rotten: strawberry.Maybe[bool | None] = strawberry.field(
+        description="true: rotten deals only (Deal.isRotten); false: the others."
+    )
 
 
 @strawberry.enum
@@ -147,6 +150,7 @@ def deal_filter(raw: BoardFilter | None) -> DealFilter | None:
         completed_step_ids=ids(raw.completed_step_ids, "Step", [*path, "completedStepIds"]),
         task_statuses=given(raw.task_status),
         search=given(raw.search),
+        rotten=given(raw.rotten),
     )
 
 
@@ -186,12 +190,12 @@ class SetLineItemsInput:
     items: list[LineItemInput]
 
 
-def line_item_specs(items: list[LineItemInput]) -> list[NewLineItem]:
+def line_item_specs(items: list[LineItemInput], field: str = "items") -> list[NewLineItem]:
     return [
         NewLineItem(
             quantity=item.quantity,
             product_id=optional_id(
-                item.product_id, "Product", ("input", "items", str(i), "productId")
+                item.product_id, "Product", ("input", field, str(i), "productId")
             ),
             name=given(item.name),
             unit_price=given(item.unit_price),

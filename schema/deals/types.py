@@ -14,7 +14,7 @@ from models import account as rows_account
 from models import deal as rows
 from models.event import Event
 from models.history import HistoryEntry
-from resolvers import progress, task_dot
+from resolvers import progress, rotting, task_dot
 from resolvers.clock import now_utc
 from resolvers.deals import participation
 from resolvers.events import history
@@ -31,6 +31,7 @@ from schema.products.types import Product
 from schema.scalars import DealStatus, TaskStatus
 
 if TYPE_CHECKING:
+    from schema.leads.types import Lead
     from schema.tasks.types import Task
 
 
@@ -278,6 +279,26 @@ class Deal(Node):
     async def line_items(self, info: Info) -> list[LineItem]:
         loaders = await info.context.loaders()
         return [LineItem.from_row(item) for item in await loaders.line_items.load(self.row.id)]
+
+    @strawberry.field(
+        description="Open, and unchanged by anyone for longer than its stage allows "
+        "(Stage.rottenAfterDays)."
+    )
+    def is_rotten(self) -> bool:
+        return rotting.is_rotten(self.row, now_utc())
+
+    @strawberry.field(description="When it turned rotten; null while it is not.")
+    def rotten_since(self) -> datetime | None:
+        return self.row.rots_at if rotting.is_rotten(self.row, now_utc()) else None
+
+    @strawberry.field(description="The lead it was qualified from, if you may see it.")
+    async def lead(
+        self, info: Info
+    ) -> Annotated[Lead, strawberry.lazy("schema.leads.types")] | None:
+        from schema.leads.types import Lead  # the two modules refer to each other
+
+        row = await (await info.context.loaders()).deal_leads.load(self.row.id)
+        return Lead.from_row(row) if row else None
 
     @strawberry.field(description="value - the sum of costs.")
     async def profit(self, info: Info) -> Decimal:

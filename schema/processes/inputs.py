@@ -44,6 +44,10 @@ class StageInput:
     id: strawberry.Maybe[strawberry.ID | None]
     name: str
     steps: list[StepInput]
+    rotten_after_days: strawberry.Maybe[int | None] = strawberry.field(
+        description="An open deal in this stage rots after this many days (1 to 3650) "
+        "without a change; null: never. Left out: a stage keeps its limit."
+    )
 
 
 @strawberry.input
@@ -84,5 +88,12 @@ def stage_specs(stages: list[StageInput]) -> list[StageSpec]:
         path = ["input", "stages", str(i)]
         steps = [step_spec(s, [*path, "steps", str(j)]) for j, s in enumerate(stage.steps)]
         stage_id = optional_id(stage.id, "Stage", [*path, "id"])
-        specs.append(StageSpec(name=stage.name, steps=steps, id=stage_id))
+        specs.append(
+            StageSpec(
+                name=stage.name,
+                steps=steps,
+                id=stage_id,
+                rotten_after_days=kept(stage.rotten_after_days),
+            )
+        )
     return specs

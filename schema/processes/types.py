@@ -73,6 +73,9 @@ class Stage(Node):
     position: int
     steps: list[Step]
     archived_at: datetime | None
+    rotten_after_days: int | None = strawberry.field(
+        description="An open deal here rots after this many days without a change; null: never."
+    )
 
     @classmethod
     def from_node(cls, node: StageNode) -> Stage:
@@ -82,6 +85,7 @@ class Stage(Node):
             position=node.row.position,
             steps=[Step.from_node(s) for s in node.steps],
             archived_at=node.row.archived_at,
+            rotten_after_days=node.row.rotten_after_days,
         )
 
 

@@ -19,7 +19,8 @@ data (`data["step"]["id"]`...) are references too (`EMBEDDED`).
 
 `VERSION` changes whenever what a file holds changes. A reader takes its own version
 and the earlier ones whose records it still reads: a kind added since (`ADDED_IN`) is
-simply absent from an older file.
+simply absent from an older file, and so is a column added since (`COLUMNS_ADDED_IN`),
+read as null.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from models.deal import (
 )
 from models.event import Event, IdempotencyRecord, Notification
 from models.history import HistoryEntry
+from models.lead import Lead
 from models.process import NotifyAudience, Process, Stage, Step, StepNotifyUser, StepPerformer
 from models.product import Product
 from models.task import Task
@@ -52,7 +54,7 @@ from resolvers.accounts.auth import normalise_email
 from resolvers.deals.files import is_digest
 
 FORMAT = "dealflow-workspace"
-VERSION = 2
+VERSION = 3
 RECORD = "record"  # the key that names a record's kind (no model has such a column)
 
 
@@ -144,7 +146,11 @@ KINDS: tuple[Kind, ...] = (
         ("name", "code", "unit_price", "active", "created_at", "updated_at"),
         "workspace_id",
     ),
-    Kind(Stage, ("process_id", "name", "position", "archived_at"), "process__workspace_id"),
+    Kind(
+        Stage,
+        ("process_id", "name", "position", "archived_at", "rotten_after_days"),
+        "process__workspace_id",
+    ),
     Kind(
         Step,
         (
@@ -187,10 +193,33 @@ KINDS: tuple[Kind, ...] = (
             "lost_reason",
             "lost_at_stage_id",
             "closed_at",
+            "last_activity_at",
+            "rots_at",
             "version",
             "created_at",
             "updated_at",
             "deleted_at",
+        ),
+        "workspace_id",
+    ),
+    Kind(
+        Lead,
+        (
+            "owner_id",
+            "created_by_id",
+            "name",
+            "company",
+            "contact_person",
+            "email",
+            "phone",
+            "source",
+            "note",
+            "status",
+            "disqualified_reason",
+            "deal_id",
+            "version",
+            "created_at",
+            "updated_at",
         ),
         "workspace_id",
     ),
@@ -264,14 +293,27 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         HistoryEntry,
-        ("deal_id", "actor_id", "kind", "at", "data"),
+        ("deal_id", "lead_id", "actor_id", "kind", "at", "data"),
         "workspace_id",
         {"data": _history_data},
     ),
 )
 KIND_NAMES = tuple(kind.name for kind in KINDS)
 # Kinds added after the first version of the format, and the version that added each.
-ADDED_IN = {"product": 2, "line_item": 2}
+ADDED_IN = {"product": 2, "line_item": 2, "lead": 3}
+# Columns added to a kind after the first version of the format, and the version that
+# added each: an older file lacks them, and they read as null.
+COLUMNS_ADDED_IN = {
+    "stage.rotten_after_days": 3,
+    "deal.last_activity_at": 3,
+    "deal.rots_at": 3,
+    "history_entry.lead_id": 3,
+}
+
+
+def column_in_version(kind: Kind, column: str, version: int) -> bool:
+    """Whether a file of `version` carries `column` of `kind`."""
+    return COLUMNS_ADDED_IN.get(f"{kind.name}.{column}", 1) <= version
 
 
 def kinds_in_version(version: int) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from models.account import Role, User, Workspace
 from models.deal import Deal
 from models.event import Notification
 from models.history import HistoryEntry
+from models.lead import Lead
 from models.process import Process
 from resolvers.accounts.workspaces import check_workspace_settings
 from resolvers.clock import now_utc
@@ -45,6 +46,7 @@ from server.backup.format import (
     RECORD,
     BadBackup,
     Kind,
+    column_in_version,
     files_of,
     refusing_os_errors,
     summary,
@@ -103,6 +105,7 @@ class _Loader:
     digests: set[str] = field(default_factory=set)
     workspace: Workspace | None = None
     deals: dict[int, Deal] = field(default_factory=dict)
+    leads: dict[int, Lead] = field(default_factory=dict)
     emails: set[str] = field(default_factory=set)
     newest_entry: int = 0
     position: int = 0
@@ -148,7 +151,10 @@ class _Loader:
 
     def _values(self, where: str, kind: Kind, record: dict[str, Any]) -> dict[str, Any]:
         given = set(record) - {RECORD, "id"}
-        missing = [c for c in kind.columns if c not in given]
+        version = self.header["version"]
+        missing = [
+            c for c in kind.columns if c not in given and column_in_version(kind, c, version)
+        ]
         if missing:
             raise BadBackup(f"{where} lacks {', '.join(missing)}")
         unknown = sorted(given - set(kind.columns))
@@ -156,7 +162,7 @@ class _Loader:
             raise BadBackup(f"{where} has unknown columns: {', '.join(unknown)}")
         values: dict[str, Any] = {}
         for column in kind.columns:
-            raw = record[column]
+            raw = record.get(column)
             try:
                 value: Any
                 if column in kind.references:
@@ -172,6 +178,8 @@ class _Loader:
                 raise BadBackup(f"{where}: {column} {bad}{given_value}") from None
             values[column] = value
         if kind.model is HistoryEntry:
+            if (values["deal_id"] is None) == (values["lead_id"] is None):
+                raise BadBackup(f"{where} must be about one deal or one lead")
             values["data"] = self._history_data(where, values["data"])
         return values
 
@@ -209,8 +217,9 @@ class _Loader:
         if kind.model in (HistoryEntry, Notification):
             await self._lock_log()
         if kind.model is HistoryEntry:
+            deal_id, lead_id = values["deal_id"], values["lead_id"]
             entry = await write_history(
-                self.deals[values["deal_id"]],
+                self.deals[deal_id] if deal_id is not None else self.leads[lead_id],
                 values["actor_id"],
                 values["kind"],
                 values["data"],
@@ -228,6 +237,8 @@ class _Loader:
         await row.save()
         if isinstance(row, Deal):
             self.deals[row.id] = row
+        if isinstance(row, Lead):
+            self.leads[row.id] = row
         # `auto_now` columns take the time of the save; the file's time is put back.
         kept = {
             column: values[column]

@@ -143,6 +143,7 @@ def test_a_step_for_named_people_is_theirs_whatever_their_role():
 DIRECT_DEAL_READS_ALLOWED = {
     ("resolvers/access.py", "*"): "the visibility filters themselves",
     ("resolvers/deals/lifecycle.py", "purge_trash"): "the retention job, across workspaces",
+    ("resolvers/deals/rot_clock.py", "record_rotten_deals"): "the rotting clock, across workspaces",
 }
 _READERS = {
     "all",

@@ -51,6 +51,10 @@ FIELDS |= {
         "query($after: String) { notifications(after: $after) { totalCount edges { cursor } } }",
         {},
     ),
+    "leads": (
+        "query($after: String) { leads(after: $after) { totalCount edges { cursor } } }",
+        {},
+    ),
 }
 
 
@@ -90,6 +94,12 @@ async def given(team: Team, admin_client: GraphQLClient, http: Any) -> dict[str,
     # The owner is told of the request: a notification to page through.
     asked = await team.client(http, "user").mutate(REQUEST_ACCESS_MUTATION, {"id": deal["id"]})
     assert asked["errors"] == []
+    for name in ("First lead", "Second lead"):
+        made = await admin_client.mutate(
+            "mutation($name: String!) { createLead(input: {name: $name}) { errors { code } } }",
+            {"name": name},
+        )
+        assert made["errors"] == []
     processes = (await admin_client.data("{ processes { id } }"))["processes"]
     return {"deal": deal["id"], "process": processes[0]["id"]}
 

@@ -48,7 +48,11 @@ async def test_node_answers_one_object_of_every_node_type_and_null_to_others(
     product = await manager_client.mutate(
         CREATE_PRODUCT_MUTATION, {"input": {"name": "Panel", "unitPrice": "250.00"}}
     )
+    lead = await user_client.mutate(
+        "mutation { createLead(input: {name: \"Ewa\"}) { lead { id } } }"
+    )
     ids = {
+        "Lead": lead["lead"]["id"],
         "User": me["id"],
         "Process": process["id"],
         "Stage": stage["id"],

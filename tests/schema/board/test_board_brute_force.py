@@ -16,6 +16,7 @@ from models.account import Role, User
 from models.deal import Deal, DealStatus
 from resolvers import progress, task_dot
 from resolvers.board.kanban import figures_by_salesperson
+from resolvers.clock import now_utc
 from resolvers.processes.tree import ProcessTree, load_process_trees
 from schema.ids import global_id
 from testkit.board_data import DealSeed, TaskSeed, seed_deals
@@ -282,7 +283,9 @@ async def test_board_equals_brute_force(
     # The live feed reads every watching salesperson's figures together: the same sums.
     stage_ids = [stage.row.id for stage in tree.stages]
     salespeople = [team.user.id, people[3]]
-    batched = await figures_by_salesperson(team.workspace.id, tree.row.id, stage_ids, salespeople)
+    batched = await figures_by_salesperson(
+        team.workspace.id, tree.row.id, stage_ids, salespeople, now_utc()
+    )
     for salesperson in salespeople:
         unfiltered = expected_columns(tree, deals, Role.USER, salesperson, people, step_ids, None)
         assert [

@@ -23,7 +23,7 @@ from models.deal import StepCompletion
 from models.process import Step
 from models.product import Product
 from resolvers.deals.editing import NewDeal, create_deal
-from server.backup.format import BadBackup
+from server.backup.format import ADDED_IN, COLUMNS_ADDED_IN, VERSION, BadBackup
 from server.backup.importing import import_workspace
 from server.settings import Settings
 from testkit.backup_files import read_lines, write_lines
@@ -162,7 +162,7 @@ BAD_FILES = [
     ("not JSON", lambda lines: [*lines[:3], "{'not': json}", *lines[3:]], "line 4: not JSON"),
     ("empty", lambda lines: [], "the file is empty"),
     ("no header", lambda lines: lines[1:], "not a Dealflow export"),
-    ("a later version", header(version=3), "version 3 of the format"),
+    ("a later version", header(version=VERSION + 1), f"version {VERSION + 1} of the format"),
     ("an unknown migration", header(migration="models.0099_tomorrow"), "does not know"),
     (
         "unknown kind",
@@ -346,19 +346,30 @@ async def test_export_with_an_attached_file_lost_from_storage_writes_nothing(
     assert everything_in(tmp_path) == set()
 
 
-async def test_a_file_of_the_first_version_still_imports(
-    settings: Settings, exported: Exported, tmp_path: Path
+@pytest.mark.parametrize("version", range(1, VERSION))
+async def test_a_file_of_an_earlier_version_still_imports(
+    settings: Settings, exported: Exported, tmp_path: Path, version: int
 ):
-    """Version 1 had no products nor line items: its files count none and hold none."""
-    added = {"product", "line_item"}
+    """An earlier version lacks the kinds and columns added since (version 1: products
+    and line items; 2: leads, rotting, history about leads): its files count none of
+    those kinds and hold none of those columns, which read as null."""
+    added = {kind for kind, since in ADDED_IN.items() if since > version}
+    columns = {name for name, since in COLUMNS_ADDED_IN.items() if since > version}
     lines = copy.deepcopy(exported.lines)
-    head, rows = lines[0], [row for row in lines[1:] if row["record"] not in added]
-    head["version"] = 1
+    head, rows = lines[0], []
+    for row in lines[1:]:
+        if row["record"] in added or (row["record"] == "history_entry" and row["lead_id"]):
+            continue
+        rows.append({k: v for k, v in row.items() if f"{row['record']}.{k}" not in columns})
+    head["version"] = version
     head["counts"] = {kind: n for kind, n in head["counts"].items() if kind not in added}
-    old = write_lines(tmp_path / "version-1.jsonl", [head, *rows])
+    head["counts"]["history_entry"] = sum(1 for row in rows if row["record"] == "history_entry")
+    old = write_lines(tmp_path / f"version-{version}.jsonl", [head, *rows])
 
     imported = await import_workspace(old, exported.files, settings.file_store())
 
-    assert imported.counts["product"] == 0
-    assert await Product.filter(workspace_id=imported.workspace.id).count() == 0
+    for kind in added:
+        assert imported.counts[kind] == 0, kind
+    if "product" in added:
+        assert await Product.filter(workspace_id=imported.workspace.id).count() == 0
     assert imported.counts["deal"] == head["counts"]["deal"]

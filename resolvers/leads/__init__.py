@@ -1,0 +1,1 @@
+"""Leads: creating, working, claiming, qualifying into deals, disqualifying, listing."""
