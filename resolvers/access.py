@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 
 from models.account import Role, User
 from models.deal import AccessRequest, Deal, DealParticipant
+from models.history import HistoryEntry
 from models.lead import Lead
 from models.process import Performer
 from models.task import Task
@@ -191,6 +192,17 @@ def can_work_lead(actor: User, lead: Lead) -> bool:
     return lead.workspace_id == actor.workspace_id and (
         sees_every_deal(actor) or (lead.owner_id is not None and lead.owner_id == actor.id)
     )
+
+
+def visible_history(actor: User) -> QuerySet[HistoryEntry]:
+    """The workspace's history entries about deals (the trash included, as a deal's own
+    history) and leads the actor may see now: the team's activity."""
+    entries = HistoryEntry.filter(workspace_id=actor.workspace_id)
+    if sees_every_deal(actor):
+        return entries
+    deals = Subquery(visible_deals_and_trash(actor).values("id"))
+    leads = Subquery(visible_leads(actor).values("id"))
+    return entries.filter(Q(deal_id__in=deals) | Q(lead_id__in=leads))
 
 
 def require(allowed: bool, message: str) -> None:

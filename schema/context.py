@@ -17,7 +17,7 @@ from models.deal import Deal, DealCost, LineItem, StepCompletion
 from models.lead import Lead
 from models.product import Product
 from models.task import Task
-from resolvers import task_dot
+from resolvers import access, task_dot
 from resolvers.accounts import auth
 from resolvers.accounts.auth import LoginPolicy
 from resolvers.accounts.users import users_by_ids
@@ -64,7 +64,8 @@ class Loaders:
     """Batch loaders for one actor; built fresh for every operation, because a
     WebSocket reuses its context for every operation sent over it.
 
-    Only `deals`, `leads` and `deal_leads` depend on who asks (the visibility filters);
+    Only `deals`, `leads`, `deal_leads` and `visible_tasks` depend on who asks (the
+    visibility filters);
     the others read the
     workspace as it is. Live changes of one event share those between every group of
     subscribers (`shared`), so that an event's owner, stage or task dot is read once.
@@ -99,6 +100,10 @@ class Loaders:
         async def deal_leads(ids: list[int]) -> list[Lead | None]:
             return _by_key(await lead_lists.first_leads_of(actor, ids), None)(ids)
 
+        async def visible_tasks(ids: list[int]) -> list[Task | None]:
+            found = {t.id: t for t in await access.visible_tasks(actor).filter(id__in=ids)}
+            return [found.get(i) for i in ids]
+
         async def participants(ids: list[int]) -> list[list[int]]:
             return _by_key(await reads.participants_of(ids), [])(ids)
 
@@ -128,6 +133,7 @@ class Loaders:
         self.deals = DataLoader(load_fn=deals)
         self.leads = DataLoader(load_fn=leads)
         self.deal_leads = DataLoader(load_fn=deal_leads)
+        self.visible_tasks = DataLoader(load_fn=visible_tasks)
         self.participants = DataLoader(load_fn=participants)
         self.costs = DataLoader(load_fn=costs)
         self.line_items = DataLoader(load_fn=line_items)

@@ -67,6 +67,10 @@ LIST_SIZES = {
     "PipelineStats.processes": 10,
     "PipelineStats.byOwner": 50,
     "ProcessStats.byOwner": 50,
+    "Deal.lineItems": 20,
+    "Query.products": 50,
+    "Finance.rows": 40,
+    "LeadConnection.statusCounts": 4,
 }
 
 

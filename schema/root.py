@@ -12,6 +12,7 @@ from schema.board.queries import BoardQuery, StatsQuery
 from schema.context import Info
 from schema.deals.mutations import AccessRequestMutation, DealMutation
 from schema.deals.queries import AccessRequestQuery, DealQuery
+from schema.events.activity import ActivityQuery
 from schema.events.mutations import NotificationMutation
 from schema.events.queries import NotificationQuery
 from schema.ids import parse_global_id
@@ -60,6 +61,7 @@ Query = merge_types(
         NotificationQuery,
         ProductQuery,
         LeadQuery,
+        ActivityQuery,
     ),
 )
 Mutation = merge_types(

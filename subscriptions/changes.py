@@ -18,6 +18,7 @@ from models.event import Event, EventKind, Notification
 from resolvers import access
 from resolvers.board.kanban import BoardScope, ColumnFigures, column_figures, figures_by_salesperson
 from resolvers.clock import now_utc
+from resolvers.events.activity import ActivityFilter, sees_event
 from resolvers.events.log import BoardFacts, facts_of
 from resolvers.processes.tree import ProcessTree, load_process_tree
 
@@ -45,7 +46,14 @@ class NotificationTopic:
     pass
 
 
-Topic = BoardTopic | DealTopic | NotificationTopic
+@dataclass(frozen=True)
+class ActivityTopic:
+    """The team's activity through a filter (subscribers with one filter share it)."""
+
+    activity_filter: ActivityFilter
+
+
+Topic = BoardTopic | DealTopic | NotificationTopic | ActivityTopic
 
 
 def group_of(viewer: User, topic: Topic) -> Hashable:
@@ -98,6 +106,11 @@ class BoardChange(Change):
 
 @dataclass(eq=False)
 class DealChange(Change):
+    event: Event
+
+
+@dataclass(eq=False)
+class ActivityChange(Change):
     event: Event
 
 
@@ -216,6 +229,14 @@ async def board_change(reading: EventReading, process_id: int, viewer: User) -> 
         {stage_id: figures.get(stage_id, ColumnFigures()) for stage_id in stages},
         event_shared=reading.shared,
     )
+
+
+def activity_change(reading: EventReading, viewer: User) -> ActivityChange | None:
+    """An entry of the team's activity, for someone who may see what it is about as the
+    change left it (`resolvers.events.activity`)."""
+    if sees_event(viewer, reading.event):
+        return ActivityChange(reading.event.id, viewer, reading.event, event_shared=reading.shared)
+    return None
 
 
 def deal_change(reading: EventReading, viewer: User) -> DealChange | None:

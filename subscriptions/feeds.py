@@ -37,6 +37,7 @@ from resolvers.events import log
 from resolvers.pagination import IdCursor
 from subscriptions.background import log_failure, stop_task
 from subscriptions.changes import (
+    ActivityTopic,
     BoardTopic,
     Change,
     DealTopic,
@@ -44,6 +45,7 @@ from subscriptions.changes import (
     NotificationChange,
     NotificationTopic,
     Topic,
+    activity_change,
     board_change,
     board_processes,
     deal_change,
@@ -249,6 +251,8 @@ def _concerns(topic: Topic, event: Event, boards: set[int] | None = None) -> boo
         return topic.process_id in (boards if boards is not None else board_processes(event))
     if isinstance(topic, DealTopic):
         return event.deal_id == topic.deal_id
+    if isinstance(topic, ActivityTopic):
+        return topic.activity_filter.matches(event)
     return False
 
 
@@ -257,6 +261,8 @@ async def change_for(reading: EventReading, topic: Topic, viewer: User) -> Chang
         return await board_change(reading, topic.process_id, viewer)
     if isinstance(topic, DealTopic):
         return deal_change(reading, viewer)
+    if isinstance(topic, ActivityTopic):
+        return activity_change(reading, viewer)
     return None
 
 

@@ -224,8 +224,10 @@ async def record(
     if actor is not None and not state.touched:
         _count_change(state)
         deal = state.deal
-        await access.workspace_deals(deal.workspace_id).filter(id=deal.id).update(
-            last_activity_at=deal.last_activity_at, rots_at=deal.rots_at
+        await (
+            access.workspace_deals(deal.workspace_id)
+            .filter(id=deal.id)
+            .update(last_activity_at=deal.last_activity_at, rots_at=deal.rots_at)
         )
     state.facts = await record_event(
         state.deal, actor, kind, changes, before=state.facts, **details

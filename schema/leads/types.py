@@ -18,6 +18,7 @@ from schema.node import Node, fetches
 
 if TYPE_CHECKING:
     from schema.deals.types import Deal
+    from schema.events.activity import Activity
 
 
 @strawberry.type(description="Interest before a deal exists: qualified into one, or not.")
@@ -66,6 +67,17 @@ class Lead(Node):
         from schema.deals.types import load_deal  # the two modules refer to each other
 
         return await load_deal(info, self.row.deal_id)
+
+    @strawberry.field(description="Every change, newest first.")
+    async def history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Activity, strawberry.lazy("schema.events.activity")]]:
+        from resolvers.events import activity
+        from schema.events.activity import Activity  # the two modules refer to each other
+
+        actor = await info.context.actor()
+        page = await activity.list_activity(actor, None, first, after, lead_id=self.row.id)
+        return Connection.of(page, Activity.from_row)
 
 
 async def load_lead(info: Info, lead_id: int | None) -> Lead | None:

@@ -1,4 +1,5 @@
-"""The live side of the API: `boardEvents`, `dealEvents` and `notifications`.
+"""The live side of the API: `boardEvents`, `dealEvents`, `activityEvents` and
+`notifications`.
 
 Each subscription asks `subscriptions.feeds` for its stream of changes and wraps each
 change in its GraphQL type once per group of subscribers (`schema.live.execution`).
@@ -15,16 +16,20 @@ from graphql import GraphQLError
 from models.account import User as UserRow
 from resolvers import access
 from resolvers.errors import not_found
+from resolvers.events.activity import checked
 from resolvers.pagination import IdCursor
 from resolvers.processes.tree import live_process_exists
 from resolvers.rate_limits import Limit
 from schema.board.types import BoardColumn, board_columns
 from schema.context import Context, Info
 from schema.deals.types import Deal, DealEvent
+from schema.events.activity import Activity, ActivityFilter, activity_filter
 from schema.events.types import Notification
 from schema.ids import global_id, pk_of
 from schema.live.execution import shared_object
 from subscriptions.changes import (
+    ActivityChange,
+    ActivityTopic,
     BoardChange,
     BoardEventKind,
     BoardTopic,
@@ -148,6 +153,29 @@ class Subscription:
 
                 async def wrap(context: Context, change: DealChange = change) -> DealEvent:
                     return DealEvent.from_row(change.event)
+
+                yield await shared_object(info, change, wrap)
+        except SubscriberTooSlow as error:
+            raise _too_slow(error) from None
+        except SessionEnded:
+            await _session_ended(info)
+
+    @strawberry.subscription(
+        description="The team's activity as it happens, through a filter, about what you "
+        "may see as each change left it; `after` resumes."
+    )
+    async def activity_events(
+        self, info: Info, filter: ActivityFilter | None = None, after: str | None = None
+    ) -> AsyncGenerator[Activity, None]:
+        actor = await info.context.actor()
+        topic = ActivityTopic(checked(activity_filter(filter)))
+        try:
+            stream = await _open(info, actor, topic, after)
+            async for change in stream:
+                assert isinstance(change, ActivityChange)
+
+                async def wrap(context: Context, change: ActivityChange = change) -> Activity:
+                    return Activity.from_row(change.event)
 
                 yield await shared_object(info, change, wrap)
         except SubscriberTooSlow as error:

@@ -55,6 +55,10 @@ FIELDS |= {
         "query($after: String) { leads(after: $after) { totalCount edges { cursor } } }",
         {},
     ),
+    "activity": (
+        "query($after: String) { activity(after: $after) { totalCount edges { cursor } } }",
+        {},
+    ),
 }
 
 

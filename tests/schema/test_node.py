@@ -48,10 +48,10 @@ async def test_node_answers_one_object_of_every_node_type_and_null_to_others(
     product = await manager_client.mutate(
         CREATE_PRODUCT_MUTATION, {"input": {"name": "Panel", "unitPrice": "250.00"}}
     )
-    lead = await user_client.mutate(
-        "mutation { createLead(input: {name: \"Ewa\"}) { lead { id } } }"
-    )
+    lead = await user_client.mutate('mutation { createLead(input: {name: "Ewa"}) { lead { id } } }')
+    entries = await user_client.data("{ activity(first: 1) { edges { node { id } } } }")
     ids = {
+        "Activity": entries["activity"]["edges"][0]["node"]["id"],
         "Lead": lead["lead"]["id"],
         "User": me["id"],
         "Process": process["id"],
