@@ -57,7 +57,9 @@ def demo_processes() -> list[ProcessSpec]:
         name="Active sales",
         is_default=True,
         stages=[
-            StageSpec("Lead", _steps(("First contact", 5), ("Qualify the need", 5))),
+            StageSpec(
+                "Lead", _steps(("First contact", 5), ("Qualify the need", 5)), rotten_after_days=14
+            ),
             StageSpec(
                 "Meeting",
                 _steps(
@@ -69,6 +71,7 @@ def demo_processes() -> list[ProcessSpec]:
                         notify=[NotifyAudience.PARTICIPANTS],
                     ),
                 ),
+                rotten_after_days=10,
             ),
             StageSpec(
                 "Offer",
@@ -90,7 +93,11 @@ def demo_processes() -> list[ProcessSpec]:
                     ),
                 ),
             ),
-            StageSpec("Negotiation", _steps(("Objections handled", 10), ("Price agreed", 10))),
+            StageSpec(
+                "Negotiation",
+                _steps(("Objections handled", 10), ("Price agreed", 10)),
+                rotten_after_days=7,
+            ),
             StageSpec(
                 "Contract",
                 _steps(

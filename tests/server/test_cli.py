@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models.account import Role, User, Workspace
-from models.deal import Deal, LineItem
+from models.deal import Deal, DealStatus, LineItem
+from models.lead import Lead, LeadStatus
 from models.process import Process
 from models.product import Product
+from resolvers.clock import now_utc
 from resolvers.deals.editing import NewDeal, create_deal
+from resolvers.rotting import is_rotten
 from server.demo import DEMO_ADMIN
 from server.settings import Settings
 from testkit import commands
@@ -98,6 +101,14 @@ async def test_demo_seeds_once(settings: Settings, orm):
     assert await LineItem.filter(deal__workspace_id=workspace.id).count() >= 2
     assert len({d.owner_id for d in deals}) == 3
     assert {d.probability > 0 for d in deals} == {True, False}
+    leads = await Lead.filter(workspace=workspace)
+    assert {lead.status for lead in leads} == set(LeadStatus)
+    assert any(lead.owner_id is None for lead in leads)
+    (qualified,) = [lead for lead in leads if lead.status == LeadStatus.QUALIFIED]
+    won = await Deal.get(id=qualified.deal_id)
+    assert won.status == DealStatus.WON
+    assert await LineItem.filter(deal_id=won.id).count() == 2
+    assert sum(is_rotten(d, now_utc()) for d in deals) == 2
 
 
 async def test_purge_trash_uses_the_retention_setting(settings: Settings, orm, team, password_hash):
