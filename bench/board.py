@@ -4,8 +4,9 @@ minimal hand-written SQL that fetches the same data (the lower bound).
     .venv/bin/python -m bench.board [--deals 10000] [--runs 50] [--backends sqlite,postgres]
 
 For each backend it builds a fresh database with the committed migrations, a workspace
-with one 6-stage process and `--deals` open deals (a mix of owners, public and private,
-participants, tasks, 0-8 completed steps each), serves the real app (`dealflow serve`) on
+with one 6-stage process (deals rot after 14 days in each stage) and `--deals` open deals
+(a mix of owners, public and private, participants, tasks, 0-8 completed steps, 0-3
+line items each, some rotten), serves the real app (`dealflow serve`) on
 a free port in a process of its own, and times the board query (every column, first 20
 cards each, totals, task dots) for a manager and for a salesperson, and the same data
 fetched by hand-written SQL through the same driver, the two taking turns run by run.
@@ -44,6 +45,7 @@ from tortoise.migrations.api import migrate
 from bench.databases import fresh_database
 from bench.teams import bench_team
 from models.account import Role, User
+from models.product import Product
 from resolvers.accounts import auth
 from resolvers.clock import now_utc
 from resolvers.processes.specs import ProcessSpec, StageSpec, StepSpec
@@ -58,6 +60,12 @@ from testkit.queries import logged_queries
 from testkit.servers import dealflow_server
 
 RESULTS = Path(__file__).parent / "results" / "board.json"
+# The tests' board document, with what rotting adds to a column and a card.
+ROTTING_BOARD_QUERY = BOARD_QUERY.replace(
+    "stage { id name position } dealCount totalValue forecastValue",
+    "stage { id name position } dealCount totalValue forecastValue rottenCount",
+).replace("taskStatus owner { id }", "taskStatus isRotten owner { id }")
+assert ROTTING_BOARD_QUERY.count("rottenCount") == 1 and "isRotten" in ROTTING_BOARD_QUERY
 STAGES = ["Lead", "Qualified", "Meeting", "Proposal", "Negotiation", "Closing"]
 
 
@@ -66,7 +74,11 @@ def six_stages() -> ProcessSpec:
         name="Bench pipeline",
         is_default=True,
         stages=[
-            StageSpec(name, [StepSpec(f"{name} step {i}", 5 + i) for i in range(3)])
+            StageSpec(
+                name,
+                [StepSpec(f"{name} step {i}", 5 + i) for i in range(3)],
+                rotten_after_days=14,
+            )
             for name in STAGES
         ],
     )
@@ -80,6 +92,14 @@ async def seed(deal_count: int) -> tuple[int, list[int], User, User]:
     steps = [step.row.id for stage in tree.stages for step in stage.steps]
     rng = random.Random(7)
     now = now_utc()
+    products = [
+        (
+            await Product.create(
+                workspace_id=team.workspace.id, name=f"Product {i}", unit_price=Decimal(100)
+            )
+        ).id
+        for i in range(20)
+    ]
     seeds = []
     for index in range(deal_count):
         owner = rng.choice([manager, *sellers])
@@ -95,6 +115,12 @@ async def seed(deal_count: int) -> tuple[int, list[int], User, User]:
                     {s.id for s in rng.sample(sellers, rng.randrange(0, 3))} - {owner.id}
                 ),
                 completed=frozenset(rng.sample(steps, rng.randrange(0, 9))),
+                # Most deals are sold by the item; some of them rot (`rotten_after_days`).
+                line_items=tuple(
+                    (rng.choice(products), Decimal(rng.randrange(10_000, 10_000_000)) / 100)
+                    for _ in range(rng.choice([0, 1, 2, 3]))
+                ),
+                last_activity_at=now - timedelta(days=rng.randrange(0, 30)),
                 tasks=tuple(
                     TaskSeed(now + timedelta(hours=rng.randrange(-96, 240)), rng.random() < 0.3)
                     for _ in range(rng.randrange(0, 4))
@@ -110,9 +136,9 @@ async def seed(deal_count: int) -> tuple[int, list[int], User, User]:
 def lower_bound_sql(
     dialect: str, viewer: User, process_id: int, stage_ids: list[int]
 ) -> list[tuple[str, list[Any]]]:
-    """The same data as the board, by hand: the columns' figures, then the first 20 cards
-    of each column (one LIMIT per column, in one statement) with owner, value,
-    probability and what the task dot needs."""
+    """The same data as the board, by hand: the columns' figures (rotten deals counted),
+    then the first 20 cards of each column (one LIMIT per column, in one statement) with
+    owner, value, probability, when it rots and what the task dot needs."""
     sign = "$" if dialect == "postgres" else "?"  # SQLite numbers its parameters as ?N
 
     def mark(n: int) -> str:
@@ -130,13 +156,15 @@ def lower_bound_sql(
         f"d.workspace_id = {mark(1)} AND d.process_id = {mark(2)} AND d.status = 'OPEN' "
         f"AND d.deleted_at IS NULL{visible}"
     )
+    now = mark(len(params) + 1)
     figures = (
-        "SELECT d.stage_id, COUNT(*), SUM(d.value_cents), SUM(d.forecast_cents) "
+        "SELECT d.stage_id, COUNT(*), SUM(d.value_cents), SUM(d.forecast_cents), "
+        f"SUM(CASE WHEN d.rots_at <= {now} THEN 1 ELSE 0 END) "
         f"FROM deal d WHERE {where} GROUP BY d.stage_id"
     )
     columns = " UNION ALL ".join(
         f"SELECT * FROM (SELECT d.id, d.name, d.value, d.probability, d.forecast_cents, "
-        f"d.owner_id, d.stage_id, d.updated_at FROM deal d WHERE {where} AND "
+        f"d.rots_at, d.owner_id, d.stage_id, d.updated_at FROM deal d WHERE {where} AND "
         f"d.stage_id = {stage_id} ORDER BY d.updated_at DESC, d.id DESC LIMIT 21) AS s{stage_id}"
         for stage_id in stage_ids
     )
@@ -146,7 +174,7 @@ def lower_bound_sql(
         "(SELECT COUNT(*) FROM task t WHERE t.deal_id = c.id AND NOT t.done) AS open_tasks "
         f'FROM ({columns}) c JOIN "user" u ON u.id = c.owner_id'
     )
-    return [(figures, params), (cards, params)]
+    return [(figures, [*params, now_utc()]), (cards, params)]
 
 
 async def timed(
@@ -223,7 +251,7 @@ async def measure(
     dialect = connection.capabilities.dialect
     token, _ = await auth.issue_token(viewer, timedelta(hours=1))
     body = {
-        "query": BOARD_QUERY,
+        "query": ROTTING_BOARD_QUERY,
         "variables": {"processId": global_id("Process", process_id), "first": 20},
     }
     headers = {"authorization": f"Bearer {token}"}

@@ -1,5 +1,6 @@
 """Deals written straight through the ORM, many at a time, with the derived values the
-resolvers would store (stage, probability, cents): for board tests at scale."""
+resolvers would store (stage, probability, cents, when it rots): for board tests at
+scale."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from models.deal import Deal, DealCost, DealParticipant, DealStatus, LineItem, S
 from models.task import Task
 from resolvers.deals.state import apply_progress, sync_amounts
 from resolvers.processes.tree import ProcessTree
+from resolvers.rotting import rot_moment
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class DealSeed:
     costs: tuple[Decimal, ...] = ()
     # (product id or None, amount): with items, the deal's value is their sum.
     line_items: tuple[tuple[int | None, Decimal], ...] = ()
+    # The last change by someone (None: `now`): when the deal rots follows from it.
+    last_activity_at: datetime | None = None
 
 
 async def seed_deals(
@@ -63,6 +67,8 @@ async def seed_deals(
             deal.value = sum((amount for _, amount in seed.line_items), Decimal(0))
         apply_progress(deal, tree, set(seed.completed), now)
         sync_amounts(deal)
+        deal.last_activity_at = seed.last_activity_at or now
+        deal.rots_at = rot_moment(deal, tree)
         rows.append(deal)
     await Deal.bulk_create(rows, batch_size=500)
     ids = dict(

@@ -133,8 +133,13 @@ async def create_lead(actor: User, new: NewLead) -> Lead:
         )
         return lead
 
-    async def replayed(lead_id: int) -> Lead | None:
-        return await access.visible_leads(actor).filter(id=lead_id).first()
+    async def replayed(lead_id: int) -> Lead:
+        """The first result, if the actor may still see it (someone may have claimed it
+        since): not made a second time either way."""
+        lead = await access.visible_leads(actor).filter(id=lead_id).first()
+        if lead is None:
+            raise not_found("Lead", ("input", "idempotencyKey"))
+        return lead
 
     return await idempotency.once(actor, "createLead", new.idempotency_key, create, replayed)
 

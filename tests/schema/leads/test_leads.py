@@ -309,3 +309,17 @@ def _gid_of(team: Team, who: str) -> str:
     from schema.ids import global_id
 
     return global_id("User", getattr(team, who).id)
+
+
+async def test_a_retry_after_someone_claimed_the_lead_makes_no_second_one(
+    team: Team, user_client: GraphQLClient, colleague_client: GraphQLClient
+):
+    first = await create(user_client, idempotencyKey="card-17")
+    await colleague_client.mutate(CLAIM_LEAD_MUTATION, {"id": first["id"]})
+
+    retried = await user_client.mutate(
+        CREATE_LEAD_MUTATION, {"input": {"name": "Ewa Nowak", "idempotencyKey": "card-17"}}
+    )
+
+    assert codes(retried) == ["NOT_FOUND"]
+    assert await Lead.filter(workspace_id=team.workspace.id).count() == 1
