@@ -81,6 +81,16 @@ def rate_limited(retry_after: float, message: str = "Too many requests.") -> Ref
     )
 
 
+def stale_version(what: str, stored: int) -> Refused:
+    """Optimistic locking: a change sent against another version than the stored one."""
+    return Refused.one(
+        ErrorCode.CONFLICT,
+        f"Someone changed this {what} meanwhile (it is at version {stored}). "
+        "Reload it and try again.",
+        ("input", "version"),
+    )
+
+
 def not_found(what: str, field: Iterable[str] | None = None) -> Refused:
     """The single wording for unknown ids, so that hidden and missing things read alike."""
     return Refused.one(ErrorCode.NOT_FOUND, f"{what} not found.", field)

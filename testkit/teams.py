@@ -82,3 +82,18 @@ async def add_member(
     )
     token, _ = await auth.issue_token(user, Settings().login_policy().token_ttl)
     return Member(user, token, global_id("User", user.id))
+
+
+async def second_seller(team: Team) -> User:
+    """Another salesperson of the team's workspace, made once (brute-force tests call it
+    for every example): owners and viewers beyond the team's three."""
+    found = await User.get_or_none(workspace_id=team.workspace.id, name="Second Seller")
+    if found is not None:
+        return found
+    return await User.create(
+        workspace=team.workspace,
+        email=f"second-{team.workspace.id}@example.com",
+        name="Second Seller",
+        role=Role.USER,
+        password_hash="x",
+    )

@@ -15,7 +15,7 @@ from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
 from models.event import EventKind
 from resolvers import access
 from resolvers.clock import now_utc
-from resolvers.errors import ErrorCode, Refused, not_found
+from resolvers.errors import ErrorCode, Refused, not_found, stale_version
 from resolvers.events.history import change, record_event
 from resolvers.events.log import BoardFacts, facts_from
 from resolvers.processes.tree import ProcessTree, StepNode, load_process_tree
@@ -119,12 +119,7 @@ def require_manage(actor: User, state: DealState) -> None:
 def require_version(state: DealState, version: int) -> None:
     """Optimistic locking: a change sent against another version than the stored one."""
     if version != state.deal.version:
-        raise Refused.one(
-            ErrorCode.CONFLICT,
-            f"Someone changed this deal meanwhile (it is at version {state.deal.version}). "
-            "Reload it and try again.",
-            ("input", "version"),
-        )
+        raise stale_version("deal", state.deal.version)
 
 
 def require_open(state: DealState) -> None:

@@ -58,18 +58,18 @@ def _contact_email(problems: Problems, raw: str | None, field: list[str]) -> str
     return text
 
 
-def _texts(problems: Problems, given: dict[str, str | Keep | None]) -> dict[str, Any]:
-    """The lead's text fields that were given, checked, by column name."""
-    paths = {
-        "company": "company",
-        "contact_person": "contactPerson",
-        "source": "source",
-    }
+# The lead's text columns, as NewLead and LeadChanges name them.
+TEXT_COLUMNS = ("name", "company", "contact_person", "email", "phone", "source", "note")
+
+
+def _texts(problems: Problems, given: NewLead | LeadChanges) -> dict[str, Any]:
+    """The lead's text fields that were given (not KEEP), checked, by column name."""
     found: dict[str, Any] = {}
-    for column, raw in given.items():
+    for column in TEXT_COLUMNS:
+        raw = getattr(given, column)
         if isinstance(raw, Keep):
             continue
-        path = ["input", paths.get(column, column)]
+        path = ["input", "contactPerson" if column == "contact_person" else column]
         if column == "name":
             found[column] = validation.required_text(problems, raw or "", path)
         elif column == "email":
@@ -100,18 +100,7 @@ async def _check_owner(actor: User, owner_id: int | None, current: int | None = 
 
 async def create_lead(actor: User, new: NewLead) -> Lead:
     problems = Problems()
-    fields = _texts(
-        problems,
-        {
-            "name": new.name,
-            "company": new.company,
-            "contact_person": new.contact_person,
-            "email": new.email,
-            "phone": new.phone,
-            "source": new.source,
-            "note": new.note,
-        },
-    )
+    fields = _texts(problems, new)
     validation.idempotency_key(problems, new.idempotency_key)
     problems.raise_if_any()
 
@@ -146,18 +135,7 @@ async def create_lead(actor: User, new: NewLead) -> Lead:
 
 async def update_lead(actor: User, lead_id: int, changes: LeadChanges) -> Lead:
     problems = Problems()
-    fields = _texts(
-        problems,
-        {
-            "name": changes.name,
-            "company": changes.company,
-            "contact_person": changes.contact_person,
-            "email": changes.email,
-            "phone": changes.phone,
-            "source": changes.source,
-            "note": changes.note,
-        },
-    )
+    fields = _texts(problems, changes)
     if not isinstance(changes.status, Keep):
         if changes.status not in OPEN_LEAD_STATUSES:
             problems.invalid(

@@ -8,7 +8,7 @@ from models.account import User
 from models.event import EventKind
 from models.lead import OPEN_LEAD_STATUSES, Lead, LeadStatus
 from resolvers import access
-from resolvers.errors import ErrorCode, Refused, not_found
+from resolvers.errors import ErrorCode, Refused, not_found, stale_version
 from resolvers.events.history import record_lead_event
 
 
@@ -34,12 +34,7 @@ def require_work(actor: User, lead: Lead) -> None:
 
 def require_version(lead: Lead, version: int) -> None:
     if version != lead.version:
-        raise Refused.one(
-            ErrorCode.CONFLICT,
-            f"Someone changed this lead meanwhile (it is at version {lead.version}). "
-            "Reload it and try again.",
-            ("input", "version"),
-        )
+        raise stale_version("lead", lead.version)
 
 
 def require_open(lead: Lead) -> None:

@@ -112,6 +112,14 @@ class FieldChange:
     to: str | None
 
 
+def field_changes(data: dict[str, Any]) -> list[FieldChange]:
+    """The before/after pairs an event or history entry holds (`data["changes"]`)."""
+    return [
+        FieldChange(field=c["field"], from_=c.get("from"), to=c.get("to"))
+        for c in data.get("changes", [])
+    ]
+
+
 @strawberry.type(description="One change of a deal, as history and as a live event.")
 class DealEvent(Node):
     row: strawberry.Private[Event | HistoryEntry]
@@ -154,10 +162,7 @@ class DealEvent(Node):
             cursor=event_cursor(row),
             kind=row.kind,
             at=row.at,
-            changes=[
-                FieldChange(field=c["field"], from_=c.get("from"), to=c.get("to"))
-                for c in data.get("changes", [])
-            ],
+            changes=field_changes(data),
             note=data.get("note"),
             file_name=data.get("file"),
         )

@@ -15,7 +15,7 @@ from resolvers.events.history import event_cursor
 from schema.accounts.types import User, load_user
 from schema.connections import Connection
 from schema.context import Info
-from schema.deals.types import Deal, FieldChange, load_deal
+from schema.deals.types import Deal, FieldChange, field_changes, load_deal
 from schema.ids import global_id
 from schema.inputs import given, ids, optional_id
 from schema.node import Node, fetches
@@ -44,10 +44,7 @@ class Activity(Node):
             cursor=event_cursor(row),
             kind=row.kind,
             at=row.at,
-            changes=[
-                FieldChange(field=c["field"], from_=c.get("from"), to=c.get("to"))
-                for c in data.get("changes", [])
-            ],
+            changes=field_changes(data),
             note=data.get("note"),
         )
 

@@ -8,7 +8,8 @@ change in its GraphQL type once per group of subscribers (`schema.live.execution
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -85,6 +86,39 @@ def _too_slow(error: SubscriberTooSlow) -> GraphQLError:
     )
 
 
+T = TypeVar("T")
+
+
+async def _relayed(
+    info: Info,
+    viewer: UserRow,
+    topic: Topic,
+    after: str | None,
+    make: Callable[[Change], Awaitable[T]],
+) -> AsyncGenerator[T, None]:
+    """The subscriber's changes (replay from `after`, then live), each made into its
+    GraphQL object by `make`; falling behind and the session ending end it as they
+    must."""
+    try:
+        stream = await _open(info, viewer, topic, after)
+        async for change in stream:
+            yield await make(change)
+    except SubscriberTooSlow as error:
+        raise _too_slow(error) from None
+    except SessionEnded:
+        await _session_ended(info)
+
+
+async def _shared(info: Info, change: Change, build: Callable[[], T]) -> T:
+    """`build()`, once per group of subscribers of the change (`shared_object`)."""
+
+    async def wrap(context: Context) -> T:
+        return build()
+
+    made: T = await shared_object(info, change, wrap)
+    return made
+
+
 async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
     async def wrap(context: Context) -> BoardEvent:
         loaders = await context.loaders()
@@ -125,15 +159,13 @@ class Subscription:
         pk = pk_of(process_id, "Process")
         if pk is None or not await live_process_exists(actor.workspace_id, pk):
             raise not_found("Process", ("processId",))
-        try:
-            stream = await _open(info, actor, BoardTopic(pk or 0), after)
-            async for change in stream:
-                assert isinstance(change, BoardChange)
-                yield await _board_event(info, change)
-        except SubscriberTooSlow as error:
-            raise _too_slow(error) from None
-        except SessionEnded:
-            await _session_ended(info)
+
+        async def make(change: Change) -> BoardEvent:
+            assert isinstance(change, BoardChange)
+            return await _board_event(info, change)
+
+        async for event in _relayed(info, actor, BoardTopic(pk), after, make):
+            yield event
 
     @strawberry.subscription(description="Every change of one deal you may see.")
     async def deal_events(
@@ -144,21 +176,15 @@ class Subscription:
         visible = (
             pk is not None and await access.visible_deals_and_trash(actor).filter(id=pk).exists()
         )
-        if not visible:
+        if pk is None or not visible:
             raise not_found("Deal", ("dealId",))
-        try:
-            stream = await _open(info, actor, DealTopic(pk or 0), after)
-            async for change in stream:
-                assert isinstance(change, DealChange)
 
-                async def wrap(context: Context, change: DealChange = change) -> DealEvent:
-                    return DealEvent.from_row(change.event)
+        async def make(change: Change) -> DealEvent:
+            assert isinstance(change, DealChange)
+            return await _shared(info, change, lambda: DealEvent.from_row(change.event))
 
-                yield await shared_object(info, change, wrap)
-        except SubscriberTooSlow as error:
-            raise _too_slow(error) from None
-        except SessionEnded:
-            await _session_ended(info)
+        async for event in _relayed(info, actor, DealTopic(pk), after, make):
+            yield event
 
     @strawberry.subscription(
         description="The team's activity as it happens, through a filter, about what you "
@@ -169,37 +195,23 @@ class Subscription:
     ) -> AsyncGenerator[Activity, None]:
         actor = await info.context.actor()
         topic = ActivityTopic(checked(activity_filter(filter)))
-        try:
-            stream = await _open(info, actor, topic, after)
-            async for change in stream:
-                assert isinstance(change, ActivityChange)
 
-                async def wrap(context: Context, change: ActivityChange = change) -> Activity:
-                    return Activity.from_row(change.event)
+        async def make(change: Change) -> Activity:
+            assert isinstance(change, ActivityChange)
+            return await _shared(info, change, lambda: Activity.from_row(change.event))
 
-                yield await shared_object(info, change, wrap)
-        except SubscriberTooSlow as error:
-            raise _too_slow(error) from None
-        except SessionEnded:
-            await _session_ended(info)
+        async for entry in _relayed(info, actor, topic, after, make):
+            yield entry
 
     @strawberry.subscription(description="Your notifications as they are created.")
     async def notifications(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[Notification, None]:
         actor = await info.context.actor()
-        try:
-            stream = await _open(info, actor, NotificationTopic(), after)
-            async for change in stream:
-                assert isinstance(change, NotificationChange)
 
-                async def wrap(
-                    context: Context, change: NotificationChange = change
-                ) -> Notification:
-                    return Notification.from_row(change.notification)
+        async def make(change: Change) -> Notification:
+            assert isinstance(change, NotificationChange)
+            return await _shared(info, change, lambda: Notification.from_row(change.notification))
 
-                yield await shared_object(info, change, wrap)
-        except SubscriberTooSlow as error:
-            raise _too_slow(error) from None
-        except SessionEnded:
-            await _session_ended(info)
+        async for notification in _relayed(info, actor, NotificationTopic(), after, make):
+            yield notification

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.account import Role, User
+from models.account import Role
 from models.deal import Deal, DealStatus
 from resolvers import progress, task_dot
 from resolvers.board.kanban import figures_by_salesperson
@@ -23,7 +23,7 @@ from testkit.board_data import DealSeed, TaskSeed, seed_deals
 from testkit.clients import GraphQLClient
 from testkit.clock import FrozenClock
 from testkit.documents import BOARD_QUERY
-from testkit.teams import Team
+from testkit.teams import Team, second_seller
 
 NOW = datetime(2026, 3, 10, 21, 0, tzinfo=UTC)
 TIMEZONE = "Europe/Warsaw"  # 22:00 local: "today" ends two hours after NOW
@@ -196,19 +196,6 @@ def answered_columns(board: dict[str, Any]) -> list[tuple[str, int, str, str, se
         )
         for c in board["columns"]
     ]
-
-
-async def second_seller(team: Team) -> User:
-    found = await User.get_or_none(workspace_id=team.workspace.id, name="Second Seller")
-    if found is not None:
-        return found
-    return await User.create(
-        workspace=team.workspace,
-        email=f"second-{team.workspace.id}@example.com",
-        name="Second Seller",
-        role=Role.USER,
-        password_hash="x",
-    )
 
 
 @settings(

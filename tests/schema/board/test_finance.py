@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.account import Role, User
+from models.account import Role
 from models.deal import Deal, DealStatus
 from models.product import Product
 from resolvers import progress
@@ -30,7 +30,7 @@ from testkit.board_data import DealSeed, seed_deals
 from testkit.clients import GraphQLClient
 from testkit.clock import FrozenClock
 from testkit.queries import logged_queries
-from testkit.teams import Team
+from testkit.teams import Team, second_seller
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TIMEZONE = "Europe/Warsaw"
@@ -159,19 +159,6 @@ def brute_force(
 
 def cents(amount: str) -> int:
     return progress.cents(Decimal(amount))
-
-
-async def second_seller(team: Team) -> User:
-    found = await User.get_or_none(workspace_id=team.workspace.id, name="Second Seller")
-    if found is not None:
-        return found
-    return await User.create(
-        workspace=team.workspace,
-        email=f"second-{team.workspace.id}@example.com",
-        name="Second Seller",
-        role=Role.USER,
-        password_hash="x",
-    )
 
 
 @settings(
