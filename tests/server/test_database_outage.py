@@ -153,7 +153,7 @@ async def test_requests_are_told_the_service_is_unavailable_and_it_recovers_by_i
                     f"feed of workspace {team.workspace.id}",  # the feed serving the phone
                     "the outbox relay",
                     "checking WebSocket sessions",
-                    "the task clock",
+                    "the clock (tasks falling due, deals rotting)",
                 )
             ),
         )
