@@ -73,9 +73,13 @@ async def qualify_lead(actor: User, qualification: Qualification) -> tuple[Lead,
             change("status", lead.status, LeadStatus.QUALIFIED),
             change("deal", None, deal.name),
         ]
+        owner_before = lead.owner_id
+        if owner_before is None:  # a manager's qualifying takes the lead out of the pool
+            changes.append(change("owner", None, actor.name))
+            lead.owner_id = actor.id
         lead.status = LeadStatus.QUALIFIED
         lead.deal_id = deal.id
-        await save(lead, actor, EventKind.LEAD_QUALIFIED, changes, owner_before=lead.owner_id)
+        await save(lead, actor, EventKind.LEAD_QUALIFIED, changes, owner_before=owner_before)
         return lead, deal
 
 

@@ -180,3 +180,4 @@ async def test_only_the_owner_or_a_manager_qualifies_and_a_pool_lead_is_claimed_
     assert codes(not_theirs) == ["NOT_FOUND"]
     assert by_manager["errors"] == []
     assert by_manager["deal"]["owner"]["id"] == global_id("User", team.manager.id)
+    assert by_manager["lead"]["owner"]["id"] == global_id("User", team.manager.id)
