@@ -25,8 +25,8 @@ class Role(StrEnum):
 
 
 class TokenKind(StrEnum):
-    """A token's use. Only sessions are issued today; the column leaves room for
-    narrower tokens (a wall screen's read-only board) without a new table."""
+    """A token's use. Only sessions are issued here; a wall screen's read-only token is
+    a `DisplayToken`, which belongs to a board, not to a user."""
 
     SESSION = "SESSION"
 
@@ -51,6 +51,7 @@ class Workspace(Model):
     tasks: fields.ReverseRelation[Task]
     products: fields.ReverseRelation[Product]
     leads: fields.ReverseRelation[Lead]
+    display_tokens: fields.ReverseRelation[DisplayToken]
 
     class Meta:
         table = "workspace"
@@ -76,6 +77,7 @@ class User(Model):
     completions: fields.ReverseRelation[StepCompletion]
     created_deals: fields.ReverseRelation[Deal]
     created_leads: fields.ReverseRelation[Lead]
+    display_tokens: fields.ReverseRelation[DisplayToken]
     created_tasks: fields.ReverseRelation[Task]
     events: fields.ReverseRelation[Event]
     history_entries: fields.ReverseRelation[HistoryEntry]
@@ -111,6 +113,34 @@ class AuthToken(Model):
 
     class Meta:
         table = "auth_token"
+
+
+class DisplayToken(Model):
+    """A wall screen's long-lived, read-only token for one board (`resolvers.accounts.
+    display_tokens`): made, listed and revoked by administrators. Only its SHA-256 is
+    stored; the token itself is shown once."""
+
+    id = fields.IntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="display_tokens", on_delete=fields.CASCADE
+    )
+    process: fields.ForeignKeyRelation[Process] = fields.ForeignKeyField(
+        "models.Process", related_name="display_tokens", on_delete=fields.CASCADE
+    )
+    label = fields.CharField(max_length=200, null=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="display_tokens", on_delete=fields.SET_NULL, null=True
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    workspace_id: int
+    process_id: int
+    created_by_id: int | None
+
+    class Meta:
+        table = "display_token"
 
 
 class LoginFailure(Model):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.account import User, Workspace
+from models.account import DisplayToken, User, Workspace
 
 if TYPE_CHECKING:
     from models.deal import Deal, StepCompletion
@@ -59,6 +59,7 @@ class Process(Model):
     workspace_id: int
     stages: fields.ReverseRelation[Stage]
     deals: fields.ReverseRelation[Deal]
+    display_tokens: fields.ReverseRelation[DisplayToken]
 
     class Meta:
         table = "process"

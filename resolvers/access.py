@@ -7,7 +7,9 @@ in. Every read of deals starts from `visible_deals`, so no resolver can forget i
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Set
+from typing import Protocol
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
@@ -20,6 +22,11 @@ from models.process import Performer
 from models.task import Task
 from resolvers.errors import ErrorCode, Refused
 from resolvers.processes.tree import StepNode
+
+
+class DisplayGrantLike(Protocol):
+    @property
+    def process_id(self) -> int: ...
 
 
 def is_admin(actor: User) -> bool:
@@ -203,6 +210,28 @@ def visible_history(actor: User) -> QuerySet[HistoryEntry]:
     deals = Subquery(visible_deals_and_trash(actor).values("id"))
     leads = Subquery(visible_leads(actor).values("id"))
     return entries.filter(Q(deal_id__in=deals) | Q(lead_id__in=leads))
+
+
+# The viewers display tokens authenticate as, and the board each may read
+# (`resolvers.accounts.display_tokens`): made up, never saved, marked here.
+_DISPLAY_BOARDS: weakref.WeakKeyDictionary[User, int] = weakref.WeakKeyDictionary()
+
+
+def grant_display(viewer: User, grant: DisplayGrantLike) -> None:
+    _DISPLAY_BOARDS[viewer] = grant.process_id
+
+
+def display_board(actor: User) -> int | None:
+    """The one process whose board a display token's viewer may read; None for a
+    person, who reads whatever the other rules allow."""
+    return _DISPLAY_BOARDS.get(actor)
+
+
+def reads_board(actor: User, process_id: int) -> bool:
+    """Whether the actor may ask for this process's board at all (a display token: its
+    own board only). What the board then shows is `visible_deals`'s."""
+    board = display_board(actor)
+    return board is None or board == process_id
 
 
 def require(allowed: bool, message: str) -> None:

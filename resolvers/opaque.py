@@ -42,6 +42,7 @@ TYPE_TAGS = {
             "Lead",
             "LeadCursor",
             "Activity",
+            "DisplayToken",
         ),
         start=1,
     )

@@ -24,10 +24,12 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from resolvers.accounts.display_tokens import is_display_token
 from resolvers.errors import ErrorCode, Refused, database_unavailable
 from resolvers.events.log import collecting_writes
 from schema.context import Context
 from schema.cost import operation_cost
+from schema.display_scope import DisplayScopeRule
 from schema.input_text import LiteralTextRule, mark_literal_refusals
 from schema.limits import ShapeLimits, too_complex
 
@@ -59,7 +61,8 @@ class DocumentChecks(ValidationCache):
     1. the token limit, a parser option;
     2. the shape limits (`schema.limits`): linear in the document, and they bound what
        validation's quadratic rule may compare; remembered per document text;
-    3. validation, with our rules added, cached per document;
+    3. validation, with our rules added, cached per document (with a display token,
+       `schema.display_scope`'s rule too: its board and nothing else);
     4. the operation's cost (`schema.cost`), for this request's variables.
 
     The first refusal answers, as a GraphQL error with no data."""
@@ -81,6 +84,9 @@ class DocumentChecks(ValidationCache):
         context = self.execution_context
         context.parse_options["max_tokens"] = self.max_tokens
         context.validation_rules = context.validation_rules + self.rules
+        asking = context.context
+        if isinstance(asking, Context) and is_display_token(asking.token):
+            context.validation_rules = (*context.validation_rules, DisplayScopeRule)
         yield
 
     def on_validate(self) -> Iterator[None]:

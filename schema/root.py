@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
+from schema.accounts.display_tokens import DisplayTokenMutation, DisplayTokenQuery
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
 from schema.board.finance import FinanceQuery
@@ -62,6 +63,7 @@ Query = merge_types(
         ProductQuery,
         LeadQuery,
         ActivityQuery,
+        DisplayTokenQuery,
     ),
 )
 Mutation = merge_types(
@@ -75,5 +77,6 @@ Mutation = merge_types(
         NotificationMutation,
         ProductMutation,
         LeadMutation,
+        DisplayTokenMutation,
     ),
 )

@@ -10,7 +10,7 @@ from models.deal import Deal
 from models.lead import LeadStatus
 from models.process import NoteRequirement, Performer
 from models.product import Product
-from resolvers import progress
+from resolvers import access, progress
 from resolvers.accounts.users import NewUser, create_user
 from resolvers.accounts.workspaces import NewWorkspace, create_workspace
 from resolvers.clock import now_utc
@@ -140,7 +140,7 @@ async def _demo_deals(workspace: Workspace, store: FileStore) -> None:
         for step in simple[:done]:
             await complete_step(actor, deal.id, step.row.id, None, None, store)
         if name in DEMO_FORGOTTEN:
-            await _forget(await Deal.get(id=deal.id), tree)
+            await _forget(await access.workspace_deals(workspace.id).get(id=deal.id), tree)
 
 
 async def _forget(deal: Deal, tree: ProcessTree) -> None:

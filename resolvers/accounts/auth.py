@@ -153,21 +153,28 @@ def _live_tokens() -> QuerySet[AuthToken]:
 
 
 async def authenticate(token: str) -> User | None:
-    """The active user a live (unexpired, unrevoked) token belongs to, in one query."""
+    """The active user a live (unexpired, unrevoked) token belongs to, in one query; for
+    a wall screen's display token, the viewer it reads as (`display_tokens`)."""
     if not token or len(token) > 512:
         return None
-    row = await _live_tokens().filter(token_hash=token_digest(token)).first()
-    return row.user if row else None
+    return (await live_sessions({token})).get(token)
 
 
 async def live_sessions(tokens: Collection[str]) -> dict[str, User]:
-    """Of these tokens, those still live, with their users as they are now (one query):
-    open WebSockets are checked with it from time to time."""
-    digests = {token_digest(token): token for token in tokens if token and len(token) <= 512}
-    if not digests:
-        return {}
-    rows = await _live_tokens().filter(token_hash__in=list(digests))
-    return {digests[row.token_hash]: row.user for row in rows}
+    """Of these tokens, those still live, with their users as they are now (one query a
+    kind of token): open WebSockets are checked with it from time to time."""
+    from resolvers.accounts import display_tokens  # which builds on token_digest
+
+    digests = {
+        token_digest(token): token
+        for token in tokens
+        if token and len(token) <= 512 and not display_tokens.is_display_token(token)
+    }
+    found = await display_tokens.display_viewers(tokens)
+    if digests:
+        rows = await _live_tokens().filter(token_hash__in=list(digests))
+        found |= {digests[row.token_hash]: row.user for row in rows}
+    return found
 
 
 async def logout(token: str) -> bool:

@@ -105,11 +105,14 @@ async def board_scope(
     now: datetime,
     timezone: str,
 ) -> BoardScope:
-    """The scope of a board; an unknown or another workspace's process is NOT_FOUND."""
+    """The scope of a board; an unknown or another workspace's process is NOT_FOUND, and
+    so is any but its own for a display token."""
     problems = Problems()
     if deal_filter is not None:
         deal_filter.check(problems)
     problems.raise_if_any()
+    if not access.reads_board(viewer, process_id):
+        raise not_found("Process", ("processId",))
     tree = await load_process_tree(viewer.workspace_id, process_id)
     if tree is None:
         raise not_found("Process", ("processId",))

@@ -157,7 +157,11 @@ class Subscription:
     ) -> AsyncGenerator[BoardEvent, None]:
         actor = await info.context.actor()
         pk = pk_of(process_id, "Process")
-        if pk is None or not await live_process_exists(actor.workspace_id, pk):
+        if (
+            pk is None
+            or not access.reads_board(actor, pk)
+            or not await live_process_exists(actor.workspace_id, pk)
+        ):
             raise not_found("Process", ("processId",))
 
         async def make(change: Change) -> BoardEvent:

@@ -1,0 +1,174 @@
+"""Wall screens' display tokens over HTTP and WebSocket: administrators make, list and
+revoke them; a token reads its one board as a manager sees it and subscribes to it,
+and nothing else (no other board, no other field, no mutation, no file)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from models.account import DisplayToken
+from schema.ids import global_id
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import BOARD_QUERY, CREATE_DEAL_MUTATION, PROCESSES_QUERY
+from testkit.live import BOARD_EVENTS, PROTOCOLS, live_client, subscribed
+from testkit.teams import Team
+
+CREATE = """
+mutation($input: DisplayTokenInput!) {
+  createDisplayToken(input: $input) {
+    token displayToken { id label process { id } createdBy { name } revokedAt }
+    errors { code message field }
+  }
+}
+"""
+REVOKE = """
+mutation($id: ID!) {
+  revokeDisplayToken(input: {id: $id}) { displayToken { id revokedAt } errors { code } }
+}
+"""
+LIST = "{ displayTokens { id label revokedAt process { name } } }"
+
+
+async def made(admin: GraphQLClient, process_id: str, label: str = "Sales floor") -> Any:
+    payload = await admin.mutate(CREATE, {"input": {"processId": process_id, "label": label}})
+    assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+@pytest.fixture
+async def other_process(admin_client: GraphQLClient) -> str:
+    processes = (await admin_client.data(PROCESSES_QUERY))["processes"]
+    made_ = await admin_client.mutate(
+        "mutation($input: ProcessInput!) { createProcess(input: $input) { process { id } } }",
+        {"input": {"name": "Service", "stages": [{"name": "Open", "steps": []}]}},
+    )
+    assert len(processes) >= 1
+    return str(made_["process"]["id"])
+
+
+async def test_administrators_make_list_and_revoke_display_tokens(
+    team: Team,
+    admin_client: GraphQLClient,
+    manager_client: GraphQLClient,
+    process_id: str,
+):
+    payload = await made(admin_client, process_id)
+    by_manager = await manager_client.mutate(CREATE, {"input": {"processId": process_id}})
+    unknown = await admin_client.mutate(
+        CREATE, {"input": {"processId": global_id("Process", 999_999)}}
+    )
+    listed = (await admin_client.data(LIST))["displayTokens"]
+    listed_by_manager = await manager_client.post(LIST)
+    revoked = await admin_client.mutate(REVOKE, {"id": payload["displayToken"]["id"]})
+
+    token = payload["token"]
+    assert token.startswith("dfd_") and len(token) > 40
+    assert payload["displayToken"]["process"]["id"] == process_id
+    assert payload["displayToken"]["createdBy"] == {"name": team.admin.name}
+    assert [e["code"] for e in by_manager["errors"]] == ["FORBIDDEN"]
+    assert [e["code"] for e in unknown["errors"]] == ["NOT_FOUND"]
+    assert [(t["label"], t["revokedAt"]) for t in listed] == [("Sales floor", None)]
+    assert listed_by_manager["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert revoked["displayToken"]["revokedAt"] is not None
+    stored = await DisplayToken.get(workspace_id=team.workspace.id)
+    assert stored.token_hash != token and token not in stored.token_hash
+
+
+async def test_a_display_token_reads_its_board_as_a_manager_and_nothing_else(
+    http: httpx.AsyncClient,
+    admin_client: GraphQLClient,
+    user_client: GraphQLClient,
+    process_id: str,
+    other_process: str,
+):
+    await create_deal(user_client, name="Private to the seller", value="100.00")
+    wall = GraphQLClient(http, (await made(admin_client, process_id))["token"])
+
+    board = await wall.data(BOARD_QUERY, {"processId": process_id, "first": 20})
+    other_board = await wall.post(BOARD_QUERY, {"processId": other_process})
+    history = await wall.post(
+        "query($p: ID!) { board(processId: $p) { columns { deals { edges { node {"
+        " history { totalCount } } } } } } }",
+        {"p": process_id},
+    )
+    me = await wall.post("{ me { id } }")
+    mutation = await wall.post(CREATE_DEAL_MUTATION, {"input": {"name": "From the wall"}})
+    deals = await wall.post("{ deals { totalCount } }")
+
+    names = {e["node"]["name"] for c in board["board"]["columns"] for e in c["deals"]["edges"]}
+    assert names == {"Private to the seller"}, "a manager's view: private deals too"
+    assert other_board["data"] is None
+    assert other_board["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    for refused, where in (
+        (history, "Deal.history"),
+        (me, "Query.me"),
+        (mutation, "Mutation.createDeal"),
+        (deals, "Query.deals"),
+    ):
+        assert refused["data"] is None if "data" in refused else True
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"], refused
+        assert where in refused["errors"][0]["message"]
+
+
+async def test_a_revoked_display_token_opens_nothing(
+    http: httpx.AsyncClient, admin_client: GraphQLClient, process_id: str
+):
+    payload = await made(admin_client, process_id)
+    await admin_client.mutate(REVOKE, {"id": payload["displayToken"]["id"]})
+
+    answer = await GraphQLClient(http, payload["token"]).post(
+        BOARD_QUERY, {"processId": process_id}
+    )
+    file = await http.get(
+        "/files/" + "0" * 64, headers={"authorization": f"Bearer {payload['token']}"}
+    )
+
+    assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert file.status_code == 401
+
+
+async def test_a_live_display_token_reads_no_file(
+    http: httpx.AsyncClient, admin_client: GraphQLClient, process_id: str
+):
+    token = (await made(admin_client, process_id))["token"]
+
+    file = await http.get("/files/" + "0" * 64, headers={"authorization": f"Bearer {token}"})
+
+    assert file.status_code == 401
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_wall_screen_follows_its_board_live_and_closes_when_revoked(
+    app: Starlette,
+    live_url: str,
+    team: Team,
+    admin_client: GraphQLClient,
+    user_client: GraphQLClient,
+    process_id: str,
+    other_process: str,
+    protocol: str,
+):
+    payload = await made(admin_client, process_id)
+
+    async with live_client(live_url, payload["token"], protocol) as wall:
+        await wall.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await wall.subscribe("other", BOARD_EVENTS, processId=other_process)
+        await subscribed(app, team.workspace.id, 1)
+        await create_deal(user_client, name="Seen on the wall")
+        event = await wall.event("board")
+        refused = await wall.message("other")
+        await admin_client.mutate(REVOKE, {"id": payload["displayToken"]["id"]})
+        closed = await app.state.live.sessions.check_once()
+        code, reason = await asyncio.wait_for(wall.closed, 5)
+
+    assert event["kind"] == "DEAL_ADDED" and event["deal"]["name"] == "Seen on the wall"
+    assert refused["type"] in ("error", "next", "data")
+    assert "NOT_FOUND" in str(refused["payload"])
+    assert closed == 1
+    assert code == 4403 and "Session ended" in reason
