@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz lint schema migrations demo clean bench-board bench-fanout bench-soak
+.PHONY: run test fuzz lint schema migrations demo clean bench-board bench-fanout bench-soak web web-if-node screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,30 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-## Serve the demo workspace on http://127.0.0.1:8000/graphql (SQLite, memory://).
-run: $(STAMP)
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+## Build the board app (web/ -> web/dist, served at /board); needs Node.js.
+web: web/dist/index.html
+
+web-if-node:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web; \
+	else echo "Node.js is not installed: serving the API alone (no board app at /board)."; fi
+
+## Serve the demo workspace: the board at http://127.0.0.1:8000/board, the API at /graphql.
+run: $(STAMP) web-if-node
 	$(BIN)/dealflow migrate
 	$(BIN)/dealflow demo --if-empty
 	DEBUG=$${DEBUG:-true} $(BIN)/dealflow serve --host 127.0.0.1 --port 8000
 
 ## The whole suite: lint, types, then pytest (DATABASE_URL / BROADCAST_URL pick the backend).
-test: $(STAMP) lint
+test: $(STAMP) lint web
 	$(BIN)/pytest
 
 ## The long fuzz run (random, many examples; the short one is part of `make test`).
@@ -53,5 +69,9 @@ bench-fanout: $(STAMP)
 bench-soak: $(STAMP)
 	$(BIN)/python -m bench.soak
 
+## The README's screenshots of the board, the drawer and the statistics (headless Chromium).
+screenshots: $(STAMP) web
+	$(BIN)/python -m testkit.screenshots docs/screenshots
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

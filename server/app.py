@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -51,6 +52,7 @@ from server.security_headers import SecurityHeaders
 from server.session_sockets import session_socket
 from server.settings import Settings
 from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
+from server.web_app import web_routes
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from server.websocket_messages import decode_frame
 from subscriptions.live import LiveUpdates
@@ -303,6 +305,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             Route("/files/{digest}", serve_file),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *web_routes(Path(settings.web_dist_dir)),
         ],
         middleware=[
             *_trusted_proxies(settings),

@@ -51,6 +51,8 @@ class Settings:
     max_query_cost: int = DEFAULT_MAX_COST
     max_request_bytes: int = 1024 * 1024
     storage_dir: str = "./storage"
+    # The built board app (`make web`); `/board` says so when it is not there.
+    web_dist_dir: str = str(Path(__file__).resolve().parent.parent / "web" / "dist")
     max_upload_bytes: int = 10 * 1024 * 1024
     # What one workspace's files may take on disk in all (0: no quota).
     storage_quota_bytes: int = 5 * 1024 * 1024 * 1024
@@ -112,6 +114,7 @@ class Settings:
             max_query_cost=_config("MAX_QUERY_COST", cast=int, default=cls.max_query_cost),
             max_request_bytes=_config("MAX_REQUEST_BYTES", cast=int, default=cls.max_request_bytes),
             storage_dir=_config("STORAGE_DIR", default=cls.storage_dir),
+            web_dist_dir=_config("WEB_DIST_DIR", default=cls.web_dist_dir),
             max_upload_bytes=_config("MAX_UPLOAD_BYTES", cast=int, default=cls.max_upload_bytes),
             storage_quota_bytes=_config(
                 "STORAGE_QUOTA_BYTES", cast=int, default=cls.storage_quota_bytes

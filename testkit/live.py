@@ -122,12 +122,13 @@ async def live_client(
 
 
 @asynccontextmanager
-async def uvicorn_serving(app: Starlette) -> AsyncIterator[str]:
-    """`app` (its lifespan already open) served by uvicorn on a free port; its WS URL."""
+async def uvicorn_serving(app: Starlette, port: int = 0) -> AsyncIterator[str]:
+    """`app` (its lifespan already open) served by uvicorn on `port` (0: a free one);
+    its WS URL."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=0,
+        port=port,
         lifespan="off",
         ws_per_message_deflate=False,
         log_level="warning",
@@ -153,11 +154,11 @@ class Served:
 
 
 @asynccontextmanager
-async def served_app(settings: Settings) -> AsyncIterator[Served]:
+async def served_app(settings: Settings, port: int = 0) -> AsyncIterator[Served]:
     """A fresh app (its own feeds, bus connection and relay: a restarted server) served
-    by uvicorn on a free port."""
+    by uvicorn on `port` (0: a free one)."""
     app = create_app(settings, manage_orm=False)
-    async with app.router.lifespan_context(app), uvicorn_serving(app) as url:
+    async with app.router.lifespan_context(app), uvicorn_serving(app, port) as url:
         yield Served(url, app)
 
 

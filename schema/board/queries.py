@@ -48,6 +48,7 @@ class BoardQuery:
             deal_count=total.deal_count,
             total_value=amount_of_cents(total.value_cents),
             forecast_value=amount_of_cents(total.forecast_cents),
+            currency=workspace.currency,
         )
 
 

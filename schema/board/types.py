@@ -85,6 +85,7 @@ class Board:
     deal_count: int
     total_value: Decimal
     forecast_value: Decimal
+    currency: str = strawberry.field(description="The workspace's, which every sum is in.")
 
 
 def board_columns(
@@ -229,6 +230,10 @@ class PipelineStats:
     by_owner: list[OwnerStats] = strawberry.field(
         description="Per owner over all of `processes`, ordered by owner name."
     )
+
+    @strawberry.field(description="The workspace's, which every amount is in.")
+    async def currency(self, info: Info) -> str:
+        return (await (await info.context.loaders()).workspace()).currency
 
     @classmethod
     def from_stats(cls, row: statistics.PipelineStats) -> PipelineStats:

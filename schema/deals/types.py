@@ -14,7 +14,7 @@ from models import account as rows_account
 from models import deal as rows
 from models.event import Event
 from models.history import HistoryEntry
-from resolvers import progress, rotting, task_dot
+from resolvers import access, progress, rotting, task_dot
 from resolvers.clock import now_utc
 from resolvers.deals import participation
 from resolvers.events import history
@@ -295,6 +295,12 @@ class Deal(Node):
     @strawberry.field(description="When it turned rotten; null while it is not.")
     def rotten_since(self) -> datetime | None:
         return self.row.rots_at if rotting.is_rotten(self.row, now_utc()) else None
+
+    @strawberry.field(description="Whether you may change this deal (and complete its steps).")
+    async def can_edit(self, info: Info) -> bool:
+        loaders = await info.context.loaders()
+        participants = await loaders.participants.load(self.row.id)
+        return access.can_edit(await info.context.actor(), self.row, set(participants))
 
     @strawberry.field(description="The lead it was qualified from, if you may see it.")
     async def lead(

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from models import process as rows
+from resolvers import access
 from resolvers.processes.tree import ProcessTree, StageNode, StepNode
 from schema.accounts.types import User
 from schema.context import Info
@@ -25,6 +26,7 @@ class TaskTemplate:
 
 @strawberry.type
 class Step(Node):
+    node: strawberry.Private[StepNode]
     name: str
     position: int
     weight: int = strawberry.field(description="How much completing it moves the deal on.")
@@ -41,6 +43,13 @@ class Step(Node):
         description="Set when the step was removed from its process; history still shows it."
     )
 
+    @strawberry.field(
+        description="Whether the step's own rule (whoCanPerform) lets you complete it; on a "
+        "deal you may also need to be allowed to change the deal (Deal.canEdit)."
+    )
+    async def can_perform(self, info: Info) -> bool:
+        return access.can_perform(await info.context.actor(), self.node)
+
     @classmethod
     def from_node(cls, node: StepNode) -> Step:
         row = node.row
@@ -53,6 +62,7 @@ class Step(Node):
             )
         return cls(
             id=strawberry.ID(global_id("Step", row.id)),
+            node=node,
             name=row.name,
             position=row.position,
             weight=row.weight,
