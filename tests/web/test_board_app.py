@@ -5,19 +5,28 @@ wall screen that can read its board and change nothing."""
 
 from __future__ import annotations
 
-import socket
+import re
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from server.demo import DEMO_PASSWORD, seed_demo
 from server.settings import Settings
 from testkit.browser import chromium, http_base
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal, steps_by_name
-from testkit.documents import BOARD_QUERY, COMPLETE_STEP_MUTATION
+from testkit.documents import (
+    BOARD_QUERY,
+    COMPLETE_STEP_MUTATION,
+    LOGIN_MUTATION,
+    PROCESSES_QUERY,
+)
 from testkit.live import served_app
+from testkit.servers import free_port
 from testkit.teams import PASSWORD, Team
 
 # A change made elsewhere shows on the open page within this (the issue asks for 1 s).
@@ -30,11 +39,11 @@ async def browser() -> AsyncIterator[Browser]:
         yield launched
 
 
-async def logged_in(browser: Browser, base: str, email: str) -> Page:
+async def logged_in(browser: Browser, base: str, email: str, password: str = PASSWORD) -> Page:
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
     await page.goto(f"{base}/board")
     await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Log in").click()
     await expect(page.locator("#live")).to_have_attribute("data-state", "live")
     return page
@@ -44,28 +53,47 @@ def column(page: Page, stage: str) -> Any:
     return page.locator("section.column", has=page.get_by_role("heading", name=stage, exact=True))
 
 
-async def test_the_board_shows_what_the_api_says(
-    browser: Browser,
-    live_url: str,
-    team: Team,
-    manager_client: GraphQLClient,
-    user_client: GraphQLClient,
-    process_id: str,
+def amount(text: str) -> Decimal:
+    """An amount as the page writes it ("PLN 28,800.00"), as a number."""
+    return Decimal(re.sub(r"[^\d.]", "", text))
+
+
+async def test_the_demo_board_shows_what_the_api_says(
+    browser: Browser, live_url: str, settings: Settings, http: httpx.AsyncClient
 ):
-    await create_deal(user_client, name="Fleet renewal", company="Kowalski", value="48000.00")
-    await create_deal(manager_client, name="Office fit-out", value="12500.50")
+    await seed_demo(settings.file_store())
+    manager = GraphQLClient(http)
+    manager.token = (
+        await manager.mutate(
+            LOGIN_MUTATION, {"email": "manager@demo.dealflow.dev", "password": DEMO_PASSWORD}
+        )
+    )["token"]
+    processes = (await manager.data(PROCESSES_QUERY))["processes"]
+    (default,) = [p for p in processes if p["isDefault"]]
+    board = (await manager.data(BOARD_QUERY, {"processId": default["id"]}))["board"]
 
-    page = await logged_in(browser, http_base(live_url), team.manager.email)
-    board = (await manager_client.data(BOARD_QUERY, {"processId": process_id}))["board"]
+    page = await logged_in(browser, http_base(live_url), "manager@demo.dealflow.dev", DEMO_PASSWORD)
 
-    await expect(page.get_by_test_id("card")).to_have_count(2)
+    await expect(page.get_by_test_id("card")).to_have_count(board["dealCount"])
     for answered in board["columns"]:
         shown = column(page, answered["stage"]["name"])
         await expect(shown.get_by_test_id("deal-count")).to_have_text(str(answered["dealCount"]))
+        assert amount(await shown.get_by_test_id("total-value").inner_text()) == Decimal(
+            answered["totalValue"]
+        )
+        assert amount(await shown.get_by_test_id("forecast-value").inner_text()) == Decimal(
+            answered["forecastValue"]
+        )
     await expect(page.get_by_test_id("board-count")).to_have_text(str(board["dealCount"]))
+    assert amount(await page.get_by_test_id("board-value").inner_text()) == Decimal(
+        board["totalValue"]
+    )
     card = page.get_by_test_id("card").filter(has_text="Fleet renewal")
-    await expect(card).to_contain_text("Kowalski")
+    await expect(card).to_contain_text("Kowalski Logistics")
     await expect(card).to_contain_text("No open tasks")
+    await expect(page.get_by_test_id("card").filter(has_text="Support contract")).to_contain_text(
+        "Rotten"
+    )
     await page.close()
 
 
@@ -91,13 +119,6 @@ async def test_a_step_completed_elsewhere_moves_the_card_within_a_second(
     await expect(moved.get_by_test_id("deal-count")).to_have_text("1", timeout=LIVE_WITHIN_MS)
     await expect(column(page, "Qualify").get_by_test_id("deal-count")).to_have_text("0")
     await page.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def test_the_page_reconnects_after_a_restart_and_catches_up(
