@@ -9,4 +9,5 @@ MODEL_MODULES = (
     "models.history",
     "models.product",
     "models.lead",
+    "models.webhook",
 )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from models.process import Process, StepNotifyUser, StepPerformer
     from models.product import Product
     from models.task import Task
+    from models.webhook import Webhook
 
 
 class Role(StrEnum):
@@ -52,6 +53,7 @@ class Workspace(Model):
     products: fields.ReverseRelation[Product]
     leads: fields.ReverseRelation[Lead]
     display_tokens: fields.ReverseRelation[DisplayToken]
+    webhooks: fields.ReverseRelation[Webhook]
 
     class Meta:
         table = "workspace"
@@ -78,6 +80,7 @@ class User(Model):
     created_deals: fields.ReverseRelation[Deal]
     created_leads: fields.ReverseRelation[Lead]
     display_tokens: fields.ReverseRelation[DisplayToken]
+    webhooks: fields.ReverseRelation[Webhook]
     created_tasks: fields.ReverseRelation[Task]
     events: fields.ReverseRelation[Event]
     history_entries: fields.ReverseRelation[HistoryEntry]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from models.deal import Deal, StepCompletion
     from models.event import Notification
     from models.task import Task
+    from models.webhook import Webhook
 
 
 class Performer(StrEnum):
@@ -60,6 +61,7 @@ class Process(Model):
     stages: fields.ReverseRelation[Stage]
     deals: fields.ReverseRelation[Deal]
     display_tokens: fields.ReverseRelation[DisplayToken]
+    webhooks: fields.ReverseRelation[Webhook]
 
     class Meta:
         table = "process"

@@ -15,9 +15,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 # Primary keys are 32-bit: a larger number names nothing (and PostgreSQL would refuse it).
 MAX_PK = 2**31 - 1
@@ -43,6 +46,11 @@ TYPE_TAGS = {
             "LeadCursor",
             "Activity",
             "DisplayToken",
+            "Webhook",
+            "WebhookDelivery",
+            "Workspace",
+            "WebhookEvent",
+            "WebhookDeliveryCursor",
         ),
         start=1,
     )
@@ -54,6 +62,7 @@ _ENCODED_LENGTH = 22  # 16 bytes in base64 without padding
 
 class _Keys:
     cipher: Cipher[modes.ECB] | None = None
+    box: AESGCM | None = None
 
 
 def use_secret(secret: str) -> None:
@@ -63,7 +72,34 @@ def use_secret(secret: str) -> None:
     # One block at a time: ECB over a single block is the block cipher itself, a keyed
     # permutation, which is what an opaque, stable, decodable id needs.
     _Keys.cipher = Cipher(algorithms.AES(key), modes.ECB())
+    _Keys.box = AESGCM(hashlib.sha256(b"dealflow stored secrets\x00" + secret.encode()).digest())
     _encoded.cache_clear()
+
+
+def _box() -> AESGCM:
+    if _Keys.box is None:
+        _cipher()
+    assert _Keys.box is not None
+    return _Keys.box
+
+
+def encrypt_secret(text: str) -> str:
+    """A secret the service must use again (a webhook's signing key), as stored: AES-GCM
+    under a key derived from `SECRET_KEY`, so that a copy of the database alone does not
+    let anyone sign as Dealflow. Changing `SECRET_KEY` makes stored secrets unreadable:
+    rotate them then."""
+    nonce = os.urandom(12)
+    sealed = _box().encrypt(nonce, text.encode(), None)
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def decrypt_secret(stored: str) -> str | None:
+    """The secret `encrypt_secret` stored; None when it cannot be read (another key)."""
+    try:
+        raw = base64.urlsafe_b64decode(stored.encode())
+        return _box().decrypt(raw[:12], raw[12:], None).decode()
+    except (ValueError, binascii.Error, InvalidTag):
+        return None
 
 
 def _cipher() -> Cipher[modes.ECB]:

@@ -56,6 +56,7 @@ class IdCursor(StrEnum):
     NOTIFICATION = "NotificationCursor"
     ACCESS_REQUEST = "AccessRequestCursor"
     LEAD = "LeadCursor"
+    DELIVERY = "WebhookDeliveryCursor"
 
     def of(self, row_id: int) -> str:
         """The cursor of the row with this id."""

@@ -35,6 +35,7 @@ from resolvers.processes.tree import (
 )
 from resolvers.products import catalogue
 from resolvers.rate_limits import Limit, RateLimits
+from resolvers.webhooks.policy import WebhookPolicy
 from subscriptions.live import LiveUpdates
 from subscriptions.sessions import Socket
 
@@ -204,6 +205,7 @@ class Context:
     client_address: str
     login_policy: LoginPolicy
     file_store: FileStore
+    webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
     user: User | None = None
     authenticated: bool = False
     connection_params: dict[str, Any] | None = None

@@ -26,6 +26,7 @@ from schema.products.mutations import ProductMutation
 from schema.products.queries import ProductQuery
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
+from schema.webhooks.operations import WebhookMutation, WebhookQuery
 
 
 async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
@@ -64,6 +65,7 @@ Query = merge_types(
         LeadQuery,
         ActivityQuery,
         DisplayTokenQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -78,5 +80,6 @@ Mutation = merge_types(
         ProductMutation,
         LeadMutation,
         DisplayTokenMutation,
+        WebhookMutation,
     ),
 )

@@ -53,6 +53,7 @@ from server.session_sockets import session_socket
 from server.settings import Settings
 from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
 from server.web_app import web_routes
+from server.webhook_worker import WebhookWorker
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from server.websocket_messages import decode_frame
 from subscriptions.live import LiveUpdates
@@ -193,6 +194,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
             token=token,
             client_address=_client(request),
             login_policy=self.settings.login_policy(),
+            webhook_policy=self.settings.webhook_policy(),
             file_store=self.settings.file_store(),
             live=getattr(request.app.state, "live", None),
             rate_limits=self.rate_limits,
@@ -283,13 +285,14 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     opaque.use_secret(settings.id_secret())
     passwords.use_hasher(settings.password_hasher())
     live = LiveUpdates(settings.live_settings())
+    webhooks = WebhookWorker(settings.webhook_policy(), settings.webhook_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_orm:
             await open_orm(tortoise_config(settings))
         try:
-            async with live, graphql.socket_slots:
+            async with live, graphql.socket_slots, webhooks:
                 tune_for_serving()
                 yield
         finally:
@@ -326,4 +329,5 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     )
     app.state.settings = settings
     app.state.live = live
+    app.state.webhooks = webhooks
     return app

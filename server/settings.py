@@ -17,6 +17,7 @@ from starlette.datastructures import Secret
 from resolvers.accounts.auth import LoginPolicy
 from resolvers.deals.files import FileStore
 from resolvers.rate_limits import Limit, RateLimitSettings
+from resolvers.webhooks.policy import WebhookPolicy
 from schema.cost import DEFAULT_MAX_COST
 from subscriptions.live import LiveSettings
 
@@ -53,6 +54,12 @@ class Settings:
     storage_dir: str = "./storage"
     # The built board app (`make web`); `/board` says so when it is not there.
     web_dist_dir: str = str(Path(__file__).resolve().parent.parent / "web" / "dist")
+    webhook_max_per_user: int = 10
+    webhook_allow_private_urls: bool = False
+    webhook_retry_base_seconds: float = 10
+    webhook_max_attempts: int = 14
+    webhook_timeout_seconds: float = 10
+    webhook_poll_seconds: float = 0.5
     max_upload_bytes: int = 10 * 1024 * 1024
     # What one workspace's files may take on disk in all (0: no quota).
     storage_quota_bytes: int = 5 * 1024 * 1024 * 1024
@@ -115,6 +122,24 @@ class Settings:
             max_request_bytes=_config("MAX_REQUEST_BYTES", cast=int, default=cls.max_request_bytes),
             storage_dir=_config("STORAGE_DIR", default=cls.storage_dir),
             web_dist_dir=_config("WEB_DIST_DIR", default=cls.web_dist_dir),
+            webhook_max_per_user=_config(
+                "WEBHOOK_MAX_PER_USER", cast=int, default=cls.webhook_max_per_user
+            ),
+            webhook_allow_private_urls=_config(
+                "WEBHOOK_ALLOW_PRIVATE_URLS", cast=bool, default=cls.webhook_allow_private_urls
+            ),
+            webhook_retry_base_seconds=_config(
+                "WEBHOOK_RETRY_BASE_SECONDS", cast=float, default=cls.webhook_retry_base_seconds
+            ),
+            webhook_max_attempts=_config(
+                "WEBHOOK_MAX_ATTEMPTS", cast=int, default=cls.webhook_max_attempts
+            ),
+            webhook_timeout_seconds=_config(
+                "WEBHOOK_TIMEOUT_SECONDS", cast=float, default=cls.webhook_timeout_seconds
+            ),
+            webhook_poll_seconds=_config(
+                "WEBHOOK_POLL_SECONDS", cast=float, default=cls.webhook_poll_seconds
+            ),
             max_upload_bytes=_config("MAX_UPLOAD_BYTES", cast=int, default=cls.max_upload_bytes),
             storage_quota_bytes=_config(
                 "STORAGE_QUOTA_BYTES", cast=int, default=cls.storage_quota_bytes
@@ -194,6 +219,15 @@ class Settings:
             max_failures_per_address=self.login_max_failures_per_address,
             backoff=timedelta(seconds=self.login_backoff_seconds),
             max_backoff=timedelta(seconds=self.login_backoff_max_seconds),
+        )
+
+    def webhook_policy(self) -> WebhookPolicy:
+        return WebhookPolicy(
+            max_per_user=self.webhook_max_per_user,
+            allow_private=self.webhook_allow_private_urls,
+            retry_base_seconds=self.webhook_retry_base_seconds,
+            max_attempts=self.webhook_max_attempts,
+            timeout_seconds=self.webhook_timeout_seconds,
         )
 
     def rate_limit_settings(self) -> RateLimitSettings:

@@ -50,6 +50,7 @@ from models.lead import Lead
 from models.process import NotifyAudience, Process, Stage, Step, StepNotifyUser, StepPerformer
 from models.product import Product
 from models.task import Task
+from models.webhook import Webhook, WebhookDelivery
 from resolvers.accounts.auth import normalise_email
 from resolvers.deals.files import is_digest
 
@@ -342,6 +343,8 @@ NOT_EXPORTED: dict[type[Model], str] = {
     LoginFailure: "login throttling is about the last minutes on one server",
     IdempotencyRecord: "retries are answered for a day, by the server that saw the first try",
     Event: "the replay log: live subscribers resume on the server they are connected to",
+    Webhook: "set up again after the move: their secrets are sealed with the source's key",
+    WebhookDelivery: "the delivery log of the source server's webhooks",
 }
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from resolvers.clock import now_utc
+from resolvers.webhooks.delivery import make_out
 from schema.ids import global_id
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
@@ -59,6 +61,11 @@ FIELDS |= {
         "query($after: String) { activity(after: $after) { totalCount edges { cursor } } }",
         {},
     ),
+    "Webhook.deliveries": (
+        "query($after: String) { webhooks { deliveries(after: $after) {"
+        " totalCount edges { cursor } } } }",
+        {},
+    ),
 }
 
 
@@ -98,12 +105,19 @@ async def given(team: Team, admin_client: GraphQLClient, http: Any) -> dict[str,
     # The owner is told of the request: a notification to page through.
     asked = await team.client(http, "user").mutate(REQUEST_ACCESS_MUTATION, {"id": deal["id"]})
     assert asked["errors"] == []
+    # Two leads told to a webhook: two deliveries to page through.
+    hook = await admin_client.mutate(
+        'mutation { createWebhook(input: {url: "http://127.0.0.1:9/hook", '
+        'events: ["lead.created"]}) { errors { code } } }'
+    )
+    assert hook["errors"] == []
     for name in ("First lead", "Second lead"):
         made = await admin_client.mutate(
             "mutation($name: String!) { createLead(input: {name: $name}) { errors { code } } }",
             {"name": name},
         )
         assert made["errors"] == []
+    await make_out(now_utc())
     processes = (await admin_client.data("{ processes { id } }"))["processes"]
     return {"deal": deal["id"], "process": processes[0]["id"]}
 

@@ -3,6 +3,8 @@ object, and null for anyone else (hidden reads as unknown)."""
 
 from __future__ import annotations
 
+from resolvers.clock import now_utc
+from resolvers.webhooks.delivery import make_out
 from schema import build_schema
 from schema.node import NODE_LOADERS
 from testkit.clients import GraphQLClient
@@ -49,9 +51,20 @@ async def test_node_answers_one_object_of_every_node_type_and_null_to_others(
         CREATE_PRODUCT_MUTATION, {"input": {"name": "Panel", "unitPrice": "250.00"}}
     )
     lead = await user_client.mutate('mutation { createLead(input: {name: "Ewa"}) { lead { id } } }')
+    hook = await user_client.mutate(
+        'mutation { createWebhook(input: {url: "http://127.0.0.1:9/hook", '
+        'events: ["deal.created"]}) { webhook { id } } }'
+    )
+    await create_deal(user_client, name="Told to the hook")
+    await make_out(now_utc())
+    deliveries = await user_client.data(
+        "{ webhooks { deliveries(first: 1) { edges { node { id } } } } }"
+    )
     entries = await user_client.data("{ activity(first: 1) { edges { node { id } } } }")
     ids = {
         "Activity": entries["activity"]["edges"][0]["node"]["id"],
+        "Webhook": hook["webhook"]["id"],
+        "WebhookDelivery": deliveries["webhooks"][0]["deliveries"]["edges"][0]["node"]["id"],
         "Lead": lead["lead"]["id"],
         "User": me["id"],
         "Process": process["id"],

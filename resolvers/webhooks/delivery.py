@@ -1,0 +1,247 @@
+"""Delivering the event log to webhooks, so that nothing committed is lost.
+
+Two steps, each safe to run in every server process at once:
+
+1. `make_out` turns the committed events after each active webhook's `last_event_id`
+   into deliveries (the body fixed then), in one transaction per webhook with the
+   webhook's row locked, so that its position and its deliveries move together. Event
+   ids increase in commit order within a workspace (`resolvers.events.log`), so
+   tailing by id misses nothing. A webhook whose owner is deactivated, or that is
+   disabled, stays where it is: re-enabled, it resumes from the first event it had not
+   made out.
+2. `send_due` makes the attempts that are due, one webhook's deliveries in their order
+   (a webhook waits while its oldest pending delivery waits for a retry). An attempt is
+   claimed first with a compare-and-set on its lease (`leased_until`), committed before
+   the request is sent: two processes never make the same attempt, and a process that
+   dies mid-attempt leaves a lease that expires, after which the attempt is made again
+   (at least once).
+
+Each attempt is signed anew: `Dealflow-Signature: t=<unix seconds>,v1=<hex
+HMAC-SHA256 of "<t>.<raw body>">` with the webhook's secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import httpx
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from models.account import User
+from models.event import Event
+from models.webhook import DeliveryStatus, Webhook, WebhookDelivery
+from resolvers.clock import now_utc
+from resolvers.events.log import REPLAY_BATCH
+from resolvers.opaque import decrypt_secret, seal
+from resolvers.webhooks.events import body_of, names_of, wanted
+from resolvers.webhooks.policy import WebhookPolicy
+from resolvers.webhooks.targets import UnsafeTarget, check_target
+
+LEASE = timedelta(seconds=60)
+MAX_RESPONSE_BYTES = 4096
+USER_AGENT = "Dealflow-Webhooks/1"
+
+
+async def make_out(now: datetime) -> int:
+    """Deliveries for every active webhook from its position on; how many were made."""
+    made = 0
+    for webhook_id in await Webhook.filter(active=True).values_list("id", flat=True):
+        made += await _make_out_one(int(webhook_id))  # type: ignore[call-overload]
+    return made
+
+
+async def _make_out_one(webhook_id: int) -> int:
+    async with in_transaction():
+        webhook = (
+            await Webhook.filter(id=webhook_id, active=True)
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if webhook is None:
+            return 0  # another process has it, or it was disabled meanwhile
+        owner = await User.get(id=webhook.owner_id)
+        if not owner.active:
+            return 0
+        events = (
+            await Event.filter(workspace_id=webhook.workspace_id, id__gt=webhook.last_event_id)
+            .order_by("id")
+            .limit(REPLAY_BATCH)
+        )
+        if not events:
+            return 0
+        actors = {
+            u.id: u
+            for u in await User.filter(
+                id__in={e.actor_id for e in events if e.actor_id is not None}
+            )
+        }
+        deliveries = []
+        for event in events:
+            for name in names_of(event):
+                if not wanted(webhook, owner, event, name):
+                    continue
+                webhook.sequence += 1
+                body = await body_of(event, name, webhook.sequence, actors.get(event.actor_id or 0))
+                deliveries.append(
+                    WebhookDelivery(
+                        webhook_id=webhook.id,
+                        event_id=event.id,
+                        event_type=name,
+                        sequence=webhook.sequence,
+                        body=body,
+                        next_attempt_at=event.at,
+                    )
+                )
+        await WebhookDelivery.bulk_create(deliveries)
+        webhook.last_event_id = events[-1].id
+        await webhook.save(update_fields=["last_event_id", "sequence"])
+        return len(deliveries)
+
+
+def sign(secret: str, raw: bytes, at: datetime) -> str:
+    stamp = int(at.timestamp())
+    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + raw, hashlib.sha256).hexdigest()
+    return f"t={stamp},v1={digest}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt got: the status code (None: no answer), and how long the
+    receiver asked us to wait (Retry-After), if it did."""
+
+    code: int | None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+async def send_due(policy: WebhookPolicy, http: httpx.AsyncClient, now: datetime) -> int:
+    """Make the attempts that are due (the oldest pending delivery of each webhook);
+    how many were made."""
+    pending = (
+        await WebhookDelivery.filter(status=DeliveryStatus.PENDING, webhook__active=True)
+        .order_by("webhook_id", "sequence")
+        .limit(1000)
+    )
+    first: dict[int, WebhookDelivery] = {}
+    for delivery in pending:
+        first.setdefault(delivery.webhook_id, delivery)
+    made = 0
+    for delivery in first.values():
+        due = delivery.next_attempt_at is None or delivery.next_attempt_at <= now
+        if due and await _claim(delivery, now):
+            await attempt(policy, http, delivery)
+            made += 1
+    return made
+
+
+async def _claim(delivery: WebhookDelivery, now: datetime) -> bool:
+    claimed = await WebhookDelivery.filter(
+        Q(leased_until=None) | Q(leased_until__lt=now),
+        id=delivery.id,
+        status=DeliveryStatus.PENDING,
+    ).update(leased_until=now + LEASE)
+    return claimed == 1
+
+
+async def attempt(
+    policy: WebhookPolicy, http: httpx.AsyncClient, delivery: WebhookDelivery
+) -> Outcome:
+    """One attempt of a claimed delivery, and its outcome written down."""
+    webhook = await Webhook.get(id=delivery.webhook_id)
+    outcome = await _post(policy, http, webhook, delivery)
+    await _record(policy, webhook, delivery, outcome, now_utc())
+    return outcome
+
+
+async def _post(
+    policy: WebhookPolicy, http: httpx.AsyncClient, webhook: Webhook, delivery: WebhookDelivery
+) -> Outcome:
+    secret = decrypt_secret(webhook.secret_sealed)
+    if secret is None:
+        return Outcome(
+            None, "The webhook's secret cannot be read (SECRET_KEY changed?): rotate it."
+        )
+    try:
+        await check_target(webhook.url, policy.allow_private)
+    except UnsafeTarget as unsafe:
+        return Outcome(None, str(unsafe))
+    raw = json.dumps(delivery.body, separators=(",", ":")).encode()
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "dealflow-event": delivery.event_type,
+        "dealflow-delivery": seal("WebhookDelivery", delivery.id) + f".{delivery.attempt + 1}",
+        "dealflow-signature": sign(secret, raw, now_utc()),
+    }
+    try:
+        async with http.stream(
+            "POST", webhook.url, content=raw, headers=headers, timeout=policy.timeout_seconds
+        ) as response:
+            read = 0
+            async for chunk in response.aiter_bytes():
+                read += len(chunk)
+                if read >= MAX_RESPONSE_BYTES:
+                    break
+            return Outcome(response.status_code, None, _retry_after(response.headers))
+    except httpx.HTTPError as error:
+        return Outcome(None, f"{type(error).__name__}: {error}"[:500])
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - now_utc()).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+async def _record(
+    policy: WebhookPolicy,
+    webhook: Webhook,
+    delivery: WebhookDelivery,
+    outcome: Outcome,
+    now: datetime,
+) -> None:
+    delivery.attempt += 1
+    delivery.response_code = outcome.code
+    delivery.last_error = outcome.error
+    delivery.leased_until = None
+    code = outcome.code
+    if code is not None and 200 <= code < 300:
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        await delivery.save()
+        if webhook.failing_since is not None:
+            webhook.failing_since = None
+            await webhook.save(update_fields=["failing_since", "updated_at"])
+        return
+    retry = code is None or code >= 500 or code in (408, 429)
+    if code == 410:  # Gone: the receiver says it will never want these again
+        webhook.active = False
+    if not retry or delivery.attempt >= policy.max_attempts:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.next_attempt_at = None
+    else:
+        wait = policy.retry_base_seconds * 2 ** (delivery.attempt - 1)
+        wait *= random.uniform(0.8, 1.2)  # jitter: receivers coming back are not stampeded
+        if code in (429, 503) and outcome.retry_after is not None:
+            wait = max(wait, outcome.retry_after)
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+    await delivery.save()
+    webhook.failing_since = webhook.failing_since or now
+    if (now - webhook.failing_since).total_seconds() >= policy.disable_after_seconds:
+        webhook.active = False
+    await webhook.save(update_fields=["failing_since", "active", "updated_at"])

@@ -1,0 +1,75 @@
+"""Where a webhook may send: `https://` to public addresses only. No loopback, private,
+link-local (the cloud metadata address among them), multicast or reserved address,
+checked when the webhook is saved and again before every attempt (DNS can change).
+`allow_private` (development, tests) admits `http://`, loopback and private addresses;
+link-local ones never."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+MAX_URL_LENGTH = 2000
+
+
+class UnsafeTarget(Exception):
+    """Why a URL may not be sent to, in a sentence for its owner."""
+
+
+def _address_problem(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_private: bool
+) -> str | None:
+    if address.is_link_local or (
+        isinstance(address, ipaddress.IPv6Address)
+        and address.ipv4_mapped is not None
+        and address.ipv4_mapped.is_link_local
+    ):
+        return "a link-local address (such as the cloud metadata service)"
+    if address.is_multicast or address.is_unspecified:
+        return "an address that is not a host's"
+    if allow_private:
+        return None
+    if address.is_loopback or address.is_private or address.is_reserved or not address.is_global:
+        return "a private, loopback or reserved address"
+    return None
+
+
+def check_url_shape(url: str, allow_private: bool) -> str:
+    """The URL's host, if its shape is acceptable; else UnsafeTarget."""
+    if len(url) > MAX_URL_LENGTH:
+        raise UnsafeTarget(f"A URL has at most {MAX_URL_LENGTH} characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UnsafeTarget("Enter a valid URL.") from None
+    schemes = ("https", "http") if allow_private else ("https",)
+    if parts.scheme not in schemes:
+        raise UnsafeTarget("Webhook URLs must start with https://.")
+    if not parts.hostname or parts.username or parts.password:
+        raise UnsafeTarget("Enter a URL with a host and no credentials.")
+    if port == 0:
+        raise UnsafeTarget("Enter a valid port.")
+    return parts.hostname
+
+
+async def check_target(url: str, allow_private: bool) -> None:
+    """Refuse a URL whose host is, or resolves to, an address it may not reach."""
+    host = check_url_shape(url, allow_private)
+    try:
+        literal = ipaddress.ip_address(host)
+        addresses = [literal]
+    except ValueError:
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
+        except OSError:
+            raise UnsafeTarget(f"The host {host} does not resolve.") from None
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+    for address in addresses:
+        problem = _address_problem(address, allow_private)
+        if problem:
+            raise UnsafeTarget(f"The host {host} is {problem}: webhooks are not sent there.")

@@ -1,0 +1,1 @@
+"""Webhooks in the API: the types, the list, the mutations."""

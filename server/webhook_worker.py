@@ -1,0 +1,57 @@
+"""The process's webhook worker: every `WEBHOOK_POLL_SECONDS`, make out deliveries for
+what was committed and make the attempts that are due (`resolvers.webhooks.delivery`:
+every server process runs one, and they share the work without doing any twice)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from types import TracebackType
+
+import httpx
+
+from resolvers.clock import now_utc
+from resolvers.webhooks.delivery import make_out, send_due
+from resolvers.webhooks.policy import WebhookPolicy
+from subscriptions.background import log_failure, stop_task
+
+logger = logging.getLogger("dealflow.webhooks")
+
+
+class WebhookWorker:
+    def __init__(self, policy: WebhookPolicy, poll_seconds: float) -> None:
+        self.policy = policy
+        self.poll_seconds = poll_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._http: httpx.AsyncClient | None = None
+
+    async def run_once(self) -> None:
+        assert self._http is not None
+        await make_out(now_utc())
+        await send_due(self.policy, self._http, now_utc())
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log_failure(logger, "the webhook worker failed; retrying")
+            await asyncio.sleep(self.poll_seconds)
+
+    async def __aenter__(self) -> WebhookWorker:
+        # No redirects followed: a receiver cannot send us on to an address we refuse.
+        self._http = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        self._task = asyncio.create_task(self._run(), name="dealflow-webhooks")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await stop_task(self._task)
+        if self._http is not None:
+            with contextlib.suppress(Exception):
+                await self._http.aclose()

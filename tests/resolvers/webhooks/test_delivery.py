@@ -1,0 +1,303 @@
+"""Webhooks delivered to a real receiver (an HTTP server in the test): signed as the
+README says, retried with the same id until it gets through, failed or disabled as the
+receiver's answers ask, in order, never twice at once, and never about what the
+webhook's owner may not see."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from models.account import User
+from models.webhook import DeliveryStatus, Webhook, WebhookDelivery
+from resolvers.clock import now_utc
+from resolvers.deals.editing import NewDeal
+from resolvers.deals.editing import create_deal as create_deal_row
+from resolvers.webhooks.delivery import make_out, send_due
+from resolvers.webhooks.policy import WebhookPolicy
+from schema.ids import global_id
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal, steps_by_name
+from testkit.documents import COMPLETE_STEP_MUTATION, SET_DEAL_PUBLIC_MUTATION
+from testkit.ids import pk
+from testkit.receiver import Receiver, receiver
+from testkit.teams import Team
+
+CREATE = """
+mutation($input: CreateWebhookInput!) {
+  createWebhook(input: $input) {
+    webhook { id url events active owner { name } }
+    secret errors { code message field }
+  }
+}
+"""
+FAST = WebhookPolicy(allow_private=True, retry_base_seconds=0.01, max_attempts=3)
+
+
+@pytest.fixture
+async def hook() -> AsyncIterator[Receiver]:
+    async with receiver() as listening:
+        yield listening
+
+
+@pytest.fixture
+async def sender() -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP client deliveries go out with (the worker's: no redirects followed)."""
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        yield client
+
+
+async def made(client: GraphQLClient, url: str, events: list[str], **more: Any) -> dict[str, Any]:
+    payload = await client.mutate(CREATE, {"input": {"url": url, "events": events, **more}})
+    assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+async def deliver(sender: httpx.AsyncClient, policy: WebhookPolicy = FAST, rounds: int = 1) -> None:
+    for _ in range(rounds):
+        await make_out(now_utc())
+        await send_due(policy, sender, now_utc())
+
+
+def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """The README's verification, as a receiver writes it."""
+    parts = dict(item.split("=", 1) for item in headers["dealflow-signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)
+    fresh = abs(time.time() - int(parts["t"])) < 300
+    return fresh and hmac.compare_digest(expected.hexdigest(), parts["v1"])
+
+
+async def test_a_new_deal_reaches_the_receiver_signed(
+    hook: Receiver, sender: httpx.AsyncClient, team: Team, manager_client: GraphQLClient
+):
+    created = await made(manager_client, hook.url, ["deal.created", "deal.won"])
+    await create_deal(manager_client, name="ERP order", value="1200.00")
+
+    await deliver(sender, rounds=2)
+    (first,) = await hook.wait_for(1)
+
+    body = json.loads(first.body)
+    assert verify(created["secret"], first.headers, first.body)
+    assert first.headers["dealflow-event"] == "deal.created"
+    assert body["type"] == "deal.created" and body["sequence"] == 1
+    assert body["data"]["deal"]["name"] == "ERP order"
+    assert body["data"]["deal"]["value"] == "1200.00"
+    assert body["actor"]["name"] == team.manager.name
+    assert body["workspaceId"] and str(team.workspace.id) != body["workspaceId"]
+    assert not verify("whsec_another", first.headers, first.body)
+    assert created["secret"].startswith("whsec_")
+    listed = await manager_client.data("{ webhooks { id events } }")
+    assert "secret" not in json.dumps(listed)
+
+
+async def test_a_failing_receiver_gets_the_same_event_until_it_answers(
+    hook: Receiver, sender: httpx.AsyncClient, manager_client: GraphQLClient
+):
+    hook.answers = [(500, {}), (503, {"retry-after": "0"})]
+    await made(manager_client, hook.url, ["deal.created"])
+    await create_deal(manager_client, name="Persistent")
+
+    for _ in range(6):
+        await deliver(sender)
+        await asyncio.sleep(0.05)
+    received = await hook.wait_for(3)
+
+    ids = {json.loads(r.body)["id"] for r in received}
+    attempts = {r.headers["dealflow-delivery"] for r in received}
+    assert len(received) == 3 and len(ids) == 1 and len(attempts) == 3
+    (delivery,) = await WebhookDelivery.all()
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempt == 3
+    assert (await Webhook.get(id=delivery.webhook_id)).failing_since is None
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "active", "attempts"),
+    [(400, DeliveryStatus.FAILED, True, 1), (410, DeliveryStatus.FAILED, False, 1)],
+)
+async def test_a_refusing_receiver_is_not_asked_again(
+    hook: Receiver,
+    sender: httpx.AsyncClient,
+    manager_client: GraphQLClient,
+    code: int,
+    status: DeliveryStatus,
+    active: bool,
+    attempts: int,
+):
+    hook.answers = [(code, {})] * 5
+    await made(manager_client, hook.url, ["deal.created"])
+    await create_deal(manager_client, name="Refused")
+
+    await deliver(sender, rounds=3)
+
+    (delivery,) = await WebhookDelivery.all()
+    assert (delivery.status, delivery.attempt, delivery.response_code) == (status, attempts, code)
+    assert (await Webhook.get(id=delivery.webhook_id)).active is active
+    assert len(hook.received) == attempts
+
+
+async def test_retry_after_is_honoured(
+    hook: Receiver, sender: httpx.AsyncClient, manager_client: GraphQLClient
+):
+    hook.answers = [(429, {"retry-after": "120"})]
+    await made(manager_client, hook.url, ["deal.created"])
+    await create_deal(manager_client, name="Slow down")
+
+    await deliver(sender, rounds=2)
+
+    (delivery,) = await WebhookDelivery.all()
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempt == 1
+    assert delivery.next_attempt_at is not None
+    assert delivery.next_attempt_at - now_utc() > timedelta(seconds=100)
+    assert len(hook.received) == 1
+
+
+async def test_deliveries_go_in_order_and_wait_behind_a_retry(
+    hook: Receiver, sender: httpx.AsyncClient, manager_client: GraphQLClient
+):
+    hook.answers = [(500, {})]
+    await made(manager_client, hook.url, ["deal.created"])
+    for name in ("First", "Second", "Third"):
+        await create_deal(manager_client, name=name)
+
+    for _ in range(8):
+        await deliver(sender)
+        await asyncio.sleep(0.03)
+    received = await hook.wait_for(4)
+
+    names = [json.loads(r.body)["data"]["deal"]["name"] for r in received]
+    assert names == ["First", "First", "Second", "Third"]
+    assert [json.loads(r.body)["sequence"] for r in received] == [1, 1, 2, 3]
+
+
+async def test_two_senders_at_once_never_make_the_same_attempt(
+    hook: Receiver, manager_client: GraphQLClient, user_client: GraphQLClient
+):
+    for client in (manager_client, user_client):
+        await made(client, hook.url, ["deal.created"])
+    for n in range(5):
+        await create_deal(manager_client, name=f"Public {n}", isPublic=True)
+    await make_out(now_utc())
+
+    async with httpx.AsyncClient() as one, httpx.AsyncClient() as two:
+        for _ in range(6):
+            await asyncio.gather(send_due(FAST, one, now_utc()), send_due(FAST, two, now_utc()))
+
+    keys = [(r.headers["dealflow-delivery"], json.loads(r.body)["id"]) for r in hook.received]
+    assert len(keys) == 10 and len(set(keys)) == 10
+    assert await WebhookDelivery.filter(status=DeliveryStatus.DELIVERED).count() == 10
+
+
+async def test_a_salesperson_s_webhook_hears_only_of_what_they_may_see(
+    hook: Receiver,
+    sender: httpx.AsyncClient,
+    user_client: GraphQLClient,
+    colleague_client: GraphQLClient,
+):
+    await made(user_client, hook.url, ["deal.created", "deal.updated"])
+    await create_deal(colleague_client, name="Colleague's private")
+    shared = await create_deal(colleague_client, name="Shared", isPublic=True)
+    await colleague_client.mutate(
+        SET_DEAL_PUBLIC_MUTATION, {"input": {"dealId": shared["id"], "isPublic": False}}
+    )
+    await colleague_client.mutate(
+        'mutation($id: ID!, $v: Int!) { updateDeal(input: {id: $id, version: $v, source: "x"}) '
+        "{ errors { code } } }",
+        {"id": shared["id"], "v": shared["version"] + 1},
+    )
+
+    await deliver(sender, rounds=4)
+
+    told = [
+        (json.loads(r.body)["type"], json.loads(r.body)["data"]["deal"]["name"])
+        for r in hook.received
+    ]
+    assert told == [("deal.created", "Shared")]
+
+
+async def test_step_filter_and_stage_changes(
+    hook: Receiver, sender: httpx.AsyncClient, manager_client: GraphQLClient
+):
+    steps = await steps_by_name(manager_client)
+    await made(
+        manager_client,
+        hook.url,
+        ["deal.step_completed", "deal.stage_changed"],
+        stepIds=[steps["Discovery meeting"]],
+    )
+    deal = await create_deal(manager_client, name="Stepping")
+    for step in ("Confirm budget", "Discovery meeting"):
+        await manager_client.mutate(
+            COMPLETE_STEP_MUTATION, {"input": {"dealId": deal["id"], "stepId": steps[step]}}
+        )
+
+    await deliver(sender, rounds=4)
+
+    bodies = [json.loads(r.body) for r in hook.received]
+    assert [b["type"] for b in bodies] == ["deal.step_completed", "deal.stage_changed"]
+    assert bodies[0]["data"]["step"]["name"] == "Discovery meeting"
+    assert bodies[1]["previous"]["stage"] == "Qualify"
+    assert bodies[1]["data"]["deal"]["stage"]["name"] == "Needs analysis"
+
+
+async def test_a_deactivated_owner_s_webhook_pauses_and_resumes(
+    hook: Receiver, sender: httpx.AsyncClient, team: Team, user_client: GraphQLClient
+):
+    await made(user_client, hook.url, ["deal.created"])
+    await User.filter(id=team.user.id).update(active=False)
+    await create_deal_row(team.manager, NewDeal(name="While away", is_public=True))
+    await deliver(sender, rounds=2)
+    paused = len(hook.received)
+    await User.filter(id=team.user.id).update(active=True)
+    await deliver(sender, rounds=2)
+
+    assert paused == 0
+    (body,) = [json.loads(r.body) for r in await hook.wait_for(1)]
+    assert body["data"]["deal"]["name"] == "While away"
+
+
+async def test_bad_webhooks_are_refused_and_each_user_has_a_limit(
+    app_with: Any, team: Team, manager_client: GraphQLClient, process_id: str
+):
+    async with await app_with(webhook_allow_private_urls=False, webhook_max_per_user=1) as strict:
+        client = GraphQLClient(strict, team.tokens["manager"])
+        private = await client.mutate(
+            CREATE, {"input": {"url": "https://10.0.0.1/hook", "events": ["deal.won"]}}
+        )
+        plain = await client.mutate(
+            CREATE, {"input": {"url": "http://93.184.216.34/hook", "events": ["deal.won"]}}
+        )
+        unknown = await client.mutate(
+            CREATE, {"input": {"url": "https://93.184.216.34/hook", "events": ["deal.eaten"]}}
+        )
+        other = await client.mutate(
+            CREATE,
+            {
+                "input": {
+                    "url": "https://93.184.216.34/hook",
+                    "events": ["deal.won"],
+                    "processId": global_id("Process", 999_999),
+                }
+            },
+        )
+        first = await client.mutate(
+            CREATE, {"input": {"url": "https://93.184.216.34/hook", "events": ["deal.won"]}}
+        )
+        second = await client.mutate(
+            CREATE, {"input": {"url": "https://93.184.216.34/hook", "events": ["deal.won"]}}
+        )
+
+    assert [e["field"] for e in private["errors"]] == [["input", "url"]]
+    assert [e["field"] for e in plain["errors"]] == [["input", "url"]]
+    assert [e["field"] for e in unknown["errors"]] == [["input", "events", "0"]]
+    assert [e["code"] for e in other["errors"]] == ["NOT_FOUND"]
+    assert first["errors"] == [] and [e["code"] for e in second["errors"]] == ["VALIDATION"]
+    assert pk(first["webhook"]["id"])
