@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz lint schema migrations demo clean bench-board bench-fanout bench-soak web web-if-node screenshots
+.PHONY: run test fuzz lint schema migrations demo clean bench-board bench-fanout bench-soak bench-webhooks web web-if-node screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ bench-board: $(STAMP)
 ## The fan-out benchmark (needs PostgreSQL, Redis and Node.js; see README).
 bench-fanout: $(STAMP)
 	$(BIN)/python -m bench.fanout
+
+## The webhooks benchmark: deliveries per second, commit-to-delivery delay (see README).
+bench-webhooks: $(STAMP)
+	$(BIN)/python -m bench.webhooks --backend sqlite
+	$(BIN)/python -m bench.webhooks --backend postgres
 
 ## The soak: a team at work for 10 minutes, 200 subscribers (needs PostgreSQL and Redis).
 bench-soak: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -286,13 +287,19 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     passwords.use_hasher(settings.password_hasher())
     live = LiveUpdates(settings.live_settings())
     webhooks = WebhookWorker(settings.webhook_policy(), settings.webhook_poll_seconds)
+    if settings.webhook_worker:
+        live.log_listeners.append(webhooks.wake)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_orm:
             await open_orm(tortoise_config(settings))
         try:
-            async with live, graphql.socket_slots, webhooks:
+            async with (
+                live,
+                graphql.socket_slots,
+                webhooks if settings.webhook_worker else contextlib.nullcontext(),
+            ):
                 tune_for_serving()
                 yield
         finally:

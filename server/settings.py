@@ -60,6 +60,8 @@ class Settings:
     webhook_max_attempts: int = 14
     webhook_timeout_seconds: float = 10
     webhook_poll_seconds: float = 0.5
+    # Whether this process delivers webhooks (every process may: they share the work).
+    webhook_worker: bool = True
     max_upload_bytes: int = 10 * 1024 * 1024
     # What one workspace's files may take on disk in all (0: no quota).
     storage_quota_bytes: int = 5 * 1024 * 1024 * 1024
@@ -140,6 +142,7 @@ class Settings:
             webhook_poll_seconds=_config(
                 "WEBHOOK_POLL_SECONDS", cast=float, default=cls.webhook_poll_seconds
             ),
+            webhook_worker=_config("WEBHOOK_WORKER", cast=bool, default=cls.webhook_worker),
             max_upload_bytes=_config("MAX_UPLOAD_BYTES", cast=int, default=cls.max_upload_bytes),
             storage_quota_bytes=_config(
                 "STORAGE_QUOTA_BYTES", cast=int, default=cls.storage_quota_bytes

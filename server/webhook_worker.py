@@ -1,5 +1,7 @@
-"""The process's webhook worker: every `WEBHOOK_POLL_SECONDS`, make out deliveries for
-what was committed and make the attempts that are due (`resolvers.webhooks.delivery`:
+"""The process's webhook worker: as soon as something is committed (the live updates'
+announcement wakes it) and at least every `WEBHOOK_POLL_SECONDS` (retries fall due,
+announcements can be missed), make out deliveries for what was committed and make the
+attempts that are due (`resolvers.webhooks.delivery`:
 every server process runs one, and they share the work without doing any twice)."""
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ class WebhookWorker:
         self.poll_seconds = poll_seconds
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
+        self._woken = asyncio.Event()
+
+    def wake(self, _workspace_id: int = 0) -> None:
+        """Something was committed: look now rather than at the next poll."""
+        self._woken.set()
 
     async def run_once(self) -> None:
         assert self._http is not None
@@ -37,7 +44,9 @@ class WebhookWorker:
                 await self.run_once()
             except Exception:
                 log_failure(logger, "the webhook worker failed; retrying")
-            await asyncio.sleep(self.poll_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.poll_seconds)
+            self._woken.clear()
 
     async def __aenter__(self) -> WebhookWorker:
         # No redirects followed: a receiver cannot send us on to an address we refuse.

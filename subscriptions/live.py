@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
@@ -44,9 +45,9 @@ class LiveUpdates:
         self.bus = Bus(settings.broadcast_url)
         self.sessions = Sessions(settings.session_check_seconds)
         self.hub = Hub(settings.poll_seconds, settings.queue_size, sessions_ended=self.sessions.end)
-        self.outbox = Outbox(
-            self.bus, self.hub.wake, settings.event_retention, settings.relay_seconds
-        )
+        self.outbox = Outbox(self.bus, self._wake, settings.event_retention, settings.relay_seconds)
+        # Others who want to know that a workspace's log grew (the webhook worker).
+        self.log_listeners: list[Callable[[int], None]] = []
         self.bus.listen(LOG_CHANNEL, self._heard)
         self.bus.on_reconnect(self._reconnected)
         self._stack = contextlib.AsyncExitStack()
@@ -55,7 +56,13 @@ class LiveUpdates:
     def _heard(self, message: str) -> None:
         workspace_id = workspace_of(message)
         if workspace_id is not None:
-            self.hub.wake(workspace_id)
+            self._wake(workspace_id)
+
+    def _wake(self, workspace_id: int) -> None:
+        """A workspace's log grew (here, or in another process that said so on the bus)."""
+        self.hub.wake(workspace_id)
+        for listener in self.log_listeners:
+            listener(workspace_id)
 
     async def _reconnected(self) -> None:
         """The bus may have missed announcements: read the logs, announce the backlog."""

@@ -36,10 +36,10 @@ os.environ.setdefault("SECRET_KEY", "dealflow tests: not a secret")
 os.environ.setdefault("PASSWORD_HASH_TIME_COST", "1")
 os.environ.setdefault("PASSWORD_HASH_MEMORY_KIB", "8")
 # Webhooks: the tests' receivers listen on loopback over http; the tests make the
-# deliveries themselves (`resolvers.webhooks.delivery`), so the app's own worker waits
-# long between rounds (a test that wants the worker starts an app of its own).
+# deliveries themselves (`resolvers.webhooks.delivery`), so the apps they serve deliver
+# none (a test of the worker starts an app with it on).
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_URLS", "true")
-os.environ.setdefault("WEBHOOK_POLL_SECONDS", "3600")
+os.environ.setdefault("WEBHOOK_WORKER", "false")
 passwords.use_hasher(Settings.from_env().password_hasher())
 
 

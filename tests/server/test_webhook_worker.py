@@ -25,7 +25,10 @@ mutation($url: String!) {
 async def test_a_running_server_delivers_within_a_second_or_two(
     settings: Settings, manager_client: GraphQLClient
 ):
-    async with receiver() as hook, served_app(settings.replace(webhook_poll_seconds=0.1)):
+    async with (
+        receiver() as hook,
+        served_app(settings.replace(webhook_worker=True, webhook_poll_seconds=0.1)),
+    ):
         made = await manager_client.mutate(CREATE, {"url": hook.url})
         committed = time.monotonic()
         await create_deal(manager_client, name="Told quickly")
@@ -46,7 +49,7 @@ async def test_deliveries_pending_when_a_server_stops_are_made_by_the_next(
         assert await make_out(now_utc()) == 1  # the server died before sending it
         assert hook.received == []
 
-        async with served_app(settings.replace(webhook_poll_seconds=0.1)):
+        async with served_app(settings.replace(webhook_worker=True, webhook_poll_seconds=0.1)):
             (received,) = await hook.wait_for(1, within=3)
 
     assert json.loads(received.body)["data"]["deal"]["name"] == "Made out before the crash"
