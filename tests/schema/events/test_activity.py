@@ -112,7 +112,7 @@ async def test_each_role_sees_the_activity_of_what_it_may_see_and_counts_nothing
 async def test_filters_narrow_the_activity_and_bad_ones_are_refused(
     team: Team, manager_client: GraphQLClient, user_client: GraphQLClient, process_id: str
 ):
-    mine = await create_deal(user_client, name="Mine")
+    await create_deal(user_client, name="Mine")
     await create_deal(manager_client, name="Managers'")
     await lead(manager_client, "Pool lead")
     everything = await activity(manager_client)
@@ -131,7 +131,6 @@ async def test_filters_narrow_the_activity_and_bad_ones_are_refused(
     assert len(since["edges"]) + len(until["edges"]) == len(everything["edges"])
     assert bad_kind["data"] is None
     assert bad_kind["errors"][0]["extensions"]["field"] == ["filter", "kinds", "0"]
-    assert mine["id"]
 
 
 async def test_a_deal_made_private_leaves_the_activity_of_those_who_lost_it(
