@@ -10,4 +10,5 @@ MODEL_MODULES = (
     "models.product",
     "models.lead",
     "models.webhook",
+    "models.lead_form",
 )

@@ -54,6 +54,8 @@ class Deal(Model):
         "models.User", related_name="created_deals", on_delete=fields.SET_NULL, null=True
     )
     name = fields.CharField(max_length=200)
+    # The deal's key in another system (a CSV import upserts by it): one per workspace.
+    external_id = fields.CharField(max_length=100, null=True)
     company = fields.CharField(max_length=200, null=True)
     contact_person = fields.CharField(max_length=200, null=True)
     value = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -106,6 +108,7 @@ class Deal(Model):
 
     class Meta:
         table = "deal"
+        unique_together = (("workspace", "external_id"),)
         indexes = (
             ("workspace_id", "status", "deleted_at"),
             ("process_id", "status", "stage_id"),

@@ -43,6 +43,8 @@ class Lead(Model):
         "models.User", related_name="created_leads", on_delete=fields.SET_NULL, null=True
     )
     name = fields.CharField(max_length=200)
+    # The lead's key in another system (a CSV import upserts by it): one per workspace.
+    external_id = fields.CharField(max_length=100, null=True)
     company = fields.CharField(max_length=200, null=True)
     contact_person = fields.CharField(max_length=200, null=True)
     email = fields.CharField(max_length=254, null=True)
@@ -67,4 +69,5 @@ class Lead(Model):
 
     class Meta:
         table = "lead"
+        unique_together = (("workspace", "external_id"),)
         indexes = (("workspace_id", "status", "id"), ("owner_id", "status"), ("deal_id",))

@@ -51,6 +51,7 @@ TYPE_TAGS = {
             "Workspace",
             "WebhookEvent",
             "WebhookDeliveryCursor",
+            "LeadForm",
         ),
         start=1,
     )

@@ -1,5 +1,5 @@
 """How often one client may do something: operations per token and per address, logins
-per address, uploads and subscriptions per user.
+per address, uploads and subscriptions per user, lead form submissions per address.
 
 Counted with the `limits` library (sliding windows), in memory in one process, or in
 Redis when the bus is Redis (`BROADCAST_URL`), so that every server process counts
@@ -35,6 +35,7 @@ class Limit(StrEnum):
     LOGINS_PER_ADDRESS = "logins-per-address"
     UPLOADS_PER_USER = "uploads-per-user"
     SUBSCRIPTIONS_PER_USER = "subscriptions-per-user"
+    FORM_SUBMISSIONS_PER_ADDRESS = "form-submissions-per-address"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from schema.events.activity import ActivityQuery
 from schema.events.mutations import NotificationMutation
 from schema.events.queries import NotificationQuery
 from schema.ids import parse_global_id
+from schema.leads.forms import LeadFormMutation, LeadFormQuery
 from schema.leads.mutations import LeadMutation
 from schema.leads.queries import LeadQuery
 from schema.node import NODE_LOADERS, Node
@@ -63,6 +64,7 @@ Query = merge_types(
         NotificationQuery,
         ProductQuery,
         LeadQuery,
+        LeadFormQuery,
         ActivityQuery,
         DisplayTokenQuery,
         WebhookQuery,
@@ -79,6 +81,7 @@ Mutation = merge_types(
         NotificationMutation,
         ProductMutation,
         LeadMutation,
+        LeadFormMutation,
         DisplayTokenMutation,
         WebhookMutation,
     ),

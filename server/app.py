@@ -39,6 +39,7 @@ from server.bearer_tokens import bearer_token, connection_init_token
 from server.body_size_limit import BodySizeLimit
 from server.database import open_orm, tortoise_config
 from server.file_route import serve_file
+from server.form_route import form_preflight, submit_form
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
 from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
@@ -260,6 +261,17 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "up"})
 
 
+class APICORSMiddleware(CORSMiddleware):
+    """The API's CORS (`ALLOWED_ORIGINS`); a lead form answers for its own sites
+    (`server.form_route`), which are not the API's."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/forms/"):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def _trusted_proxies(settings: Settings) -> list[Middleware]:
     """The client address (and scheme) a trusted proxy forwards replaces the peer's, for
     everything after: login throttling, rate limits, logs. Nobody is trusted unless
@@ -313,6 +325,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/files/{digest}", serve_file),
+            Route("/forms/{token}", submit_form, methods=["POST"]),
+            Route("/forms/{token}", form_preflight, methods=["OPTIONS"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *web_routes(Path(settings.web_dist_dir)),
@@ -326,7 +340,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
                 max_multipart_bytes=settings.max_upload_bytes + settings.max_request_bytes,
             ),
             Middleware(
-                CORSMiddleware,
+                APICORSMiddleware,
                 allow_origins=list(settings.allowed_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["authorization", "content-type"],
@@ -335,6 +349,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limits = graphql.rate_limits
     app.state.live = live
     app.state.webhooks = webhooks
     return app

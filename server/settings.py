@@ -84,6 +84,7 @@ class Settings:
     rate_limit_logins_per_address: str = "20/minute;100/hour"
     rate_limit_uploads_per_user: str = "120/hour"
     rate_limit_subscriptions_per_user: str = "60/minute"
+    rate_limit_forms_per_address: str = "10/minute;100/day"
     max_sockets_per_user: int = 20
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed ("*" for any).
     forwarded_allow_ips: tuple[str, ...] = ()
@@ -194,6 +195,9 @@ class Settings:
             rate_limit_subscriptions_per_user=_config(
                 "RATE_LIMIT_SUBSCRIPTIONS_PER_USER", default=cls.rate_limit_subscriptions_per_user
             ),
+            rate_limit_forms_per_address=_config(
+                "RATE_LIMIT_FORMS_PER_ADDRESS", default=cls.rate_limit_forms_per_address
+            ),
             max_sockets_per_user=_config(
                 "MAX_SOCKETS_PER_USER", cast=int, default=cls.max_sockets_per_user
             ),
@@ -245,6 +249,7 @@ class Settings:
                 Limit.LOGINS_PER_ADDRESS: self.rate_limit_logins_per_address,
                 Limit.UPLOADS_PER_USER: self.rate_limit_uploads_per_user,
                 Limit.SUBSCRIPTIONS_PER_USER: self.rate_limit_subscriptions_per_user,
+                Limit.FORM_SUBMISSIONS_PER_ADDRESS: self.rate_limit_forms_per_address,
             },
         )
 

@@ -62,7 +62,7 @@ def _contact_email(problems: Problems, raw: str | None, field: list[str]) -> str
 TEXT_COLUMNS = ("name", "company", "contact_person", "email", "phone", "source", "note")
 
 
-def _texts(problems: Problems, given: NewLead | LeadChanges) -> dict[str, Any]:
+def checked_texts(problems: Problems, given: NewLead | LeadChanges) -> dict[str, Any]:
     """The lead's text fields that were given (not KEEP), checked, by column name."""
     found: dict[str, Any] = {}
     for column in TEXT_COLUMNS:
@@ -100,7 +100,7 @@ async def _check_owner(actor: User, owner_id: int | None, current: int | None = 
 
 async def create_lead(actor: User, new: NewLead) -> Lead:
     problems = Problems()
-    fields = _texts(problems, new)
+    fields = checked_texts(problems, new)
     validation.idempotency_key(problems, new.idempotency_key)
     problems.raise_if_any()
 
@@ -135,7 +135,7 @@ async def create_lead(actor: User, new: NewLead) -> Lead:
 
 async def update_lead(actor: User, lead_id: int, changes: LeadChanges) -> Lead:
     problems = Problems()
-    fields = _texts(problems, changes)
+    fields = checked_texts(problems, changes)
     if not isinstance(changes.status, Keep):
         if changes.status not in OPEN_LEAD_STATUSES:
             problems.invalid(
