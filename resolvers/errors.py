@@ -40,6 +40,8 @@ class ErrorCode(StrEnum):
     # A request body over `MAX_REQUEST_BYTES` (HTTP 413).
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    # No valid bearer token (HTTP 401 outside GraphQL).
+    UNAUTHENTICATED = "UNAUTHENTICATED"
 
 
 FieldPath = tuple[str, ...]

@@ -23,7 +23,7 @@ from resolvers.accounts.auth import LoginPolicy
 from resolvers.accounts.users import users_by_ids
 from resolvers.deals import reads
 from resolvers.deals.files import FileStore
-from resolvers.errors import Refused
+from resolvers.errors import ErrorCode, Refused
 from resolvers.leads import lists as lead_lists
 from resolvers.processes.tree import (
     ProcessTree,
@@ -188,7 +188,7 @@ def already_loaded(loader: DataLoader[K, V], key: K) -> V | NotLoaded:
 def unauthenticated() -> GraphQLError:
     return GraphQLError(
         "Authentication required: send a valid bearer token.",
-        extensions={"code": "UNAUTHENTICATED"},
+        extensions={"code": str(ErrorCode.UNAUTHENTICATED)},
     )
 
 
@@ -206,6 +206,7 @@ class Context:
     login_policy: LoginPolicy
     file_store: FileStore
     webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
+    import_max_rows: int = 5000
     user: User | None = None
     authenticated: bool = False
     connection_params: dict[str, Any] | None = None

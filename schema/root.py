@@ -25,6 +25,7 @@ from schema.processes.mutations import ProcessMutation
 from schema.processes.queries import ProcessQuery
 from schema.products.mutations import ProductMutation
 from schema.products.queries import ProductQuery
+from schema.spreadsheets import ImportMutation
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
 from schema.webhooks.operations import WebhookMutation, WebhookQuery
@@ -84,5 +85,6 @@ Mutation = merge_types(
         LeadFormMutation,
         DisplayTokenMutation,
         WebhookMutation,
+        ImportMutation,
     ),
 )

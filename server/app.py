@@ -38,6 +38,7 @@ from schema.context import Context
 from server.bearer_tokens import bearer_token, connection_init_token
 from server.body_size_limit import BodySizeLimit
 from server.database import open_orm, tortoise_config
+from server.export_route import export_deals
 from server.file_route import serve_file
 from server.form_route import form_preflight, submit_form
 from server.frames import FrameEncoder
@@ -197,6 +198,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
             client_address=_client(request),
             login_policy=self.settings.login_policy(),
             webhook_policy=self.settings.webhook_policy(),
+            import_max_rows=self.settings.import_max_rows,
             file_store=self.settings.file_store(),
             live=getattr(request.app.state, "live", None),
             rate_limits=self.rate_limits,
@@ -325,6 +327,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/files/{digest}", serve_file),
+            Route("/export/deals.csv", export_deals),
             Route("/forms/{token}", submit_form, methods=["POST"]),
             Route("/forms/{token}", form_preflight, methods=["OPTIONS"]),
             Route("/healthz", healthz),

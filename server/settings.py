@@ -63,6 +63,8 @@ class Settings:
     # Whether this process delivers webhooks (every process may: they share the work).
     webhook_worker: bool = True
     max_upload_bytes: int = 10 * 1024 * 1024
+    # The most data rows one importDeals or importLeads file may have.
+    import_max_rows: int = 5000
     # What one workspace's files may take on disk in all (0: no quota).
     storage_quota_bytes: int = 5 * 1024 * 1024 * 1024
     trash_retention_days: int = 30
@@ -145,6 +147,7 @@ class Settings:
             ),
             webhook_worker=_config("WEBHOOK_WORKER", cast=bool, default=cls.webhook_worker),
             max_upload_bytes=_config("MAX_UPLOAD_BYTES", cast=int, default=cls.max_upload_bytes),
+            import_max_rows=_config("IMPORT_MAX_ROWS", cast=int, default=cls.import_max_rows),
             storage_quota_bytes=_config(
                 "STORAGE_QUOTA_BYTES", cast=int, default=cls.storage_quota_bytes
             ),

@@ -54,6 +54,7 @@ class NewDeal:
     is_public: bool = False
     costs: list[CostSpec] | None = None
     idempotency_key: str | None = None
+    external_id: str | None = None  # the deal's key in another system (CSV import)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ async def create_deal(actor: User, new: NewDeal) -> Deal:
             source=source,
             expected_close_date=new.expected_close_date,
             is_public=new.is_public,
+            external_id=new.external_id,
         )
         state = DealState(deal, tree, set(participant_ids) - {owner_id})
         refresh_progress(state, now_utc())

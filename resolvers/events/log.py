@@ -128,6 +128,16 @@ def collecting_writes() -> Iterator[dict[int, int]]:
         _written.reset(token)
 
 
+def note_writes(written: dict[int, int]) -> None:
+    """Writes collected by an inner `collecting_writes` block whose transaction
+    committed: announced with the rest of the request's (an import that rolled back
+    leaves its own out)."""
+    outer = _written.get()
+    if outer is not None:
+        for workspace_id, event_id in written.items():
+            outer[workspace_id] = max(outer.get(workspace_id, 0), event_id)
+
+
 async def before_log_write(workspace_id: int) -> None:
     """Call before writing an event or notification, inside its transaction."""
     written = _written.get()

@@ -32,6 +32,7 @@ class NewLead:
     owner_id: int | None = None
     note: str | None = None
     idempotency_key: str | None = None
+    external_id: str | None = None  # the lead's key in another system (CSV import)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ async def create_lead(actor: User, new: NewLead) -> Lead:
             workspace_id=actor.workspace_id,
             owner_id=new.owner_id,
             created_by_id=actor.id,
+            external_id=new.external_id,
             **fields,
         )
         await record_lead_event(

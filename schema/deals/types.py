@@ -190,6 +190,10 @@ class Deal(Node):
     updated_at: datetime
     deleted_at: datetime | None
 
+    @strawberry.field(description="The deal's key in another system (importDeals upserts by it).")
+    def external_id(self) -> str | None:
+        return self.row.external_id
+
     @classmethod
     def from_row(cls, row: rows.Deal) -> Deal:
         return cls(

@@ -37,6 +37,10 @@ class Lead(Node):
     created_at: datetime
     updated_at: datetime
 
+    @strawberry.field(description="The lead's key in another system (importLeads upserts by it).")
+    def external_id(self) -> str | None:
+        return self.row.external_id
+
     @classmethod
     def from_row(cls, row: rows.Lead) -> Lead:
         return cls(

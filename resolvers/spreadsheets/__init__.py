@@ -1,0 +1,1 @@
+"""CSV export and import of deals and leads."""
