@@ -29,6 +29,7 @@ from tortoise import connections
 from models.account import User, Workspace
 from models.deal import Deal, DealParticipant, DealStatus
 from models.event import Event, Notification
+from models.webhook import Webhook
 from resolvers import access
 from resolvers.errors import ErrorCode, Refused
 
@@ -222,11 +223,19 @@ async def notifications_between(
 
 
 async def purge_events(retention: timedelta, now: datetime) -> int:
-    """Delete events older than the retention, and remember per workspace how far."""
+    """Delete events older than the retention, and remember per workspace how far.
+
+    Events an active webhook has not made into deliveries yet are kept whatever their
+    age (the worker may have been stopped for longer than the retention): webhooks
+    lose nothing. A disabled webhook does not hold the log; re-enabled after longer
+    than the retention, it resumes from the oldest event still kept."""
     cutoff = now - retention
     purged = 0
     for workspace in await Workspace.all():
         doomed = Event.filter(workspace_id=workspace.id, at__lt=cutoff)
+        held = await _held_by_webhooks(workspace.id)
+        if held is not None:
+            doomed = doomed.filter(id__lte=held)
         newest = await doomed.order_by("-id").only("id").first()
         if newest is None:
             continue
@@ -234,3 +243,12 @@ async def purge_events(retention: timedelta, now: datetime) -> int:
         workspace.events_purged_through = max(workspace.events_purged_through, newest.id)
         await workspace.save(update_fields=["events_purged_through"])
     return purged
+
+
+async def _held_by_webhooks(workspace_id: int) -> int | None:
+    """The position of the workspace's active webhook (of an active owner) furthest
+    behind in the log, if any."""
+    positions = await Webhook.filter(
+        workspace_id=workspace_id, active=True, owner__active=True
+    ).values_list("last_event_id", flat=True)
+    return min((int(p) for p in positions), default=None)  # type: ignore[call-overload]

@@ -18,10 +18,12 @@ import httpx
 import pytest
 
 from models.account import User
+from models.event import Event
 from models.webhook import DeliveryStatus, Webhook, WebhookDelivery
 from resolvers.clock import now_utc
 from resolvers.deals.editing import NewDeal
 from resolvers.deals.editing import create_deal as create_deal_row
+from resolvers.events.log import purge_events
 from resolvers.webhooks.delivery import make_out, send_due
 from resolvers.webhooks.policy import WebhookPolicy
 from schema.ids import global_id
@@ -301,3 +303,25 @@ async def test_bad_webhooks_are_refused_and_each_user_has_a_limit(
     assert [e["code"] for e in other["errors"]] == ["NOT_FOUND"]
     assert first["errors"] == [] and [e["code"] for e in second["errors"]] == ["VALIDATION"]
     assert pk(first["webhook"]["id"])
+
+
+async def test_events_an_active_webhook_has_not_taken_outlive_the_retention(
+    hook: Receiver, sender: httpx.AsyncClient, team: Team, manager_client: GraphQLClient
+):
+    """The worker stopped for longer than EVENT_RETENTION_DAYS: the purge keeps what
+    the webhook still needs, and only that; a disabled webhook holds nothing."""
+    await made(manager_client, hook.url, ["deal.created"])
+    idle = await made(manager_client, hook.url, ["deal.created"])
+    switch_off = (
+        "mutation($in: UpdateWebhookInput!) { updateWebhook(input: $in) { errors { code } }}"
+    )
+    await manager_client.mutate(switch_off, {"in": {"id": idle["webhook"]["id"], "active": False}})
+    await create_deal(manager_client, name="Made while the worker was down")
+    later = now_utc() + timedelta(days=30)
+    assert await purge_events(timedelta(days=7), later) == 0
+
+    await deliver(sender)
+    (got,) = await hook.wait_for(1)
+    assert json.loads(got.body)["data"]["deal"]["name"] == "Made while the worker was down"
+    assert await purge_events(timedelta(days=7), later) == 1
+    assert await Event.filter(workspace_id=team.workspace.id).count() == 0
