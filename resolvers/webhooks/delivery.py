@@ -44,7 +44,7 @@ from resolvers.events.log import REPLAY_BATCH
 from resolvers.opaque import decrypt_secret, seal
 from resolvers.webhooks.events import body_of, names_of, wanted
 from resolvers.webhooks.policy import WebhookPolicy
-from resolvers.webhooks.targets import UnsafeTarget, check_target
+from resolvers.webhooks.targets import UnsafeTarget, checked_target
 
 LEASE = timedelta(seconds=60)
 PENDING_BATCH = 2000
@@ -183,7 +183,7 @@ async def _post(
             None, "The webhook's secret cannot be read (SECRET_KEY changed?): rotate it."
         )
     try:
-        await check_target(webhook.url, policy.allow_private)
+        target = await checked_target(webhook.url, policy.allow_private)
     except UnsafeTarget as unsafe:
         return Outcome(None, str(unsafe))
     raw = json.dumps(delivery.body, separators=(",", ":")).encode()
@@ -193,10 +193,16 @@ async def _post(
         "dealflow-event": delivery.event_type,
         "dealflow-delivery": seal("WebhookDelivery", delivery.id) + f".{delivery.attempt + 1}",
         "dealflow-signature": sign(secret, raw, now_utc()),
+        **target.headers,
     }
     try:
         async with http.stream(
-            "POST", webhook.url, content=raw, headers=headers, timeout=policy.timeout_seconds
+            "POST",
+            target.url,
+            content=raw,
+            headers=headers,
+            timeout=policy.timeout_seconds,
+            extensions=target.extensions,
         ) as response:
             read = 0
             async for chunk in response.aiter_bytes():

@@ -1,6 +1,7 @@
 """Where a webhook may send: `https://` to public addresses only. No loopback, private,
 link-local (the cloud metadata address among them), multicast or reserved address,
-checked when the webhook is saved and again before every attempt (DNS can change).
+checked when the webhook is saved and again before every attempt (DNS can change), and
+the attempt connects to the address checked (`Target`).
 `allow_private` (development, tests) admits `http://`, loopback and private addresses;
 link-local ones never."""
 
@@ -9,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+import httpx
 
 MAX_URL_LENGTH = 2000
 
@@ -55,21 +59,55 @@ def check_url_shape(url: str, allow_private: bool) -> str:
     return parts.hostname
 
 
+async def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The host's addresses, as the system's resolver answers."""
+    found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an attempt goes: the URL with the host's checked address in place of its
+    name, so that the address connected to is the one checked (a DNS answer that
+    changes between the check and the connection gets nowhere), with the name kept
+    for the `Host` header and for TLS (SNI and the certificate's check)."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, str] = field(default_factory=dict)
+
+
 async def check_target(url: str, allow_private: bool) -> None:
     """Refuse a URL whose host is, or resolves to, an address it may not reach."""
+    await checked_target(url, allow_private)
+
+
+async def checked_target(url: str, allow_private: bool) -> Target:
+    """The target of an attempt, once every address its host resolves to is allowed."""
     host = check_url_shape(url, allow_private)
     try:
         literal = ipaddress.ip_address(host)
         addresses = [literal]
     except ValueError:
+        literal = None
         try:
-            found = await asyncio.get_running_loop().getaddrinfo(
-                host, None, type=socket.SOCK_STREAM
-            )
+            addresses = await resolve(host)
         except OSError:
             raise UnsafeTarget(f"The host {host} does not resolve.") from None
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+    if not addresses:
+        raise UnsafeTarget(f"The host {host} does not resolve.")
     for address in addresses:
         problem = _address_problem(address, allow_private)
         if problem:
             raise UnsafeTarget(f"The host {host} is {problem}: webhooks are not sent there.")
+    if literal is not None:
+        return Target(url)
+    # IPv4 first: one address is connected to, and IPv4 is the one most often served.
+    chosen = min(addresses, key=lambda a: a.version)
+    parsed = httpx.URL(url)
+    extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
+    return Target(
+        str(parsed.copy_with(host=str(chosen))),
+        {"host": parsed.netloc.decode("ascii")},
+        extensions,
+    )

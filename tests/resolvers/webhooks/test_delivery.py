@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
 import time
 from collections.abc import AsyncIterator
@@ -24,6 +25,7 @@ from resolvers.clock import now_utc
 from resolvers.deals.editing import NewDeal
 from resolvers.deals.editing import create_deal as create_deal_row
 from resolvers.events.log import purge_events
+from resolvers.webhooks import targets
 from resolvers.webhooks.delivery import make_out, send_due
 from resolvers.webhooks.policy import WebhookPolicy
 from schema.ids import global_id
@@ -325,3 +327,42 @@ async def test_events_an_active_webhook_has_not_taken_outlive_the_retention(
     assert json.loads(got.body)["data"]["deal"]["name"] == "Made while the worker was down"
     assert await purge_events(timedelta(days=7), later) == 1
     assert await Event.filter(workspace_id=team.workspace.id).count() == 0
+
+
+async def test_an_attempt_connects_to_the_address_checked_not_to_a_second_dns_answer(
+    hook: Receiver,
+    sender: httpx.AsyncClient,
+    manager_client: GraphQLClient,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The name resolves (for the check) to the receiver's loopback address and to
+    nothing at all for anyone else: only an attempt pinned to the checked address
+    reaches the receiver, with the name in its Host header."""
+    port = httpx.URL(hook.url).port
+    url = f"http://hooks.dealflow.invalid:{port}/hook"
+
+    async def answer(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        assert host == "hooks.dealflow.invalid"
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(targets, "resolve", answer)
+    await made(manager_client, url, ["deal.created"])
+    await create_deal(manager_client, name="Pinned")
+
+    await deliver(sender)
+    (got,) = await hook.wait_for(1)
+    assert got.headers["host"] == f"hooks.dealflow.invalid:{port}"
+    assert json.loads(got.body)["data"]["deal"]["name"] == "Pinned"
+
+
+async def test_https_targets_keep_their_name_for_tls():
+    target = await targets.checked_target("https://localhost:8443/hook?a=1", allow_private=True)
+    assert target.url in ("https://127.0.0.1:8443/hook?a=1", "https://[::1]:8443/hook?a=1")
+    assert target.headers == {"host": "localhost:8443"}
+    assert target.extensions == {"sni_hostname": "localhost"}
+    literal = await targets.checked_target("https://93.184.216.34/hook", allow_private=False)
+    assert (literal.url, literal.headers, literal.extensions) == (
+        "https://93.184.216.34/hook",
+        {},
+        {},
+    )
