@@ -1,19 +1,26 @@
 """The server's webhook worker: deliveries made out and sent by a running server within
-about a second of the commit, and deliveries left pending by a server that stopped
-(or died) made by the next one."""
+about a second of the commit, deliveries left pending by a server that stopped (or
+died) made by the next one, and two server processes sharing the work."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import time
+from collections import Counter
+
+import pytest
 
 from resolvers.clock import now_utc
 from resolvers.webhooks.delivery import make_out
 from server.settings import Settings
 from testkit.clients import GraphQLClient
+from testkit.database import is_postgres
 from testkit.deals import create_deal
 from testkit.live import served_app
 from testkit.receiver import receiver
+from testkit.servers import dealflow_server, env_of
 
 CREATE = """
 mutation($url: String!) {
@@ -53,3 +60,40 @@ async def test_deliveries_pending_when_a_server_stops_are_made_by_the_next(
             (received,) = await hook.wait_for(1, within=3)
 
     assert json.loads(received.body)["data"]["deal"]["name"] == "Made out before the crash"
+
+
+@pytest.mark.skipif(
+    not (
+        is_postgres(os.environ.get("DATABASE_URL", ""))
+        and os.environ.get("BROADCAST_URL", "").startswith("redis://")
+    ),
+    reason="several processes share PostgreSQL and Redis (SQLite has one writer process)",
+)
+async def test_two_server_processes_share_the_deliveries_and_never_make_one_attempt_twice(
+    settings: Settings, manager_client: GraphQLClient
+):
+    """Two `dealflow serve` processes, each with its worker, on the same database (and
+    bus): every delivery arrives, each attempt exactly once, retries included."""
+    webhooks, deals, failures = 3, 20, 10
+    env = env_of(
+        settings,
+        WEBHOOK_WORKER="true",
+        WEBHOOK_POLL_SECONDS="0.05",
+        WEBHOOK_RETRY_BASE_SECONDS="0.2",
+    )
+    async with receiver() as hook:
+        hook.answers = [(500, {})] * failures
+        for _ in range(webhooks):
+            assert (await manager_client.mutate(CREATE, {"url": hook.url}))["errors"] == []
+        async with dealflow_server(**env), dealflow_server(**env):
+            for index in range(deals):
+                await create_deal(manager_client, name=f"Deal {index}")
+            await hook.wait_for(webhooks * deals + failures, within=60)
+            await asyncio.sleep(1)  # and nothing more comes
+
+    attempts = [r.headers["dealflow-delivery"] for r in hook.received]
+    assert len(attempts) == len(set(attempts)) == webhooks * deals + failures
+    deliveries = {attempt.rsplit(".", 1)[0] for attempt in attempts}
+    assert len(deliveries) == webhooks * deals
+    names = Counter(json.loads(r.body)["data"]["deal"]["name"] for r in hook.received)
+    assert set(names) == {f"Deal {index}" for index in range(deals)}
