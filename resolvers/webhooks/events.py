@@ -76,6 +76,7 @@ async def _deal(deal_id: int, workspace_id: int) -> dict[str, Any] | None:
         return None
     return {
         "id": seal("Deal", deal.id),
+        "externalId": deal.external_id,
         "name": deal.name,
         "company": deal.company,
         "contactPerson": deal.contact_person,
@@ -106,6 +107,7 @@ async def _lead(lead_id: int, workspace_id: int) -> dict[str, Any] | None:
         return None
     return {
         "id": seal("Lead", lead.id),
+        "externalId": lead.external_id,
         "name": lead.name,
         "company": lead.company,
         "email": lead.email,

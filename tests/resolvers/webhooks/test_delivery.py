@@ -366,3 +366,17 @@ async def test_https_targets_keep_their_name_for_tls():
         {},
         {},
     )
+
+
+async def test_the_body_names_the_deal_by_its_external_id_too(
+    hook: Receiver, sender: httpx.AsyncClient, team: Team, manager_client: GraphQLClient
+):
+    """The ERP that imported a deal finds it again by its own key."""
+    await made(manager_client, hook.url, ["deal.created"])
+    await create_deal_row(team.manager, NewDeal(name="From the ERP", external_id="erp-7"))
+    await create_deal(manager_client, name="Made here")
+
+    await deliver(sender)
+    received = await hook.wait_for(2)
+    keys = {json.loads(r.body)["data"]["deal"]["externalId"] for r in received}
+    assert keys == {"erp-7", None}
