@@ -42,6 +42,9 @@ class ErrorCode(StrEnum):
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     # No valid bearer token (HTTP 401 outside GraphQL).
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    # A document that does not parse, or that the schema's rules refuse.
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
 
 FieldPath = tuple[str, ...]

@@ -12,7 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.cost import DEFAULT_MAX_COST
-from schema.errors import present_refusals
+from schema.errors import code_request_errors, present_refusals
 from schema.extensions import (
     is_internal_error,
     is_outage,
@@ -42,6 +42,7 @@ class DealflowSchema(strawberry.Schema):
         An outage is one WARNING line (while the database is away, every request fails
         the same way). Only an unexpected error, a bug, is logged with its traceback."""
         present_refusals(errors)
+        code_request_errors(errors)
         outages: list[GraphQLError] = []
         bugs: list[GraphQLError] = []
         for error in errors:

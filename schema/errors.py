@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 
-from resolvers.errors import Refused
+from resolvers.errors import ErrorCode, Refused
 from schema.ids import global_id
 
 
@@ -63,6 +63,25 @@ def present_refusals(errors: list[GraphQLError]) -> None:
                 extensions["retryAfter"] = problem.retry_after
             error.message = problem.message
             error.extensions = extensions
+
+
+def code_request_errors(errors: list[GraphQLError]) -> None:
+    """Every error of a document that did not run gets a code, in place: a syntax error
+    `GRAPHQL_PARSE_FAILED` (the token limit's `QUERY_TOO_COMPLEX`), the schema's
+    validation rules' errors `GRAPHQL_VALIDATION_FAILED`. The others have theirs already
+    (values that do not coerce `VALIDATION`, the limits `QUERY_TOO_COMPLEX`); an error
+    with a path or an original exception is execution's, not the document's."""
+    for error in errors:
+        if (error.extensions or {}).get("code"):
+            continue
+        if isinstance(error, GraphQLSyntaxError):
+            too_long = "tokens. Parsing aborted" in error.message
+            code = ErrorCode.QUERY_TOO_COMPLEX if too_long else ErrorCode.GRAPHQL_PARSE_FAILED
+        elif error.path is None and error.original_error is None:
+            code = ErrorCode.GRAPHQL_VALIDATION_FAILED
+        else:
+            continue
+        error.extensions = {**(error.extensions or {}), "code": str(code)}
 
 
 Payload = TypeVar("Payload")

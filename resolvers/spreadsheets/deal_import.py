@@ -46,6 +46,7 @@ from resolvers.validation import Keep
 
 # The column a resolver's input field is read from, for its refusals.
 COLUMNS_OF = {
+    "externalId": "externalId",
     "name": "name",
     "company": "company",
     "contactPerson": "contactPerson",

@@ -52,6 +52,7 @@ TEXT_COLUMNS = {
     "note": "note",
 }
 COLUMNS_OF = {
+    "externalId": "externalId",
     "name": "name",
     "company": "company",
     "contactPerson": "contactPerson",

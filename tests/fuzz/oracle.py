@@ -22,7 +22,7 @@ UNEXPECTED = "Unexpected error."
 DOCUMENTED_STATUSES = {200, 400, 413, 429}
 # Codes a client may see: the payloads' and errors' codes, and UNAUTHENTICATED (a
 # missing or bad token, raised as a GraphQL error rather than a payload's UserError).
-DOCUMENTED_CODES = {str(code) for code in ErrorCode} | {"UNAUTHENTICATED"}
+DOCUMENTED_CODES = {str(code) for code in ErrorCode}
 # Tables a refused request may write to: throttling's own records.
 BOOKKEEPING_TABLES = {"login_failure"}
 

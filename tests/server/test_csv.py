@@ -306,6 +306,14 @@ async def test_rows_with_a_known_external_id_update_their_deal_through_its_rules
     refused = await upload(manager_client, IMPORT_DEALS, closed, processId=process)
     assert [(e["row"], e["code"]) for e in refused["result"]["errors"]] == [(2, "DEAL_CLOSED")]
 
+    await Deal.filter(id=deal.id).update(deleted_at=deal.updated_at)
+    trashed = await upload(
+        manager_client, IMPORT_DEALS, "externalId,name\nx1,Back\n", processId=process
+    )
+    assert [(e["column"], e["code"]) for e in trashed["result"]["errors"]] == [
+        ("externalId", "CONFLICT")
+    ]
+
 
 async def test_whole_file_refusals(
     team: Team, manager_client: GraphQLClient, user_client: GraphQLClient, app_with: Any
