@@ -31,6 +31,12 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next_page: bool
     total_count: int
+    # Pages are read forwards (`first`/`after`): a page after a cursor has one before it.
+    has_previous_page: bool = False
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursors[0] if self.cursors else None
 
     @property
     def end_cursor(self) -> str | None:
@@ -85,7 +91,8 @@ async def newest_first(
         query = query.filter(id__lt=before)
     rows = await query.order_by("-id").limit(limit + 1)
     items = rows[:limit]
-    return Page(items, [kind.of(row.pk) for row in items], len(rows) > limit, total)
+    cursors = [kind.of(row.pk) for row in items]
+    return Page(items, cursors, len(rows) > limit, total, has_previous_page=before is not None)
 
 
 class KeyPart(Protocol):

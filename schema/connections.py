@@ -13,10 +13,18 @@ Row = TypeVar("Row")
 NodeType = TypeVar("NodeType")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page stands; pages are read forwards (first, after).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items after this page.")
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor: pass it as `after` for the next page."
+    )
+    has_previous_page: bool = strawberry.field(
+        default=False, description="Items before this page (true for a page read `after` one)."
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The first edge's cursor."
+    )
 
 
 @strawberry.type
@@ -38,6 +46,11 @@ class Connection(Generic[NodeType]):
                 Edge(cursor=cursor, node=wrap(item))
                 for item, cursor in zip(page.items, page.cursors, strict=True)
             ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                end_cursor=page.end_cursor,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.start_cursor,
+            ),
             total_count=page.total_count,
         )

@@ -215,6 +215,7 @@ async def column_cards(
             CARD_ORDER,
             request.first,
             figures.get(request.stage_id, ColumnFigures()).deal_count,
+            request.after,
         )
         for request in requests
     ]

@@ -86,11 +86,13 @@ def check_cursor(order: DealOrderField, after: str | None) -> None:
     _CURSORS[order].decode(after)
 
 
-def keyset_page(rows: list[Deal], order: DealOrderField, limit: int, total: int) -> Page[Deal]:
-    """The page of rows fetched by `keyset_query`."""
+def keyset_page(
+    rows: list[Deal], order: DealOrderField, limit: int, total: int, after: str | None
+) -> Page[Deal]:
+    """The page of rows fetched by `keyset_query` (after the cursor `after`)."""
     items = rows[:limit]
     cursors = [_CURSORS[order].encode([_sort_value(row, order), row.id]) for row in items]
-    return Page(items, cursors, len(rows) > limit, total)
+    return Page(items, cursors, len(rows) > limit, total, has_previous_page=after is not None)
 
 
 async def list_deals(
@@ -121,7 +123,7 @@ async def list_deals(
     if trash:
         order = DealOrderField.DELETED_AT
     rows = await keyset_query(query, order, descending, after, limit)
-    return keyset_page(rows, order, limit, total)
+    return keyset_page(rows, order, limit, total, after)
 
 
 def _sort_value(deal: Deal, order: DealOrderField) -> Any:

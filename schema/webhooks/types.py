@@ -96,7 +96,8 @@ class Webhook(Node):
             query = query.filter(id__lt=IdCursor.DELIVERY.read(after))
         found = await query.order_by("-id").limit(limit + 1)
         items = found[:limit]
-        page = Page(items, [IdCursor.DELIVERY.of(d.id) for d in items], len(found) > limit, total)
+        cursors = [IdCursor.DELIVERY.of(d.id) for d in items]
+        page = Page(items, cursors, len(found) > limit, total, has_previous_page=after is not None)
         return Connection.of(page, WebhookDelivery.from_row)
 
 

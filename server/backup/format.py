@@ -47,6 +47,7 @@ from models.deal import (
 from models.event import Event, IdempotencyRecord, Notification
 from models.history import HistoryEntry
 from models.lead import Lead
+from models.lead_form import LeadForm, LeadFormSubmission
 from models.process import NotifyAudience, Process, Stage, Step, StepNotifyUser, StepPerformer
 from models.product import Product
 from models.task import Task
@@ -55,7 +56,7 @@ from resolvers.accounts.auth import normalise_email
 from resolvers.deals.files import is_digest
 
 FORMAT = "dealflow-workspace"
-VERSION = 3
+VERSION = 4
 RECORD = "record"  # the key that names a record's kind (no model has such a column)
 
 
@@ -180,6 +181,7 @@ KINDS: tuple[Kind, ...] = (
             "owner_id",
             "created_by_id",
             "name",
+            "external_id",
             "company",
             "contact_person",
             "value",
@@ -209,6 +211,7 @@ KINDS: tuple[Kind, ...] = (
             "owner_id",
             "created_by_id",
             "name",
+            "external_id",
             "company",
             "contact_person",
             "email",
@@ -309,6 +312,8 @@ COLUMNS_ADDED_IN = {
     "deal.last_activity_at": 3,
     "deal.rots_at": 3,
     "history_entry.lead_id": 3,
+    "deal.external_id": 4,
+    "lead.external_id": 4,
 }
 
 
@@ -345,6 +350,9 @@ NOT_EXPORTED: dict[type[Model], str] = {
     Event: "the replay log: live subscribers resume on the server they are connected to",
     Webhook: "set up again after the move: their secrets are sealed with the source's key",
     WebhookDelivery: "the delivery log of the source server's webhooks",
+    LeadForm: "made again after the move (a new URL for the site's form): a token's digest "
+    "names one form across a server, and an import may land beside its source",
+    LeadFormSubmission: "client keys are answered for a day, by the server that saw them",
 }
 
 
