@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from models.process import Process, StepNotifyUser, StepPerformer
     from models.product import Product
     from models.task import Task
+    from models.lead_form import LeadForm
     from models.webhook import Webhook
 
 
@@ -54,6 +55,7 @@ class Workspace(Model):
     leads: fields.ReverseRelation[Lead]
     display_tokens: fields.ReverseRelation[DisplayToken]
     webhooks: fields.ReverseRelation[Webhook]
+    lead_forms: fields.ReverseRelation[LeadForm]
 
     class Meta:
         table = "workspace"
@@ -81,6 +83,8 @@ class User(Model):
     created_leads: fields.ReverseRelation[Lead]
     display_tokens: fields.ReverseRelation[DisplayToken]
     webhooks: fields.ReverseRelation[Webhook]
+    lead_forms: fields.ReverseRelation[LeadForm]
+    created_lead_forms: fields.ReverseRelation[LeadForm]
     created_tasks: fields.ReverseRelation[Task]
     events: fields.ReverseRelation[Event]
     history_entries: fields.ReverseRelation[HistoryEntry]

@@ -15,6 +15,7 @@ from models.deal import Deal
 if TYPE_CHECKING:
     from models.event import Event
     from models.history import HistoryEntry
+    from models.lead_form import LeadFormSubmission
 
 
 class LeadStatus(StrEnum):
@@ -66,6 +67,7 @@ class Lead(Model):
     deal_id: int | None
     events: fields.ReverseRelation[Event]
     history: fields.ReverseRelation[HistoryEntry]
+    form_submissions: fields.ReverseRelation[LeadFormSubmission]
 
     class Meta:
         table = "lead"

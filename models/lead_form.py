@@ -42,6 +42,7 @@ class LeadForm(Model):
     workspace_id: int
     owner_id: int | None
     created_by_id: int | None
+    submissions: fields.ReverseRelation[LeadFormSubmission]
 
     class Meta:
         table = "lead_form"

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.errors import ErrorCode, Refused
 from schema.ids import global_id
@@ -68,13 +69,17 @@ def present_refusals(errors: list[GraphQLError]) -> None:
 def code_request_errors(errors: list[GraphQLError]) -> None:
     """Every error of a document that did not run gets a code, in place: a syntax error
     `GRAPHQL_PARSE_FAILED` (the token limit's `QUERY_TOO_COMPLEX`), the schema's
-    validation rules' errors `GRAPHQL_VALIDATION_FAILED`. The others have theirs already
-    (values that do not coerce `VALIDATION`, the limits `QUERY_TOO_COMPLEX`); an error
-    with a path or an original exception is execution's, not the document's."""
+    validation rules' errors `GRAPHQL_VALIDATION_FAILED`, an operation of a type the
+    transport does not take (a query over a socket's `subscribe`) `BAD_REQUEST`. The
+    others have theirs already (values that do not coerce `VALIDATION`, the limits
+    `QUERY_TOO_COMPLEX`); an error with a path or another original exception is
+    execution's, not the document's."""
     for error in errors:
         if (error.extensions or {}).get("code"):
             continue
-        if isinstance(error, GraphQLSyntaxError):
+        if isinstance(error.original_error, InvalidOperationTypeError):
+            code = ErrorCode.BAD_REQUEST
+        elif isinstance(error, GraphQLSyntaxError):
             too_long = "tokens. Parsing aborted" in error.message
             code = ErrorCode.QUERY_TOO_COMPLEX if too_long else ErrorCode.GRAPHQL_PARSE_FAILED
         elif error.path is None and error.original_error is None:

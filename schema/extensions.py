@@ -23,6 +23,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.accounts.display_tokens import is_display_token
 from resolvers.errors import ErrorCode, Refused, database_unavailable
@@ -188,6 +189,8 @@ def is_internal_error(error: GraphQLError) -> bool:
     client only as "Unexpected error.".
     """
     original = error.original_error
+    if isinstance(original, InvalidOperationTypeError):
+        return False  # a query sent where only subscriptions go, or the reverse
     if error.path is None and isinstance(original, ValueError | TypeError):
         # Before execution (no path), an exception is a scalar refusing a client's value
         # (a literal or a variable): its message is written for the client.

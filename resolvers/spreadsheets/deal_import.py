@@ -171,10 +171,12 @@ class DealImport:
     async def apply(self, row: Row) -> RowOutcome:
         read = _read(row, self.users)
         first_in_file(self.seen, read.external_id, row.number)
+        # An importer sees every deal of the workspace (managers and administrators):
+        # a key is never "free" because its deal is hidden.
         existing = (
-            await Deal.filter(
-                workspace_id=self.actor.workspace_id, external_id=read.external_id
-            ).first()
+            await access.visible_deals_and_trash(self.actor)
+            .filter(external_id=read.external_id)
+            .first()
             if read.external_id is not None
             else None
         )

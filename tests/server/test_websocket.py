@@ -60,6 +60,23 @@ async def test_legacy_graphql_ws_acknowledges_a_valid_token(live_url, team: Team
     assert ack["type"] == "connection_ack"
 
 
+async def test_a_query_on_the_legacy_protocol_is_a_coded_refusal_not_a_server_error(
+    live_url, team: Team, caplog: pytest.LogCaptureFixture
+):
+    """graphql-ws carries subscriptions only: a query is the client's mistake, answered
+    with an error frame and one INFO line, never an ERROR with a trace."""
+    async with connect(live_url, subprotocols=["graphql-ws"]) as ws:
+        init = {"authorization": f"Bearer {team.tokens['user']}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        assert (await receive(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": ME_QUERY}}))
+        answer = await receive(ws)
+
+    assert answer["type"] == "error"
+    assert answer["payload"]["extensions"]["code"] == "BAD_REQUEST"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 @pytest.mark.parametrize("payload", [{}, {"authorization": "Bearer not-a-token"}, None])
 async def test_graphql_transport_ws_without_a_valid_token_is_closed(live_url, team, payload):
     async with connect(live_url, subprotocols=["graphql-transport-ws"]) as ws:
