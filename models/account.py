@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from models.event import Event, IdempotencyRecord, Notification
     from models.history import HistoryEntry
     from models.lead import Lead
+    from models.lead_form import LeadForm
     from models.process import Process, StepNotifyUser, StepPerformer
     from models.product import Product
     from models.task import Task
-    from models.lead_form import LeadForm
     from models.webhook import Webhook
 
 
