@@ -9,6 +9,7 @@ minute): a limit that fails closed would turn a Redis outage into a full outage.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass, field
@@ -85,6 +86,20 @@ class RateLimits:
         if now - self._outage_logged_at >= _OUTAGE_LOG_EVERY:
             self._outage_logged_at = now
             logger.warning("rate limits not counted: their store is unavailable: %r", error)
+
+
+def address_key(address: str) -> str:
+    """What a client address is counted as: itself, or for IPv6 its /64 (one
+    subscriber's network: anyone who has one has 2^64 addresses to rotate through)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def _storage(url: str, key_prefix: str) -> Storage:

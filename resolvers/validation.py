@@ -24,7 +24,28 @@ MAX_KEY_LENGTH = 200  # idempotency keys
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a path
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Linear: the domain's labels exclude the dots between them, so nothing backtracks.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
+
+# Text that may not be stored (`schema.input_text` applies it to every GraphQL input;
+# the form and CSV routes to theirs): control characters other than tab and line
+# breaks, lone surrogates, Unicode noncharacters.
+UNSTORABLE_MESSAGE = (
+    "Text may not contain control characters (other than tab and line breaks) or invalid Unicode."
+)
+_NONCHARACTERS = "".join(
+    f"\\U{plane << 16 | 0xFFFE:08x}\\U{plane << 16 | 0xFFFF:08x}" for plane in range(17)
+)
+_UNSTORABLE = re.compile(
+    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ufdd0-\\ufdef"
+    + _NONCHARACTERS
+    + "]"
+)
+
+
+def storable(text: str) -> bool:
+    """Whether `text` may be stored (see `schema.input_text` for why each is refused)."""
+    return _UNSTORABLE.search(text) is None
 
 
 class Keep:
@@ -104,8 +125,11 @@ def note(problems: Problems, raw: str | None, field: Iterable[str]) -> str | Non
 
 
 def search_text(problems: Problems, raw: str | None, field: Iterable[str]) -> None:
+    """Search text (GraphQL's is checked for storable text before; a URL's is not)."""
     if raw is not None and len(raw) > MAX_SEARCH_LENGTH:
         problems.invalid(f"At most {MAX_SEARCH_LENGTH} characters.", field)
+    elif raw is not None and not storable(raw):
+        problems.invalid(UNSTORABLE_MESSAGE, field)
 
 
 def idempotency_key(problems: Problems, key: str | None) -> None:
@@ -118,7 +142,7 @@ def idempotency_key(problems: Problems, key: str | None) -> None:
 
 def email(problems: Problems, address: str, field: Iterable[str]) -> None:
     """An address (already normalised) a user can log in with."""
-    if not _EMAIL.match(address) or len(address) > MAX_EMAIL_LENGTH:
+    if len(address) > MAX_EMAIL_LENGTH or not _EMAIL.match(address):
         problems.invalid("Enter a valid email address.", field)
 
 

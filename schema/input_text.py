@@ -14,30 +14,13 @@ for interchange). Carriage return stays allowed: text pasted from Windows has it
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from graphql import ASTValidationRule, GraphQLError, StringValueNode
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from resolvers.errors import ErrorCode
-
-UNSTORABLE_MESSAGE = (
-    "Text may not contain control characters (other than tab and line breaks) or invalid Unicode."
-)
-_NONCHARACTERS = "".join(
-    f"\\U{plane << 16 | 0xFFFE:08x}\\U{plane << 16 | 0xFFFF:08x}" for plane in range(17)
-)
-_UNSTORABLE = re.compile(
-    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ufdd0-\\ufdef"
-    + _NONCHARACTERS
-    + "]"
-)
-
-
-def storable(text: str) -> bool:
-    """Whether `text` may be stored: see the module's doc for what is refused."""
-    return _UNSTORABLE.search(text) is None
+from resolvers.validation import UNSTORABLE_MESSAGE, storable
 
 
 def unstorable_path(value: Any, path: list[str]) -> list[str] | None:

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from models.lead_form import LeadForm
 from resolvers.errors import ErrorCode, Refused
 from resolvers.leads import forms
-from resolvers.rate_limits import Limit
+from resolvers.rate_limits import Limit, address_key
 
 logger = logging.getLogger("dealflow.forms")
 
@@ -63,7 +63,7 @@ async def _fields(request: Request) -> tuple[dict[str, str], bool]:
     if content_type == "application/json":
         try:
             data = json.loads(await request.body())
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise _Malformed(400, "The body is not valid JSON.") from error
         if not isinstance(data, dict):
             raise _Malformed(400, "The body must be a JSON object of fields.")
@@ -115,7 +115,7 @@ async def form_preflight(request: Request) -> Response:
 async def submit_form(request: Request) -> Response:
     limits = request.app.state.rate_limits
     address = request.client.host if request.client else "unknown"
-    wait = await limits.retry_after(Limit.FORM_SUBMISSIONS_PER_ADDRESS, address)
+    wait = await limits.retry_after(Limit.FORM_SUBMISSIONS_PER_ADDRESS, address_key(address))
     if wait is not None:
         seconds = max(1, math.ceil(wait))
         response = _error(

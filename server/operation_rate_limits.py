@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from resolvers.accounts.auth import token_digest
 from resolvers.errors import ErrorCode
-from resolvers.rate_limits import Limit, RateLimits
+from resolvers.rate_limits import Limit, RateLimits, address_key
 
 
 def is_operation(request: Request) -> bool:
@@ -23,7 +23,7 @@ def is_operation(request: Request) -> bool:
 async def operation_wait(limits: RateLimits, token: str | None, address: str) -> float | None:
     """Count one operation for the address and for the token (by its digest: no token
     is written to the limits' store); the seconds to wait if either is over."""
-    waits = [await limits.retry_after(Limit.OPERATIONS_PER_ADDRESS, address)]
+    waits = [await limits.retry_after(Limit.OPERATIONS_PER_ADDRESS, address_key(address))]
     if token:
         waits.append(await limits.retry_after(Limit.OPERATIONS_PER_TOKEN, token_digest(token)))
     over = [wait for wait in waits if wait is not None]

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -36,6 +37,7 @@ TOKEN_PREFIX = "dff_"
 MAX_ORIGINS = 20
 MAX_FIELDS = 50
 MAX_FIELD_NAME_LENGTH = 100
+MAX_ORIGIN_LENGTH = 300
 CLIENT_KEY_RETENTION = timedelta(hours=24)
 MAX_CLIENT_KEY_LENGTH = 100
 
@@ -90,26 +92,41 @@ def token_of(form: LeadForm) -> str | None:
 
 
 def _origin(problems: Problems, raw: str, field: list[str]) -> str:
-    """An origin as a browser sends it: scheme, host and port, nothing else."""
+    """An origin as a browser sends it in `Origin`: the scheme, the host in ASCII
+    (IDNA) and the port unless it is the scheme's default, nothing else."""
     text = raw.strip().rstrip("/")
-    parts = urlsplit(text)
+    try:
+        url = httpx.URL(text.lower())  # an origin has no path: case never matters
+        host = url.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        url, host = None, ""
     if (
-        parts.scheme not in ("https", "http")
-        or not parts.hostname
-        or parts.path
-        or parts.query
-        or parts.fragment
-        or parts.username
+        url is None
+        or url.scheme not in ("https", "http")
+        or not host
+        or url.raw_path not in (b"", b"/")
+        or url.query
+        or url.fragment
+        or url.userinfo
+        or len(text) > MAX_ORIGIN_LENGTH
     ):
         problems.invalid("An origin, like https://www.example.com.", field)
-    return text.lower()
+        return text
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{host.lower()}{port}"
 
 
 def _web_url(problems: Problems, raw: str | None, field: list[str]) -> str | None:
     text = validation.optional_text(problems, raw, field, 2000)
     if text is not None:
-        parts = urlsplit(text)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
+        try:
+            parts = urlsplit(text)
+            acceptable = parts.scheme in ("https", "http") and bool(parts.hostname)
+        except ValueError:
+            acceptable = False
+        if not acceptable:
             problems.invalid("An http:// or https:// address.", field)
     return text
 
@@ -124,6 +141,14 @@ def _checked(spec: FormSpec) -> dict[str, Any]:
         for index, origin in enumerate(origins[:MAX_ORIGINS])
     ]
     name = validation.required_text(problems, spec.name, ["input", "name"])
+    honeypot = spec.honeypot_field
+    if honeypot is not None and (
+        honeypot.strip().lower() in _LEAD_FIELD or honeypot.strip() == CLIENT_KEY_FIELD
+    ):
+        problems.invalid(
+            "The honeypot must be a field of its own, not one people fill in.",
+            ["input", "honeypotField"],
+        )
     fields: dict[str, Any] = {
         "name": name,
         "allowed_origins": list(dict.fromkeys(checked_origins)),
@@ -237,6 +262,9 @@ def _submitted_lead(
     found: dict[str, str] = {}
     extra: list[str] = []
     for name, value in fields.items():
+        if not validation.storable(name) or not validation.storable(value):
+            problems.invalid(validation.UNSTORABLE_MESSAGE, [name[:MAX_FIELD_NAME_LENGTH]])
+            continue
         column = _LEAD_FIELD.get(name.lower())
         if name in (form.honeypot_field, CLIENT_KEY_FIELD):
             continue

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import IO, TypeVar
 
-from resolvers.validation import KEEP, Keep
+from resolvers.validation import KEEP, UNSTORABLE_MESSAGE, Keep, storable
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list:
 # tab and carriage return too, which some applications strip before looking).
@@ -26,17 +26,24 @@ MAX_EXTERNAL_ID_LENGTH = 100
 T = TypeVar("T")
 
 
+def _runs(text: str) -> bool:
+    """Whether a spreadsheet would run the text, or it reads like text escaped so (an
+    apostrophe, or several, before what would run): those get one apostrophe more, so
+    that reading back takes exactly one off."""
+    return text.lstrip(ESCAPE).startswith(FORMULA_STARTS)
+
+
 def safe_cell(value: object) -> str:
     """A cell's text, with a leading apostrophe if a spreadsheet would run it."""
     if value is None:
         return ""
     text = str(value)
-    return ESCAPE + text if text.startswith(FORMULA_STARTS) else text
+    return ESCAPE + text if _runs(text) else text
 
 
 def unescaped(text: str) -> str:
     """A cell as `safe_cell` wrote it, back to the text it escaped."""
-    if text.startswith(ESCAPE) and text[1:].startswith(FORMULA_STARTS):
+    if text.startswith(ESCAPE) and _runs(text):
         return text[1:]
     return text
 
@@ -82,6 +89,9 @@ class Row:
 
     number: int
     cells: dict[str, str]  # by column name, only the file's known columns
+    # Cells that cannot be stored (control characters, invalid Unicode): reported
+    # before anything of the row is read.
+    problems: tuple[CellProblem, ...] = ()
 
     def has(self, column: str) -> bool:
         return column in self.cells
@@ -122,9 +132,14 @@ class Row:
             return False
         raise CellProblem(column, "true or false.")
 
-    def lines(self, column: str) -> list[str]:
-        """A multi-line cell's non-empty lines."""
-        return [line.strip() for line in self.cells.get(column, "").splitlines() if line.strip()]
+    def lines(self, column: str, max_lines: int, max_length: int) -> list[str]:
+        """A multi-line cell's non-empty lines (at most `max_lines` of `max_length`)."""
+        found = [line.strip() for line in self.cells.get(column, "").splitlines() if line.strip()]
+        if len(found) > max_lines:
+            raise CellProblem(column, f"At most {max_lines} lines.")
+        if any(len(line) > max_length for line in found):
+            raise CellProblem(column, f"Lines of at most {max_length} characters.")
+        return found
 
 
 class CellReader:
@@ -185,6 +200,8 @@ def read_table(
     found: list[str | None] = []
     ignored: list[str] = []
     for header in headers:
+        if not storable(header):
+            raise FileProblem(f"A header: {UNSTORABLE_MESSAGE}")
         column = known.get(header_key(header))
         if column is not None and column in found:
             raise FileProblem(f"Column {column} is in the file twice.")
@@ -213,7 +230,12 @@ def _rows(text: IO[str], delimiter: str, found: list[str | None], max_rows: int)
                 for index, column in enumerate(found)
                 if column is not None
             }
-            yield Row(number, cells)
+            unstorable = tuple(
+                CellProblem(column, UNSTORABLE_MESSAGE)
+                for column, text in cells.items()
+                if not storable(text)
+            )
+            yield Row(number, cells, unstorable)
     except UnicodeDecodeError:
         raise FileProblem("The file is not UTF-8 text.") from None
     except csv.Error as error:

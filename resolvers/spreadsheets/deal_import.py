@@ -23,6 +23,7 @@ from models.product import Product
 from resolvers import access, validation
 from resolvers.deals import editing, lifecycle, line_items, participation, steps
 from resolvers.deals.files import FileStore
+from resolvers.deals.line_items import MAX_LINE_ITEMS
 from resolvers.errors import ErrorCode, Refused, not_found
 from resolvers.processes.tree import ProcessTree, load_process_tree, load_process_trees
 from resolvers.spreadsheets.cells import CellProblem, CellReader, Row
@@ -42,7 +43,7 @@ from resolvers.spreadsheets.importing import (
     open_table,
     run_import,
 )
-from resolvers.validation import Keep
+from resolvers.validation import MAX_NAME_LENGTH, Keep
 
 # The column a resolver's input field is read from, for its refusals.
 COLUMNS_OF = {
@@ -62,6 +63,9 @@ COLUMNS_OF = {
     "id": "status",
 }
 CLOSE_REASON_STATUSES = (DealStatus.LOST, DealStatus.CANCELLED)
+MAX_STEP_LINES = 200
+# A line item as text: a name of at most 200 characters and its numbers.
+MAX_ITEM_LINE_LENGTH = 300
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,13 @@ def _read(row: Row, users: dict[str, int]) -> DealRow:
         status=cells.get("status", status),
         lost_reason=cells.get("lostReason", lambda: row.text("lostReason")),
         is_public=cells.get("public", lambda: row.boolean("public")),
-        step_names=cells.get("completedSteps", lambda: row.lines("completedSteps")),
-        items=cells.get("lineItems", lambda: parse_items(row.lines("lineItems"))),
+        step_names=cells.get(
+            "completedSteps", lambda: row.lines("completedSteps", MAX_STEP_LINES, MAX_NAME_LENGTH)
+        ),
+        items=cells.get(
+            "lineItems",
+            lambda: parse_items(row.lines("lineItems", MAX_LINE_ITEMS, MAX_ITEM_LINE_LENGTH)),
+        ),
     )
     if cells.problems:
         raise RowProblems(cells.problems)

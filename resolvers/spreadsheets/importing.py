@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from resolvers.errors import ErrorCode, Problem, Refused
@@ -124,6 +125,10 @@ async def _apply_rows(
     table: Table, apply_row: ApplyRow, columns_of: dict[str, str], report: ImportReport
 ) -> None:
     for row in table.rows:
+        for cell in row.problems:
+            report.note(RowError(row.number, cell.column, "VALIDATION", cell.message))
+        if row.problems:
+            continue
         try:
             async with in_transaction():
                 report.outcomes.append(await apply_row(row))
@@ -135,6 +140,10 @@ async def _apply_rows(
         except Refused as refusal:
             for problem in refusal.problems:
                 report.note(_row_error(row.number, problem, columns_of))
+        except IntegrityError:
+            # Another import (or change) took the row's key meanwhile.
+            message = "Another change used this externalId meanwhile: import again."
+            report.note(RowError(row.number, "externalId", str(ErrorCode.CONFLICT), message))
 
 
 def _row_error(number: int, problem: Problem, columns_of: dict[str, str]) -> RowError:

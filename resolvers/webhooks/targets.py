@@ -70,7 +70,11 @@ class Target:
     """Where an attempt goes: the URL with the host's checked address in place of its
     name, so that the address connected to is the one checked (a DNS answer that
     changes between the check and the connection gets nowhere), with the name kept
-    for the `Host` header and for TLS (SNI and the certificate's check)."""
+    for the `Host` header and for TLS (SNI and the certificate's check).
+
+    Such a connection is not kept for another attempt (`Connection: close`): a pool
+    tells connections apart by address, not by name, and one verified for a name must
+    not carry a request for another name served at the same address."""
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
@@ -83,8 +87,15 @@ async def check_target(url: str, allow_private: bool) -> None:
 
 
 async def checked_target(url: str, allow_private: bool) -> Target:
-    """The target of an attempt, once every address its host resolves to is allowed."""
-    host = check_url_shape(url, allow_private)
+    """The target of an attempt, once every address its host resolves to is allowed.
+    The host is taken as HTTP sends it (IDNA 2008 in ASCII), for DNS, TLS and `Host`
+    alike."""
+    check_url_shape(url, allow_private)
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError):
+        raise UnsafeTarget("Enter a valid URL.") from None
     try:
         literal = ipaddress.ip_address(host)
         addresses = [literal]
@@ -92,7 +103,7 @@ async def checked_target(url: str, allow_private: bool) -> Target:
         literal = None
         try:
             addresses = await resolve(host)
-        except OSError:
+        except (OSError, UnicodeError):
             raise UnsafeTarget(f"The host {host} does not resolve.") from None
     if not addresses:
         raise UnsafeTarget(f"The host {host} does not resolve.")
@@ -104,10 +115,9 @@ async def checked_target(url: str, allow_private: bool) -> Target:
         return Target(url)
     # IPv4 first: one address is connected to, and IPv4 is the one most often served.
     chosen = min(addresses, key=lambda a: a.version)
-    parsed = httpx.URL(url)
     extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
     return Target(
         str(parsed.copy_with(host=str(chosen))),
-        {"host": parsed.netloc.decode("ascii")},
+        {"host": parsed.netloc.decode("ascii"), "connection": "close"},
         extensions,
     )

@@ -6,7 +6,7 @@ import strawberry
 
 from resolvers.accounts import auth, users
 from resolvers.errors import Refused
-from resolvers.rate_limits import Limit
+from resolvers.rate_limits import Limit, address_key
 from schema.accounts.inputs import CreateUserInput, LoginInput, UpdateUserInput
 from schema.accounts.types import LoginPayload, LogoutPayload, User, UserPayload
 from schema.context import Info
@@ -22,7 +22,7 @@ class AccountMutation:
         async def act() -> LoginPayload:
             address = info.context.client_address
             await info.context.within_limit(
-                Limit.LOGINS_PER_ADDRESS, address, "Too many login attempts."
+                Limit.LOGINS_PER_ADDRESS, address_key(address), "Too many login attempts."
             )
             try:
                 token, user = await auth.login(

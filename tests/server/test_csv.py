@@ -386,3 +386,48 @@ async def test_who_may_import_leads(team: Team, http: httpx.AsyncClient, who: st
         assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
     else:
         assert payload["result"]["created"] == 1
+
+
+async def test_hostile_cells_are_row_errors_not_server_errors(
+    team: Team, manager_client: GraphQLClient
+):
+    process = await field_sales(team, manager_client.http)
+    text = (
+        "externalId,name,lineItems,completedSteps\n"
+        "h1,Nul\x00byte,,\n"
+        f'h2,Slow,"1 x a{" " * 20_000}b @ 1.00",\n'
+        f'h3,Many,"{chr(10).join("1 x a @ 1.00" for _ in range(101))}",\n'
+        f"h4,{'x' * 201},,\n"
+    )
+    payload = await upload(manager_client, IMPORT_DEALS, text, processId=process, dryRun=True)
+
+    assert {(e["row"], e["column"], e["code"]) for e in payload["result"]["errors"]} == {
+        (2, "name", "VALIDATION"),
+        (3, "lineItems", "VALIDATION"),
+        (4, "lineItems", "VALIDATION"),
+        (5, "name", "VALIDATION"),
+    }
+
+
+async def test_text_that_looks_escaped_survives_the_round_trip(
+    team: Team, manager_client: GraphQLClient
+):
+    names = ["'=already quoted", "''+twice", "'plain apostrophe", "=SUM(A1)"]
+    for name in names:
+        await create_deal(manager_client, name=name)
+    process = await field_sales(team, manager_client.http)
+
+    exported = await export(manager_client)
+    reimported = await upload(manager_client, IMPORT_DEALS, exported, processId=process)
+
+    quote = "'"
+    assert [r["name"] for r in records(exported)] == [
+        quote * 2 + "=already quoted",
+        quote * 3 + "+twice",
+        quote + "plain apostrophe",
+        quote + "=SUM(A1)",
+    ]
+    assert reimported["result"]["applied"] is True
+    # No externalId: the import made new deals, named as the first ones.
+    stored = [d.name for d in await Deal.filter(workspace_id=team.workspace.id).order_by("id")]
+    assert stored == names + names

@@ -358,7 +358,7 @@ async def test_an_attempt_connects_to_the_address_checked_not_to_a_second_dns_an
 async def test_https_targets_keep_their_name_for_tls():
     target = await targets.checked_target("https://localhost:8443/hook?a=1", allow_private=True)
     assert target.url in ("https://127.0.0.1:8443/hook?a=1", "https://[::1]:8443/hook?a=1")
-    assert target.headers == {"host": "localhost:8443"}
+    assert target.headers == {"host": "localhost:8443", "connection": "close"}
     assert target.extensions == {"sni_hostname": "localhost"}
     literal = await targets.checked_target("https://93.184.216.34/hook", allow_private=False)
     assert (literal.url, literal.headers, literal.extensions) == (
@@ -380,3 +380,21 @@ async def test_the_body_names_the_deal_by_its_external_id_too(
     received = await hook.wait_for(2)
     keys = {json.loads(r.body)["data"]["deal"]["externalId"] for r in received}
     assert keys == {"erp-7", None}
+
+
+async def test_an_international_name_is_resolved_verified_and_sent_as_http_sends_it(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    asked: list[str] = []
+
+    async def answer(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        asked.append(host)
+        return [ipaddress.ip_address("93.184.216.34")]
+
+    monkeypatch.setattr(targets, "resolve", answer)
+    target = await targets.checked_target("https://straße.de/hook", allow_private=False)
+
+    assert asked == ["xn--strae-oqa.de"]
+    assert target.url == "https://93.184.216.34/hook"
+    assert target.headers["host"] == "xn--strae-oqa.de"
+    assert target.extensions == {"sni_hostname": "xn--strae-oqa.de"}

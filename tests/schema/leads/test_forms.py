@@ -300,3 +300,63 @@ async def test_a_form_with_bad_settings_is_refused(
     assert payload["form"] is None
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("VALIDATION", field)]
     assert (await admin_client.data(FORMS_QUERY))["leadForms"] == []
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b'{"name": "a\\u0000b"}', 422, "VALIDATION"),
+        (b'{"name": "\\ud800"}', 422, "VALIDATION"),
+        (b'{"na\\u0007me": "Ewa"}', 422, "VALIDATION"),
+        (b'{"a":' + b"[" * 100_000, 400, "BAD_REQUEST"),
+        (b'{"name": "Ewa", "email": "a@' + b"." * 20_000 + b' "}', 422, "VALIDATION"),
+    ],
+)
+async def test_hostile_bodies_are_refused_with_a_code_and_make_nothing(
+    team: Team,
+    admin_client: GraphQLClient,
+    http: httpx.AsyncClient,
+    content: bytes,
+    status: int,
+    code: str,
+):
+    form = await make_form(admin_client)
+    response = await http.post(
+        path_of(form), content=content, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == status
+    assert response.json()["errors"][0]["extensions"]["code"] == code
+    assert await lead_names(team) == []
+
+
+async def test_origins_are_kept_as_browsers_send_them(admin_client: GraphQLClient):
+    form = await make_form(
+        admin_client,
+        allowedOrigins=[
+            "HTTPS://WWW.Acme.example:443/",
+            "https://bücher.example",
+            "http://[::1]:8080",
+        ],
+    )
+    assert form["allowedOrigins"] == [
+        "https://www.acme.example",
+        "https://xn--bcher-kva.example",
+        "http://[::1]:8080",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"allowedOrigins": ["https://[::1"]}, ["input", "allowedOrigins", "0"]),
+        ({"redirectUrl": "http://[x]/"}, ["input", "redirectUrl"]),
+        ({"honeypotField": "Email"}, ["input", "honeypotField"]),
+        ({"honeypotField": "idempotencyKey"}, ["input", "honeypotField"]),
+    ],
+)
+async def test_settings_that_would_break_the_form_are_refused(
+    admin_client: GraphQLClient, fields: dict[str, Any], field: list[str]
+):
+    payload = await admin_client.mutate(CREATE_FORM, {"input": {"name": "Contact", **fields}})
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("VALIDATION", field)]
