@@ -249,9 +249,13 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers. An outage is logged in one line per probe (a
-    load balancer probes every few seconds for as long as it lasts); anything else with
-    its trace."""
+    """Ready when the database answers and the bus is connected; the answer says which
+    is not. An outage is logged in one line per probe (a load balancer probes every few
+    seconds for as long as it lasts); anything else with its trace.
+
+    The bus counts because, while it is down, this process's live updates come late
+    (its feeds poll the log) and other processes do not hear its changes at once."""
+    answer = {"database": "up", "bus": "up"}
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception as error:
@@ -259,8 +263,14 @@ async def readyz(request: Request) -> JSONResponse:
             logger.warning("readiness check: the database is unavailable: %r", error)
         else:
             logger.exception("readiness check failed")
-        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "up"})
+        answer["database"] = "down"
+    live = getattr(request.app.state, "live", None)
+    if live is not None and not live.bus.connected:
+        logger.warning("readiness check: the bus (%s) is not connected", live.bus.scheme)
+        answer["bus"] = "down"
+    if "down" in answer.values():
+        return JSONResponse({"status": "unavailable", **answer}, status_code=503)
+    return JSONResponse({"status": "ok", **answer})
 
 
 class APICORSMiddleware(CORSMiddleware):

@@ -64,6 +64,12 @@ class Bus:
         self._closing = False
 
     @property
+    def scheme(self) -> str:
+        """The bus's kind (`memory`, `redis`): what logs may name (a URL may hold a
+        password)."""
+        return self.url.split(":", 1)[0]
+
+    @property
     def connected(self) -> bool:
         return self._connected.is_set()
 

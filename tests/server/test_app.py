@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from resolvers.accounts import users
+from server.app import create_app
 from testkit.clients import GraphQLClient
 from testkit.documents import ME_QUERY, USERS_QUERY
+from testkit.redis_server import private_redis
 
 
 async def test_healthz_and_readyz(http: httpx.AsyncClient):
@@ -17,7 +20,8 @@ async def test_healthz_and_readyz(http: httpx.AsyncClient):
     ready = await http.get("/readyz")
 
     assert health.status_code == 200 and health.json() == {"status": "ok"}
-    assert ready.status_code == 200 and ready.json() == {"status": "ok", "database": "up"}
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "up", "bus": "up"}
 
 
 @pytest.fixture
@@ -96,7 +100,7 @@ async def test_readyz_reports_a_database_that_does_not_answer(
     ready = await http.get("/readyz")
 
     assert ready.status_code == 503
-    assert ready.json() == {"status": "unavailable", "database": "down"}
+    assert ready.json() == {"status": "unavailable", "database": "down", "bus": "up"}
 
 
 async def test_oversized_request_bodies_are_refused(http: httpx.AsyncClient, team):
@@ -119,3 +123,33 @@ async def test_oversized_request_bodies_are_refused(http: httpx.AsyncClient, tea
         (error,) = answer.json()["errors"]
         assert "larger than" in error["message"]
         assert error["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_readyz_reports_a_bus_that_is_not_connected(settings, orm: None):
+    """A Redis of the test's own goes away and comes back: /readyz says so each time."""
+
+    async def readiness(http: httpx.AsyncClient, wanted: int) -> dict[str, str]:
+        for _ in range(200):
+            answer = await http.get("/readyz")
+            if answer.status_code == wanted:
+                found: dict[str, str] = answer.json()
+                return found
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"/readyz never answered {wanted}")
+
+    async with private_redis() as redis:
+        application = create_app(settings.replace(broadcast_url=redis.url), manage_orm=False)
+        async with (
+            application.router.lifespan_context(application),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=application), base_url="http://dealflow.test"
+            ) as http,
+        ):
+            up = await readiness(http, 200)
+            await redis.stop()
+            down = await readiness(http, 503)
+            await redis.start()
+            back = await readiness(http, 200)
+
+    assert up == back == {"status": "ok", "database": "up", "bus": "up"}
+    assert down == {"status": "unavailable", "database": "up", "bus": "down"}
