@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,6 +45,7 @@ from server.form_route import form_preflight, submit_form
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
 from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
+from server.persisted_queries import PersistedQueries, PersistedQueryError
 from server.request_body import (
     MalformedRequest,
     check_request_fields,
@@ -112,6 +114,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
             settings.redis_url(),
             settings.deployment_key(),
         )
+        self.persisted = PersistedQueries(settings.redis_url(), settings.deployment_key())
 
     def encode_json(self, data: object) -> str:
         return self.frames.encode(data)
@@ -150,7 +153,17 @@ class DealflowGraphQL(GraphQL[Context, None]):
                 response = await self.run(request)
             except HTTPException as refusal:
                 response = refused_request(refusal)
+            except PersistedQueryError as refusal:
+                response = persisted_query_refusal(refusal)
+        if request.method == "GET" and response.status_code == 200:
+            response = revalidated(request, response)
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that names a persisted query (it has no `query` either)."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
 
     # Parsing, checked shape by shape (`server.request_body`): no body, parameter or
     # multipart form a client sends reaches Strawberry in a shape it does not expect.
@@ -178,9 +191,15 @@ class DealflowGraphQL(GraphQL[Context, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request's operation; a persisted query's document put in its place
+        (`server.persisted_queries`)."""
         data = await super().parse_http_body(request)
         if isinstance(data, GraphQLRequestData):
             check_request_fields({"operationName": data.operation_name})
+            document = await self.persisted.document(data.query, data.extensions)
+            data = GraphQLRequestData(
+                document, data.variables, data.operation_name, data.extensions, data.protocol
+            )
         return data
 
     def decode_json(self, data: str | bytes) -> object:
@@ -242,6 +261,29 @@ def refused_request(refusal: HTTPException) -> JSONResponse:
         {"errors": [{"message": refusal.reason, "extensions": {"code": str(code)}}]},
         status_code=refusal.status_code,
     )
+
+
+def persisted_query_refusal(refusal: PersistedQueryError) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]},
+        status_code=refusal.status,
+    )
+
+
+def revalidated(request: Request, response: Response) -> Response:
+    """A GET's answer with an `ETag` (its body's digest), for the client's cache to
+    revalidate: `If-None-Match` with it is answered 304 without the body. Every answer
+    depends on the caller's token: cached privately, revalidated each time."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes):
+        return response
+    tag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"etag": tag, "cache-control": "private, no-cache", "vary": "Authorization"}
+    wanted = {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
+    if tag in wanted or "*" in wanted:
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -327,6 +369,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
                 tune_for_serving()
                 yield
         finally:
+            await graphql.persisted.close()
             if manage_orm:
                 await Tortoise.close_connections()
 

@@ -15,7 +15,6 @@ script (the preflight is answered here, not by the API's CORS settings).
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from models.lead_form import LeadForm
 from resolvers.errors import ErrorCode, Refused
 from resolvers.leads import forms
 from resolvers.rate_limits import Limit, address_key
+from server.request_body import MalformedRequest, decode_json
 
 logger = logging.getLogger("dealflow.forms")
 
@@ -62,9 +62,9 @@ async def _fields(request: Request) -> tuple[dict[str, str], bool]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         try:
-            data = json.loads(await request.body())
-        except (ValueError, RecursionError) as error:
-            raise _Malformed(400, "The body is not valid JSON.") from error
+            data = decode_json(await request.body())
+        except MalformedRequest as error:
+            raise _Malformed(400, str(error.reason)) from error
         if not isinstance(data, dict):
             raise _Malformed(400, "The body must be a JSON object of fields.")
         return {str(k): _text(k, v) for k, v in data.items()}, False

@@ -16,8 +16,9 @@ from resolvers.rate_limits import Limit, RateLimits, address_key
 
 
 def is_operation(request: Request) -> bool:
-    """POSTs, and GETs that carry a query (not GraphiQL's page)."""
-    return request.method == "POST" or "query" in request.query_params
+    """POSTs, and GETs that carry a query or name a persisted one (not GraphiQL's page)."""
+    params = request.query_params
+    return request.method == "POST" or "query" in params or "extensions" in params
 
 
 async def operation_wait(limits: RateLimits, token: str | None, address: str) -> float | None:

@@ -1,0 +1,120 @@
+"""Automatic persisted queries, Apollo's protocol (`extensions.persistedQuery`).
+
+A client sends a document's SHA-256 instead of the document. Unknown to the server,
+the hash is answered with `PERSISTED_QUERY_NOT_FOUND` (HTTP 200, the error Apollo's
+`PersistedQueryLink` and urql's exchange look for), and the client sends the document
+with its hash: checked, stored, run. From then on the hash alone runs it, by POST or by
+GET (a GET's answer carries an `ETag`, and a client's `If-None-Match` gets 304).
+
+The store is Redis when the bus is Redis (every server process knows what any was
+told, for `PERSISTED_QUERY_TTL` after its last use) and a bounded in-process LRU
+otherwise, or while Redis is out of reach. Only documents up to `MAX_DOCUMENT_BYTES`
+are stored: the store holds what clients ship, not what an attacker pads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections import OrderedDict
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("dealflow.persisted_queries")
+
+NOT_FOUND_MESSAGE = "PersistedQueryNotFound"
+MAX_DOCUMENT_BYTES = 64 * 1024
+MEMORY_ENTRIES = 2000
+TTL_SECONDS = 7 * 24 * 3600
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_OUTAGE_LOG_EVERY = 60.0
+
+
+class PersistedQueryError(Exception):
+    """`code` is the error's `extensions.code`; `status` the HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def _bad(message: str) -> PersistedQueryError:
+    return PersistedQueryError("BAD_REQUEST", message, 400)
+
+
+def requested_hash(extensions: Any) -> str | None:
+    """The SHA-256 a request names (`{"persistedQuery": {"version": 1, "sha256Hash"}}`),
+    or None for a request that names none."""
+    if not isinstance(extensions, dict) or "persistedQuery" not in extensions:
+        return None
+    persisted = extensions["persistedQuery"]
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise _bad("extensions.persistedQuery must be {version: 1, sha256Hash}.")
+    digest = persisted.get("sha256Hash")
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        raise _bad("extensions.persistedQuery.sha256Hash must be 64 lowercase hex digits.")
+    return digest
+
+
+class PersistedQueries:
+    def __init__(self, redis_url: str | None, namespace: str) -> None:
+        self._memory: OrderedDict[str, str] = OrderedDict()
+        self._redis = Redis.from_url(redis_url, socket_timeout=1.0) if redis_url else None
+        self._prefix = f"dealflow-apq:{namespace}:"
+        self._outage_logged_at = 0.0
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def document(self, query: str | None, extensions: Any) -> str | None:
+        """The document to run: `query` itself (stored under its hash when the request
+        names one), or the stored document the hash names. `PersistedQueryError` for a
+        hash unknown here, or one that is not the document's."""
+        digest = requested_hash(extensions)
+        if digest is None:
+            return query
+        if query is None:
+            found = await self._get(digest)
+            if found is None:
+                raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", NOT_FOUND_MESSAGE, 200)
+            return found
+        if hashlib.sha256(query.encode()).hexdigest() != digest:
+            raise _bad("provided sha does not match query")
+        if len(query.encode()) <= MAX_DOCUMENT_BYTES:
+            await self._put(digest, query)
+        return query
+
+    async def _get(self, digest: str) -> str | None:
+        if self._redis is not None:
+            try:
+                raw = await self._redis.getex(self._prefix + digest, ex=TTL_SECONDS)
+                if raw is not None:
+                    return raw.decode() if isinstance(raw, bytes) else str(raw)
+            except RedisError as error:
+                self._log_outage(error)
+        found = self._memory.get(digest)
+        if found is not None:
+            self._memory.move_to_end(digest)
+        return found
+
+    async def _put(self, digest: str, query: str) -> None:
+        if self._redis is not None:
+            try:
+                await self._redis.set(self._prefix + digest, query, ex=TTL_SECONDS)
+            except RedisError as error:
+                self._log_outage(error)
+        self._memory[digest] = query
+        self._memory.move_to_end(digest)
+        while len(self._memory) > MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
+
+    def _log_outage(self, error: Exception) -> None:
+        now = time.monotonic()
+        if now - self._outage_logged_at >= _OUTAGE_LOG_EVERY:
+            self._outage_logged_at = now
+            logger.warning("persisted queries kept in this process only: %r", error)
