@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz lint schema migrations demo clean bench-board bench-fanout bench-soak bench-webhooks web web-if-node screenshots
+.PHONY: run test fuzz lint schema migrations demo clean clients bench-board bench-fanout bench-soak bench-webhooks web web-if-node screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,15 @@ run: $(STAMP) web-if-node
 	$(BIN)/dealflow demo --if-empty
 	DEBUG=$${DEBUG:-true} $(BIN)/dealflow serve --host 127.0.0.1 --port 8000
 
+tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund
+	touch $@
+
+## Node clients the tests drive against the real server (the graphql-http audit).
+clients: tests/clients/node_modules/.installed
+
 ## The whole suite: lint, types, then pytest (DATABASE_URL / BROADCAST_URL pick the backend).
-test: $(STAMP) lint web
+test: $(STAMP) lint web clients
 	$(BIN)/pytest
 
 ## The long fuzz run (random, many examples; the short one is part of `make test`).

@@ -24,9 +24,10 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.file_uploads.utils import replace_placeholders_with_files
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLRequestData, process_result
 from strawberry.http.types import QueryParams
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from tortoise import Tortoise, connections
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -155,9 +156,27 @@ class DealflowGraphQL(GraphQL[Context, None]):
                 response = refused_request(refusal)
             except PersistedQueryError as refusal:
                 response = persisted_query_refusal(refusal)
+        if wants_graphql_response(request) and response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            response.headers["content-type"] = GRAPHQL_RESPONSE_TYPE
+            if getattr(request.state, "request_error", False):
+                response.status_code = 400
         if request.method == "GET" and response.status_code == 200:
             response = revalidated(request, response)
         await response(scope, receive, send)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        """A result whose document never ran (it did not parse or validate, or its
+        variables did not coerce: no data and no error with a path) is a request error:
+        with `application/graphql-response+json` it has no `data` entry and, in
+        `__call__`, the status 400, as GraphQL over HTTP says."""
+        processed = process_result(result)
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            request.state.request_error = True
+            if wants_graphql_response(request):
+                processed.pop("data", None)
+        return processed
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """Not for a GET that names a persisted query (it has no `query` either)."""
@@ -261,6 +280,31 @@ def refused_request(refusal: HTTPException) -> JSONResponse:
         {"errors": [{"message": refusal.reason, "extensions": {"code": str(code)}}]},
         status_code=refusal.status_code,
     )
+
+
+GRAPHQL_RESPONSE_TYPE = "application/graphql-response+json; charset=utf-8"
+
+
+def wants_graphql_response(request: Request) -> bool:
+    """Whether the client prefers `application/graphql-response+json` (GraphQL over
+    HTTP's media type) to `application/json`, by its `Accept` header's q-values."""
+    accept = request.headers.get("accept", "")
+    if "application/graphql-response+json" not in accept:
+        return False
+    weights: dict[str, float] = {}
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[media.lower()] = max(weights.get(media.lower(), 0.0), weight)
+    mine = weights.get("application/graphql-response+json", 0.0)
+    return mine > 0 and mine >= weights.get("application/json", 0.0)
 
 
 def persisted_query_refusal(refusal: PersistedQueryError) -> JSONResponse:
