@@ -12,7 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.cost import DEFAULT_MAX_COST
-from schema.errors import code_request_errors, present_refusals
+from schema.errors import code_request_errors, loggable, present_refusals
 from schema.extensions import (
     is_internal_error,
     is_outage,
@@ -52,7 +52,7 @@ class DealflowSchema(strawberry.Schema):
                 bugs.append(error)
             else:
                 code = (error.extensions or {}).get("code", "-")
-                logger.info("refused (%s): %s", code, error.message)
+                logger.info("refused (%s): %s", code, loggable(error.message))
         if bugs:
             super().process_errors(bugs, execution_context)
         if outages:

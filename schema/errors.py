@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -87,6 +88,16 @@ def code_request_errors(errors: list[GraphQLError]) -> None:
         else:
             continue
         error.extensions = {**(error.extensions or {}), "code": str(code)}
+
+
+_QUOTED = re.compile(r'"[^"]*"|\{.*\}', re.DOTALL)
+
+
+def loggable(message: str, limit: int = 300) -> str:
+    """An error message as it may be logged: graphql-core's quote the client's values
+    (`got invalid value {...}`, `found String "..."`), which may be a password or a
+    note; quoted text and objects are replaced by `…`."""
+    return _QUOTED.sub("…", message[: limit * 4])[:limit]
 
 
 Payload = TypeVar("Payload")

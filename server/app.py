@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,7 @@ from server.file_route import serve_file
 from server.form_route import form_preflight, submit_form
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
+from server.logs import RequestIds
 from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
 from server.persisted_queries import PersistedQueries, PersistedQueryError
 from server.request_body import (
@@ -137,6 +141,8 @@ class DealflowGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        started = time.perf_counter()
+        operation_name.set(None)
         response: Response
         wait = (
             await operation_wait(
@@ -164,6 +170,8 @@ class DealflowGraphQL(GraphQL[Context, None]):
                 response.status_code = 400
         if request.method == "GET" and response.status_code == 200:
             response = revalidated(request, response)
+        if is_operation(request):
+            log_operation(request, response.status_code, time.perf_counter() - started)
         await response(scope, receive, send)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
@@ -172,6 +180,9 @@ class DealflowGraphQL(GraphQL[Context, None]):
         with `application/graphql-response+json` it has no `data` entry and, in
         `__call__`, the status 400, as GraphQL over HTTP says."""
         processed = process_result(result)
+        request.state.error_codes = sorted(
+            {str((e.extensions or {}).get("code", "-")) for e in result.errors or ()}
+        )
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             request.state.request_error = True
             if wants_graphql_response(request):
@@ -216,6 +227,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
         if isinstance(data, GraphQLRequestData):
             check_request_fields({"operationName": data.operation_name})
             document = await self.persisted.document(data.query, data.extensions)
+            operation_name.set(data.operation_name or named_operation(document))
             data = GraphQLRequestData(
                 document, data.variables, data.operation_name, data.extensions, data.protocol
             )
@@ -230,7 +242,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
             if isinstance(request, WebSocket)
             else bearer_token(request.headers.get("authorization"))
         )
-        return Context(
+        context = Context(
             request=request,
             token=token,
             client_address=_client(request),
@@ -242,6 +254,8 @@ class DealflowGraphQL(GraphQL[Context, None]):
             rate_limits=self.rate_limits,
             response=response if isinstance(response, Response) else None,
         )
+        request.state.context = context
+        return context
 
     async def on_ws_connect(self, context: Context) -> None:
         """Authenticate a socket once, from its `connection_init` payload."""
@@ -305,6 +319,48 @@ def wants_graphql_response(request: Request) -> bool:
         weights[media.lower()] = max(weights.get(media.lower(), 0.0), weight)
     mine = weights.get("application/graphql-response+json", 0.0)
     return mine > 0 and mine >= weights.get("application/json", 0.0)
+
+
+access_log = logging.getLogger("dealflow.access")
+# The HTTP request's operation name, once its body is read (for its log line).
+operation_name: ContextVar[str | None] = ContextVar("dealflow_operation_name", default=None)
+
+
+_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def named_operation(document: str | None) -> str | None:
+    """The first operation's name in a document (for logs, when the request names
+    none)."""
+    found = _OPERATION.search(document[:2000]) if document else None
+    return found.group(1) if found else None
+
+
+def log_operation(request: Request, status: int, seconds: float) -> None:
+    """One line per GraphQL operation over HTTP: who, what, how it went; nothing of
+    its values."""
+    context = getattr(request.state, "context", None)
+    user = getattr(context, "user", None)
+    codes = getattr(request.state, "error_codes", [])
+    operation = operation_name.get() or "-"
+    outcome = ",".join(codes) if codes else ("ok" if status < 400 else f"http-{status}")
+    access_log.info(
+        "%s %s %s %.1fms user=%s workspace=%s",
+        operation,
+        status,
+        outcome,
+        seconds * 1000,
+        user.id if user else "-",
+        user.workspace_id if user else "-",
+        extra={
+            "operation": operation,
+            "status": status,
+            "outcome": outcome,
+            "duration_ms": round(seconds * 1000, 1),
+            "user_id": user.id if user else None,
+            "workspace_id": user.workspace_id if user else None,
+        },
+    )
 
 
 def persisted_query_refusal(refusal: PersistedQueryError) -> JSONResponse:
@@ -432,6 +488,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             *web_routes(Path(settings.web_dist_dir)),
         ],
         middleware=[
+            Middleware(RequestIds),
             *_trusted_proxies(settings),
             Middleware(SecurityHeaders),
             Middleware(

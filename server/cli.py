@@ -25,6 +25,7 @@ from server.backup.importing import import_workspace
 from server.database import open_orm, tortoise_config
 from server.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
 from server.going_away import WS_PROTOCOLS
+from server.logs import log_config
 from server.settings import Settings
 
 
@@ -70,6 +71,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # not from uvicorn's default of 127.0.0.1.
         proxy_headers=False,
         log_level="info",
+        log_config=log_config("json" if settings.logs_as_json else "text"),
     )
     return 0
 

@@ -30,6 +30,8 @@ class Settings:
     """Everything the service can be tuned by; `from_env` documents the variable names."""
 
     database_url: str = "sqlite://./dealflow.sqlite3"
+    # LOG_FORMAT: "json" (one object per line) or "text"; empty: JSON in production.
+    log_format: str = ""
     broadcast_url: str = "memory://"
     debug: bool = False
     # DEALFLOW_ENV: "production" turns introspection off and refuses insecure settings
@@ -103,6 +105,7 @@ class Settings:
         origins = _config("ALLOWED_ORIGINS", default="*")
         return cls(
             database_url=_config("DATABASE_URL", default=cls.database_url),
+            log_format=_config("LOG_FORMAT", default=cls.log_format).strip().lower(),
             broadcast_url=_config("BROADCAST_URL", default=cls.broadcast_url),
             debug=_config("DEBUG", cast=bool, default=cls.debug),
             environment=_config("DEALFLOW_ENV", default=cls.environment).strip().lower(),
@@ -297,6 +300,10 @@ class Settings:
                 os.link(draft, path)
             draft.unlink()
         return path.read_text().strip()
+
+    @property
+    def logs_as_json(self) -> bool:
+        return self.log_format == "json" or (not self.log_format and self.production)
 
     @property
     def production(self) -> bool:
