@@ -49,6 +49,7 @@ from server.form_route import form_preflight, submit_form
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
 from server.logs import RequestIds
+from server.metrics import WEBSOCKETS, observe_operation, process_ended, serve_metrics
 from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
 from server.persisted_queries import PersistedQueries, PersistedQueryError
 from server.request_body import (
@@ -131,9 +132,11 @@ class DealflowGraphQL(GraphQL[Context, None]):
         plain text on its own, are GraphQL-shaped like every other error."""
         if scope["type"] == "websocket":
             websocket = WebSocket(scope, receive, send)
+            WEBSOCKETS.inc()
             try:
                 await self.run(websocket)
             finally:
+                WEBSOCKETS.dec()
                 if slot := getattr(websocket.state, "socket_slot", None):
                     await self.socket_slots.release(slot)
             return
@@ -171,7 +174,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
         if request.method == "GET" and response.status_code == 200:
             response = revalidated(request, response)
         if is_operation(request):
-            log_operation(request, response.status_code, time.perf_counter() - started)
+            record_operation(request, response.status_code, time.perf_counter() - started)
         await response(scope, receive, send)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
@@ -336,12 +339,13 @@ def named_operation(document: str | None) -> str | None:
     return found.group(1) if found else None
 
 
-def log_operation(request: Request, status: int, seconds: float) -> None:
-    """One line per GraphQL operation over HTTP: who, what, how it went; nothing of
-    its values."""
+def record_operation(request: Request, status: int, seconds: float) -> None:
+    """Per GraphQL operation over HTTP: its metrics, and one log line (who, what, how
+    it went; nothing of its values)."""
     context = getattr(request.state, "context", None)
     user = getattr(context, "user", None)
     codes = getattr(request.state, "error_codes", [])
+    observe_operation(operation_name.get(), seconds, codes)
     operation = operation_name.get() or "-"
     outcome = ",".join(codes) if codes else ("ok" if status < 400 else f"http-{status}")
     access_log.info(
@@ -470,6 +474,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
                 yield
         finally:
             await graphql.persisted.close()
+            process_ended()
             if manage_orm:
                 await Tortoise.close_connections()
 
@@ -484,6 +489,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             Route("/forms/{token}", submit_form, methods=["POST"]),
             Route("/forms/{token}", form_preflight, methods=["OPTIONS"]),
             Route("/healthz", healthz),
+            Route("/metrics", serve_metrics),
             Route("/readyz", readyz),
             *web_routes(Path(settings.web_dist_dir)),
         ],

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -55,6 +57,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
+    if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Each worker writes its metrics here; any of them answers /metrics for all.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dealflow-metrics-")
     uvicorn.run(
         "server.app:create_app",
         factory=True,

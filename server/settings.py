@@ -32,6 +32,8 @@ class Settings:
     database_url: str = "sqlite://./dealflow.sqlite3"
     # LOG_FORMAT: "json" (one object per line) or "text"; empty: JSON in production.
     log_format: str = ""
+    # METRICS_TOKEN: the bearer token /metrics answers; empty: loopback clients only.
+    metrics_token: str = ""
     broadcast_url: str = "memory://"
     debug: bool = False
     # DEALFLOW_ENV: "production" turns introspection off and refuses insecure settings
@@ -106,6 +108,7 @@ class Settings:
         return cls(
             database_url=_config("DATABASE_URL", default=cls.database_url),
             log_format=_config("LOG_FORMAT", default=cls.log_format).strip().lower(),
+            metrics_token=_config("METRICS_TOKEN", default=cls.metrics_token).strip(),
             broadcast_url=_config("BROADCAST_URL", default=cls.broadcast_url),
             debug=_config("DEBUG", cast=bool, default=cls.debug),
             environment=_config("DEALFLOW_ENV", default=cls.environment).strip().lower(),

@@ -22,6 +22,7 @@ from typing import Any
 from broadcaster import Broadcast
 
 from subscriptions.background import stop_task
+from subscriptions.metrics import BUS_RECONNECTS
 
 logger = logging.getLogger("dealflow.bus")
 
@@ -112,10 +113,14 @@ class Bus:
 
     async def _supervise(self) -> None:
         backoff = 0.1
+        connected_before = False
         while not self._closing:
             broadcast = Broadcast(self.url)
             try:
                 await broadcast.connect()
+                if connected_before:
+                    BUS_RECONNECTS.inc()
+                connected_before = True
                 self._broadcast = broadcast
                 await self._listen_all(broadcast)
             except asyncio.CancelledError:
@@ -123,7 +128,7 @@ class Bus:
                 raise
             except Exception:
                 if self.connected or backoff <= 0.1:
-                    logger.warning("the bus at %s is unreachable; retrying", self.url)
+                    logger.warning("the bus (%s) is unreachable; retrying", self.scheme)
             self._connected.clear()
             self._broadcast = None
             await self._disconnect(broadcast)

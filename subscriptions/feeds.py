@@ -51,6 +51,7 @@ from subscriptions.changes import (
     deal_change,
     group_of,
 )
+from subscriptions.metrics import EVENTS_FANNED_OUT, FEED_EVENT_SECONDS, SUBSCRIPTIONS
 
 logger = logging.getLogger("dealflow.feeds")
 
@@ -209,6 +210,10 @@ class WorkspaceFeed:
             self.sessions_ended(ended)
 
     async def _dispatch_event(self, event: Event, timezone: str) -> None:
+        with FEED_EVENT_SECONDS.time():
+            await self._dispatch_event_timed(event, timezone)
+
+    async def _dispatch_event_timed(self, event: Event, timezone: str) -> None:
         boards = board_processes(event)
         subscribers = [s for s in self.subscribers if _concerns(s.topic, event, boards)]
         if not subscribers:
@@ -225,7 +230,11 @@ class WorkspaceFeed:
             if key not in built:
                 built[key] = await change_for(reading, subscriber.topic, subscriber.viewer)
             change = built[key]
-            if change is not None and not subscriber.offer(change):
+            if change is None:
+                continue
+            if subscriber.offer(change):
+                EVENTS_FANNED_OUT.inc()
+            else:
                 self.subscribers.discard(subscriber)
 
     def _dispatch_notification(self, notification: Notification) -> None:
@@ -339,6 +348,8 @@ class Hub:
     async def _changes(
         self, feed: WorkspaceFeed, subscriber: Subscriber, cursor: int | None, position: int
     ) -> AsyncIterator[Change]:
+        active = SUBSCRIPTIONS.labels(topic_kind(subscriber.topic))
+        active.inc()
         try:
             if cursor is not None:
                 async for change in _replay(feed, subscriber, cursor, position):
@@ -357,6 +368,7 @@ class Hub:
                 subscriber.last_sent = item.cursor
                 yield item
         finally:
+            active.dec()
             feed.subscribers.discard(subscriber)
 
     async def close(self) -> None:
@@ -391,6 +403,17 @@ async def _replay(
         if len(events) < log.REPLAY_BATCH:
             return
         cursor = events[-1].id
+
+
+def topic_kind(topic: Topic) -> str:
+    """A topic as the API names its subscription field (a metric's label)."""
+    if isinstance(topic, BoardTopic):
+        return "boardEvents"
+    if isinstance(topic, NotificationTopic):
+        return "notifications"
+    if isinstance(topic, ActivityTopic):
+        return "activityEvents"
+    return "dealEvents"
 
 
 def _cursor_kind(topic: Topic) -> IdCursor:
