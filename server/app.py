@@ -63,7 +63,7 @@ from server.security_headers import SecurityHeaders
 from server.session_sockets import session_socket
 from server.settings import Settings
 from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
-from server.web_app import web_routes
+from server.web_app import graphiql_page, web_routes
 from server.webhook_worker import WebhookWorker
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from server.websocket_messages import decode_frame
@@ -191,6 +191,11 @@ class DealflowGraphQL(GraphQL[Context, None]):
             if wants_graphql_response(request):
                 processed.pop("data", None)
         return processed
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our own build of GraphiQL (`web/graphiql.html`), not Strawberry's page, which
+        loads React and GraphiQL from a CDN."""
+        return graphiql_page(Path(self.settings.web_dist_dir))
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """Not for a GET that names a persisted query (it has no `query` either)."""

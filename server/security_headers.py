@@ -1,9 +1,10 @@
 """Security headers on every HTTP answer, whatever route or error produced it.
 
 JSON and files get a policy that loads nothing (`default-src 'none'`): a file served
-from `/files/` can never run as a page of ours. An HTML page (GraphiQL, when it is on)
-may load its own scripts and styles and GraphiQL's from unpkg.com. HSTS is sent only on
-answers that went out over TLS (the scheme a trusted proxy forwarded counts)."""
+from `/files/` can never run as a page of ours. The HTML pages (the board, GraphiQL)
+set their own policy (`server.web_app`); any other page may load from this origin
+only. HSTS is sent only on answers that went out over TLS (the scheme a trusted proxy
+forwarded counts)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,7 @@ ALWAYS = {
     "x-frame-options": "DENY",
 }
 NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'"
-PAGE_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; "
-    "font-src 'self' https://unpkg.com; connect-src 'self'; frame-ancestors 'none'"
-)
+PAGE_POLICY = "default-src 'self'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 
 

@@ -18,11 +18,30 @@ BOARD_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# GraphiQL's editors set styles through the CSSOM only; its fonts are data: URIs.
+GRAPHIQL_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
 HASHED_ASSET = "public, max-age=31536000, immutable"
 NOT_BUILT = (
     "The board app is not built: run `make web` (it needs Node.js), or `make run`, which "
     "builds it when Node.js is present. The API at /graphql works without it.\n"
 )
+
+
+def graphiql_page(dist: Path) -> Response:
+    """GraphiQL (development only: DEBUG and introspection), built with the board app
+    into `dist/graphiql.html`: everything from this origin, nothing from a CDN."""
+    page = dist / "graphiql.html"
+    if not page.is_file():
+        return PlainTextResponse(NOT_BUILT.replace("board app", "GraphiQL page"), 404)
+    return FileResponse(
+        page,
+        media_type="text/html; charset=utf-8",
+        headers={"cache-control": "no-cache", "content-security-policy": GRAPHIQL_POLICY},
+    )
 
 
 def web_routes(dist: Path) -> list[BaseRoute]:

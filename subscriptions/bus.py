@@ -143,7 +143,7 @@ class Bus:
                 queues.append((channel, subscriber))
             _wake_redis_listener(broadcast)
             self._connected.set()
-            logger.info("connected to the bus at %s", self.url)
+            logger.info("connected to the bus (%s)", self.scheme)
             for callback in self._on_reconnect:
                 await callback()
             readers = [
