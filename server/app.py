@@ -511,7 +511,9 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
                 APICORSMiddleware,
                 allow_origins=list(settings.allowed_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type"],
+                allow_headers=list(settings.cors_allow_headers),
+                # What a web client may read of an answer besides the basics.
+                expose_headers=["x-request-id", "retry-after", "etag"],
             ),
         ],
         lifespan=lifespan,

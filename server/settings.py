@@ -74,6 +74,23 @@ class Settings:
     trash_retention_days: int = 30
     # Bearer tokens, not cookies, authenticate: any origin is safe unless narrowed.
     allowed_origins: tuple[str, ...] = ("*",)
+    # Request headers browsers may send cross-origin: the clients' own and tracing's.
+    cors_allow_headers: tuple[str, ...] = (
+        "authorization",
+        "content-type",
+        "accept",
+        "idempotency-key",
+        "x-request-id",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "traceparent",
+        "tracestate",
+        "baggage",
+        "sentry-trace",
+        "if-none-match",
+    )
     max_subscriptions_per_connection: int = 20
     event_retention_days: int = 7
     feed_poll_seconds: float = 2.0
@@ -161,6 +178,9 @@ class Settings:
                 "TRASH_RETENTION_DAYS", cast=int, default=cls.trash_retention_days
             ),
             allowed_origins=_comma_separated(origins),
+            cors_allow_headers=_comma_separated(
+                _config("CORS_ALLOW_HEADERS", default=",".join(cls.cors_allow_headers))
+            ),
             event_retention_days=_config(
                 "EVENT_RETENTION_DAYS", cast=int, default=cls.event_retention_days
             ),

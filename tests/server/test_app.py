@@ -153,3 +153,27 @@ async def test_readyz_reports_a_bus_that_is_not_connected(settings, orm: None):
 
     assert up == back == {"status": "ok", "database": "up", "bus": "up"}
     assert down == {"status": "unavailable", "database": "up", "bus": "down"}
+
+
+async def test_cors_lets_clients_and_tracing_send_their_headers_and_read_ours(
+    http: httpx.AsyncClient,
+):
+    preflight = await http.options(
+        "/graphql",
+        headers={
+            "origin": "https://app.example.com",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "apollo-require-preflight, traceparent, "
+            "baggage, sentry-trace, x-apollo-operation-name, apollographql-client-name",
+        },
+    )
+    answer = await http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"origin": "https://app.example.com"}
+    )
+
+    assert preflight.status_code == 200
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    for header in ("apollo-require-preflight", "traceparent", "baggage", "sentry-trace"):
+        assert header in allowed
+    exposed = answer.headers["access-control-expose-headers"].lower()
+    assert "x-request-id" in exposed and "retry-after" in exposed
