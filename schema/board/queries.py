@@ -11,7 +11,7 @@ from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope, ColumnFigures
 from resolvers.clock import now_utc
 from resolvers.progress import amount_of_cents
-from schema.board.types import Board, PipelineStats, board_columns
+from schema.board.types import Board, PipelineStats, board_columns, board_id
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, deal_filter
 from schema.ids import decode_id
@@ -43,6 +43,9 @@ class BoardQuery:
         figures = await kanban.column_figures(found)
         total = sum(figures.values(), ColumnFigures())
         return Board(
+            id=strawberry.ID(board_id(found.tree.row.id, found.deal_filter)),
+            scope=found,
+            figures=figures,
             process=Process.from_tree(found.tree),
             columns=board_columns(found, figures, loaders),
             deal_count=total.deal_count,

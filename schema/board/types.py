@@ -4,6 +4,9 @@ a period, per process, stage and owner) counting only the deals the viewer may s
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +17,7 @@ from models import deal as rows
 from resolvers import task_dot
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope, CardRequest, ColumnFigures
+from resolvers.deals.filters import DealFilter
 from resolvers.pagination import Page
 from resolvers.processes.tree import StageNode
 from resolvers.progress import amount_of_cents
@@ -21,6 +25,7 @@ from schema.accounts.types import User
 from schema.connections import Connection
 from schema.context import Info, Loaders
 from schema.deals.types import Deal
+from schema.ids import global_id, pk_of
 from schema.processes.types import Process, Stage
 
 CardLoader = DataLoader[CardRequest, Page[rows.Deal]]
@@ -43,8 +48,27 @@ def card_loader(
     return DataLoader(load_fn=load)
 
 
+def board_id(process_id: int, deal_filter: DealFilter | None) -> str:
+    """A board's id: its process and the filter that shaped it (the same filter, its
+    lists in any order, gives the same id), so that a client's cache keeps one entry per
+    board it shows and a live event's columns (the unfiltered board's) land on it."""
+    shape = ""
+    if deal_filter is not None:
+        fields = {
+            name: sorted(map(str, value)) if isinstance(value, list) else value
+            for name, value in dataclasses.asdict(deal_filter).items()
+            if value is not None
+        }
+        shape = json.dumps(fields, sort_keys=True, default=str) if fields else ""
+    digest = hashlib.sha256(shape.encode()).hexdigest()[:16] if shape else "all"
+    return f"{global_id('Process', process_id)}.{digest}"
+
+
 @strawberry.type(description="One stage of a board: the viewer's open deals in it.")
 class BoardColumn:
+    id: strawberry.ID = strawberry.field(
+        description="The board's id and the stage's: a column of one filtered board."
+    )
     stage: Stage
     deal_count: int
     total_value: Decimal
@@ -66,8 +90,11 @@ class BoardColumn:
         return Connection.of(page, Deal.from_row)
 
     @classmethod
-    def of(cls, stage: StageNode, figures: ColumnFigures, cards: CardLoader) -> BoardColumn:
+    def of(
+        cls, board: str, stage: StageNode, figures: ColumnFigures, cards: CardLoader
+    ) -> BoardColumn:
         return cls(
+            id=strawberry.ID(f"{board}.{global_id('Stage', stage.row.id)}"),
             stage=Stage.from_node(stage),
             deal_count=figures.deal_count,
             total_value=amount_of_cents(figures.value_cents),
@@ -80,12 +107,29 @@ class BoardColumn:
 
 @strawberry.type(description="A process's open deals by stage, as the viewer may see them.")
 class Board:
+    id: strawberry.ID = strawberry.field(
+        description="The process and the filter that shaped the board (see BoardColumn.id)."
+    )
     process: Process
     columns: list[BoardColumn]
     deal_count: int
     total_value: Decimal
     forecast_value: Decimal
     currency: str = strawberry.field(description="The workspace's, which every sum is in.")
+    scope: strawberry.Private[BoardScope]
+    figures: strawberry.Private[dict[int, ColumnFigures]]
+
+    @strawberry.field(
+        description="One column alone, to page its cards (`deals(after:)` applies to it "
+        "only, not to every column as in `columns`); null for a stage not on the board."
+    )
+    async def column(self, info: Info, stage_id: strawberry.ID) -> BoardColumn | None:
+        pk = pk_of(stage_id, "Stage")
+        if pk is None or self.scope.tree.stage(pk) is None:
+            return None
+        loaders = await info.context.loaders()
+        (found,) = board_columns(self.scope, self.figures, loaders, {pk})
+        return found
 
 
 def board_columns(
@@ -96,8 +140,9 @@ def board_columns(
 ) -> list[BoardColumn]:
     """The columns of a board (or those of `stage_ids`), in stage order."""
     cards = card_loader(scope, figures, loaders)
+    board = board_id(scope.tree.row.id, scope.deal_filter)
     return [
-        BoardColumn.of(stage, figures.get(stage.row.id, ColumnFigures()), cards)
+        BoardColumn.of(board, stage, figures.get(stage.row.id, ColumnFigures()), cards)
         for stage in scope.tree.stages
         if stage_ids is None or stage.row.id in stage_ids
     ]
