@@ -90,14 +90,21 @@ def code_request_errors(errors: list[GraphQLError]) -> None:
         error.extensions = {**(error.extensions or {}), "code": str(code)}
 
 
-_QUOTED = re.compile(r'"[^"]*"|\{.*\}', re.DOTALL)
+# Quoted text, closed or running to the end (each scan stops at its quote: linear).
+_QUOTED = re.compile(r'"[^"]*"?|\'[^\']*\'?')
 
 
 def loggable(message: str, limit: int = 300) -> str:
     """An error message as it may be logged: graphql-core's quote the client's values
-    (`got invalid value {...}`, `found String "..."`), which may be a password or a
-    note; quoted text and objects are replaced by `…`."""
-    return _QUOTED.sub("…", message[: limit * 4])[:limit]
+    (`got invalid value {...}`, `non-integer value: 'hunter2'`, `found String "..."`),
+    which may be a password or a note. Everything from the first `{` or `[` to the last
+    `}` or `]` goes, then every quoted text (single or double quotes, closed or not), each
+    replaced by `…`; the length is cut last."""
+    for opening, closing in (("{", "}"), ("[", "]")):
+        start, end = message.find(opening), message.rfind(closing)
+        if start != -1:
+            message = message[:start] + "…" + (message[end + 1 :] if end > start else "")
+    return _QUOTED.sub("…", message)[:limit]
 
 
 Payload = TypeVar("Payload")

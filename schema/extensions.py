@@ -16,7 +16,10 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    OperationType,
 )
+from starlette.websockets import WebSocket
 from strawberry.extensions import (
     MaskErrors,
     ParserCache,
@@ -55,6 +58,21 @@ class DocumentCache(ParserCache):
         yield
 
 
+class NoSubscriptionOverHTTP(ASTValidationRule):
+    """Subscriptions are served over WebSockets only: one sent over HTTP is refused like
+    any document the schema's rules refuse (`GRAPHQL_VALIDATION_FAILED`), not run."""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: object) -> None:
+        if node.operation == OperationType.SUBSCRIPTION:
+            self.report_error(
+                GraphQLError(
+                    "Subscriptions are served over WebSockets (graphql-transport-ws or "
+                    "graphql-ws at /graphql), not over HTTP.",
+                    node,
+                )
+            )
+
+
 class DocumentChecks(ValidationCache):
     """Everything a document must pass before it runs, cheapest first, in one extension
     (every extension costs something on each result of each live subscription):
@@ -88,6 +106,8 @@ class DocumentChecks(ValidationCache):
         asking = context.context
         if isinstance(asking, Context) and is_display_token(asking.token):
             context.validation_rules = (*context.validation_rules, DisplayScopeRule)
+        if isinstance(asking, Context) and not isinstance(asking.request, WebSocket):
+            context.validation_rules = (*context.validation_rules, NoSubscriptionOverHTTP)
         yield
 
     def on_validate(self) -> Iterator[None]:

@@ -146,6 +146,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
         request = Request(scope, receive)
         started = time.perf_counter()
         operation_name.set(None)
+        persist_after_run.set(None)
         response: Response
         wait = (
             await operation_wait(
@@ -190,6 +191,12 @@ class DealflowGraphQL(GraphQL[Context, None]):
             request.state.request_error = True
             if wants_graphql_response(request):
                 processed.pop("data", None)
+        else:
+            request.state.ran = True
+            document = persist_after_run.get()
+            context = getattr(request.state, "context", None)
+            if document is not None and getattr(context, "user", None) is not None:
+                await self.persisted.remember(document)
         return processed
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -234,7 +241,8 @@ class DealflowGraphQL(GraphQL[Context, None]):
         data = await super().parse_http_body(request)
         if isinstance(data, GraphQLRequestData):
             check_request_fields({"operationName": data.operation_name})
-            document = await self.persisted.document(data.query, data.extensions)
+            document, to_store = await self.persisted.document(data.query, data.extensions)
+            persist_after_run.set(document if to_store else None)
             operation_name.set(data.operation_name or named_operation(document))
             data = GraphQLRequestData(
                 document, data.variables, data.operation_name, data.extensions, data.protocol
@@ -332,6 +340,8 @@ def wants_graphql_response(request: Request) -> bool:
 access_log = logging.getLogger("dealflow.access")
 # The HTTP request's operation name, once its body is read (for its log line).
 operation_name: ContextVar[str | None] = ContextVar("dealflow_operation_name", default=None)
+# A persisted query's document sent with its hash: stored once it has run.
+persist_after_run: ContextVar[str | None] = ContextVar("dealflow_persist", default=None)
 
 
 _OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
@@ -350,7 +360,9 @@ def record_operation(request: Request, status: int, seconds: float) -> None:
     context = getattr(request.state, "context", None)
     user = getattr(context, "user", None)
     codes = getattr(request.state, "error_codes", [])
-    observe_operation(operation_name.get(), seconds, codes)
+    # Named in metrics only when it ran for someone: junk names cannot take the labels.
+    ran = getattr(request.state, "ran", False) and user is not None
+    observe_operation(operation_name.get() if ran else "not_run", seconds, codes)
     operation = operation_name.get() or "-"
     outcome = ",".join(codes) if codes else ("ok" if status < 400 else f"http-{status}")
     access_log.info(

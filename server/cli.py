@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -57,9 +58,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
+    made_metrics_dir = None
     if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Each worker writes its metrics here; any of them answers /metrics for all.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dealflow-metrics-")
+        made_metrics_dir = tempfile.mkdtemp(prefix="dealflow-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = made_metrics_dir
+    try:
+        _run_uvicorn(args, settings)
+    finally:
+        if made_metrics_dir is not None:
+            shutil.rmtree(made_metrics_dir, ignore_errors=True)
+    return 0
+
+
+def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -77,8 +89,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=False,
         log_level="info",
         log_config=log_config("json" if settings.logs_as_json else "text"),
+        # The app logs every request itself (`server.logs`), without query strings.
+        access_log=False,
     )
-    return 0
 
 
 def _create_workspace(args: argparse.Namespace, settings: Settings) -> int:

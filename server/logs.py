@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 from typing import Any
@@ -20,6 +21,9 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: ContextVar[str] = ContextVar("dealflow_request_id", default="-")
+# Every HTTP request but GraphQL operations: method, path (never the query string),
+# status, duration.
+requests_log = logging.getLogger("dealflow.requests")
 
 _GIVEN_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
@@ -93,9 +97,13 @@ class RequestIds:
             return
         chosen = chosen_id(dict(scope["headers"]))
         token = request_id.set(chosen)
+        started = time.perf_counter()
+        status = 0
 
         async def with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", chosen.encode())]
             await send(message)
@@ -103,4 +111,13 @@ class RequestIds:
         try:
             await self.app(scope, receive, with_id)
         finally:
+            # GraphQL operations have a line of their own (`dealflow.access`).
+            if scope["type"] == "http" and scope["path"] != "/graphql":
+                requests_log.info(
+                    "%s %s %s %.1fms",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )
             request_id.reset(token)

@@ -8,13 +8,14 @@ Under `dealflow serve --workers N` the processes write their values to
 `PROMETHEUS_MULTIPROC_DIR` (the command makes one) and any of them answers for all.
 
 `/metrics` answers the bearer of `METRICS_TOKEN`; without one set, only loopback
-clients (a scraper on the same host, or a sidecar).
+clients that no proxy forwarded, and nobody in production.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import re
 
@@ -36,6 +37,8 @@ from models.event import Event
 from resolvers.clock import now_utc
 from server.bearer_tokens import bearer_token
 
+logger = logging.getLogger("dealflow.metrics")
+
 REQUEST_SECONDS = Histogram(
     "dealflow_graphql_request_seconds",
     "GraphQL operations over HTTP, by operation name, from request to answer.",
@@ -53,7 +56,7 @@ WEBSOCKETS = Gauge(
 OUTBOX_LAG = Gauge(
     "dealflow_outbox_lag_seconds",
     "Age of the oldest committed event not yet announced on the bus (0: none).",
-    multiprocess_mode="max",
+    multiprocess_mode="mostrecent",
 )
 DB_POOL = Gauge(
     "dealflow_db_pool_connections",
@@ -86,10 +89,17 @@ def observe_operation(name: str | None, seconds: float, codes: list[str]) -> Non
         ERRORS.labels(code).inc()
 
 
-def _allowed(request: Request, token: str | None) -> bool:
+FORWARDED = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+def _allowed(request: Request, token: str | None, production: bool) -> bool:
+    """The bearer of the token; without one (never in production), a loopback client
+    that no proxy forwarded (a proxy on the same host makes every client look local)."""
     if token:
         given = bearer_token(request.headers.get("authorization")) or ""
         return hmac.compare_digest(given.encode(), token.encode())
+    if production or any(name in request.headers for name in FORWARDED):
+        return False
     client = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(client).is_loopback
@@ -98,7 +108,13 @@ def _allowed(request: Request, token: str | None) -> bool:
 
 
 async def _read_at_scrape() -> None:
-    oldest = await Event.filter(published_at=None).order_by("id").only("at").first()
+    """The values read from the database when scraped; while it is out of reach they
+    keep their last value (the scrape still answers: an outage is when it matters)."""
+    try:
+        oldest = await Event.filter(published_at=None).order_by("id").only("at").first()
+    except Exception as error:
+        logger.warning("metrics: the outbox lag could not be read: %r", error)
+        return
     OUTBOX_LAG.set(max(0.0, (now_utc() - oldest.at).total_seconds()) if oldest else 0.0)
     pool = getattr(connections.get("default"), "_pool", None)
     if pool is not None and hasattr(pool, "get_size"):
@@ -108,7 +124,8 @@ async def _read_at_scrape() -> None:
 
 
 async def serve_metrics(request: Request) -> Response:
-    if not _allowed(request, request.app.state.settings.metrics_token):
+    settings = request.app.state.settings
+    if not _allowed(request, settings.metrics_token, settings.production):
         return JSONResponse({"error": "Not allowed."}, status_code=403)
     await _read_at_scrape()
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:

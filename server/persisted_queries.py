@@ -7,9 +7,11 @@ with its hash: checked, stored, run. From then on the hash alone runs it, by POS
 GET (a GET's answer carries an `ETag`, and a client's `If-None-Match` gets 304).
 
 The store is Redis when the bus is Redis (every server process knows what any was
-told, for `PERSISTED_QUERY_TTL` after its last use) and a bounded in-process LRU
-otherwise, or while Redis is out of reach. Only documents up to `MAX_DOCUMENT_BYTES`
-are stored: the store holds what clients ship, not what an attacker pads.
+told, for `TTL_SECONDS` after its last use) and an in-process LRU bounded in bytes
+otherwise, or while Redis is out of reach. What is stored is bounded too: a document is
+stored only once it has validated and run for an authenticated caller (`remember`, from
+the app's result handling), and only up to `MAX_DOCUMENT_BYTES`: the store holds what
+clients ship, not what an anonymous caller pads.
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from collections import OrderedDict
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 logger = logging.getLogger("dealflow.persisted_queries")
 
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"
-MAX_DOCUMENT_BYTES = 64 * 1024
-MEMORY_ENTRIES = 2000
-TTL_SECONDS = 7 * 24 * 3600
+MAX_DOCUMENT_BYTES = 16 * 1024
+MEMORY_BYTES = 16 * 1024 * 1024
+TTL_SECONDS = 24 * 3600
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _OUTAGE_LOG_EVERY = 60.0
 
@@ -63,7 +67,17 @@ def requested_hash(extensions: Any) -> str | None:
 class PersistedQueries:
     def __init__(self, redis_url: str | None, namespace: str) -> None:
         self._memory: OrderedDict[str, str] = OrderedDict()
-        self._redis = Redis.from_url(redis_url, socket_timeout=1.0) if redis_url else None
+        self._redis = (
+            Redis.from_url(
+                redis_url,
+                socket_timeout=1.0,
+                socket_connect_timeout=1.0,
+                retry=Retry(NoBackoff(), 0),
+            )
+            if redis_url
+            else None
+        )
+        self._memory_bytes = 0
         self._prefix = f"dealflow-apq:{namespace}:"
         self._outage_logged_at = 0.0
 
@@ -71,23 +85,28 @@ class PersistedQueries:
         if self._redis is not None:
             await self._redis.aclose()
 
-    async def document(self, query: str | None, extensions: Any) -> str | None:
-        """The document to run: `query` itself (stored under its hash when the request
-        names one), or the stored document the hash names. `PersistedQueryError` for a
-        hash unknown here, or one that is not the document's."""
+    async def document(self, query: str | None, extensions: Any) -> tuple[str | None, bool]:
+        """The document to run: `query` itself, or the stored document the hash names;
+        and whether it is to be stored once it has run (`remember`).
+        `PersistedQueryError` for a hash unknown here, or one that is not the
+        document's."""
         digest = requested_hash(extensions)
         if digest is None:
-            return query
+            return query, False
         if query is None:
             found = await self._get(digest)
             if found is None:
                 raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", NOT_FOUND_MESSAGE, 200)
-            return found
-        if hashlib.sha256(query.encode()).hexdigest() != digest:
+            return found, False
+        raw = query.encode("utf-8", "surrogatepass")
+        if hashlib.sha256(raw).hexdigest() != digest:
             raise _bad("provided sha does not match query")
-        if len(query.encode()) <= MAX_DOCUMENT_BYTES:
-            await self._put(digest, query)
-        return query
+        return query, len(raw) <= MAX_DOCUMENT_BYTES
+
+    async def remember(self, query: str) -> None:
+        """Store a document that validated and ran, under its hash."""
+        digest = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
+        await self._put(digest, query)
 
     async def _get(self, digest: str) -> str | None:
         if self._redis is not None:
@@ -108,10 +127,13 @@ class PersistedQueries:
                 await self._redis.set(self._prefix + digest, query, ex=TTL_SECONDS)
             except RedisError as error:
                 self._log_outage(error)
+        if digest not in self._memory:
+            self._memory_bytes += len(query)
         self._memory[digest] = query
         self._memory.move_to_end(digest)
-        while len(self._memory) > MEMORY_ENTRIES:
-            self._memory.popitem(last=False)
+        while self._memory_bytes > MEMORY_BYTES:
+            _, dropped = self._memory.popitem(last=False)
+            self._memory_bytes -= len(dropped)
 
     def _log_outage(self, error: Exception) -> None:
         now = time.monotonic()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
 from dataclasses import dataclass, field
@@ -146,7 +147,11 @@ class WorkspaceFeed:
 
     async def _start(self) -> None:
         await self.fast_forward()
-        self.task = asyncio.create_task(self._run(), name=f"feed-{self.workspace_id}")
+        # A context of its own: the feed outlives the request that started it (its log
+        # lines must not carry that request's id).
+        self.task = asyncio.create_task(
+            self._run(), name=f"feed-{self.workspace_id}", context=contextvars.Context()
+        )
 
     def wake(self) -> None:
         self.woken.set()

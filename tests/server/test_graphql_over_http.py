@@ -71,3 +71,11 @@ async def test_the_media_type_follows_the_accept_header(
     )
     expected = "application/graphql-response+json" if modern else "application/json"
     assert answer.headers["content-type"].startswith(expected)
+
+
+async def test_a_subscription_over_http_is_refused_not_run(team: Team, http: httpx.AsyncClient):
+    body = {"query": "subscription { notifications { id } }"}
+    answer = await http.post("/graphql", json=body, headers=headers(team, MODERN))
+
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -45,6 +45,14 @@ async def test_json_lines_with_request_ids_and_no_values(
             json={"query": f'{{ me(x: "{SECRET}" }}'},
             headers={"x-request-id": "bad id with spaces"},
         )
+        single_quoted = await http.post(
+            server.http_url,
+            json={
+                "query": "query Page($n: Int) { deals(first: $n) { totalCount } }",
+                "variables": {"n": SECRET},
+            },
+            headers={"authorization": f"Bearer {team.tokens['user']}"},
+        )
         mine = await http.post(
             server.http_url,
             json={"query": "query Me { me { id } }"},
@@ -55,6 +63,7 @@ async def test_json_lines_with_request_ids_and_no_values(
     assert wrong.headers["x-request-id"] == "req-given-1"
     assert coerced.headers["x-request-id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert re.fullmatch(r"[0-9a-f]{32}", syntax.headers["x-request-id"])
+    assert single_quoted.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
     assert SECRET not in log
     records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert records and len(records) == len([ln for ln in log.splitlines() if ln.strip()])

@@ -70,6 +70,10 @@ async def test_metrics_follow_operations_errors_sockets_subscriptions_and_events
 
 async def test_only_a_trusted_scraper_reads_metrics(http: httpx.AsyncClient, app_with):
     remote = await http.get("/metrics")  # the suite's client is 203.0.113.7, not loopback
+    transport = httpx.ASGITransport(app=http._transport.app, client=("127.0.0.1", 40000))  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url="http://dealflow.test") as local:
+        proxied = await local.get("/metrics", headers={"x-forwarded-for": "198.51.100.9"})
+    assert proxied.status_code == 403
     async with await app_with(metrics_token="scrape-me") as tokened:
         without = await tokened.get("/metrics")
         wrong = await tokened.get("/metrics", headers={"authorization": "Bearer nope"})

@@ -129,3 +129,31 @@ async def test_two_app_instances_share_what_they_were_told(
         answer = await other.post("/graphql", json={"extensions": extensions}, headers=auth(team))
 
     assert answer.json()["data"]["me"]["email"] == team.user.email
+
+
+async def test_only_documents_that_ran_for_someone_are_stored(team: Team, http: httpx.AsyncClient):
+    anonymous = "query Anon { me { id } }"
+    broken = "query Broken { nope }"
+    for query, headers in ((anonymous, {}), (broken, auth(team))):
+        await http.post(
+            "/graphql", json={"query": query, "extensions": persisted(query)}, headers=headers
+        )
+        again = await http.post(
+            "/graphql", json={"extensions": persisted(query)}, headers=auth(team)
+        )
+        assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+async def test_a_document_that_cannot_be_encoded_is_refused_not_a_server_error(
+    team: Team, http: httpx.AsyncClient
+):
+    body = (
+        b'{"query": "{ me { id } } # \\ud800", "extensions": {"persistedQuery": '
+        b'{"version": 1, "sha256Hash": "' + b"0" * 64 + b'"}}}'
+    )
+    answer = await http.post(
+        "/graphql",
+        content=body.replace(b"\\\\", b"\\"),
+        headers={**auth(team), "content-type": "application/json"},
+    )
+    assert answer.status_code == 400
