@@ -43,6 +43,7 @@ from schema.context import Context
 from server.bearer_tokens import bearer_token, connection_init_token
 from server.body_size_limit import BodySizeLimit
 from server.database import open_orm, tortoise_config
+from server.error_responses import error_response
 from server.export_route import export_deals
 from server.file_route import serve_file
 from server.form_route import form_preflight, submit_form
@@ -306,10 +307,7 @@ def refused_request(refusal: HTTPException) -> JSONResponse:
     mistake, not ours), and an answer shaped like a GraphQL error."""
     logger.info("refused a malformed request (%d): %s", refusal.status_code, refusal.reason)
     code = ErrorCode.NOT_FOUND if refusal.status_code == 404 else ErrorCode.BAD_REQUEST
-    return JSONResponse(
-        {"errors": [{"message": refusal.reason, "extensions": {"code": str(code)}}]},
-        status_code=refusal.status_code,
-    )
+    return error_response(refusal.status_code, code, refusal.reason)
 
 
 GRAPHQL_RESPONSE_TYPE = "application/graphql-response+json; charset=utf-8"
@@ -385,10 +383,7 @@ def record_operation(request: Request, status: int, seconds: float) -> None:
 
 
 def persisted_query_refusal(refusal: PersistedQueryError) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]},
-        status_code=refusal.status,
-    )
+    return error_response(refusal.status, refusal.code, refusal.message)
 
 
 def revalidated(request: Request, response: Response) -> Response:

@@ -23,14 +23,12 @@ from resolvers.spreadsheets.deal_export import checked_export
 from resolvers.task_dot import TaskStatus
 from schema.ids import decode_id
 from server.bearer_tokens import bearer_token
+from server.error_responses import error_response
 from server.operation_rate_limits import operation_wait, too_many_requests
 
 
 def _refused(status: int, code: ErrorCode, message: str, field: str | None = None) -> JSONResponse:
-    extensions: dict[str, object] = {"code": str(code)}
-    if field is not None:
-        extensions["field"] = field
-    return JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status)
+    return error_response(status, code, message, field=field)
 
 
 def _ids(request: Request, name: str, type_name: str) -> list[int] | None:

@@ -28,6 +28,7 @@ from models.lead_form import LeadForm
 from resolvers.errors import ErrorCode, Refused
 from resolvers.leads import forms
 from resolvers.rate_limits import Limit, address_key
+from server.error_responses import error_response
 from server.request_body import MalformedRequest, decode_json
 
 logger = logging.getLogger("dealflow.forms")
@@ -36,13 +37,8 @@ ALLOWED_HEADERS = "content-type, idempotency-key"
 PREFLIGHT_MAX_AGE = "600"
 
 
-def _error(status: int, code: ErrorCode, message: str, field: str | None = None) -> JSONResponse:
-    extensions: dict[str, object] = {"code": str(code)}
-    if field is not None:
-        extensions["field"] = field
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": extensions}]}, status_code=status
-    )
+def _error(status: int, code: ErrorCode, message: str) -> JSONResponse:
+    return error_response(status, code, message)
 
 
 def _cors_headers(form: LeadForm, origin: str | None) -> dict[str, str]:

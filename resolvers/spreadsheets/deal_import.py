@@ -39,6 +39,7 @@ from resolvers.spreadsheets.importing import (
     ImportReport,
     RowOutcome,
     RowProblems,
+    active_users_by_email,
     first_in_file,
     open_table,
     run_import,
@@ -170,8 +171,7 @@ class DealImport:
 
     async def read_lookups(self) -> None:
         workspace_id = self.actor.workspace_id
-        users = await User.filter(workspace_id=workspace_id, active=True).values_list("email", "id")
-        self.users = {str(email).lower(): int(pk) for email, pk in users}
+        self.users = await active_users_by_email(workspace_id)
         products = await Product.filter(workspace_id=workspace_id, code__isnull=False)
         self.products = {p.code: p.id for p in products if p.code}
         self.codes = {p.id: p.code for p in products if p.code}

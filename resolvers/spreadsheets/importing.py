@@ -21,6 +21,7 @@ from typing import IO
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from models.account import User
 from resolvers.errors import ErrorCode, Problem, Refused
 from resolvers.events.log import collecting_writes, note_writes
 from resolvers.spreadsheets.cells import CellProblem, FileProblem, Row, Table, read_table
@@ -91,6 +92,12 @@ def first_in_file(seen: dict[str, int], external_id: str | None, row: int) -> No
     earlier = seen.setdefault(external_id, row)
     if earlier != row:
         raise CellProblem("externalId", f"Row {earlier} has this externalId too.")
+
+
+async def active_users_by_email(workspace_id: int) -> dict[str, int]:
+    """The workspace's active users by email (lower case): how a file names people."""
+    users = await User.filter(workspace_id=workspace_id, active=True).values_list("email", "id")
+    return {str(email).lower(): int(pk) for email, pk in users}
 
 
 def file_refusal(problem: FileProblem) -> Refused:

@@ -23,6 +23,7 @@ from resolvers.spreadsheets.importing import (
     ImportReport,
     RowOutcome,
     RowProblems,
+    active_users_by_email,
     first_in_file,
     open_table,
     run_import,
@@ -105,10 +106,7 @@ class LeadImport:
         self.seen: dict[str, int] = {}
 
     async def read_lookups(self) -> None:
-        users = await User.filter(workspace_id=self.actor.workspace_id, active=True).values_list(
-            "email", "id"
-        )
-        self.users = {str(email).lower(): int(pk) for email, pk in users}
+        self.users = await active_users_by_email(self.actor.workspace_id)
 
     async def apply(self, row: Row) -> RowOutcome:
         read = _read(row, self.users)
