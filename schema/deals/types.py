@@ -135,7 +135,10 @@ class DealEvent(Node):
         digest = self.row.data.get("fileHash")
         return f"/files/{digest}" if digest else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="The deal as it is now, not as this event left it (its `changes` say "
+        "what this event changed); null once you may no longer see it."
+    )
     async def deal(self, info: Info) -> Deal | None:
         return await load_deal(info, self.row.deal_id)
 

@@ -52,7 +52,10 @@ class BoardEvent:
     deal_id: strawberry.ID = strawberry.field(
         description="The deal's id; for PROCESS_CHANGED, the process's id."
     )
-    deal: Deal | None = strawberry.field(description="The card; null for DEAL_REMOVED.")
+    deal: Deal | None = strawberry.field(
+        description="The card as it is now (an event replayed after `after:` shows the card "
+        "as it is when sent, not as it was at that event); null for DEAL_REMOVED."
+    )
     columns: list[BoardColumn] = strawberry.field(
         description="The columns whose count or sums changed, as you see them."
     )
