@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.cost import DEFAULT_MAX_COST
+from schema.enum_values import describe_enum_values
 from schema.errors import code_request_errors, loggable, present_refusals
 from schema.extensions import (
     is_internal_error,
@@ -68,7 +69,7 @@ def build_schema(
     max_cost: int = DEFAULT_MAX_COST,
     introspection: bool = True,
 ) -> strawberry.Schema:
-    return DealflowSchema(
+    built = DealflowSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -76,3 +77,5 @@ def build_schema(
         extensions=schema_extensions(max_depth, max_aliases, max_tokens, max_cost, introspection),
         config=StrawberryConfig(scalar_map={datetime: DateTime, PythonDecimal: Decimal}),
     )
+    describe_enum_values(built._schema)
+    return built

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from graphql import (
     EnumTypeDefinitionNode,
+    GraphQLEnumType,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
@@ -20,6 +21,7 @@ from graphql import (
     print_ast,
 )
 
+from schema import build_schema
 from schema.export import sdl
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +114,15 @@ def test_the_contract_in_the_repository_is_the_shared_one():
     assert CONTRACT.read_text() == SHARED_CONTRACT.read_text(), (
         "CONTRACT.graphql differs from ../shared/CONTRACT.graphql: copy the shared one in"
     )
+
+
+def test_every_enum_value_is_described():
+    schema = build_schema()._schema
+    undescribed = [
+        f"{name}.{value}"
+        for name, enum in schema.type_map.items()
+        if isinstance(enum, GraphQLEnumType) and not name.startswith("__")
+        for value, definition in enum.values.items()
+        if not definition.description
+    ]
+    assert undescribed == []
