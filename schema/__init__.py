@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.argument_docs import describe_arguments
 from schema.cost import DEFAULT_MAX_COST
 from schema.enum_values import describe_enum_values
 from schema.errors import code_request_errors, loggable, present_refusals
@@ -78,4 +79,5 @@ def build_schema(
         config=StrawberryConfig(scalar_map={datetime: DateTime, PythonDecimal: Decimal}),
     )
     describe_enum_values(built._schema)
+    describe_arguments(built._schema)
     return built

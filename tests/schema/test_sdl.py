@@ -12,6 +12,7 @@ import pytest
 from graphql import (
     EnumTypeDefinitionNode,
     GraphQLEnumType,
+    GraphQLObjectType,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
@@ -124,5 +125,18 @@ def test_every_enum_value_is_described():
         if isinstance(enum, GraphQLEnumType) and not name.startswith("__")
         for value, definition in enum.values.items()
         if not definition.description
+    ]
+    assert undescribed == []
+
+
+def test_every_argument_is_described():
+    schema = build_schema()._schema
+    undescribed = [
+        f"{name}.{field_name}({argument_name})"
+        for name, graphql_type in schema.type_map.items()
+        if isinstance(graphql_type, GraphQLObjectType) and not name.startswith("__")
+        for field_name, field in graphql_type.fields.items()
+        for argument_name, argument in field.args.items()
+        if not argument.description
     ]
     assert undescribed == []
