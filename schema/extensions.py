@@ -19,7 +19,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
 )
-from starlette.websockets import WebSocket
+from starlette.requests import Request
 from strawberry.extensions import (
     MaskErrors,
     ParserCache,
@@ -106,7 +106,7 @@ class DocumentChecks(ValidationCache):
         asking = context.context
         if isinstance(asking, Context) and is_display_token(asking.token):
             context.validation_rules = (*context.validation_rules, DisplayScopeRule)
-        if isinstance(asking, Context) and not isinstance(asking.request, WebSocket):
+        if isinstance(asking, Context) and isinstance(asking.request, Request):
             context.validation_rules = (*context.validation_rules, NoSubscriptionOverHTTP)
         yield
 
