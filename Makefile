@@ -51,10 +51,11 @@ test: $(STAMP) lint web clients
 fuzz: $(STAMP)
 	DEALFLOW_FUZZ=long $(BIN)/pytest tests/fuzz
 
-lint: $(STAMP)
+lint: $(STAMP) clients
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd tests/clients && node codegen.mjs
 
 ## Regenerate schema.graphql after changing the GraphQL surface.
 schema: $(STAMP)
