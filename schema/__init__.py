@@ -21,6 +21,7 @@ from schema.extensions import (
     mask_internal_errors,
     schema_extensions,
 )
+from schema.field_docs import describe_fields
 from schema.live.execution import SharedEventExecution
 from schema.live.fields import Subscription
 from schema.root import Mutation, Query
@@ -80,4 +81,5 @@ def build_schema(
     )
     describe_enum_values(built._schema)
     describe_arguments(built._schema)
+    describe_fields(built._schema)
     return built

@@ -12,6 +12,8 @@ import pytest
 from graphql import (
     EnumTypeDefinitionNode,
     GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
@@ -139,4 +141,23 @@ def test_every_argument_is_described():
         for argument_name, argument in field.args.items()
         if not argument.description
     ]
+    assert undescribed == []
+
+
+def test_every_type_field_and_input_field_is_described():
+    schema = build_schema()._schema
+    undescribed = []
+    for name, graphql_type in schema.type_map.items():
+        if name.startswith("__") or name in {"ID", "String", "Int", "Float", "Boolean"}:
+            continue
+        if not graphql_type.description:
+            undescribed.append(name)
+        if isinstance(
+            graphql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType
+        ):
+            undescribed.extend(
+                f"{name}.{field_name}"
+                for field_name, field in graphql_type.fields.items()
+                if not field.description
+            )
     assert undescribed == []
