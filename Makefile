@@ -56,6 +56,7 @@ lint: $(STAMP) clients
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	cd tests/clients && node codegen.mjs
+	cd tests/clients && npx --no-install graphql-schema-linter
 
 ## Regenerate schema.graphql after changing the GraphQL surface.
 schema: $(STAMP)
