@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal as PythonDecimal
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLScalarType
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -25,7 +25,7 @@ from schema.field_docs import describe_fields
 from schema.live.execution import SharedEventExecution
 from schema.live.fields import Subscription
 from schema.root import Mutation, Query
-from schema.scalars import DateTime, Decimal
+from schema.scalars import SPECIFIED_BY, DateTime, Decimal
 
 logger = logging.getLogger("dealflow")
 
@@ -81,5 +81,9 @@ def build_schema(
     )
     describe_enum_values(built._schema)
     describe_arguments(built._schema)
+    for name, url in SPECIFIED_BY.items():
+        scalar = built._schema.type_map.get(name)
+        if isinstance(scalar, GraphQLScalarType):
+            scalar.specified_by_url = url
     describe_fields(built._schema)
     return built

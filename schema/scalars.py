@@ -95,3 +95,11 @@ Decimal = strawberry.scalar(
     serialize=str,
     parse_value=_parse_decimal,
 )
+
+
+# Custom scalars with a published specification (`@specifiedBy`); Decimal has none.
+SPECIFIED_BY = {
+    "DateTime": "https://scalars.graphql.org/andimarek/date-time.html",
+    "Date": "https://scalars.graphql.org/andimarek/local-date.html",
+    "Upload": "https://github.com/jaydenseric/graphql-multipart-request-spec",
+}
