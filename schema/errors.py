@@ -18,7 +18,7 @@ from schema.ids import global_id
 @strawberry.type(description="An expected refusal: nothing was changed.")
 class UserError:
     code: str = strawberry.field(
-        description="Stable machine-readable code, e.g. NOT_FOUND, FORBIDDEN, VALIDATION."
+        description="Stable machine-readable code, one of: " + ", ".join(ErrorCode) + "."
     )
     message: str = strawberry.field(description="A sentence to show to a person.")
     field: list[str] | None = strawberry.field(

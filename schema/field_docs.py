@@ -18,6 +18,7 @@ from graphql import (
     GraphQLSchema,
 )
 
+from models.event import EventKind
 from resolvers.validation import MAX_AMOUNT
 
 AMOUNT = f"0 to {MAX_AMOUNT}, two decimals at most"
@@ -227,7 +228,7 @@ FIELDS: dict[str, str] = {
     "StepCompletion.step": "The step done.",
     "StepCompletion.completedBy": "Who completed it.",
     "DealEvent.cursor": "Resume `dealEvents(after:)` from here.",
-    "DealEvent.kind": "What happened: DEAL_CREATED, STEP_COMPLETED, DEAL_WON, TASK_CREATED, ...",
+    "DealEvent.kind": "What happened, one of: " + ", ".join(EventKind) + ".",
     "DealEvent.at": "When it happened.",
     "DealEvent.changes": "What changed, field by field.",
     "DealEvent.note": "A completed step's note; null otherwise.",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from models.event import Event
+from models.event import Event, EventKind
 from models.history import HistoryEntry
 from resolvers.events import activity
 from resolvers.events.history import event_cursor
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class Activity(Node):
     row: strawberry.Private[Event | HistoryEntry]
     cursor: str = strawberry.field(description="Resume `activityEvents(after:)` from here.")
-    kind: str = strawberry.field(description="DEAL_WON, LEAD_QUALIFIED, TASK_CREATED, ...")
+    kind: str = strawberry.field(description="What happened, one of: " + ", ".join(EventKind) + ".")
     at: datetime
     changes: list[FieldChange]
     note: str | None

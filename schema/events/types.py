@@ -23,7 +23,7 @@ class Notification(Node):
     row: strawberry.Private[rows.Notification]
     cursor: str = strawberry.field(description="Resume `notifications(after:)` from here.")
     kind: str = strawberry.field(
-        description="STEP_COMPLETED, TASK_ASSIGNED, ACCESS_REQUESTED or ACCESS_ANSWERED."
+        description="What it tells, one of: " + ", ".join(rows.NotificationKind) + "."
     )
     message: str
     created_at: datetime
