@@ -156,10 +156,16 @@ async def send_due(policy: WebhookPolicy, http: httpx.AsyncClient, now: datetime
 
 
 async def _claim(delivery: WebhookDelivery, now: datetime) -> bool:
+    """Take the attempt `delivery` (as read) stands for: only while no one holds it, it
+    is still pending and due, and still at the attempt read. Another process may have
+    made that attempt since this one read the row (and freed the lease after): without
+    the attempt number in the compare-and-set, the stale copy would send it again."""
     claimed = await WebhookDelivery.filter(
         Q(leased_until=None) | Q(leased_until__lt=now),
+        Q(next_attempt_at=None) | Q(next_attempt_at__lte=now),
         id=delivery.id,
         status=DeliveryStatus.PENDING,
+        attempt=delivery.attempt,
     ).update(leased_until=now + LEASE)
     return claimed == 1
 

@@ -25,7 +25,7 @@ from resolvers.clock import now_utc
 from resolvers.deals.editing import NewDeal
 from resolvers.deals.editing import create_deal as create_deal_row
 from resolvers.events.log import purge_events
-from resolvers.webhooks import targets
+from resolvers.webhooks import delivery, targets
 from resolvers.webhooks.delivery import make_out, send_due
 from resolvers.webhooks.policy import WebhookPolicy
 from schema.ids import global_id
@@ -198,6 +198,27 @@ async def test_two_senders_at_once_never_make_the_same_attempt(
     keys = [(r.headers["dealflow-delivery"], json.loads(r.body)["id"]) for r in hook.received]
     assert len(keys) == 10 and len(set(keys)) == 10
     assert await WebhookDelivery.filter(status=DeliveryStatus.DELIVERED).count() == 10
+
+
+async def test_a_copy_read_before_another_process_made_the_attempt_cannot_make_it_again(
+    hook: Receiver, sender: httpx.AsyncClient, manager_client: GraphQLClient
+):
+    """The race the two-process test found: a process reads a pending delivery, another
+    makes that attempt (a failure, so it stays pending and its lease is freed) and the
+    retry falls due; the first process's copy must not send the attempt again."""
+    hook.answers = [(500, {})]
+    await made(manager_client, hook.url, ["deal.created"])
+    await create_deal(manager_client, name="Raced")
+    await make_out(now_utc())
+    stale = await WebhookDelivery.get()
+
+    await send_due(FAST, sender, now_utc())  # attempt 1 fails: a retry is due shortly
+    await WebhookDelivery.filter(id=stale.id).update(next_attempt_at=now_utc())
+
+    assert await delivery._claim(stale, now_utc()) is False
+    fresh = await WebhookDelivery.get(id=stale.id)
+    assert await delivery._claim(fresh, now_utc()) is True
+    assert [r.headers["dealflow-delivery"].rsplit(".", 1)[1] for r in hook.received] == ["1"]
 
 
 async def test_a_salesperson_s_webhook_hears_only_of_what_they_may_see(
