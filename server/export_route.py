@@ -15,14 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from models.deal import DealStatus
-from resolvers import access
-from resolvers.accounts import auth
 from resolvers.deals.filters import DealFilter
 from resolvers.errors import ErrorCode, Refused
 from resolvers.spreadsheets.deal_export import checked_export
 from resolvers.task_dot import TaskStatus
 from schema.ids import decode_id
-from server.bearer_tokens import bearer_token
+from server.bearer_tokens import bearer_token, person_of
 from server.error_responses import error_response
 from server.operation_rate_limits import operation_wait, too_many_requests
 
@@ -71,8 +69,8 @@ async def export_deals(request: Request) -> Response:
     wait = await operation_wait(request.app.state.rate_limits, token, client)
     if wait is not None:
         return too_many_requests(wait)
-    user = await auth.authenticate(token) if token else None
-    if user is None or access.display_board(user) is not None:  # a wall screen reads its board
+    user = await person_of(request)
+    if user is None:
         return _refused(401, ErrorCode.UNAUTHENTICATED, "Authentication required.")
     try:
         process_ids = _ids(request, "processId", "Process") or []

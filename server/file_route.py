@@ -5,16 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from resolvers import access
-from resolvers.accounts import auth
 from resolvers.deals import files
-from server.bearer_tokens import bearer_token
+from server.bearer_tokens import person_of
 
 
 async def serve_file(request: Request) -> Response:
-    token = bearer_token(request.headers.get("authorization"))
-    user = await auth.authenticate(token) if token else None
-    if user is None or access.display_board(user) is not None:  # a wall screen reads no files
+    user = await person_of(request)
+    if user is None:
         return JSONResponse({"error": "Authentication required."}, status_code=401)
     digest = request.path_params["digest"]
     found = await files.readable_file(user, digest)

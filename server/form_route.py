@@ -16,7 +16,6 @@ script (the preflight is answered here, not by the API's CORS settings).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 
 from starlette.datastructures import UploadFile
@@ -29,6 +28,7 @@ from resolvers.errors import ErrorCode, Refused
 from resolvers.leads import forms
 from resolvers.rate_limits import Limit, address_key
 from server.error_responses import error_response
+from server.operation_rate_limits import too_many_requests
 from server.request_body import MalformedRequest, decode_json
 
 logger = logging.getLogger("dealflow.forms")
@@ -113,12 +113,7 @@ async def submit_form(request: Request) -> Response:
     address = request.client.host if request.client else "unknown"
     wait = await limits.retry_after(Limit.FORM_SUBMISSIONS_PER_ADDRESS, address_key(address))
     if wait is not None:
-        seconds = max(1, math.ceil(wait))
-        response = _error(
-            429, ErrorCode.RATE_LIMITED, f"Too many submissions. Try again in {seconds} s."
-        )
-        response.headers["retry-after"] = str(seconds)
-        return response
+        return too_many_requests(wait, "submissions")
     form = await forms.form_by_token(request.path_params["token"])
     if form is None:
         return _error(404, ErrorCode.NOT_FOUND, "No such form.")

@@ -31,10 +31,11 @@ async def operation_wait(limits: RateLimits, token: str | None, address: str) ->
     return max(over) if over else None
 
 
-def too_many_requests(wait: float) -> JSONResponse:
+def too_many_requests(wait: float, what: str = "requests") -> JSONResponse:
+    """HTTP 429 with `Retry-After` and the wait in `extensions.retryAfter` too."""
     seconds = max(1, math.ceil(wait))
     error = {
-        "message": f"Too many requests. Try again in {seconds} s.",
+        "message": f"Too many {what}. Try again in {seconds} s.",
         "extensions": {"code": str(ErrorCode.RATE_LIMITED), "retryAfter": seconds},
     }
     return JSONResponse({"errors": [error]}, status_code=429, headers={"Retry-After": str(seconds)})

@@ -117,7 +117,7 @@ class LeadImport:
         if status == LeadStatus.QUALIFIED:
             raise CellProblem("status", "A lead becomes QUALIFIED with qualifyLead, into a deal.")
         existing = (
-            await Lead.get_or_none(workspace_id=self.actor.workspace_id, external_id=external_id)
+            await access.visible_leads(self.actor).filter(external_id=external_id).first()
             if external_id is not None
             else None
         )

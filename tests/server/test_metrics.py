@@ -83,11 +83,17 @@ async def test_only_a_trusted_scraper_reads_metrics(http: httpx.AsyncClient, app
     assert right.status_code == 200 and "dealflow_websockets_open" in right.text
 
 
-async def test_a_server_with_workers_answers_for_all_its_processes(settings, team: Team):
-    """`dealflow serve --workers 2`: whichever process serves /metrics, it counts the
-    operations every process served."""
+async def test_a_server_with_workers_answers_for_all_its_processes(
+    settings, team: Team, tmp_path: Path
+):
+    """`dealflow serve --workers 2`: both processes write to the shared folder, and
+    whichever serves /metrics counts the operations every process served."""
+    shared = tmp_path / "metrics"
+    shared.mkdir()
     async with (
-        dealflow_server("--workers", "2", **env_of(settings)) as server,
+        dealflow_server(
+            "--workers", "2", **env_of(settings, PROMETHEUS_MULTIPROC_DIR=str(shared))
+        ) as server,
         httpx.AsyncClient() as http,
     ):
         for _ in range(6):
@@ -100,6 +106,8 @@ async def test_a_server_with_workers_answers_for_all_its_processes(settings, tea
 
     counted = 'dealflow_graphql_request_seconds_count{operation="Counted"}'
     assert {value(text, counted) for text in scrapes} == {6.0}
+    writers = {re.sub(r"\D", "", path.stem.rsplit("_", 1)[-1]) for path in shared.glob("*.db")}
+    assert len(writers) >= 2, sorted(path.name for path in shared.glob("*.db"))
 
 
 async def test_the_grafana_dashboard_reads_only_metrics_the_app_exposes(app: Starlette):
