@@ -96,12 +96,27 @@ class Change:
 
 @dataclass(eq=False)
 class BoardChange(Change):
+    """`figures` are the columns the event changed, read when the event was handed out;
+    `board()` reads the whole board, only if a subscriber's document asks for it."""
+
     kind: BoardEventKind
     process_id: int
     deal_id: int | None
     deal: Deal | None
     scope: BoardScope | None
     figures: dict[int, ColumnFigures]
+    reading: EventReading = field(kw_only=True, repr=False)
+
+    async def board(self) -> tuple[BoardScope, dict[int, ColumnFigures]] | None:
+        """Every column of the board as this group sees it now; None once the process
+        is gone."""
+        scope = self.scope
+        if scope is None:
+            tree = await self.reading.tree(self.process_id)
+            if tree is None:
+                return None
+            scope = BoardScope(self.viewer, tree, None, self.reading.now, self.reading.timezone)
+        return scope, await self.reading.board_figures(scope)
 
 
 @dataclass(eq=False)
@@ -133,6 +148,10 @@ class EventReading:
         self._participant_ids: set[int] = set()
         self._deal_read = False
         self._trees: dict[int, ProcessTree | None] = {}
+        self._boards: dict[tuple[int, Hashable], asyncio.Future[dict[int, ColumnFigures]]] = {}
+        self._salespeople_boards: dict[
+            int, asyncio.Future[dict[int, dict[int, ColumnFigures]]]
+        ] = {}
         self.shared = EventShare()
 
     async def deal_for(self, viewer: User) -> Deal | None:
@@ -167,6 +186,26 @@ class EventReading:
             )
         seen = self._figures[process_id][viewer.id]
         return {stage_id: seen.get(stage_id, ColumnFigures()) for stage_id in stage_ids}
+
+    async def board_figures(self, scope: BoardScope) -> dict[int, ColumnFigures]:
+        """Every column of the scope's (unfiltered) board as its viewer sees it: read
+        once per event and group, and for every watching salesperson together (the
+        same three statements as `figures`, over all the stages)."""
+        viewer, process_id = scope.viewer, scope.tree.row.id
+        stage_ids = [stage.row.id for stage in scope.tree.stages]
+        if access.sees_every_deal(viewer) or viewer.id not in self.salespeople:
+            key = (process_id, group_of(viewer, BoardTopic(process_id)))
+            if key not in self._boards:
+                self._boards[key] = asyncio.ensure_future(column_figures(scope))
+            return await asyncio.shield(self._boards[key])
+        if process_id not in self._salespeople_boards:
+            self._salespeople_boards[process_id] = asyncio.ensure_future(
+                figures_by_salesperson(
+                    self.event.workspace_id, process_id, stage_ids, self.salespeople, self.now
+                )
+            )
+        seen = await asyncio.shield(self._salespeople_boards[process_id])
+        return seen[viewer.id]
 
     async def tree(self, process_id: int) -> ProcessTree | None:
         if process_id not in self._trees:
@@ -204,6 +243,7 @@ async def board_change(reading: EventReading, process_id: int, viewer: User) -> 
             None,
             {},
             event_shared=reading.shared,
+            reading=reading,
         )
     before, after = facts_of(event)
     was = before is not None and before.on_board(process_id, viewer)
@@ -228,6 +268,7 @@ async def board_change(reading: EventReading, process_id: int, viewer: User) -> 
         scope,
         {stage_id: figures.get(stage_id, ColumnFigures()) for stage_id in stages},
         event_shared=reading.shared,
+        reading=reading,
     )
 
 

@@ -8,14 +8,12 @@ from typing import Annotated
 import strawberry
 
 from resolvers.board import kanban, statistics
-from resolvers.board.kanban import BoardScope, ColumnFigures
+from resolvers.board.kanban import BoardScope
 from resolvers.clock import now_utc
-from resolvers.progress import amount_of_cents
-from schema.board.types import Board, PipelineStats, board_columns, board_id
+from schema.board.types import Board, PipelineStats
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, deal_filter
 from schema.ids import decode_id
-from schema.processes.types import Process
 
 
 @strawberry.type
@@ -41,18 +39,7 @@ class BoardQuery:
 
         found = await scope()
         figures = await kanban.column_figures(found)
-        total = sum(figures.values(), ColumnFigures())
-        return Board(
-            id=strawberry.ID(board_id(found.tree.row.id, found.deal_filter)),
-            scope=found,
-            figures=figures,
-            process=Process.from_tree(found.tree),
-            columns=board_columns(found, figures, loaders),
-            deal_count=total.deal_count,
-            total_value=amount_of_cents(total.value_cents),
-            forecast_value=amount_of_cents(total.forecast_cents),
-            currency=workspace.currency,
-        )
+        return Board.of(found, figures, loaders, workspace.currency)
 
 
 @strawberry.type

@@ -131,6 +131,28 @@ class Board:
         (found,) = board_columns(self.scope, self.figures, loaders, {pk})
         return found
 
+    @classmethod
+    def of(
+        cls,
+        scope: BoardScope,
+        figures: dict[int, ColumnFigures],
+        loaders: Loaders,
+        currency: str,
+    ) -> Board:
+        """The board of `scope` with every column's `figures`."""
+        total = sum(figures.values(), ColumnFigures())
+        return cls(
+            id=strawberry.ID(board_id(scope.tree.row.id, scope.deal_filter)),
+            scope=scope,
+            figures=figures,
+            process=Process.from_tree(scope.tree),
+            columns=board_columns(scope, figures, loaders),
+            deal_count=total.deal_count,
+            total_value=amount_of_cents(total.value_cents),
+            forecast_value=amount_of_cents(total.forecast_cents),
+            currency=currency,
+        )
+
 
 def board_columns(
     scope: BoardScope,

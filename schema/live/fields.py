@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from typing import TypeVar
 
 import strawberry
@@ -16,12 +17,14 @@ from graphql import GraphQLError
 
 from models.account import User as UserRow
 from resolvers import access
+from resolvers.board.kanban import ColumnFigures
 from resolvers.errors import not_found
 from resolvers.events.activity import checked
 from resolvers.pagination import IdCursor
 from resolvers.processes.tree import live_process_exists
+from resolvers.progress import amount_of_cents
 from resolvers.rate_limits import Limit
-from schema.board.types import BoardColumn, board_columns
+from schema.board.types import Board, BoardColumn, board_columns
 from schema.context import Context, Info
 from schema.deals.types import Deal, DealEvent
 from schema.events.activity import Activity, ActivityFilter, activity_filter
@@ -59,6 +62,42 @@ class BoardEvent:
     columns: list[BoardColumn] = strawberry.field(
         description="The columns whose count or sums changed, as you see them."
     )
+    change: strawberry.Private[BoardChange]
+
+    @strawberry.field(
+        description="The board's open deals after the event, as you see them (the whole "
+        "unfiltered board, read when the event is sent; 0 once the process is gone)."
+    )
+    async def deal_count(self, info: Info) -> int:
+        return (await self._totals(info)).deal_count
+
+    @strawberry.field(description="The sum of the board's deal values after the event.")
+    async def total_value(self, info: Info) -> Decimal:
+        return amount_of_cents((await self._totals(info)).value_cents)
+
+    @strawberry.field(description="The sum of the board's deal forecasts after the event.")
+    async def forecast_value(self, info: Info) -> Decimal:
+        return amount_of_cents((await self._totals(info)).forecast_cents)
+
+    @strawberry.field(
+        description="The whole unfiltered board after the event, as you see it, with the "
+        "same `id` as `board(processId:)` without a filter: a client cache that keys "
+        "objects by `__typename` and `id` updates its totals and columns from it with no "
+        "configuration; null once the process is gone. Read when the event is sent, "
+        "only if asked for."
+    )
+    async def board(self, info: Info) -> Board | None:
+        found = await self.change.board()
+        if found is None:
+            return None
+        scope, figures = found
+        loaders = await info.context.loaders()
+        workspace = await loaders.workspace()
+        return Board.of(scope, figures, loaders, workspace.currency)
+
+    async def _totals(self, info: Info) -> ColumnFigures:
+        found = await self.change.board()
+        return sum(found[1].values(), ColumnFigures()) if found is not None else ColumnFigures()
 
 
 async def _open(
@@ -144,6 +183,7 @@ async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
             ),
             deal=Deal.from_row(change.deal) if change.deal is not None else None,
             columns=columns,
+            change=change,
         )
 
     result: BoardEvent = await shared_object(info, change, wrap)
