@@ -13,16 +13,22 @@ import WebSocket from "ws";
 
 import {
   AUTH,
+  BOARD,
+  BOARD_EVENTS,
   COMPLETE_WITH_FILE,
+  CREATE_DEAL_WORTH,
   CREATE_DEAL,
   DEAL,
   DEAL_EVENTS,
   EMAIL,
   HTTP_URL,
   ME,
+  PROCESS_ID,
   RENAME_DEAL,
   STEP_ID,
   WS_URL,
+  boardView,
+  cents,
   deferred,
   sha256,
   until,
@@ -133,6 +139,54 @@ test("Apollo Client: query, mutation, upload, live cache updates, resume", async
     assert.equal(missed.deal.name, "While away");
     assert.notEqual(missed.cursor, event.cursor);
     resumed.unsubscribe();
+  } finally {
+    client.stop();
+    await sockets.dispose();
+  }
+});
+
+test("Apollo InMemoryCache: boardEvents update the board's totals, columns and cards", async () => {
+  const { client, sockets } = apollo();
+  // Mutations leave the cache alone (no-cache): only the board's events may update it.
+  const write = (mutation, variables) =>
+    client.mutate({ mutation: gql(mutation), variables, fetchPolicy: "no-cache" });
+  try {
+    const card = (await write(CREATE_DEAL_WORTH, { name: "Card before", value: "100.00" })).data
+      .createDeal.deal;
+    const views = [];
+    const watching = client
+      .watchQuery({ query: gql(BOARD), variables: { processId: PROCESS_ID } })
+      .subscribe(({ data }) => data?.board && views.push({ id: data.board.id, ...boardView(data.board) }));
+    await until(() => views.length > 0);
+    const before = views.at(-1);
+    assert.ok(before.names.includes("Card before"));
+
+    const seen = [];
+    const events = client
+      .subscribe({ query: gql(BOARD_EVENTS), variables: { processId: PROCESS_ID } })
+      .subscribe({ next: ({ data }) => seen.push(data.boardEvents) });
+    await new Promise((r) => setTimeout(r, 300)); // registered before the change
+    await write(CREATE_DEAL_WORTH, { name: "Card live", value: "250.00" });
+    await until(() => seen.length === 1);
+    const added = seen[0];
+    assert.equal(added.kind, "DEAL_ADDED");
+    assert.equal(added.board.id, before.id);
+    await until(() => views.at(-1).dealCount === before.dealCount + 1);
+    const after = views.at(-1);
+    assert.equal(cents(after.totalValue), cents(before.totalValue) + 25000);
+    const [column] = added.columns;
+    const shown = after.columns.find(([id]) => id === column.id);
+    assert.deepEqual(shown, [column.id, column.dealCount, column.totalValue]);
+    const was = before.columns.find(([id]) => id === column.id);
+    assert.equal(shown[1], was[1] + 1);
+
+    await write(RENAME_DEAL, { id: card.id, version: card.version, name: "Card renamed live" });
+    await until(() => views.at(-1).names.includes("Card renamed live"));
+    assert.ok(!views.at(-1).names.includes("Card before"));
+    // The cache did it all: the board was fetched once (by hash first, every fetch is).
+    assert.equal(sent.filter((body) => body.operationName === "Board" && !body.query).length, 1);
+    events.unsubscribe();
+    watching.unsubscribe();
   } finally {
     client.stop();
     await sockets.dispose();

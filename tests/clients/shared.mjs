@@ -7,6 +7,7 @@ export const WS_URL = process.env.DEALFLOW_WS_URL;
 export const TOKEN = process.env.DEALFLOW_TOKEN;
 export const EMAIL = process.env.DEALFLOW_EMAIL;
 export const STEP_ID = process.env.DEALFLOW_STEP_ID;
+export const PROCESS_ID = process.env.DEALFLOW_PROCESS_ID;
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 export const sha256 = (text) => createHash("sha256").update(text).digest("hex");
@@ -29,6 +30,38 @@ export const COMPLETE_WITH_FILE = `mutation CompleteStep($input: CompleteStepInp
     deal { id completedSteps { fileName step { id } } } errors { code message }
   }
 }`;
+
+// The board as a client shows it, and its live events: no client configuration
+// (keyFields, keys, possibleTypes) is needed for the events to update it.
+export const BOARD = `query Board($processId: ID!) {
+  board(processId: $processId) {
+    id dealCount totalValue forecastValue
+    columns { id dealCount totalValue deals(first: 50) { edges { node { id name value } } } }
+  }
+}`;
+export const BOARD_EVENTS = `subscription BoardEvents($processId: ID!, $after: String) {
+  boardEvents(processId: $processId, after: $after) {
+    cursor kind deal { id name value version }
+    columns { id dealCount totalValue }
+    board { id dealCount totalValue forecastValue }
+  }
+}`;
+export const CREATE_DEAL_WORTH = `mutation CreateDealWorth($name: String!, $value: Decimal!) {
+  createDeal(input: {name: $name, value: $value}) { deal { id name version } errors { code } }
+}`;
+
+/** The board's figures and its cards' names, as a watched query shows them. */
+export function boardView(board) {
+  return {
+    dealCount: board.dealCount,
+    totalValue: board.totalValue,
+    columns: board.columns.map((column) => [column.id, column.dealCount, column.totalValue]),
+    names: board.columns.flatMap((column) => column.deals.edges.map((edge) => edge.node.name)),
+  };
+}
+
+/** Cents of a Decimal string ("1250.50" -> 125050). */
+export const cents = (amount) => Math.round(Number(amount) * 100);
 
 /** A promise and its resolver, for waiting on a callback. */
 export function deferred() {

@@ -1,6 +1,7 @@
 """Apollo Client and urql, in Node, against a real `dealflow serve`: a query, a mutation,
-an upload, a subscription whose events update the cache, and a resume after a
-reconnect (`apollo.test.mjs`, `urql.test.mjs`, run with `node --test`)."""
+an upload, a subscription whose events update the cache, a resume after a reconnect,
+and a board that InMemoryCache and Graphcache update from `boardEvents` with no
+configuration (`apollo.test.mjs`, `urql.test.mjs`, run with `node --test`)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ HERE = Path(__file__).parent
 
 @pytest.mark.parametrize("suite", ["apollo.test.mjs", "urql.test.mjs"])
 async def test_node_clients_work_with_no_glue(
-    settings: Settings, team: Team, manager_client: GraphQLClient, suite: str
+    settings: Settings, team: Team, manager_client: GraphQLClient, process_id: str, suite: str
 ):
     (step_id, *_) = (await steps_by_name(manager_client)).values()
     async with dealflow_server(**env_of(settings, RATE_LIMITS="false")) as server:
@@ -38,6 +39,7 @@ async def test_node_clients_work_with_no_glue(
                 "DEALFLOW_TOKEN": team.tokens["manager"],
                 "DEALFLOW_EMAIL": team.manager.email,
                 "DEALFLOW_STEP_ID": step_id,
+                "DEALFLOW_PROCESS_ID": process_id,
             },
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

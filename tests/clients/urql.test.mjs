@@ -4,26 +4,36 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "@urql/core";
+import { cacheExchange as graphcache } from "@urql/exchange-graphcache";
 import { createClient } from "graphql-ws";
 import { pipe, subscribe, take, toPromise } from "wonka";
 import WebSocket from "ws";
 
 import {
   AUTH,
+  BOARD,
+  BOARD_EVENTS,
   COMPLETE_WITH_FILE,
+  CREATE_DEAL_WORTH,
   CREATE_DEAL,
   DEAL,
   DEAL_EVENTS,
   EMAIL,
   HTTP_URL,
   ME,
+  PROCESS_ID,
   RENAME_DEAL,
   STEP_ID,
   WS_URL,
+  boardView,
+  cents,
   deferred,
+  until,
 } from "./shared.mjs";
 
-function urql() {
+const fetched = [];
+
+function urql(cache = cacheExchange) {
   const sockets = createClient({
     url: WS_URL,
     webSocketImpl: WebSocket,
@@ -33,8 +43,14 @@ function urql() {
   const client = new Client({
     url: HTTP_URL,
     fetchOptions: { headers: AUTH },
+    fetch: (url, init) => {
+      // Queries go as GET (urql's default within the URL's length), the rest as POST.
+      const asked = init.method === "GET" ? Object.fromEntries(new URL(url).searchParams) : null;
+      fetched.push(asked ?? (typeof init.body === "string" ? JSON.parse(init.body) : "multipart"));
+      return fetch(url, init);
+    },
     exchanges: [
-      cacheExchange,
+      cache,
       fetchExchange,
       subscriptionExchange({
         forwardSubscription: (request) => ({
@@ -106,6 +122,60 @@ test("urql: query, mutation, upload, subscription, resume", async () => {
       .toPromise();
     const missed = await firstEvent(client, { dealId: deal.id, after: event.cursor });
     assert.equal(missed.data.dealEvents.deal.name, "urql while away");
+  } finally {
+    await sockets.dispose();
+  }
+});
+
+test("urql Graphcache: boardEvents update the board's totals, columns and cards", async () => {
+  const { client, sockets } = urql(graphcache());
+  // Mutations go through a client of their own: only the board's events may update
+  // the normalised cache.
+  const writer = new Client({ url: HTTP_URL, fetchOptions: { headers: AUTH }, exchanges: [fetchExchange] });
+  const write = async (mutation, variables) => {
+    const result = await writer.mutation(mutation, variables).toPromise();
+    assert.equal(result.error, undefined);
+    return result.data;
+  };
+  try {
+    const card = (await write(CREATE_DEAL_WORTH, { name: "Card before", value: "100.00" }))
+      .createDeal.deal;
+    const views = [];
+    const watching = pipe(
+      client.query(BOARD, { processId: PROCESS_ID }),
+      subscribe(({ data }) => data?.board && views.push({ id: data.board.id, ...boardView(data.board) })),
+    );
+    await until(() => views.length > 0);
+    const before = views.at(-1);
+    assert.ok(before.names.includes("Card before"));
+
+    const seen = [];
+    const events = pipe(
+      client.subscription(BOARD_EVENTS, { processId: PROCESS_ID }),
+      subscribe(({ data }) => data && seen.push(data.boardEvents)),
+    );
+    await new Promise((r) => setTimeout(r, 300)); // registered before the change
+    await write(CREATE_DEAL_WORTH, { name: "Card live", value: "250.00" });
+    await until(() => seen.length === 1);
+    const added = seen[0];
+    assert.equal(added.kind, "DEAL_ADDED");
+    assert.equal(added.board.id, before.id);
+    await until(() => views.at(-1).dealCount === before.dealCount + 1);
+    const after = views.at(-1);
+    assert.equal(cents(after.totalValue), cents(before.totalValue) + 25000);
+    const [column] = added.columns;
+    const shown = after.columns.find(([id]) => id === column.id);
+    assert.deepEqual(shown, [column.id, column.dealCount, column.totalValue]);
+    const was = before.columns.find(([id]) => id === column.id);
+    assert.equal(shown[1], was[1] + 1);
+
+    await write(RENAME_DEAL, { id: card.id, version: card.version, name: "Card renamed live" });
+    await until(() => views.at(-1).names.includes("Card renamed live"));
+    assert.ok(!views.at(-1).names.includes("Card before"));
+    // The cache did it all: the board was fetched once.
+    assert.equal(fetched.filter((body) => body.operationName === "Board").length, 1);
+    events.unsubscribe();
+    watching.unsubscribe();
   } finally {
     await sockets.dispose();
   }
