@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
@@ -34,7 +34,7 @@ from strawberry.types import ExecutionResult
 from tortoise import Tortoise, connections
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from resolvers import opaque
+from resolvers import opaque, tracing
 from resolvers.accounts import auth, passwords
 from resolvers.errors import ErrorCode, database_unavailable
 from resolvers.rate_limits import RateLimits
@@ -49,7 +49,7 @@ from server.file_route import serve_file
 from server.form_route import form_preflight, submit_form
 from server.frames import FrameEncoder
 from server.gc_tuning import tune_for_serving
-from server.logs import RequestIds
+from server.logs import RequestIds, request_id
 from server.metrics import WEBSOCKETS, observe_operation, process_ended, serve_metrics
 from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
 from server.persisted_queries import PersistedQueries, PersistedQueryError
@@ -64,11 +64,16 @@ from server.security_headers import SecurityHeaders
 from server.session_sockets import session_socket
 from server.settings import Settings
 from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
+from server.tracing import HTTPSpans, Traces, provider_from_env
+from server.tracing import problem as tracing_problem
 from server.web_app import graphiql_page, web_routes
 from server.webhook_worker import WebhookWorker
 from server.websocket_handlers import LegacyWSHandler, TransportWSHandler
 from server.websocket_messages import decode_frame
 from subscriptions.live import LiveUpdates
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 logger = logging.getLogger("dealflow")
 
@@ -145,6 +150,15 @@ class DealflowGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        if not is_operation(request):
+            await self._answer(request, scope, receive, send)
+            return
+        with tracing.span("graphql", {"dealflow.request_id": request_id.get()}) as span:
+            await self._answer(request, scope, receive, send, span)
+
+    async def _answer(
+        self, request: Request, scope: Scope, receive: Receive, send: Send, span: Any = None
+    ) -> None:
         started = time.perf_counter()
         operation_name.set(None)
         persist_after_run.set(None)
@@ -176,7 +190,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
         if request.method == "GET" and response.status_code == 200:
             response = revalidated(request, response)
         if is_operation(request):
-            record_operation(request, response.status_code, time.perf_counter() - started)
+            record_operation(request, response.status_code, time.perf_counter() - started, span)
         await response(scope, receive, send)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
@@ -352,9 +366,13 @@ def named_operation(document: str | None) -> str | None:
     return found.group(1) if found else None
 
 
-def record_operation(request: Request, status: int, seconds: float) -> None:
-    """Per GraphQL operation over HTTP: its metrics, and one log line (who, what, how
-    it went; nothing of its values)."""
+# Outcomes that are the server's failure (a masked internal error has no code: "-").
+_SERVER_FAULTS = frozenset({"-", str(ErrorCode.SERVICE_UNAVAILABLE)})
+
+
+def record_operation(request: Request, status: int, seconds: float, span: Any = None) -> None:
+    """Per GraphQL operation over HTTP: its metrics, one log line and its span's
+    attributes (who, what, how it went; nothing of its values)."""
     context = getattr(request.state, "context", None)
     user = getattr(context, "user", None)
     codes = getattr(request.state, "error_codes", [])
@@ -363,6 +381,18 @@ def record_operation(request: Request, status: int, seconds: float) -> None:
     observe_operation(operation_name.get() if ran else "not_run", seconds, codes)
     operation = operation_name.get() or "-"
     outcome = ",".join(codes) if codes else ("ok" if status < 400 else f"http-{status}")
+    tracing.annotate(
+        span,
+        {
+            "graphql.operation.name": operation,
+            "dealflow.outcome": outcome,
+            "enduser.id": user.id if user else None,
+            "dealflow.workspace.id": user.workspace_id if user else None,
+        },
+        name=f"graphql {operation}",
+    )
+    if status >= 500 or _SERVER_FAULTS.intersection(codes):
+        tracing.failed(span, outcome)  # a refusal is the client's; these are ours
     access_log.info(
         "%s %s %s %.1fms user=%s workspace=%s",
         operation,
@@ -460,11 +490,29 @@ class InsecureSettings(Exception):
         self.problems = problems
 
 
-def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
-    """The app; `manage_orm=False` when the caller has opened the ORM itself (tests)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    manage_orm: bool = True,
+    tracer_provider: TracerProvider | None = None,
+) -> Starlette:
+    """The app; `manage_orm=False` when the caller has opened the ORM itself (tests);
+    with `TRACING=otlp`, `tracer_provider` instead of one exporting as OpenTelemetry's
+    variables say (tests)."""
     settings = settings or Settings.from_env()
     if problems := settings.insecure_for_production():
         raise InsecureSettings(problems)
+    if problem := tracing_problem(settings.tracing):
+        raise ValueError(problem)
+    traces = (
+        Traces(
+            tracer_provider or provider_from_env(),
+            owned=tracer_provider is None,
+            postgres=settings.database_url.startswith(("postgres", "asyncpg")),
+        )
+        if settings.tracing == "otlp"
+        else None
+    )
     opaque.use_secret(settings.id_secret())
     passwords.use_hasher(settings.password_hasher())
     live = LiveUpdates(settings.live_settings())
@@ -476,6 +524,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_orm:
             await open_orm(tortoise_config(settings))
+        if traces is not None:
+            traces.start()
         try:
             async with (
                 live,
@@ -486,6 +536,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
                 yield
         finally:
             await graphql.persisted.close()
+            if traces is not None:
+                traces.stop()
             process_ended()
             if manage_orm:
                 await Tortoise.close_connections()
@@ -506,6 +558,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
             *web_routes(Path(settings.web_dist_dir)),
         ],
         middleware=[
+            *([Middleware(HTTPSpans, provider=traces.provider)] if traces is not None else []),
             Middleware(RequestIds),
             *_trusted_proxies(settings),
             Middleware(SecurityHeaders),

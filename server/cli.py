@@ -30,6 +30,7 @@ from server.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
 from server.going_away import WS_PROTOCOLS
 from server.logs import log_config
 from server.settings import Settings
+from server.tracing import problem as tracing_problem
 
 
 async def _with_orm(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
@@ -57,6 +58,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print("Refusing to start in production (DEALFLOW_ENV=production):", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
+        return 2
+    if unusable := tracing_problem(settings.tracing):
+        print(f"Refusing to start: {unusable}", file=sys.stderr)
         return 2
     made_metrics_dir = None
     if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:

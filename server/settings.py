@@ -34,6 +34,8 @@ class Settings:
     log_format: str = ""
     # METRICS_TOKEN: the bearer token /metrics answers; empty: loopback clients only.
     metrics_token: str = ""
+    # TRACING: "otlp" exports OpenTelemetry traces (the `otel` extra; `server.tracing`).
+    tracing: str = ""
     broadcast_url: str = "memory://"
     debug: bool = False
     # DEALFLOW_ENV: "production" turns introspection off and refuses insecure settings
@@ -126,6 +128,7 @@ class Settings:
             database_url=_config("DATABASE_URL", default=cls.database_url),
             log_format=_config("LOG_FORMAT", default=cls.log_format).strip().lower(),
             metrics_token=_config("METRICS_TOKEN", default=cls.metrics_token).strip(),
+            tracing=_config("TRACING", default=cls.tracing).strip().lower(),
             broadcast_url=_config("BROADCAST_URL", default=cls.broadcast_url),
             debug=_config("DEBUG", cast=bool, default=cls.debug),
             environment=_config("DEALFLOW_ENV", default=cls.environment).strip().lower(),

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from models.account import User, Workspace
 from models.event import Event, Notification
-from resolvers import access
+from resolvers import access, tracing
 from resolvers.accounts import auth
 from resolvers.errors import ErrorCode, Refused
 from resolvers.events import log
@@ -215,14 +215,22 @@ class WorkspaceFeed:
             self.sessions_ended(ended)
 
     async def _dispatch_event(self, event: Event, timezone: str) -> None:
-        with FEED_EVENT_SECONDS.time():
-            await self._dispatch_event_timed(event, timezone)
+        ids = {
+            "dealflow.workspace.id": self.workspace_id,
+            "dealflow.event.id": event.id,
+            "dealflow.event.kind": str(event.kind),
+        }
+        with FEED_EVENT_SECONDS.time(), tracing.span("live event", ids) as span:
+            handed = await self._dispatch_event_timed(event, timezone)
+            tracing.annotate(span, {"dealflow.subscribers": handed})
 
-    async def _dispatch_event_timed(self, event: Event, timezone: str) -> None:
+    async def _dispatch_event_timed(self, event: Event, timezone: str) -> int:
+        """Hands the event to the subscribers it concerns; how many got it."""
         boards = board_processes(event)
         subscribers = [s for s in self.subscribers if _concerns(s.topic, event, boards)]
         if not subscribers:
-            return
+            return 0
+        handed = 0
         salespeople = {
             s.viewer.id
             for s in subscribers
@@ -238,9 +246,11 @@ class WorkspaceFeed:
             if change is None:
                 continue
             if subscriber.offer(change):
-                EVENTS_FANNED_OUT.inc()
+                handed += 1
             else:
                 self.subscribers.discard(subscriber)
+        EVENTS_FANNED_OUT.inc(handed)
+        return handed
 
     def _dispatch_notification(self, notification: Notification) -> None:
         for subscriber in list(self.subscribers):

@@ -39,6 +39,7 @@ from tortoise.transactions import in_transaction
 from models.account import User
 from models.event import Event
 from models.webhook import DeliveryStatus, Webhook, WebhookDelivery
+from resolvers import tracing
 from resolvers.clock import now_utc
 from resolvers.events.log import REPLAY_BATCH
 from resolvers.opaque import decrypt_secret, seal
@@ -175,7 +176,16 @@ async def attempt(
 ) -> Outcome:
     """One attempt of a claimed delivery, and its outcome written down."""
     webhook = await Webhook.get(id=delivery.webhook_id)
-    outcome = await _post(policy, http, webhook, delivery)
+    ids = {
+        "dealflow.webhook.id": webhook.id,
+        "dealflow.webhook.delivery.id": delivery.id,
+        "dealflow.webhook.attempt": delivery.attempt + 1,
+    }
+    with tracing.span("webhook attempt", ids, kind="CLIENT") as span:
+        outcome = await _post(policy, http, webhook, delivery)
+        tracing.annotate(span, {"http.response.status_code": outcome.code})
+        if outcome.code is None or not 200 <= outcome.code < 300:
+            tracing.failed(span, outcome.error or f"answered {outcome.code}")
     await _record(policy, webhook, delivery, outcome, now_utc())
     return outcome
 
@@ -193,14 +203,16 @@ async def _post(
     except UnsafeTarget as unsafe:
         return Outcome(None, str(unsafe))
     raw = json.dumps(delivery.body, separators=(",", ":")).encode()
-    headers = {
-        "content-type": "application/json",
-        "user-agent": USER_AGENT,
-        "dealflow-event": delivery.event_type,
-        "dealflow-delivery": seal("WebhookDelivery", delivery.id) + f".{delivery.attempt + 1}",
-        "dealflow-signature": sign(secret, raw, now_utc()),
-        **target.headers,
-    }
+    headers = tracing.inject(
+        {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "dealflow-event": delivery.event_type,
+            "dealflow-delivery": seal("WebhookDelivery", delivery.id) + f".{delivery.attempt + 1}",
+            "dealflow-signature": sign(secret, raw, now_utc()),
+            **target.headers,
+        }
+    )
     try:
         async with http.stream(
             "POST",
