@@ -1,8 +1,10 @@
 """A resolver's `Refused`, as the client sees it: `UserError`s in a mutation's payload
-(`payload_of`), or a GraphQL error with its code elsewhere (`present_refusals`)."""
+(`payload_of`), or a GraphQL error with its code elsewhere (`present_refusals`); and
+every result's errors logged and masked in one place (`process_errors`)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -10,9 +12,14 @@ from typing import TypeVar
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from resolvers.errors import ErrorCode, Refused
+from schema.extensions import is_internal_error, is_outage, mask_internal_errors
 from schema.ids import global_id
+
+logger = logging.getLogger("dealflow")
 
 
 @strawberry.type(description="An expected refusal: nothing was changed.")
@@ -119,3 +126,30 @@ async def payload_of(
         return await action()
     except Refused as refusal:
         return refused(user_errors(refusal))
+
+
+def process_errors(
+    errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+) -> None:
+    """Log each error once, then mask the internal ones in place: the one place errors
+    are masked, before any result leaves (the schema's `process_errors` and the live
+    events' shared results call it).
+
+    An expected refusal (a bad token, a syntax or validation error, a `Refused`) is one
+    line at INFO: clients make them all day and a traceback says nothing more. An outage
+    is one WARNING line (while the database is away, every request fails the same way).
+    Only an unexpected error, a bug, is logged with its traceback."""
+    present_refusals(errors)
+    code_request_errors(errors)
+    outages: list[GraphQLError] = []
+    for error in errors:
+        if is_outage(error):
+            outages.append(error)
+        elif is_internal_error(error):
+            StrawberryLogger.error(error, execution_context)
+        else:
+            code = (error.extensions or {}).get("code", "-")
+            logger.info("refused (%s): %s", code, loggable(error.message))
+    if outages:
+        logger.warning("the database is unavailable: %r", outages[0].original_error)
+    mask_internal_errors(errors)

@@ -47,7 +47,7 @@ from server.error_responses import error_response
 from server.export_route import export_deals
 from server.file_route import serve_file
 from server.form_route import form_preflight, submit_form
-from server.frames import FrameEncoder
+from server.frames import encode as encode_frame
 from server.gc_tuning import tune_for_serving
 from server.logs import RequestIds, request_id
 from server.metrics import WEBSOCKETS, observe_operation, process_ended, serve_metrics
@@ -119,7 +119,6 @@ class DealflowGraphQL(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.settings = settings
-        self.frames = FrameEncoder()
         self.rate_limits = RateLimits(settings.rate_limit_settings())
         self.socket_slots = SocketSlots(
             settings.max_sockets_per_user if settings.rate_limits else 0,
@@ -129,7 +128,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
         self.persisted = PersistedQueries(settings.redis_url(), settings.deployment_key())
 
     def encode_json(self, data: object) -> str:
-        return self.frames.encode(data)
+        return encode_frame(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Around Strawberry's own handling: a socket's slot is given back when it

@@ -1,50 +1,63 @@
-"""JSON encoding of WebSocket frames, once per shared result.
+"""The frames a live operation's events go out in (`schema.live.execution`'s frame
+path): the group's payload, encoded once, spliced into each socket's frame with the
+operation's id, and written as text.
 
-Subscribers of one group get the same execution result (`schema.live.execution`), so the
-same `data` object goes out in a thousand frames that differ only by operation id.
-Serialising it once and splicing it into each frame saves a `json.dumps` per socket.
+One sink per operation, made when the operation starts: its frame's head (the id and
+type, in its sub-protocol's shape) is encoded then, once; each event costs a string
+join and the socket's write. Writes await the socket (uvicorn pauses a sender whose
+client does not read), so a socket that falls behind fills its subscriber queue, and is
+told so (`SUBSCRIBER_TOO_SLOW`), instead of growing the server's buffers.
 """
 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.http.exceptions import WebSocketDisconnected
+
 _SEPARATORS = (",", ":")
-CACHE_SIZE = 256
 
 
-class FrameEncoder:
-    def __init__(self) -> None:
-        # id(data) -> (data, its JSON): the object is held so its id is not reused.
-        self._cache: OrderedDict[int, tuple[object, str]] = OrderedDict()
-
-    def encode(self, message: object) -> str:
-        data = _shared_data(message)
-        if data is None:
-            return json.dumps(message, separators=_SEPARATORS)
-        assert isinstance(message, dict)
-        cached = self._cache.get(id(data))
-        if cached is None or cached[0] is not data:
-            cached = (data, json.dumps(data, separators=_SEPARATORS))
-            self._cache[id(data)] = cached
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        op_id = message["id"]
-        plain = isinstance(op_id, str) and op_id.isalnum()  # most ids need no escaping
-        op_id = f'"{op_id}"' if plain else json.dumps(op_id, separators=_SEPARATORS)
-        return f'{{"id":{op_id},"type":"{message["type"]}","payload":{{"data":{cached[1]}}}}}'
+def encode(message: object) -> str:
+    """Any other message (acks, errors, `complete`), as compact JSON."""
+    return json.dumps(message, separators=_SEPARATORS)
 
 
-def _shared_data(message: object) -> Any:
-    """The `data` of a result frame that carries nothing else, or None."""
-    if not isinstance(message, dict) or message.get("type") not in ("next", "data"):
-        return None
-    if set(message) != {"id", "type", "payload"}:
-        return None
-    payload = message["payload"]
-    if not isinstance(payload, dict) or set(payload) != {"data"}:
-        return None
-    data = payload["data"]
-    return data if isinstance(data, dict) else None
+class FrameSink:
+    """One operation's result frames on one socket (`schema.live.execution.FrameSink`).
+    `still_open` says whether the operation may still send (graphql-transport-ws: not
+    after its `complete` or `error`)."""
+
+    __slots__ = ("head", "still_open", "websocket")
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        head: str,
+        still_open: Callable[[], bool] | None = None,
+    ) -> None:
+        self.websocket = websocket
+        self.head = head
+        self.still_open = still_open
+
+    async def next(self, payload: str) -> None:
+        if self.still_open is not None and not self.still_open():
+            return
+        try:
+            await self.websocket.send_text(f"{self.head}{payload}}}")
+        except WebSocketDisconnect as closed:
+            raise WebSocketDisconnected from closed
+
+
+def transport_sink(websocket: WebSocket, operation_id: str, operation: Any) -> FrameSink:
+    """graphql-transport-ws: `{"id":…,"type":"next","payload":…}`."""
+    head = f'{{"id":{encode(operation_id)},"type":"next","payload":'
+    return FrameSink(websocket, head, lambda: not operation.completed)
+
+
+def legacy_sink(websocket: WebSocket, operation_id: str) -> FrameSink:
+    """graphql-ws (legacy): `{"type":"data","id":…,"payload":…}`."""
+    return FrameSink(websocket, f'{{"type":"data","id":{encode(operation_id)},"payload":')

@@ -97,6 +97,13 @@ class RequestIds:
             return
         chosen = chosen_id(dict(scope["headers"]))
         token = request_id.set(chosen)
+        if scope["type"] == "websocket":
+            # Its frames go out as they are: a wrapper would cost a call on each of them.
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                request_id.reset(token)
+            return
         started = time.perf_counter()
         status = 0
 
@@ -112,7 +119,7 @@ class RequestIds:
             await self.app(scope, receive, with_id)
         finally:
             # GraphQL operations have a line of their own (`dealflow.access`).
-            if scope["type"] == "http" and scope["path"] != "/graphql":
+            if scope["path"] != "/graphql":
                 requests_log.info(
                     "%s %s %s %.1fms",
                     scope["method"],

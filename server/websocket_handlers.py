@@ -9,7 +9,9 @@
   uses 1011, "server error");
 - a `connection_init` whose token cannot be checked because the database is out of reach
   closes with 1013 (try again later), not with an error from the depths of the server
-  or with 4403, which would tell the client to log in again.
+  or with 4403, which would tell the client to log in again;
+- each operation's task gets a frame sink (`server.frames`), so that its live events
+  are written as frames, not streamed as results (`schema.live.execution`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import logging
 from collections.abc import Awaitable
 from typing import Any, cast
 
+from starlette.websockets import WebSocket
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import (
@@ -29,6 +33,7 @@ from strawberry.http.exceptions import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -43,6 +48,8 @@ from strawberry.types.unset import UnsetType
 
 from resolvers.errors import database_unavailable
 from schema.context import Context
+from schema.live.execution import frame_sink
+from server.frames import legacy_sink, transport_sink
 from server.websocket_messages import INVALID_MESSAGE, legacy_problem, transport_problem
 
 logger = logging.getLogger("dealflow")
@@ -56,7 +63,16 @@ NOT_TEXT = "WebSocket message type must be text"
 NOT_JSON = "WebSocket message must be valid JSON"
 
 
+def _socket(adapter: AsyncWebSocketAdapter) -> WebSocket:
+    assert isinstance(adapter, ASGIWebSocketAdapter), "the app serves WebSockets through ASGI"
+    return adapter.ws
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        frame_sink.set(transport_sink(_socket(self.websocket), operation.id, operation))
+        await super().run_operation(operation)
+
     async def handle_message(self, message: Message) -> None:
         problem = transport_problem(message)
         if problem is not None:
@@ -109,6 +125,16 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         logger.info("closed a WebSocket with %d: %s", INVALID_MESSAGE, problem)
         with contextlib.suppress(Exception):
             await self.websocket.close(code=INVALID_MESSAGE, reason=problem)
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        frame_sink.set(legacy_sink(_socket(self.websocket), operation_id))
+        await super().handle_async_results(operation_id, query, operation_name, variables)
 
     async def handle_message(self, message: OperationMessage) -> None:
         problem = legacy_problem(message)

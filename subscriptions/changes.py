@@ -67,13 +67,17 @@ def group_of(viewer: User, topic: Topic) -> Hashable:
 class GroupShare:
     """What the subscribers of one group share of one change, filled in by the schema
     layer (`schema.live.execution`): the change's GraphQL object, made once, the
-    context it was made in, and each document's execution result, by its key (document,
-    variables, operation name). Typed loosely here: this layer knows nothing of GraphQL.
+    context it was made in, and each document's execution result and its frame's
+    payload encoded as JSON, by the document's key (document, variables, operation
+    name). Typed loosely here: this layer knows nothing of GraphQL.
     """
 
     made: asyncio.Future[Any] | None = None
     context: Any = None
     results: dict[tuple[int, str, str | None], Any] = field(default_factory=dict)
+    payloads: dict[tuple[int, str, str | None], asyncio.Future[str]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(eq=False)

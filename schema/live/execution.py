@@ -1,16 +1,28 @@
-"""Executing a live change once per group of subscribers and document.
+"""Executing a live change once per group of subscribers and document, and handing
+each socket its frame as text.
 
 Each subscription wraps each change in its GraphQL type once per group of subscribers
 (`shared_object`: the first subscriber of the group makes it, the rest wait for it).
-`SharedEventExecution` then executes a document once per change and group: every other
-subscriber of the group with the same document and variables gets the same result, so
-fan-out costs a dictionary lookup per socket, not a GraphQL execution. What a group
-shares lives on the change (`subscriptions.changes.GroupShare`); which change an object
-was made for is kept beside it, by the object's identity (`change_of`), since
-graphql-core hands the executor only the object.
+`SharedEventExecution` then executes a document once per change and group, and encodes
+the result's payload as JSON once: every other subscriber of the group with the same
+document and variables gets the same text. What a group shares lives on the change
+(`subscriptions.changes.GroupShare`); which change an object was made for is kept beside
+it, by the object's identity (`change_of`), since graphql-core hands the executor only
+the object.
 
-graphql-core is pinned (pyproject.toml): this subclasses its execution context and
-touches one of its internals (`_relevant_sub_fields`).
+The frame path: over a WebSocket, the handler gives the operation a `FrameSink`
+(`frame_sink`, a context variable set in the operation's task; `server.frames` writes
+them). Each event then goes from the source stream straight to the sink: the group's
+payload text, spliced by the sink into its protocol's frame with the operation's id,
+with none of the per-socket pipeline of a streamed result (no executor copy, no
+Strawberry result or extension hooks, no message dict, no JSON encoding). Errors in a
+shared result are logged and masked once, for the group (`schema.errors.process_errors`).
+Whatever ends the stream (falling behind, an error in the source) still ends it the
+usual way: Strawberry sends the error and `complete`. Without a sink (the schema called
+directly), events stream as graphql-core's results, shared the same way.
+
+graphql-core is pinned (pyproject.toml): this subclasses its executor and touches one of
+its internals (`_relevant_sub_fields`).
 """
 
 from __future__ import annotations
@@ -18,10 +30,14 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+from graphql import ExecutionResult
 
 from schema.context import Context, Info
+from schema.errors import process_errors
 from schema.input_text import CheckedExecution
 from subscriptions.changes import Change
 
@@ -31,8 +47,30 @@ from subscriptions.changes import Change
 _changes_by_object: weakref.WeakValueDictionary[int, Change] = weakref.WeakValueDictionary()
 
 
+class FrameSink(Protocol):
+    """Where one operation's events go over its socket (`server.frames`)."""
+
+    async def next(self, payload: str) -> None:
+        """Send a result frame whose payload is `payload`, a JSON object's text."""
+
+
+# The sink of the operation whose task this is (None: stream results instead).
+frame_sink: ContextVar[FrameSink | None] = ContextVar("dealflow_frame_sink", default=None)
+
+_SEPARATORS = (",", ":")
+
+
+def payload_text(result: ExecutionResult) -> str:
+    """A result frame's payload, as JSON (its errors already processed)."""
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    return json.dumps(payload, separators=_SEPARATORS)
+
+
 class SharedEventExecution(CheckedExecution):
-    """Executes a live change once per group and document (see the module's doc)."""
+    """Executes a live change once per group and document, and writes its frames (see
+    the module's doc)."""
 
     # Worked out once per subscription; per-event executors are copies that share it.
     _shared_result_key: tuple[int, str, str | None] | None = None
@@ -50,6 +88,47 @@ class SharedEventExecution(CheckedExecution):
         # for as long as the subscription lived (the soak's servers grew ~20 MB a minute).
         executor._relevant_sub_fields = {}
         return executor
+
+    def cancellable_iterable(self, iterable: AsyncIterable[Any]) -> AsyncIterable[Any]:
+        """The subscription's source stream: over a socket with a sink, consumed here,
+        each event written to the sink; graphql-core then maps a stream that never
+        yields, and ends when the source does (or raises what the source raised)."""
+        source = super().cancellable_iterable(iterable)
+        sink = frame_sink.get()
+        if sink is None:
+            return source
+        return self._framed(source, sink)
+
+    async def _framed(self, source: AsyncIterable[Any], sink: FrameSink) -> AsyncIterator[Any]:
+        async for payload in source:
+            await sink.next(await self._payload(payload))
+        return
+        yield  # an async generator that yields nothing
+
+    async def _payload(self, payload: Any) -> str:
+        """The event's frame payload for this document: made once per group (the first
+        socket of the group starts it, the rest wait for the same text)."""
+        change = change_of(payload)
+        if change is None:
+            return await self._encoded(payload)
+        payloads = change.shared.payloads
+        key = self._result_key()
+        made = payloads.get(key)
+        if made is None:
+            made = payloads[key] = asyncio.ensure_future(self._encoded(payload))
+        if made.done():
+            return made.result()
+        return await asyncio.shield(made)
+
+    async def _encoded(self, payload: Any) -> str:
+        result = self.build_per_event_executor(payload).execute_operation(False)
+        if self.is_awaitable(result):
+            result = await result
+        if result.errors:
+            # Once for every socket that shares the result (each result is its own
+            # list: a shared one's errors are processed here, and only here).
+            process_errors(result.errors)
+        return payload_text(result)
 
     def _result_key(self) -> tuple[int, str, str | None]:
         """Which results a subscriber may share: same document, operation and variables.

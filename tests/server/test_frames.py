@@ -1,34 +1,49 @@
-"""Frames with a shared result are spliced, and read exactly like plain JSON."""
+"""Frames spliced by a sink read exactly like the plain encoding of the same message,
+whatever the operation's id (`server.frames`)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from server.frames import FrameEncoder
+import pytest
 
+from server.frames import encode, legacy_sink, transport_sink
 
-def test_a_shared_result_frame_reads_like_the_plain_encoding():
-    encoder = FrameEncoder()
-    data = {"boardEvents": {"cursor": "7", "deal": {"name": 'Quote "x" \u0142'}}}
-    first = {"id": "1", "type": "next", "payload": {"data": data}}
-    second = {"id": "sub-2", "type": "data", "payload": {"data": data}}
-
-    assert json.loads(encoder.encode(first)) == first
-    assert json.loads(encoder.encode(second)) == second
+PAYLOAD = {"data": {"boardEvents": {"cursor": "7", "deal": {"name": 'Quote "x" \u0142 \u2028'}}}}
+ODD_IDS = ["1", "sub-2", 'quote"d', "back\\slash", "\u0142\u00f3d\u017a", "</script>", "\u2028", ""]
 
 
-def test_other_messages_are_encoded_as_they_are():
-    encoder = FrameEncoder()
-    with_errors = {"id": "1", "type": "next", "payload": {"data": None, "errors": [{"m": 1}]}}
-    ack = {"type": "connection_ack"}
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
 
-    assert json.loads(encoder.encode(with_errors)) == with_errors
-    assert json.loads(encoder.encode(ack)) == ack
+    async def send_text(self, text: str) -> None:
+        self.sent.append(text)
 
 
-def test_a_new_object_at_a_reused_address_is_not_served_from_the_cache():
-    encoder = FrameEncoder()
-    for value in range(300):
-        data = {"n": value}
-        frame = encoder.encode({"id": "1", "type": "next", "payload": {"data": data}})
-        assert json.loads(frame)["payload"]["data"] == {"n": value}
+class Operation:
+    completed = False
+
+
+@pytest.mark.parametrize("op_id", ODD_IDS)
+async def test_a_spliced_frame_reads_like_the_message_it_stands_for(op_id: str):
+    socket: Any = Recorder()
+    operation = Operation()
+    await transport_sink(socket, op_id, operation).next(encode(PAYLOAD))
+    await legacy_sink(socket, op_id).next(encode(PAYLOAD))
+
+    transport, legacy = (json.loads(frame) for frame in socket.sent)
+    assert transport == {"id": op_id, "type": "next", "payload": PAYLOAD}
+    assert legacy == {"type": "data", "id": op_id, "payload": PAYLOAD}
+
+
+async def test_a_completed_operation_sends_nothing_more():
+    socket: Any = Recorder()
+    operation = Operation()
+    sink = transport_sink(socket, "1", operation)
+    await sink.next(encode(PAYLOAD))
+    operation.completed = True
+    await sink.next(encode(PAYLOAD))
+
+    assert len(socket.sent) == 1

@@ -1,0 +1,126 @@
+"""The frame path (`schema.live.execution`, `server.frames`) over real sockets: one
+execution and one encoding per group and document whatever the number of sockets, none
+of Strawberry's per-socket result pipeline, frames in order with odd operation ids on
+both sub-protocols, and an error in a shared result logged once and masked for all."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+
+from resolvers import task_dot
+from schema.live import execution
+from testkit.deals import create_deal
+from testkit.live import BOARD_EVENTS, PROTOCOLS, event_id, live_client, subscribed
+from testkit.teams import Team
+
+TRANSPORT, LEGACY = PROTOCOLS
+ODD_ID = 'board "one" \u0142\\'
+OTHER_DOCUMENT = BOARD_EVENTS.replace("cursor kind dealId", "cursor kind")
+
+
+@pytest.fixture
+def encodings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every payload the frame path encodes."""
+    made: list[str] = []
+    encode = execution.payload_text
+
+    def counted(result: Any) -> str:
+        text = encode(result)
+        made.append(text)
+        return text
+
+    monkeypatch.setattr(execution, "payload_text", counted)
+    return made
+
+
+@pytest.fixture
+def per_socket_results(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Results that went through Strawberry's per-socket sending (none should)."""
+    sent: list[object] = []
+
+    async def transport_next(self: Operation, result: object) -> None:
+        sent.append(result)
+
+    async def legacy_data(self: BaseGraphQLWSHandler, result: object, op_id: str) -> None:
+        sent.append(result)
+
+    monkeypatch.setattr(Operation, "send_next", transport_next)
+    monkeypatch.setattr(BaseGraphQLWSHandler, "send_data_message", legacy_data)
+    return sent
+
+
+async def test_each_group_and_document_is_executed_and_encoded_once(
+    live_url, app, team: Team, manager_client, process_id: str, encodings, per_socket_results
+):
+    managers = [(team.tokens["manager"], TRANSPORT)] * 2 + [(team.tokens["admin"], LEGACY)]
+    async with (
+        live_client(live_url, *managers[0]) as first,
+        live_client(live_url, *managers[1]) as second,
+        live_client(live_url, *managers[2]) as legacy,
+        live_client(live_url, team.tokens["user"]) as salesperson,
+    ):
+        sockets = [first, second, legacy, salesperson]
+        for socket in sockets:
+            await socket.subscribe(ODD_ID, BOARD_EVENTS, processId=process_id)
+        await first.subscribe("other", OTHER_DOCUMENT, processId=process_id)
+        await subscribed(app, team.workspace.id, 5)
+        for i in range(4):
+            await create_deal(manager_client, name=f"Framed {i}", isPublic=True)
+        events = [[await socket.event(ODD_ID) for _ in range(4)] for socket in sockets]
+        others = [await first.event("other") for _ in range(4)]
+
+    names = [f"Framed {i}" for i in range(4)]
+    for received in events:
+        assert [event["deal"]["name"] for event in received] == names  # in order
+    cursors = [event_id(event["cursor"]) for event in events[0]]
+    assert cursors == sorted(cursors) and len(set(cursors)) == 4
+    assert events[0] == events[1] == events[2]  # managers and the admin: one group
+    assert [event["deal"]["name"] for event in others] == names
+    assert "dealId" not in others[0]
+    # Per event: managers' document, the salesperson's, the other document.
+    assert len(encodings) == 4 * 3
+    assert per_socket_results == []
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_an_error_in_a_shared_result_is_logged_once_and_masked_for_everyone(
+    live_url,
+    app,
+    team: Team,
+    manager_client,
+    process_id: str,
+    protocol: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+):
+    def broken_dot(*args: object) -> object:
+        raise RuntimeError("secret=hunter2 in a shared result")
+
+    async with (
+        live_client(live_url, team.tokens["manager"], protocol) as one,
+        live_client(live_url, team.tokens["admin"], protocol) as two,
+    ):
+        for socket in (one, two):
+            await socket.subscribe(ODD_ID, BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 2)
+        monkeypatch.setattr(task_dot, "task_status", broken_dot)
+        caplog.set_level(logging.INFO)
+        created = await manager_client.post(
+            'mutation { createDeal(input: {name: "Broken", isPublic: true}) { errors { code } } }'
+        )
+        assert created["data"]["createDeal"]["errors"] == []
+        messages = [await socket.message(ODD_ID) for socket in (one, two)]
+
+    for message in messages:
+        assert message["id"] == ODD_ID and message["type"] in ("next", "data")
+        assert "hunter2" not in str(message)
+        assert [e["message"] for e in message["payload"]["errors"]] == ["Unexpected error."]
+        assert message["payload"]["data"]["boardEvents"]["deal"] is None
+    assert messages[0]["payload"] == messages[1]["payload"]
+    logged = [r for r in caplog.records if "hunter2" in str(r.getMessage()) or r.exc_info]
+    assert len(logged) == 1, [r.getMessage() for r in logged]
