@@ -47,6 +47,7 @@ from server.error_responses import error_response
 from server.export_route import export_deals
 from server.file_route import serve_file
 from server.form_route import form_preflight, submit_form
+from server.frames import RawSocketSend
 from server.frames import encode as encode_frame
 from server.gc_tuning import tune_for_serving
 from server.logs import RequestIds, request_id
@@ -557,6 +558,7 @@ def create_app(
             *web_routes(Path(settings.web_dist_dir)),
         ],
         middleware=[
+            Middleware(RawSocketSend),
             *([Middleware(HTTPSpans, provider=traces.provider)] if traces is not None else []),
             Middleware(RequestIds),
             *_trusted_proxies(settings),

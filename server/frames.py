@@ -15,7 +15,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
 
 _SEPARATORS = (",", ":")
@@ -29,9 +30,13 @@ def encode(message: object) -> str:
 class FrameSink:
     """One operation's result frames on one socket (`schema.live.execution.FrameSink`).
     `still_open` says whether the operation may still send (graphql-transport-ws: not
-    after its `complete` or `error`)."""
+    after its `complete` or `error`).
 
-    __slots__ = ("head", "still_open", "websocket")
+    Frames go to the server's own ASGI `send` (`RawSocketSend`), not through
+    Starlette's socket and middleware wrappers: on the hot path, each wrapper is a call
+    per frame per socket. The socket's state is checked as Starlette would."""
+
+    __slots__ = ("head", "send", "still_open", "websocket")
 
     def __init__(
         self,
@@ -40,16 +45,35 @@ class FrameSink:
         still_open: Callable[[], bool] | None = None,
     ) -> None:
         self.websocket = websocket
+        self.send: Send = websocket.scope.get(RAW_SEND) or websocket.send
         self.head = head
         self.still_open = still_open
 
     async def next(self, payload: str) -> None:
         if self.still_open is not None and not self.still_open():
             return
+        if self.websocket.application_state != WebSocketState.CONNECTED:
+            raise WebSocketDisconnected
         try:
-            await self.websocket.send_text(f"{self.head}{payload}}}")
-        except WebSocketDisconnect as closed:
+            await self.send({"type": "websocket.send", "text": f"{self.head}{payload}}}"})
+        except (OSError, WebSocketDisconnect) as closed:  # uvicorn: ClientDisconnected
             raise WebSocketDisconnected from closed
+
+
+RAW_SEND = "dealflow.raw_send"
+
+
+class RawSocketSend:
+    """ASGI middleware, outermost: a WebSocket's scope carries the server's own `send`
+    (under `RAW_SEND`) for `FrameSink`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
 
 
 def transport_sink(websocket: WebSocket, operation_id: str, operation: Any) -> FrameSink:

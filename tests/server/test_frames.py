@@ -7,19 +7,28 @@ import json
 from typing import Any
 
 import pytest
+from starlette.websockets import WebSocketState
+from strawberry.http.exceptions import WebSocketDisconnected
 
-from server.frames import encode, legacy_sink, transport_sink
+from server.frames import RAW_SEND, encode, legacy_sink, transport_sink
 
 PAYLOAD = {"data": {"boardEvents": {"cursor": "7", "deal": {"name": 'Quote "x" \u0142 \u2028'}}}}
 ODD_IDS = ["1", "sub-2", 'quote"d', "back\\slash", "\u0142\u00f3d\u017a", "</script>", "\u2028", ""]
 
 
 class Recorder:
+    """A connected socket whose scope carries the server's own `send`, as the app's
+    middleware leaves it."""
+
+    application_state = WebSocketState.CONNECTED
+
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.scope = {RAW_SEND: self.raw_send}
 
-    async def send_text(self, text: str) -> None:
-        self.sent.append(text)
+    async def raw_send(self, message: dict[str, Any]) -> None:
+        assert message["type"] == "websocket.send"
+        self.sent.append(message["text"])
 
 
 class Operation:
@@ -47,3 +56,11 @@ async def test_a_completed_operation_sends_nothing_more():
     await sink.next(encode(PAYLOAD))
 
     assert len(socket.sent) == 1
+
+
+async def test_a_closed_socket_is_told_as_a_disconnection():
+    socket: Any = Recorder()
+    socket.application_state = WebSocketState.DISCONNECTED
+    with pytest.raises(WebSocketDisconnected):
+        await legacy_sink(socket, "1").next(encode(PAYLOAD))
+    assert socket.sent == []
