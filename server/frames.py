@@ -36,7 +36,7 @@ class FrameSink:
     Starlette's socket and middleware wrappers: on the hot path, each wrapper is a call
     per frame per socket. The socket's state is checked as Starlette would."""
 
-    __slots__ = ("head", "send", "still_open", "websocket")
+    __slots__ = ("head", "send", "still_open", "websocket", "write_now")
 
     def __init__(
         self,
@@ -46,8 +46,24 @@ class FrameSink:
     ) -> None:
         self.websocket = websocket
         self.send: Send = websocket.scope.get(RAW_SEND) or websocket.send
+        extensions = websocket.scope.get("extensions") or {}
+        self.write_now: Callable[[str], bool] | None = extensions.get(WRITE_NOW)
         self.head = head
         self.still_open = still_open
+
+    @property
+    def writes_now(self) -> bool:
+        return self.write_now is not None
+
+    def next_now(self, payload: str) -> bool:
+        """The frame written at once by the server's protocol (`server.going_away`);
+        False when the socket's buffer is full (its client does not read)."""
+        assert self.write_now is not None
+        if self.still_open is not None and not self.still_open():
+            return True
+        if self.websocket.application_state != WebSocketState.CONNECTED:
+            return True  # closing: its operation ends with it
+        return self.write_now(f"{self.head}{payload}}}")
 
     async def next(self, payload: str) -> None:
         if self.still_open is not None and not self.still_open():
@@ -61,6 +77,8 @@ class FrameSink:
 
 
 RAW_SEND = "dealflow.raw_send"
+# The ASGI extension under which `server.going_away`'s protocol offers synchronous writes.
+WRITE_NOW = "dealflow.websocket.write_now"
 
 
 class RawSocketSend:

@@ -1,6 +1,7 @@
 """The WebSocket protocol `dealflow serve` gives uvicorn: uvicorn's own, except that a
 server shutting down closes its open sockets with 1001 (going away) instead of 1012
-(service restart).
+(service restart), and that the app may write a frame at once (`write_now`: the live
+feed's direct delivery, `subscriptions.feeds`).
 
 On SIGTERM uvicorn stops listening, then calls `shutdown()` on every connection at once
 (WebSockets are closed there), then waits up to its graceful-shutdown timeout for the
@@ -13,13 +14,42 @@ process) and resumes with its last cursor.
 from __future__ import annotations
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+
+from server.frames import WRITE_NOW
 
 GOING_AWAY = 1001
 GOING_AWAY_REASON = "Server shutting down: reconnect and resume from your last cursor."
 
 
+# The most a socket's send buffer may hold before a frame written at once is refused
+# (its subscriber is then dropped and told where to resume): well above a burst of
+# events, well below what thousands of stuck sockets could make of the server's memory.
+BUFFER_LIMIT = 1024 * 1024
+
+
 class GoingAwayWebSockets(WebSocketsSansIOProtocol):
-    """uvicorn's default implementation (`--ws auto`, `websockets-sansio`)."""
+    """uvicorn's default implementation (`--ws auto`, `websockets-sansio`), which also
+    offers the app a synchronous write (`write_now`, in the scope's extensions), so that
+    a live feed writes thousands of sockets' frames without waking a task for each."""
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # accepted: the app's task starts on the next loop turn
+            scope["extensions"][WRITE_NOW] = self.write_now
+
+    def write_now(self, text: str) -> bool:
+        """A text frame written at once; False (nothing written) when the socket's send
+        buffer is over `BUFFER_LIMIT`. A socket going away takes nothing and says True:
+        the app hears of its end from uvicorn."""
+        if self.disconnected or self.close_sent or self.transport.is_closing():
+            return True
+        if self.transport.get_write_buffer_size() > BUFFER_LIMIT:
+            return False
+        self.conn.send_text(text.encode())
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
 
     def shutdown(self) -> None:
         if self.handshake_complete and not self.close_sent and not self.transport.is_closing():

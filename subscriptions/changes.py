@@ -75,9 +75,7 @@ class GroupShare:
     made: asyncio.Future[Any] | None = None
     context: Any = None
     results: dict[tuple[int, str, str | None], Any] = field(default_factory=dict)
-    payloads: dict[tuple[int, str, str | None], asyncio.Future[str]] = field(
-        default_factory=dict
-    )
+    payloads: dict[tuple[int, str, str | None], asyncio.Future[str]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

@@ -18,6 +18,14 @@ The revoked subscribers are ended (`SessionEnded`) and their sockets closed with
 Resuming: a subscriber registers at the feed's position P (under the feed's lock, so no
 event slips between), replays the log from its cursor up to P itself, then reads the
 live events after P from its queue: no gap, no duplicate.
+
+Direct delivery: a subscriber whose socket can take frames at once (a `Delivery`, from
+the schema layer) is handed over once its replay and queue are done: from then on the
+feed renders each change once per group and document and writes every such
+subscriber's frame itself, in the order of the log, without waking the subscriber's
+task (which only waits for its end: falling behind, its session ending, a failure).
+A socket that does not read fills its buffer; past the socket's limit its write is
+refused and the subscriber is dropped and told where to resume, as with a full queue.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from models.account import User, Workspace
 from models.event import Event, Notification
@@ -86,6 +95,21 @@ def session_is_live(viewer: User, now: User | None) -> bool:
     return now is not None and now.id == viewer.id and str(now.role) == str(viewer.role)
 
 
+class Delivery(Protocol):
+    """How the feed writes a subscriber's frames itself (`schema.live.execution`)."""
+
+    @property
+    def key(self) -> Hashable:
+        """Subscribers of one group with equal keys (the same document and variables)
+        get the same frame payload."""
+
+    async def render(self, change: Change) -> str:
+        """The change's frame payload (JSON text)."""
+
+    def write(self, payload: str) -> bool:
+        """Write the frame now; False when the socket cannot take it (too far behind)."""
+
+
 @dataclass(eq=False)
 class Subscriber:
     viewer: User
@@ -94,6 +118,10 @@ class Subscriber:
     token: str | None = None  # its session's; None: not checked (no socket behind it)
     last_sent: int = 0
     dropped: bool = field(default=False)
+    delivery: Delivery | None = None
+    # Handed over: the feed writes its frames (`Delivery`); `ended` says how it ends.
+    direct: bool = False
+    ended: asyncio.Future[object] | None = None
 
     def offer(self, change: Change) -> bool:
         """Queue a live change; False when the queue overflowed (then it is dropped)."""
@@ -111,10 +139,26 @@ class Subscriber:
 
     def end_session(self) -> None:
         """Nothing more for it, not even what is queued: it ends with `SessionEnded`."""
+        self.end(_ENDED)
+
+    def end(self, how: object) -> None:
+        """It ends (`_ENDED`, `_OVERFLOW`, or an exception to raise), whether its task
+        reads its queue or waits while the feed writes for it."""
         self.dropped = True
+        if self.direct:
+            assert self.ended is not None
+            if not self.ended.done():
+                self.ended.set_result(how)
+            return
         while not self.queue.empty():
             self.queue.get_nowait()
-        self.queue.put_nowait(_ENDED)
+        self.queue.put_nowait(how)
+
+    def hand_over(self) -> asyncio.Future[object]:
+        """From now on the feed writes its frames (its queue is empty)."""
+        self.ended = asyncio.get_running_loop().create_future()
+        self.direct = True
+        return self.ended
 
 
 class WorkspaceFeed:
@@ -238,6 +282,8 @@ class WorkspaceFeed:
         }
         reading = EventReading(event, timezone, salespeople)
         built: dict[tuple[Topic, Hashable], Change | None] = {}
+        direct: dict[tuple[int, Hashable], list[Subscriber]] = {}
+        changes: dict[tuple[int, Hashable], tuple[Change, Delivery]] = {}
         for subscriber in subscribers:
             key = (subscriber.topic, group_of(subscriber.viewer, subscriber.topic))
             if key not in built:
@@ -245,12 +291,47 @@ class WorkspaceFeed:
             change = built[key]
             if change is None:
                 continue
-            if subscriber.offer(change):
+            if subscriber.direct and subscriber.delivery is not None:
+                frame = (id(change), subscriber.delivery.key)
+                direct.setdefault(frame, []).append(subscriber)
+                changes.setdefault(frame, (change, subscriber.delivery))
+            elif subscriber.offer(change):
                 handed += 1
             else:
                 self.subscribers.discard(subscriber)
+        if direct:
+            handed += await self._write(direct, changes)
         EVENTS_FANNED_OUT.inc(handed)
         return handed
+
+    async def _write(
+        self,
+        direct: dict[tuple[int, Hashable], list[Subscriber]],
+        changes: dict[tuple[int, Hashable], tuple[Change, Delivery]],
+    ) -> int:
+        """Render each group's frame once (all at once), then write every handed-over
+        subscriber's; how many were written."""
+        frames = list(direct)
+        rendered = await asyncio.gather(
+            *(delivery.render(change) for change, delivery in (changes[f] for f in frames)),
+            return_exceptions=True,
+        )
+        written = 0
+        for frame, payload in zip(frames, rendered, strict=True):
+            cursor = changes[frame][0].cursor
+            for subscriber in direct[frame]:
+                if subscriber.dropped or subscriber not in self.subscribers:
+                    continue  # ended meanwhile (its task is going)
+                if isinstance(payload, BaseException):
+                    subscriber.end(payload)  # its task raises it: the client is told
+                elif subscriber.delivery is not None and subscriber.delivery.write(payload):
+                    subscriber.last_sent = cursor
+                    written += 1
+                    continue
+                else:
+                    subscriber.end(_OVERFLOW)
+                self.subscribers.discard(subscriber)
+        return written
 
     def _dispatch_notification(self, notification: Notification) -> None:
         for subscriber in list(self.subscribers):
@@ -332,16 +413,29 @@ class Hub:
         return feed
 
     async def stream(
-        self, viewer: User, topic: Topic, after: str | None, token: str | None = None
+        self,
+        viewer: User,
+        topic: Topic,
+        after: str | None,
+        token: str | None = None,
+        delivery: Delivery | None = None,
     ) -> AsyncIterator[Change]:
         """Check the cursor, register, and return the subscriber's changes: the replay
         from `after`, then live ones. Raises `Refused` for a bad or expired cursor.
-        With the session's `token`, the subscriber ends when its session does."""
+        With the session's `token`, the subscriber ends when its session does. With a
+        `delivery`, live changes after the replay are written by the feed (see the
+        module's doc): the stream then yields nothing more, and ends as it would."""
         cursor = _cursor_kind(topic).read(after) if after is not None else None
         if cursor is not None and not isinstance(topic, NotificationTopic):
             await log.check_not_expired(viewer.workspace_id, cursor)
         feed = await self._feed(viewer.workspace_id)
-        subscriber = Subscriber(viewer, topic, asyncio.Queue(self.queue_size), token)
+        subscriber = Subscriber(
+            viewer,
+            topic,
+            asyncio.Queue(self.queue_size),
+            token,
+            delivery=None if isinstance(topic, NotificationTopic) else delivery,
+        )
         async with feed.lock:
             if not feed.subscribers:
                 await feed.fast_forward()
@@ -372,11 +466,11 @@ class Hub:
                     yield change
             subscriber.last_sent = max(subscriber.last_sent, position)
             while True:
+                if subscriber.delivery is not None and subscriber.queue.empty():
+                    # Nothing queued, nothing being sent: the feed writes from now on.
+                    _end(subscriber, await subscriber.hand_over())
                 item = await subscriber.queue.get()
-                if item is _OVERFLOW:
-                    raise SubscriberTooSlow(_cursor_kind(subscriber.topic).of(subscriber.last_sent))
-                if item is _ENDED:
-                    raise SessionEnded
+                _end(subscriber, item)
                 assert isinstance(item, Change)
                 if item.cursor <= subscriber.last_sent:
                     continue
@@ -389,6 +483,16 @@ class Hub:
     async def close(self) -> None:
         for feed in self.feeds.values():
             await stop_task(feed.task)
+
+
+def _end(subscriber: Subscriber, item: object) -> None:
+    """Raise what ends the subscriber, if `item` says it ends."""
+    if item is _OVERFLOW:
+        raise SubscriberTooSlow(_cursor_kind(subscriber.topic).of(subscriber.last_sent))
+    if item is _ENDED:
+        raise SessionEnded
+    if isinstance(item, BaseException):
+        raise item
 
 
 async def _replay(

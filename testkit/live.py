@@ -18,6 +18,7 @@ from websockets.typing import Subprotocol
 from resolvers.events.log import latest_event_id
 from resolvers.pagination import IdCursor
 from server.app import create_app
+from server.going_away import WS_PROTOCOLS
 from server.settings import Settings
 
 PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]
@@ -130,6 +131,8 @@ async def uvicorn_serving(app: Starlette, port: int = 0) -> AsyncIterator[str]:
         host="127.0.0.1",
         port=port,
         lifespan="off",
+        # The protocol `dealflow serve` runs (its direct writes included).
+        ws=WS_PROTOCOLS["auto"],
         ws_per_message_deflate=False,
         log_level="warning",
     )

@@ -34,12 +34,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-from graphql import ExecutionResult
+from graphql import ExecutionResult, GraphQLError
 
 from schema.context import Context, Info
 from schema.errors import process_errors
 from schema.input_text import CheckedExecution
 from subscriptions.changes import Change
+from subscriptions.feeds import Delivery
 
 # The change each shared GraphQL object was made for, by the object's identity. Weak: an
 # entry goes with its change, and while the change lives its object does (the group's
@@ -53,9 +54,58 @@ class FrameSink(Protocol):
     async def next(self, payload: str) -> None:
         """Send a result frame whose payload is `payload`, a JSON object's text."""
 
+    @property
+    def writes_now(self) -> bool:
+        """Whether `next_now` can write to this socket (else its task sends)."""
+
+    def next_now(self, payload: str) -> bool:
+        """Write it at once, from any task: True written (or the operation is over),
+        False the socket cannot take it now (too far behind)."""
+
 
 # The sink of the operation whose task this is (None: stream results instead).
 frame_sink: ContextVar[FrameSink | None] = ContextVar("dealflow_frame_sink", default=None)
+# The executor of the subscription being set up in this task (its source stream's
+# resolver runs after the executor is built, in the same task).
+_subscription: ContextVar[SharedEventExecution | None] = ContextVar(
+    "dealflow_subscription", default=None
+)
+
+
+def live_delivery(make: Callable[[Change], Awaitable[object]]) -> Delivery | None:
+    """For a subscription's source resolver: how the feed may write this operation's
+    frames itself (`subscriptions.feeds`), given how the resolver makes a change into
+    its GraphQL object; None when it cannot (no socket behind it, or one that cannot be
+    written at once)."""
+    sink, executor = frame_sink.get(), _subscription.get()
+    if sink is None or executor is None or not sink.writes_now:
+        return None
+    return _Delivery(sink, executor, make)
+
+
+class _Delivery:
+    """`subscriptions.feeds.Delivery` for one operation: the group's payload made by the
+    operation's executor (shared as in the task's path), written by its sink."""
+
+    __slots__ = ("executor", "key", "make", "sink")
+
+    def __init__(
+        self,
+        sink: FrameSink,
+        executor: SharedEventExecution,
+        make: Callable[[Change], Awaitable[object]],
+    ) -> None:
+        self.sink = sink
+        self.executor = executor
+        self.make = make
+        self.key = executor._result_key()
+
+    async def render(self, change: Change) -> str:
+        return await self.executor._payload(await self.make(change))
+
+    def write(self, payload: str) -> bool:
+        return self.sink.next_now(payload)
+
 
 _SEPARATORS = (",", ":")
 
@@ -74,6 +124,13 @@ class SharedEventExecution(CheckedExecution):
 
     # Worked out once per subscription; per-event executors are copies that share it.
     _shared_result_key: tuple[int, str, str | None] | None = None
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> list[GraphQLError] | Any:
+        built = super().build(*args, **kwargs)
+        if isinstance(built, SharedEventExecution):
+            _subscription.set(built)  # read by `live_delivery`, if this is a subscription
+        return built
 
     def build_per_event_executor(self, payload: Any) -> Any:
         change = change_of(payload)

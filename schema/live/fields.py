@@ -30,7 +30,7 @@ from schema.deals.types import Deal, DealEvent
 from schema.events.activity import Activity, ActivityFilter, activity_filter
 from schema.events.types import Notification
 from schema.ids import global_id, pk_of
-from schema.live.execution import shared_object
+from schema.live.execution import live_delivery, shared_object
 from subscriptions.changes import (
     ActivityChange,
     ActivityTopic,
@@ -101,14 +101,18 @@ class BoardEvent:
 
 
 async def _open(
-    info: Info, viewer: UserRow, topic: Topic, after: str | None
+    info: Info,
+    viewer: UserRow,
+    topic: Topic,
+    after: str | None,
+    make: Callable[[Change], Awaitable[object]],
 ) -> AsyncIterator[Change]:
     live = info.context.live
     assert live is not None, "subscriptions run in the app, which opens live updates"
     await info.context.within_limit(
         Limit.SUBSCRIPTIONS_PER_USER, str(viewer.id), "Too many subscriptions started."
     )
-    return await live.hub.stream(viewer, topic, after, info.context.token)
+    return await live.hub.stream(viewer, topic, after, info.context.token, live_delivery(make))
 
 
 async def _session_ended(info: Info) -> None:
@@ -140,9 +144,10 @@ async def _relayed(
 ) -> AsyncGenerator[T, None]:
     """The subscriber's changes (replay from `after`, then live), each made into its
     GraphQL object by `make`; falling behind and the session ending end it as they
-    must."""
+    must. Over a socket that can take them, the feed writes the live ones itself
+    (`live_delivery`), making them with `make` too."""
     try:
-        stream = await _open(info, viewer, topic, after)
+        stream = await _open(info, viewer, topic, after, make)
         async for change in stream:
             yield await make(change)
     except SubscriberTooSlow as error:

@@ -3,15 +3,18 @@ subscriber is dropped and told how to resume, and nobody else waits for it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
 from models.event import Event
+from server import going_away
 from subscriptions.changes import BoardTopic
 from subscriptions.feeds import SubscriberTooSlow
 from testkit.deals import create_deal
@@ -92,3 +95,78 @@ async def test_a_stuck_socket_does_not_slow_the_others_and_its_queue_stays_bound
 
     assert largest_queue <= hub.queue_size
     assert max(delays) < 2.0, "the reader never waits for the stuck socket"
+
+
+async def test_the_feed_writes_for_a_handed_over_socket_and_drops_it_once_its_buffer_is_full(
+    live_url,
+    app: Starlette,
+    team: Team,
+    manager_client,
+    process_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A subscriber whose socket can be written at once is handed over to the feed after
+    its replay; a client that stops reading fills its socket's buffer, and past the
+    limit the feed drops it: the client, reading again, gets every frame written before,
+    in order, then SUBSCRIBER_TOO_SLOW with the cursor of the last of them."""
+    monkeypatch.setattr(going_away, "BUFFER_LIMIT", 16 * 1024)
+    # The server's end of each socket with a small kernel buffer, so that what the
+    # client does not read piles up in the server's own buffer soon.
+    made = going_away.GoingAwayWebSockets.connection_made
+
+    def small_kernel_buffer(self: going_away.GoingAwayWebSockets, transport: Any) -> None:
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        made(self, transport)
+
+    monkeypatch.setattr(going_away.GoingAwayWebSockets, "connection_made", small_kernel_buffer)
+    hub = app.state.live.hub
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    host, port = live_url.removeprefix("ws://").split("/")[0].split(":")
+    raw.connect((host, int(port)))
+    async with (
+        connect(live_url, sock=raw, subprotocols=["graphql-transport-ws"], max_queue=1) as stuck,
+        live_client(live_url, team.tokens["manager"]) as reader,
+    ):
+        init = {
+            "type": "connection_init",
+            "payload": {"authorization": f"Bearer {team.tokens['user']}"},
+        }
+        await stuck.send(json.dumps(init))
+        subscribe = {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": FAT_BOARD_EVENTS, "variables": {"processId": process_id}},
+        }
+        await stuck.send(json.dumps(subscribe))
+        await reader.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 2)
+        feed = hub.feeds[team.workspace.id]
+        await create_deal(manager_client, name="First", isPublic=True)
+        await reader.event("board")
+        assert all(s.direct for s in feed.subscribers), "both handed over to the feed"
+        assert len({id(s.delivery) for s in feed.subscribers}) == 2
+        stuck_one = next(s for s in feed.subscribers if s.viewer.id == team.user.id)
+        for i in range(60):
+            await create_deal(manager_client, name=f"Rush {i}", company="x" * 150, isPublic=True)
+            await reader.event("board")
+            if stuck_one not in feed.subscribers:
+                break
+        assert stuck_one not in feed.subscribers, "dropped once its buffer was full"
+        assert stuck_one.queue.qsize() == 0, "nothing queued for it meanwhile"
+
+        frames = []
+        while True:
+            message = json.loads(await asyncio.wait_for(stuck.recv(), 10))
+            if message["type"] == "connection_ack":
+                continue
+            frames.append(message)
+            if message["type"] != "next" or message["payload"].get("errors"):
+                break
+
+    *delivered, last = frames
+    cursors = [event_id(m["payload"]["data"]["boardEvents"]["cursor"]) for m in delivered]
+    assert cursors == sorted(cursors) and len(cursors) >= 2
+    (error,) = last["payload"]["errors"]
+    assert error["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
+    assert event_id(error["extensions"]["cursor"]) == cursors[-1]
