@@ -222,12 +222,18 @@ class WorkspaceFeed:
         workspace = await Workspace.get(id=self.workspace_id)
         return workspace.timezone
 
+    def reads_notifications(self) -> bool:
+        """Whether anyone here listens to notifications (else they are not read)."""
+        return any(isinstance(s.topic, NotificationTopic) for s in self.subscribers)
+
     async def catch_up(self) -> None:
         async with self.lock:
             while True:
                 events = await log.events_between(self.workspace_id, self.events_seen)
-                notifications = await log.notifications_between(
-                    self.workspace_id, self.notifications_seen
+                notifications = (
+                    await log.notifications_between(self.workspace_id, self.notifications_seen)
+                    if self.reads_notifications()
+                    else []
                 )
                 if events or notifications:
                     await self.end_revoked_sessions()
@@ -437,9 +443,12 @@ class Hub:
             delivery=None if isinstance(topic, NotificationTopic) else delivery,
         )
         async with feed.lock:
+            notes = isinstance(topic, NotificationTopic)
             if not feed.subscribers:
                 await feed.fast_forward()
-            notes = isinstance(topic, NotificationTopic)
+            elif notes and not feed.reads_notifications():
+                # The feed has not been reading notifications: it starts from now.
+                feed.notifications_seen = await log.latest_notification_id(feed.workspace_id)
             position = feed.notifications_seen if notes else feed.events_seen
             # What it has had so far: its cursor, or everything up to now.
             subscriber.last_sent = cursor if cursor is not None else position

@@ -11,7 +11,7 @@ from testkit.documents import (
     REMOVE_PARTICIPANT_MUTATION,
     UPDATE_DEAL_MUTATION,
 )
-from testkit.live import DEAL_EVENTS, NOTIFICATIONS, live_client, subscribed
+from testkit.live import BOARD_EVENTS, DEAL_EVENTS, NOTIFICATIONS, live_client, subscribed
 from testkit.teams import Member, Team
 
 NOTIFICATIONS_QUERY = """
@@ -128,3 +128,34 @@ async def test_mark_read_needs_ids_or_all(user_client: GraphQLClient):
     refused = await user_client.mutate(MARK_READ_MUTATION, {"input": {}})
 
     assert refused["errors"][0]["code"] == "VALIDATION"
+
+
+async def test_notifications_start_from_now_on_a_feed_that_was_not_reading_them(
+    live_url, app, team: Team, manager_client, user_client, process_id: str
+):
+    """A feed with board subscribers only does not read notifications; someone who then
+    subscribes to theirs gets those created from then on, none from before."""
+    deal = await create_deal(manager_client, name="Watched board")
+    seller_id = (await user_client.data("{ me { id } }"))["me"]["id"]
+    share = {"input": {"dealId": deal["id"], "userId": seller_id}}
+    assert (await manager_client.mutate(ADD_PARTICIPANT_MUTATION, share))["errors"] == []
+
+    async def give_task(title: str) -> None:
+        task = {"input": {"title": title, "dealId": deal["id"], "assigneeId": seller_id}}
+        assert (await manager_client.mutate(CREATE_TASK_MUTATION, task))["errors"] == []
+
+    async with live_client(live_url, team.tokens["manager"]) as wall:
+        await wall.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        feed = app.state.live.hub.feeds[team.workspace.id]
+        assert not feed.reads_notifications()
+        await give_task("Before the phone listened")
+        await wall.event("board")  # the feed went past it without reading notifications
+        async with live_client(live_url, team.tokens["user"]) as phone:
+            await phone.subscribe("notes", NOTIFICATIONS)
+            await subscribed(app, team.workspace.id, 2)
+            await give_task("After it did")
+            first = await phone.event("notes")
+            await phone.nothing("notes", within=0.3)
+
+    assert "After it did" in first["message"]
