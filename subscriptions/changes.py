@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from models.account import User
+from models.account import User, Workspace
 from models.deal import Deal, DealParticipant
 from models.event import Event, EventKind, Notification
 from resolvers import access
@@ -80,9 +80,11 @@ class GroupShare:
 
 @dataclass(eq=False)
 class EventShare:
-    """What every group's change of the same event shares: the schema layer's loaders,
-    so that the rows of one event are read once for all groups."""
+    """What every group's change of the same event shares: the workspace as the feed
+    read it, and the schema layer's loaders (given that workspace), so that the rows of
+    one event are read once for all groups."""
 
+    workspace: Workspace | None = None
     loaders: Any = None
 
 
@@ -138,23 +140,34 @@ class NotificationChange(Change):
 
 class EventReading:
     """What the groups of one event share: the deal row, the process trees, and the
-    column figures of every salesperson watching (`salespeople`), read together."""
+    column figures of every salesperson watching (`salespeople`), read together.
 
-    def __init__(self, event: Event, timezone: str, salespeople: Set[int] = frozenset()) -> None:
+    `trees` is the feed's cache of process trees: a tree is read once and kept until
+    the log says its process changed (`forget_tree`, in log order), or until a deal or
+    an event names a stage the kept tree does not have (a stage made since: read
+    again)."""
+
+    def __init__(
+        self,
+        event: Event,
+        workspace: Workspace,
+        salespeople: Set[int] = frozenset(),
+        trees: dict[int, ProcessTree | None] | None = None,
+    ) -> None:
         self.event = event
-        self.timezone = timezone
+        self.timezone = workspace.timezone
         self.salespeople = salespeople
         self._figures: dict[int, dict[int, dict[int, ColumnFigures]]] = {}
         self.now = now_utc()
         self._deal: Deal | None = None
         self._participant_ids: set[int] = set()
         self._deal_read = False
-        self._trees: dict[int, ProcessTree | None] = {}
+        self._trees: dict[int, ProcessTree | None] = trees if trees is not None else {}
         self._boards: dict[tuple[int, Hashable], asyncio.Future[dict[int, ColumnFigures]]] = {}
         self._salespeople_boards: dict[
             int, asyncio.Future[dict[int, dict[int, ColumnFigures]]]
         ] = {}
-        self.shared = EventShare()
+        self.shared = EventShare(workspace)
 
     async def deal_for(self, viewer: User) -> Deal | None:
         """The deal as it is now, if `viewer` may see it now."""
@@ -209,8 +222,13 @@ class EventReading:
         seen = await asyncio.shield(self._salespeople_boards[process_id])
         return seen[viewer.id]
 
-    async def tree(self, process_id: int) -> ProcessTree | None:
-        if process_id not in self._trees:
+    async def tree(self, process_id: int, stage_ids: Set[int] = frozenset()) -> ProcessTree | None:
+        """The process's tree, with `stage_ids` in it if they exist (read again when
+        the kept tree lacks one)."""
+        kept = self._trees.get(process_id)
+        if process_id not in self._trees or (
+            kept is not None and any(kept.stage(stage_id) is None for stage_id in stage_ids)
+        ):
             self._trees[process_id] = await load_process_tree(self.event.workspace_id, process_id)
         return self._trees[process_id]
 
@@ -252,14 +270,15 @@ async def board_change(reading: EventReading, process_id: int, viewer: User) -> 
     is_ = after is not None and after.on_board(process_id, viewer)
     if not was and not is_:
         return None
-    tree = await reading.tree(process_id)
+    stages = {f.stage_id for f, on in ((before, was), (after, is_)) if f and on and f.stage_id}
+    # The card as it is now; if it has since gone out of sight, a later event says so.
+    deal = await reading.deal_for(viewer) if is_ else None
+    current = {deal.stage_id} if deal is not None and deal.stage_id else set()
+    tree = await reading.tree(process_id, stages | current)
     if tree is None:
         return None
     scope = BoardScope(viewer, tree, None, reading.now, reading.timezone)
-    stages = {f.stage_id for f, on in ((before, was), (after, is_)) if f and on and f.stage_id}
     figures = await reading.figures(scope, stages)
-    # The card as it is now; if it has since gone out of sight, a later event says so.
-    deal = await reading.deal_for(viewer) if is_ else None
     return BoardChange(
         event.id,
         viewer,

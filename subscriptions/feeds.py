@@ -39,12 +39,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from models.account import User, Workspace
-from models.event import Event, Notification
+from models.event import Event, EventKind, Notification
 from resolvers import access, tracing
 from resolvers.accounts import auth
 from resolvers.errors import ErrorCode, Refused
 from resolvers.events import log
 from resolvers.pagination import IdCursor
+from resolvers.processes.tree import ProcessTree
 from subscriptions.background import log_failure, stop_task
 from subscriptions.changes import (
     ActivityTopic,
@@ -178,6 +179,8 @@ class WorkspaceFeed:
         self.woken = asyncio.Event()
         self.events_seen = 0
         self.notifications_seen = 0
+        # Process trees, kept from event to event (`changes.EventReading`).
+        self.trees: dict[int, ProcessTree | None] = {}
         self.task: asyncio.Task[None] | None = None
         self._started: asyncio.Future[None] | None = None
 
@@ -201,7 +204,9 @@ class WorkspaceFeed:
         self.woken.set()
 
     async def fast_forward(self) -> None:
-        """With nobody listening, what happened meanwhile concerns nobody."""
+        """With nobody listening, what happened meanwhile concerns nobody (and the
+        trees kept may have changed unheard)."""
+        self.trees.clear()
         self.events_seen = await log.latest_event_id(self.workspace_id)
         self.notifications_seen = await log.latest_notification_id(self.workspace_id)
 
@@ -218,9 +223,8 @@ class WorkspaceFeed:
                 log_failure(logger, "feed of workspace %s failed; retrying", self.workspace_id)
                 await asyncio.sleep(self.poll_seconds)
 
-    async def timezone(self) -> str:
-        workspace = await Workspace.get(id=self.workspace_id)
-        return workspace.timezone
+    async def workspace(self) -> Workspace:
+        return await Workspace.get(id=self.workspace_id)
 
     def reads_notifications(self) -> bool:
         """Whether anyone here listens to notifications (else they are not read)."""
@@ -238,9 +242,9 @@ class WorkspaceFeed:
                 if events or notifications:
                     await self.end_revoked_sessions()
                 if events:
-                    timezone = await self.timezone()
+                    workspace = await self.workspace()
                 for event in events:
-                    await self._dispatch_event(event, timezone)
+                    await self._dispatch_event(event, workspace)
                     self.events_seen = event.id
                 for notification in notifications:
                     self._dispatch_notification(notification)
@@ -264,19 +268,22 @@ class WorkspaceFeed:
         if ended:
             self.sessions_ended(ended)
 
-    async def _dispatch_event(self, event: Event, timezone: str) -> None:
+    async def _dispatch_event(self, event: Event, workspace: Workspace) -> None:
         ids = {
             "dealflow.workspace.id": self.workspace_id,
             "dealflow.event.id": event.id,
             "dealflow.event.kind": str(event.kind),
         }
         with FEED_EVENT_SECONDS.time(), tracing.span("live event", ids) as span:
-            handed = await self._dispatch_event_timed(event, timezone)
+            handed = await self._dispatch_event_timed(event, workspace)
             tracing.annotate(span, {"dealflow.subscribers": handed})
 
-    async def _dispatch_event_timed(self, event: Event, timezone: str) -> int:
+    async def _dispatch_event_timed(self, event: Event, workspace: Workspace) -> int:
         """Hands the event to the subscribers it concerns; how many got it."""
         boards = board_processes(event)
+        if event.kind == EventKind.PROCESS_CHANGED:
+            for process_id in boards:
+                self.trees.pop(process_id, None)  # read again when next needed
         subscribers = [s for s in self.subscribers if _concerns(s.topic, event, boards)]
         if not subscribers:
             return 0
@@ -286,7 +293,7 @@ class WorkspaceFeed:
             for s in subscribers
             if isinstance(s.topic, BoardTopic) and not access.sees_every_deal(s.viewer)
         }
-        reading = EventReading(event, timezone, salespeople)
+        reading = EventReading(event, workspace, salespeople, self.trees)
         built: dict[tuple[Topic, Hashable], Change | None] = {}
         direct: dict[tuple[int, Hashable], list[Subscriber]] = {}
         changes: dict[tuple[int, Hashable], tuple[Change, Delivery]] = {}
@@ -520,12 +527,12 @@ async def _replay(
                 return
             cursor = rows[-1].id
         return
-    timezone = await feed.timezone()
+    workspace = await feed.workspace()
     while cursor < position:
         events = await log.events_between(workspace_id, cursor, position)
         for event in events:
             if _concerns(topic, event):
-                change = await change_for(EventReading(event, timezone), topic, viewer)
+                change = await change_for(EventReading(event, workspace), topic, viewer)
                 if change is not None:
                     yield change
         if len(events) < log.REPLAY_BATCH:

@@ -130,16 +130,29 @@ async def _apply(process: Process, plan: ConfigPlan, stored: StoredConfig) -> No
     )
 
 
-async def _make_default(process: Process) -> None:
-    """Move the default flag; the caller holds the workspace lock."""
-    await (
+async def _make_default(process: Process) -> list[int]:
+    """Move the default flag; the caller holds the workspace lock. The processes whose
+    flag changed (the caller logs that they changed, last: `_log_changed`)."""
+    previous = await (
         Process.filter(workspace_id=process.workspace_id, is_default=True)
         .exclude(id=process.id)
-        .update(is_default=False)
+        .values_list("id", flat=True)
     )
+    changed = [int(pk) for pk in previous]  # type: ignore[call-overload]
+    await Process.filter(id__in=changed).update(is_default=False)
     if not process.is_default:
         process.is_default = True
         await process.save(update_fields=["is_default", "updated_at"])
+        changed.append(process.id)
+    return changed
+
+
+async def _log_changed(actor: User, process_ids: list[int]) -> None:
+    """A process event for each process whose configuration changed: its boards (and
+    the live feeds' kept trees) read it again. Last in a transaction: the log lock is
+    the last lock a transaction takes (see event_log)."""
+    for process_id in sorted(process_ids):
+        await record_process_event(actor.workspace_id, process_id, actor)
 
 
 async def _locked_process(actor: User, process_id: int) -> Process:
@@ -171,7 +184,7 @@ async def create_process(actor: User, spec: ProcessSpec) -> ProcessTree:
         process = await Process.create(workspace_id=actor.workspace_id, name=plan.name)
         await _apply(process, plan, StoredConfig())
         if spec.is_default or not has_default:
-            await _make_default(process)
+            await _log_changed(actor, await _make_default(process))
     return await _tree(actor, process.id)
 
 
@@ -185,8 +198,7 @@ async def update_process(actor: User, process_id: int, spec: ProcessSpec) -> Pro
         await process.save(update_fields=["name", "updated_at"])
         await _apply(process, plan, stored)
         await refresh_process_deals(await _tree(actor, process.id), now_utc())
-        # Last: the log lock is the last lock a transaction takes (see event_log).
-        await record_process_event(actor.workspace_id, process.id, actor)
+        await _log_changed(actor, [process.id])
     return await _tree(actor, process.id)
 
 
@@ -194,7 +206,7 @@ async def set_default_process(actor: User, process_id: int) -> ProcessTree:
     require_admin(actor, "choose the default process")
     async with in_transaction():
         process = await _locked_process(actor, process_id)
-        await _make_default(process)
+        await _log_changed(actor, await _make_default(process))
     return await _tree(actor, process.id)
 
 
@@ -223,6 +235,6 @@ async def delete_process(actor: User, process_id: int) -> ProcessTree:
             )
         process.deleted_at = now_utc()
         await process.save(update_fields=["deleted_at", "updated_at"])
-        await record_process_event(actor.workspace_id, process.id, actor)
+        await _log_changed(actor, [process.id])
     tree.row = process
     return tree

@@ -242,9 +242,12 @@ async def shared_object(
 
 
 async def _make(info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
-    context = info.context.for_viewer(change.viewer, change.event_shared.loaders)
-    if change.event_shared.loaders is None:
-        change.event_shared.loaders = await context.loaders()
+    shared = change.event_shared
+    context = info.context.for_viewer(change.viewer, shared.loaders)
+    if shared.loaders is None:
+        shared.loaders = await context.loaders()
+        if shared.workspace is not None:
+            shared.loaders.workspace_row = shared.workspace  # as the feed read it
     change.shared.context = context
     wrapped = await wrap(context)
     _changes_by_object[id(wrapped)] = change

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from models.account import Role, User
+from models.account import Role, User, Workspace
 from models.event import Event, EventKind
 from resolvers.events.log import BoardFacts
 from subscriptions.changes import (
@@ -110,15 +110,18 @@ def test_a_process_change_names_its_own_board():
     assert board_processes(changed) == {BOARD}
 
 
+WORKSPACE = cast(Workspace, SimpleNamespace(id=1, timezone="UTC"))
+
+
 def test_the_event_that_takes_a_deal_out_of_sight_is_the_last_one_heard():
     """A participant removed: they saw the deal before the event, not after."""
     removal = event(facts(participant_ids=frozenset({SELLER})), facts())
-    reading = EventReading(removal, "UTC")
+    reading = EventReading(removal, WORKSPACE)
 
     assert deal_change(reading, person(SELLER)) is not None
     assert deal_change(reading, person(OTHER_SELLER)) is None
     assert deal_change(reading, person(MANAGER, Role.MANAGER)) is not None
-    later = EventReading(event(facts(), facts(is_public=False)), "UTC")
+    later = EventReading(event(facts(), facts(is_public=False)), WORKSPACE)
     assert deal_change(later, person(SELLER)) is None
 
 
