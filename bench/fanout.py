@@ -1,6 +1,6 @@
 """Benchmark: fan-out of board events to many WebSocket subscribers, against the peer.
 
-    .venv/bin/python -m bench.fanout [--subscribers 100,1000] [--events 20]
+    .venv/bin/python -m bench.fanout [--subscribers 100,1000] [--large 10000] [--events 20]
 
 For each setup it starts real server processes, connects N subscribers (a mix of
 managers and salespeople, all watching one board through `boardEvents`), then sends a
@@ -11,8 +11,10 @@ every subscriber per second); and the servers' memory per idle subscriber (RSS g
 over N subscribed sockets). Setups: one `dealflow serve` process on SQLite and
 `memory://`; two processes on PostgreSQL and Redis (subscribers split between them,
 mutations sent to the first); and the peer in `../shared/peers/graphql-ws-node`
-(graphql-js + graphql-ws with a trivial subscription) with the same client. Writes
-`bench/results/fanout.json`.
+(graphql-js + graphql-ws with a trivial subscription) with the same client. `--large`
+subscribers (10,000 by default; 0 leaves them out) are measured on the two processes and
+on the peer only. Each row has its p99 and its events per second as ratios to the
+peer's with as many subscribers. Writes `bench/results/fanout.json`.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ RESULTS = Path(__file__).parent / "results" / "fanout.json"
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "graphql-ws-node"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 SPACING = 0.3  # seconds between measured events, so that each is measured alone
+# The setups `--large` subscribers are measured on: several processes, and the peer.
+LARGE_SETUPS = ("peer", "2 processes redis")
 
 BOARD_EVENTS = """
 subscription Board($processId: ID!) {
@@ -295,15 +299,18 @@ async def peer(counts: list[int], events: int) -> list[dict[str, Any]]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| setup | subscribers | p50 ms | p99 ms | events/s | KB per subscriber | p99 / peer |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| setup | subscribers | p50 ms | p99 ms | events/s | KB per subscriber "
+        "| p99 / peer | events/s / peer |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         ratio = r.get("ratio_p99_to_peer")
+        through = r.get("ratio_events_per_s_to_peer")
         lines.append(
             f"| {r['setup']} | {r['subscribers']:,} | {r['p50_ms']} | {r['p99_ms']} | "
             f"{r['events_per_s']} | {r['kb_per_subscriber']} | "
-            f"{'' if ratio is None else f'{ratio}x'} |"
+            f"{'' if ratio is None else f'{ratio}x'} | "
+            f"{'' if through is None else f'{through}x'} |"
         )
     return "\n".join(lines)
 
@@ -317,6 +324,7 @@ async def run_setup(setup: str, counts: list[int], events: int) -> list[dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", default="100,1000")
+    parser.add_argument("--large", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--setups", default="peer,1 process memory,2 processes redis")
     parser.add_argument("--rows-to", help=argparse.SUPPRESS)  # one setup, rows as JSON
@@ -329,16 +337,21 @@ def main() -> None:
         return
     rows = []
     for setup in args.setups.split(","):
+        counts = args.subscribers
+        if args.large and setup in LARGE_SETUPS:
+            counts += f",{args.large}"
         # One process per setup: Tortoise keeps per-dialect SQL on the models.
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
             command = [sys.executable, "-m", "bench.fanout", "--setups", setup]
-            command += ["--subscribers", args.subscribers, "--events", str(args.events)]
+            command += ["--subscribers", counts, "--events", str(args.events)]
             subprocess.run([*command, "--rows-to", out.name], check=True)
             rows += json.loads(Path(out.name).read_text())
-    peers = {r["subscribers"]: r["p99_ms"] for r in rows if r["setup"] == "peer"}
+    peers = {r["subscribers"]: r for r in rows if r["setup"] == "peer"}
     for r in rows:
-        if r["subscribers"] in peers:
-            r["ratio_p99_to_peer"] = round(r["p99_ms"] / peers[r["subscribers"]], 2)
+        peer_row = peers.get(r["subscribers"])
+        if peer_row is not None:
+            r["ratio_p99_to_peer"] = round(r["p99_ms"] / peer_row["p99_ms"], 2)
+            r["ratio_events_per_s_to_peer"] = round(r["events_per_s"] / peer_row["events_per_s"], 2)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     print(table(rows))

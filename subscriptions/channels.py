@@ -12,15 +12,22 @@ import json
 LOG_CHANNEL = "dealflow.log"
 
 
-def log_grew(workspace_id: int) -> str:
-    return json.dumps({"workspace": workspace_id})
+def log_grew(workspace_id: int, origin: str) -> str:
+    """`origin` names the server process that says it (it need not hear itself)."""
+    return json.dumps({"workspace": workspace_id, "origin": origin})
 
 
-def workspace_of(message: str) -> int | None:
-    """The workspace a `log_grew` message names; None for anything else."""
+def read_log_grew(message: str) -> tuple[int, str | None] | None:
+    """The workspace a `log_grew` message names, and the process it came from (None
+    when it does not say); None for anything else."""
     try:
         data = json.loads(message)
     except ValueError:
         return None
-    workspace = data.get("workspace") if isinstance(data, dict) else None
-    return workspace if isinstance(workspace, int) and not isinstance(workspace, bool) else None
+    if not isinstance(data, dict):
+        return None
+    workspace = data.get("workspace")
+    if not isinstance(workspace, int) or isinstance(workspace, bool):
+        return None
+    origin = data.get("origin")
+    return workspace, origin if isinstance(origin, str) else None

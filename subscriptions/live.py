@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +18,7 @@ from resolvers.events.log import collecting_writes
 from resolvers.tasks.clock import record_due_tasks
 from subscriptions.background import log_failure, stop_task
 from subscriptions.bus import Bus
-from subscriptions.channels import LOG_CHANNEL, workspace_of
+from subscriptions.channels import LOG_CHANNEL, read_log_grew
 from subscriptions.feeds import Hub
 from subscriptions.outbox import Outbox
 from subscriptions.sessions import Sessions
@@ -45,7 +46,10 @@ class LiveUpdates:
         self.bus = Bus(settings.broadcast_url)
         self.sessions = Sessions(settings.session_check_seconds)
         self.hub = Hub(settings.poll_seconds, settings.queue_size, sessions_ended=self.sessions.end)
-        self.outbox = Outbox(self.bus, self._wake, settings.event_retention, settings.relay_seconds)
+        self.origin = secrets.token_hex(8)
+        self.outbox = Outbox(
+            self.bus, self._wake, settings.event_retention, settings.relay_seconds, self.origin
+        )
         # Others who want to know that a workspace's log grew (the webhook worker).
         self.log_listeners: list[Callable[[int], None]] = []
         self.bus.listen(LOG_CHANNEL, self._heard)
@@ -54,9 +58,9 @@ class LiveUpdates:
         self._clock: asyncio.Task[None] | None = None
 
     def _heard(self, message: str) -> None:
-        workspace_id = workspace_of(message)
-        if workspace_id is not None:
-            self._wake(workspace_id)
+        heard = read_log_grew(message)
+        if heard is not None and heard[1] != self.origin:  # our own: woken already
+            self._wake(heard[0])
 
     def _wake(self, workspace_id: int) -> None:
         """A workspace's log grew (here, or in another process that said so on the bus)."""

@@ -34,9 +34,12 @@ class Outbox:
         wake_local: Callable[[int], None],
         retention: timedelta,
         relay_seconds: float = 1.0,
+        origin: str = "",
     ) -> None:
         self.bus = bus
         self.wake_local = wake_local
+        # This process's name on the bus: it wakes its own feeds itself, not by ear.
+        self.origin = origin
         self.retention = retention
         self.relay_seconds = relay_seconds
         self._tasks: set[asyncio.Task[None]] = set()
@@ -59,7 +62,8 @@ class Outbox:
         the ring (up to the id given), so that a later commit is announced by its own."""
         try:
             for workspace_id, up_to in sorted(written.items()):
-                if await self.bus.publish(LOG_CHANNEL, log_grew(workspace_id)) and up_to:
+                rung = await self.bus.publish(LOG_CHANNEL, log_grew(workspace_id, self.origin))
+                if rung and up_to:
                     await Event.filter(
                         workspace_id=workspace_id, id__lte=up_to, published_at=None
                     ).update(published_at=now_utc())
@@ -75,6 +79,8 @@ class Outbox:
             .values_list("workspace_id", "up_to")
         )
         if pending:
+            for workspace_id, _ in pending:
+                self.wake_local(int(workspace_id))
             await self._publish({int(w): int(up_to) for w, up_to in pending})
 
     async def _run_relay(self) -> None:

@@ -184,7 +184,9 @@ async def create_process(actor: User, spec: ProcessSpec) -> ProcessTree:
         process = await Process.create(workspace_id=actor.workspace_id, name=plan.name)
         await _apply(process, plan, StoredConfig())
         if spec.is_default or not has_default:
-            await _log_changed(actor, await _make_default(process))
+            changed = await _make_default(process)
+            # A new process has no board yet: only the one that stopped being the default.
+            await _log_changed(actor, [pk for pk in changed if pk != process.id])
     return await _tree(actor, process.id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from starlette.applications import Starlette
@@ -9,6 +10,7 @@ from starlette.applications import Starlette
 from models.event import Event
 from resolvers.clock import now_utc
 from resolvers.deals.editing import NewDeal, create_deal
+from subscriptions.channels import log_grew
 from testkit.deals import create_deal as create_deal_over_http
 from testkit.teams import Team
 
@@ -32,3 +34,30 @@ async def test_a_request_announces_its_own_events(app: Starlette, team: Team, ma
         await task
 
     assert await Event.filter(published_at=None).count() == 0
+
+
+async def test_a_process_wakes_on_others_announcements_not_on_its_own_echo(
+    app: Starlette, team: Team, monkeypatch
+):
+    """The process that committed wakes its feeds itself; its own ring coming back on
+    the bus would only make them read the log once more for nothing. A relayed event
+    (committed by a process that died before announcing it) wakes this process's feeds
+    too, since its own ring no longer will."""
+    live = app.state.live
+    woken: list[int] = []
+    monkeypatch.setattr(live.hub, "wake", woken.append)
+
+    live._heard(log_grew(team.workspace.id, live.origin))
+    own_echo = list(woken)
+    live._heard(log_grew(team.workspace.id, "another-process"))
+    live._heard(json.dumps({"workspace": team.workspace.id}))  # from an older release
+    live._heard("not a ring")
+    heard = list(woken)
+    woken.clear()
+    await create_deal(team.manager, NewDeal(name="Died before announcing"))
+    await Event.all().update(at=now_utc() - timedelta(seconds=5))
+    await live.outbox.relay_once()
+
+    assert own_echo == []
+    assert heard == [team.workspace.id, team.workspace.id]
+    assert team.workspace.id in woken
