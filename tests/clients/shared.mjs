@@ -1,5 +1,6 @@
 // What the client suites share: where the server is, who they are, the documents they
 // send, and the recipe for resuming a subscription after a reconnect.
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 
 export const HTTP_URL = process.env.DEALFLOW_HTTP_URL;
@@ -62,6 +63,37 @@ export function boardView(board) {
 
 /** Cents of a Decimal string ("1250.50" -> 125050). */
 export const cents = (amount) => Math.round(Number(amount) * 100);
+
+/**
+ * The board scenario both cache suites run, once their client watches BOARD (pushing
+ * `{id, ...boardView(board)}` to `views`) and subscribes to BOARD_EVENTS (pushing each
+ * event to `seen`): a deal made elsewhere updates the board's totals and its column,
+ * a card renamed elsewhere updates the card, all from the events alone. `write` runs a
+ * mutation that leaves the cache alone; `card` is a deal on the board already.
+ */
+export async function boardFollowsEvents({ views, seen, write, card }) {
+  await until(() => views.length > 0);
+  const before = views.at(-1);
+  assert.ok(before.names.includes(card.name));
+  await new Promise((r) => setTimeout(r, 300)); // the subscription registered first
+  await write(CREATE_DEAL_WORTH, { name: "Card live", value: "250.00" });
+  await until(() => seen.length === 1);
+  const added = seen[0];
+  assert.equal(added.kind, "DEAL_ADDED");
+  assert.equal(added.board.id, before.id);
+  await until(() => views.at(-1).dealCount === before.dealCount + 1);
+  const after = views.at(-1);
+  assert.equal(cents(after.totalValue), cents(before.totalValue) + 25000);
+  const [column] = added.columns;
+  const shown = after.columns.find(([id]) => id === column.id);
+  assert.deepEqual(shown, [column.id, column.dealCount, column.totalValue]);
+  const was = before.columns.find(([id]) => id === column.id);
+  assert.equal(shown[1], was[1] + 1);
+
+  await write(RENAME_DEAL, { id: card.id, version: card.version, name: "Card renamed live" });
+  await until(() => views.at(-1).names.includes("Card renamed live"));
+  assert.ok(!views.at(-1).names.includes(card.name));
+}
 
 /** A promise and its resolver, for waiting on a callback. */
 export function deferred() {

@@ -7,11 +7,13 @@ import asyncio
 import json
 import socket
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from models.event import Event
 from server import going_away
@@ -32,6 +34,30 @@ subscription Fat($processId: ID!) {
   }
 }
 """
+
+
+@asynccontextmanager
+async def stuck_subscriber(
+    live_url: str, token: str, process_id: str
+) -> AsyncIterator[ClientConnection]:
+    """A socket subscribed to the board (with large events) whose client reads nothing
+    until the test does: a small receive buffer, one message queued at most."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    host, port = live_url.removeprefix("ws://").split("/")[0].split(":")
+    raw.connect((host, int(port)))
+    async with connect(
+        live_url, sock=raw, subprotocols=["graphql-transport-ws"], max_queue=1
+    ) as stuck:
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+        await stuck.send(json.dumps(init))
+        subscribe = {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": FAT_BOARD_EVENTS, "variables": {"processId": process_id}},
+        }
+        await stuck.send(json.dumps(subscribe))
+        yield stuck
 
 
 async def test_an_overflowing_subscriber_is_dropped_and_told_where_to_resume(
@@ -61,25 +87,10 @@ async def test_a_stuck_socket_does_not_slow_the_others_and_its_queue_stays_bound
     live_url, app: Starlette, team: Team, manager_client, process_id: str
 ):
     hub = app.state.live.hub
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    host, port = live_url.removeprefix("ws://").split("/")[0].split(":")
-    raw.connect((host, int(port)))
     async with (
-        connect(live_url, sock=raw, subprotocols=["graphql-transport-ws"], max_queue=1) as stuck,
+        stuck_subscriber(live_url, team.tokens["user"], process_id),
         live_client(live_url, team.tokens["manager"]) as reader,
     ):
-        init = {
-            "type": "connection_init",
-            "payload": {"authorization": f"Bearer {team.tokens['user']}"},
-        }
-        await stuck.send(json.dumps(init))
-        subscribe = {
-            "id": "1",
-            "type": "subscribe",
-            "payload": {"query": FAT_BOARD_EVENTS, "variables": {"processId": process_id}},
-        }
-        await stuck.send(json.dumps(subscribe))
         await reader.subscribe("board", BOARD_EVENTS, processId=process_id)
         await subscribed(app, team.workspace.id, 2)
 
@@ -120,25 +131,10 @@ async def test_the_feed_writes_for_a_handed_over_socket_and_drops_it_once_its_bu
 
     monkeypatch.setattr(going_away.GoingAwayWebSockets, "connection_made", small_kernel_buffer)
     hub = app.state.live.hub
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    host, port = live_url.removeprefix("ws://").split("/")[0].split(":")
-    raw.connect((host, int(port)))
     async with (
-        connect(live_url, sock=raw, subprotocols=["graphql-transport-ws"], max_queue=1) as stuck,
+        stuck_subscriber(live_url, team.tokens["user"], process_id) as stuck,
         live_client(live_url, team.tokens["manager"]) as reader,
     ):
-        init = {
-            "type": "connection_init",
-            "payload": {"authorization": f"Bearer {team.tokens['user']}"},
-        }
-        await stuck.send(json.dumps(init))
-        subscribe = {
-            "id": "1",
-            "type": "subscribe",
-            "payload": {"query": FAT_BOARD_EVENTS, "variables": {"processId": process_id}},
-        }
-        await stuck.send(json.dumps(subscribe))
         await reader.subscribe("board", BOARD_EVENTS, processId=process_id)
         await subscribed(app, team.workspace.id, 2)
         feed = hub.feeds[team.workspace.id]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal, steps_by_name
 from testkit.documents import (
@@ -28,6 +30,23 @@ mutation Mark($input: MarkReadInput!) {
   markNotificationsRead(input: $input) { unreadCount errors { code message field } }
 }
 """
+
+
+async def task_giver(
+    manager: GraphQLClient, seller: GraphQLClient, deal_name: str
+) -> tuple[str, Callable[[str], Awaitable[None]]]:
+    """A deal the seller takes part in (its id), and a way for the manager to give them
+    a task on it (each one a notification for the seller)."""
+    deal = await create_deal(manager, name=deal_name)
+    seller_id = (await seller.data("{ me { id } }"))["me"]["id"]
+    share = {"input": {"dealId": deal["id"], "userId": seller_id}}
+    assert (await manager.mutate(ADD_PARTICIPANT_MUTATION, share))["errors"] == []
+
+    async def give_task(title: str) -> None:
+        task = {"input": {"title": title, "dealId": deal["id"], "assigneeId": seller_id}}
+        assert (await manager.mutate(CREATE_TASK_MUTATION, task))["errors"] == []
+
+    return deal["id"], give_task
 
 
 async def test_deal_events_carry_who_and_the_note(
@@ -83,14 +102,7 @@ async def test_someone_elses_private_deal_cannot_be_followed(
 async def test_notifications_arrive_live_resume_and_are_marked_read(
     live_url, app, team: Team, manager_client, user_client, http
 ):
-    deal = await create_deal(manager_client, name="Tasked")
-    seller_id = (await user_client.data("{ me { id } }"))["me"]["id"]
-    share = {"input": {"dealId": deal["id"], "userId": seller_id}}
-    assert (await manager_client.mutate(ADD_PARTICIPANT_MUTATION, share))["errors"] == []
-
-    async def give_task(title: str) -> None:
-        task = {"input": {"title": title, "dealId": deal["id"], "assigneeId": seller_id}}
-        assert (await manager_client.mutate(CREATE_TASK_MUTATION, task))["errors"] == []
+    deal_id, give_task = await task_giver(manager_client, user_client, "Tasked")
 
     async with live_client(live_url, team.tokens["user"]) as phone:
         await phone.subscribe("notes", NOTIFICATIONS)
@@ -112,7 +124,7 @@ async def test_notifications_arrive_live_resume_and_are_marked_read(
     rest = await user_client.mutate(MARK_READ_MUTATION, {"input": {"all": True}})
 
     assert first["kind"] == "TASK_ASSIGNED" and "Call the CFO" in first["message"]
-    assert first["deal"]["id"] == deal["id"] and first["readAt"] is None
+    assert first["deal"]["id"] == deal_id and first["readAt"] is None
     assert resumed["kind"] == "TASK_ASSIGNED" and "Send the offer" in resumed["message"]
     assert listed["unreadNotificationCount"] == 2
     assert [e["node"]["id"] for e in listed["notifications"]["edges"]] == [
@@ -135,14 +147,7 @@ async def test_notifications_start_from_now_on_a_feed_that_was_not_reading_them(
 ):
     """A feed with board subscribers only does not read notifications; someone who then
     subscribes to theirs gets those created from then on, none from before."""
-    deal = await create_deal(manager_client, name="Watched board")
-    seller_id = (await user_client.data("{ me { id } }"))["me"]["id"]
-    share = {"input": {"dealId": deal["id"], "userId": seller_id}}
-    assert (await manager_client.mutate(ADD_PARTICIPANT_MUTATION, share))["errors"] == []
-
-    async def give_task(title: str) -> None:
-        task = {"input": {"title": title, "dealId": deal["id"], "assigneeId": seller_id}}
-        assert (await manager_client.mutate(CREATE_TASK_MUTATION, task))["errors"] == []
+    _, give_task = await task_giver(manager_client, user_client, "Watched board")
 
     async with live_client(live_url, team.tokens["manager"]) as wall:
         await wall.subscribe("board", BOARD_EVENTS, processId=process_id)
