@@ -4,9 +4,12 @@ operation's id, and written as text.
 
 One sink per operation, made when the operation starts: its frame's head (the id and
 type, in its sub-protocol's shape) is encoded then, once; each event costs a string
-join and the socket's write. Writes await the socket (uvicorn pauses a sender whose
-client does not read), so a socket that falls behind fills its subscriber queue, and is
-told so (`SUBSCRIBER_TOO_SLOW`), instead of growing the server's buffers.
+join and the socket's write. Two ways to write: `next`, from the operation's own task
+(the replay), which awaits the socket (uvicorn pauses a sender whose client does not
+read, so a socket that falls behind fills its subscriber queue); and `next_now`, from
+the live feed (direct delivery), which writes at once through uvicorn's protocol and is
+refused once the socket's buffer is full. Either way a client that does not read is told
+so (`SUBSCRIBER_TOO_SLOW`) instead of growing the server's buffers.
 """
 
 from __future__ import annotations
