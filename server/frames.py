@@ -39,7 +39,7 @@ class FrameSink:
     Starlette's socket and middleware wrappers: on the hot path, each wrapper is a call
     per frame per socket. The socket's state is checked as Starlette would."""
 
-    __slots__ = ("head", "send", "still_open", "websocket", "write_now")
+    __slots__ = ("head", "head_bytes", "send", "still_open", "websocket", "write_now")
 
     def __init__(
         self,
@@ -50,8 +50,9 @@ class FrameSink:
         self.websocket = websocket
         self.send: Send = websocket.scope.get(RAW_SEND) or websocket.send
         extensions = websocket.scope.get("extensions") or {}
-        self.write_now: Callable[[str], bool] | None = extensions.get(WRITE_NOW)
+        self.write_now: Callable[[bytes, bytes], bool] | None = extensions.get(WRITE_NOW)
         self.head = head
+        self.head_bytes = head.encode()
         self.still_open = still_open
 
     @property
@@ -66,7 +67,7 @@ class FrameSink:
             return True
         if self.websocket.application_state != WebSocketState.CONNECTED:
             return True  # closing: its operation ends with it
-        return self.write_now(f"{self.head}{payload}}}")
+        return self.write_now(self.head_bytes, _tail(payload))
 
     async def next(self, payload: str) -> None:
         if self.still_open is not None and not self.still_open():
@@ -77,6 +78,18 @@ class FrameSink:
             await self.send({"type": "websocket.send", "text": f"{self.head}{payload}}}"})
         except (OSError, WebSocketDisconnect) as closed:  # uvicorn: ClientDisconnected
             raise WebSocketDisconnected from closed
+
+
+# The last payload encoded with its frame's closing brace: the feed writes a group's
+# payload to all its sockets in a row, so each group's is encoded once.
+_last_tail: tuple[str, bytes] = ("", b"}")
+
+
+def _tail(payload: str) -> bytes:
+    global _last_tail
+    if _last_tail[0] is not payload:
+        _last_tail = (payload, f"{payload}}}".encode())
+    return _last_tail[1]
 
 
 RAW_SEND = "dealflow.raw_send"

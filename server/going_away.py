@@ -13,8 +13,11 @@ process) and resumes with its last cursor.
 
 from __future__ import annotations
 
+import struct
+
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
+from websockets.protocol import State
 
 from server.frames import WRITE_NOW
 
@@ -39,16 +42,25 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
         if scope is not None:  # accepted: the app's task starts on the next loop turn
             scope["extensions"][WRITE_NOW] = self.write_now
 
-    def write_now(self, text: str) -> bool:
-        """A text frame written at once; False (nothing written) when the socket's send
-        buffer is over `BUFFER_LIMIT`. A socket going away takes nothing and says True:
-        the app hears of its end from uvicorn."""
+    def write_now(self, head: bytes, tail: bytes) -> bool:
+        """The text frame `head + tail` (UTF-8) written at once; False (nothing written)
+        when the socket's send buffer is over `BUFFER_LIMIT`. A socket going away takes
+        nothing and says True: the app hears of its end from uvicorn.
+
+        Without extensions (per-message compression is off unless configured), a
+        server's text frame is its header and its bytes as they are (RFC 6455 5.2: no
+        mask): written so, a group's encoded tail is shared by all its sockets instead
+        of each building a websockets frame of its own. With an extension, websockets
+        frames it."""
         if self.disconnected or self.close_sent or self.transport.is_closing():
             return True
         if self.transport.get_write_buffer_size() > BUFFER_LIMIT:
             return False
-        self.conn.send_text(text.encode())
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        if self.conn.extensions or self.conn.state is not State.OPEN:
+            self.conn.send_text(head + tail)
+            self.transport.write(b"".join(self.conn.data_to_send()))
+        else:
+            self.transport.write(b"".join((_text_header(len(head) + len(tail)), head, tail)))
         return True
 
     def shutdown(self) -> None:
@@ -59,6 +71,15 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
             self.transport.write(b"".join(self.conn.data_to_send()))
             self.close_sent = True
         super().shutdown()  # a close already sent: uvicorn only closes the transport
+
+
+def _text_header(length: int) -> bytes:
+    """A final, unmasked text frame's header for `length` bytes (RFC 6455 5.2)."""
+    if length < 126:
+        return bytes((0x81, length))
+    if length < 65536:
+        return struct.pack("!BBH", 0x81, 126, length)
+    return struct.pack("!BBQ", 0x81, 127, length)
 
 
 # `--ws` choices, as uvicorn import strings: the older implementation's module warns

@@ -123,9 +123,11 @@ async def live_client(
 
 
 @asynccontextmanager
-async def uvicorn_serving(app: Starlette, port: int = 0) -> AsyncIterator[str]:
-    """`app` (its lifespan already open) served by uvicorn on `port` (0: a free one);
-    its WS URL."""
+async def uvicorn_serving(
+    app: Starlette, port: int = 0, compression: bool = False
+) -> AsyncIterator[str]:
+    """`app` (its lifespan already open) served by uvicorn on `port` (0: a free one),
+    with per-message compression if asked (off, as `dealflow serve` runs); its WS URL."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -133,7 +135,7 @@ async def uvicorn_serving(app: Starlette, port: int = 0) -> AsyncIterator[str]:
         lifespan="off",
         # The protocol `dealflow serve` runs (its direct writes included).
         ws=WS_PROTOCOLS["auto"],
-        ws_per_message_deflate=False,
+        ws_per_message_deflate=compression,
         log_level="warning",
     )
     server = uvicorn.Server(config)

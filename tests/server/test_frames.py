@@ -1,5 +1,7 @@
 """Frames spliced by a sink read exactly like the plain encoding of the same message,
-whatever the operation's id (`server.frames`)."""
+whatever the operation's id (`server.frames`); frames written at once are the bytes
+websockets would write, and go through websockets when an extension is on
+(`server.going_away`)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,13 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
+from websockets.frames import Frame, Opcode
 
 from server.frames import RAW_SEND, encode, legacy_sink, transport_sink
+from server.going_away import _text_header
+from testkit.deals import create_deal
+from testkit.live import BOARD_EVENTS, live_client, subscribed, uvicorn_serving
+from testkit.teams import Team
 
 PAYLOAD = {"data": {"boardEvents": {"cursor": "7", "deal": {"name": 'Quote "x" \u0142 \u2028'}}}}
 ODD_IDS = ["1", "sub-2", 'quote"d', "back\\slash", "\u0142\u00f3d\u017a", "</script>", "\u2028", ""]
@@ -64,3 +71,30 @@ async def test_a_closed_socket_is_told_as_a_disconnection():
     with pytest.raises(WebSocketDisconnected):
         await legacy_sink(socket, "1").next(encode(PAYLOAD))
     assert socket.sent == []
+
+
+@pytest.mark.parametrize("length", [0, 1, 125, 126, 127, 65535, 65536, 70000])
+def test_a_frame_written_at_once_is_the_frame_websockets_would_write(length: int):
+    data = ("\u0142" * length).encode()[:length]
+    ours = _text_header(len(data)) + data
+    theirs = Frame(Opcode.TEXT, data).serialize(mask=False)
+    assert ours == theirs
+
+
+async def test_frames_reach_a_client_that_negotiated_compression(
+    app, team: Team, manager_client, process_id: str
+):
+    """With per-message compression negotiated (off in `dealflow serve`, but a setting
+    of uvicorn's), frames written at once go through websockets' framing instead."""
+    async with (
+        uvicorn_serving(app, compression=True) as url,
+        live_client(url, team.tokens["manager"]) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        await create_deal(manager_client, name="Compressed", company="x" * 200)
+        event = await manager.event("board")
+        extensions = manager.ws.protocol.extensions
+
+    assert event["deal"]["name"] == "Compressed"
+    assert [type(e).__name__ for e in extensions] == ["PerMessageDeflate"]
