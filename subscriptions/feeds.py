@@ -115,7 +115,7 @@ class Delivery(Protocol):
 class Subscriber:
     viewer: User
     topic: Topic
-    queue: asyncio.Queue[Change | object]
+    queue_size: int
     token: str | None = None  # its session's; None: not checked (no socket behind it)
     last_sent: int = 0
     dropped: bool = field(default=False)
@@ -123,6 +123,21 @@ class Subscriber:
     # Handed over: the feed writes its frames (`Delivery`); `ended` says how it ends.
     direct: bool = False
     ended: asyncio.Future[object] | None = None
+    # Made when first needed: a subscriber the feed writes for never needs one (an
+    # asyncio queue is some 3 KB, for each of thousands of idle subscribers).
+    _queue: asyncio.Queue[Change | object] | None = None
+
+    @property
+    def queue(self) -> asyncio.Queue[Change | object]:
+        """What its task reads: the live changes while it replays, then always unless
+        the feed writes for it; and how it ends."""
+        if self._queue is None:
+            self._queue = asyncio.Queue(self.queue_size)
+        return self._queue
+
+    def queued(self) -> int:
+        """How many changes wait in its queue (making none)."""
+        return self._queue.qsize() if self._queue is not None else 0
 
     def offer(self, change: Change) -> bool:
         """Queue a live change; False when the queue overflowed (then it is dropped)."""
@@ -156,9 +171,10 @@ class Subscriber:
         self.queue.put_nowait(how)
 
     def hand_over(self) -> asyncio.Future[object]:
-        """From now on the feed writes its frames (its queue is empty)."""
+        """From now on the feed writes its frames (its queue is empty, and goes)."""
         self.ended = asyncio.get_running_loop().create_future()
         self.direct = True
+        self._queue = None
         return self.ended
 
 
@@ -445,7 +461,7 @@ class Hub:
         subscriber = Subscriber(
             viewer,
             topic,
-            asyncio.Queue(self.queue_size),
+            self.queue_size,
             token,
             delivery=None if isinstance(topic, NotificationTopic) else delivery,
         )
@@ -482,7 +498,7 @@ class Hub:
                     yield change
             subscriber.last_sent = max(subscriber.last_sent, position)
             while True:
-                if subscriber.delivery is not None and subscriber.queue.empty():
+                if subscriber.delivery is not None and not subscriber.queued():
                     # Nothing queued, nothing being sent: the feed writes from now on.
                     _end(subscriber, await subscriber.hand_over())
                 item = await subscriber.queue.get()
