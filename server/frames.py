@@ -14,7 +14,6 @@ so (`SUBSCRIBER_TOO_SLOW`) instead of growing the server's buffers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +21,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
 
-_SEPARATORS = (",", ":")
+from schema.live.execution import compact_json
 
 
 def encode(message: object) -> str:
     """Any other message (acks, errors, `complete`), as compact JSON."""
-    return json.dumps(message, separators=_SEPARATORS)
+    return compact_json(message)
 
 
 class FrameSink:

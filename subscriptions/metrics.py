@@ -14,7 +14,8 @@ SUBSCRIPTIONS = Gauge(
 )
 EVENTS_FANNED_OUT = Counter(
     "dealflow_events_fanned_out_total",
-    "Changes queued for subscribers (one per subscriber an event concerns).",
+    "Changes handed to subscribers, queued or written by the feed (one per subscriber "
+    "an event concerns).",
 )
 FEED_EVENT_SECONDS = Histogram(
     "dealflow_feed_event_seconds",

@@ -107,7 +107,9 @@ class _Delivery:
         return self.sink.next_now(payload)
 
 
-_SEPARATORS = (",", ":")
+def compact_json(value: object) -> str:
+    """JSON as frames carry it: no spaces (every frame of the socket protocols)."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 def payload_text(result: ExecutionResult) -> str:
@@ -115,7 +117,7 @@ def payload_text(result: ExecutionResult) -> str:
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [error.formatted for error in result.errors]
-    return json.dumps(payload, separators=_SEPARATORS)
+    return compact_json(payload)
 
 
 class SharedEventExecution(CheckedExecution):

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
 from websockets.frames import Frame, Opcode
 
+from server import going_away
 from server.frames import RAW_SEND, encode, legacy_sink, transport_sink
 from server.going_away import _text_header
 from testkit.deals import create_deal
@@ -81,13 +82,29 @@ def test_a_frame_written_at_once_is_the_frame_websockets_would_write(length: int
     assert ours == theirs
 
 
-async def test_frames_reach_a_client_that_negotiated_compression(
-    app, team: Team, manager_client, process_id: str
+@pytest.fixture
+def headers_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The lengths of the frames the server wrote as raw bytes."""
+    made: list[int] = []
+    make_header = going_away._text_header
+
+    def counted(length: int) -> bytes:
+        made.append(length)
+        return make_header(length)
+
+    monkeypatch.setattr(going_away, "_text_header", counted)
+    return made
+
+
+@pytest.mark.parametrize("compression", [False, True])
+async def test_frames_are_raw_bytes_unless_the_client_negotiated_compression(
+    app, team: Team, manager_client, process_id: str, headers_made: list[int], compression: bool
 ):
-    """With per-message compression negotiated (off in `dealflow serve`, but a setting
-    of uvicorn's), frames written at once go through websockets' framing instead."""
+    """Without extensions (as `dealflow serve` runs) a live frame is written as its
+    bytes; with per-message compression negotiated (a setting of uvicorn's), websockets
+    frames it instead."""
     async with (
-        uvicorn_serving(app, compression=True) as url,
+        uvicorn_serving(app, compression=compression) as url,
         live_client(url, team.tokens["manager"]) as manager,
     ):
         await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
@@ -97,4 +114,5 @@ async def test_frames_reach_a_client_that_negotiated_compression(
         extensions = manager.ws.protocol.extensions
 
     assert event["deal"]["name"] == "Compressed"
-    assert [type(e).__name__ for e in extensions] == ["PerMessageDeflate"]
+    assert [type(e).__name__ for e in extensions] == (["PerMessageDeflate"] if compression else [])
+    assert bool(headers_made) is not compression
