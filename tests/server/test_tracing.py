@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.applications import Starlette
 
+from models.webhook import DeliveryStatus, WebhookDelivery
 from server.app import create_app
 from server.settings import Settings
 from server.tracing import make_provider
@@ -66,6 +67,13 @@ async def traced_app(settings: Settings) -> AsyncIterator[Traced]:
     )
     async with app.router.lifespan_context(app), uvicorn_serving(app) as ws_url:
         yield Traced(app, ws_url.replace("ws://", "http://"), ws_url, exporter)
+
+
+async def _until_async(check: Callable[[], Awaitable[bool]], within: float = 5) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
 
 
 async def _until(check: Callable[[], object], within: float = 5) -> None:
@@ -139,6 +147,10 @@ async def test_live_events_and_webhook_attempts_have_spans_and_receivers_join_th
             await manager.event("board")
         (delivered,) = await hook.wait_for(1)
         await _until(lambda: served.named("webhook attempt"))
+        # The worker writes the attempt down after its span: the app stops only once it
+        # has (stopping it amid that transaction is the shutdown's business, not this
+        # test's, and on SQLite it held the one connection for the next test).
+        await _until_async(lambda: WebhookDelivery.filter(status=DeliveryStatus.DELIVERED).exists())
         live = served.named("live event")
         (attempt,) = served.named("webhook attempt")
 
