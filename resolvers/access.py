@@ -170,7 +170,7 @@ def can_perform(actor: User, step: StepNode) -> bool:
         return sees_every_deal(actor)
     if rule == Performer.ADMINS:
         return is_admin(actor)
-    return any(user.id == actor.id for user in step.performers)
+    return actor.id in step.performer_ids
 
 
 def visible_leads(actor: User) -> QuerySet[Lead]:

@@ -33,12 +33,14 @@ class TaskStatus(StrEnum):
 
 def task_status(open_due: Iterable[datetime | None], now: datetime, timezone: str) -> TaskStatus:
     """The dot of a deal whose open tasks are due at `open_due` (None: undated)."""
-    _, end_of_today = local_day_bounds(now, timezone)
+    end_of_today: datetime | None = None  # worked out for the first dated task only
     status = TaskStatus.NONE
     for due in open_due:
         if due is not None and due < now:
             return TaskStatus.OVERDUE
-        if due is not None and due < end_of_today:
+        if due is not None and end_of_today is None:
+            _, end_of_today = local_day_bounds(now, timezone)
+        if due is not None and end_of_today is not None and due < end_of_today:
             status = TaskStatus.TODAY
         elif status == TaskStatus.NONE:
             status = TaskStatus.LATER

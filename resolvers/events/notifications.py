@@ -65,7 +65,7 @@ async def step_audience(state: DealState, step: StepNode) -> list[User]:
     if NotifyAudience.PARTICIPANTS in audiences:
         ids |= {state.deal.owner_id, *state.participant_ids}
     if NotifyAudience.SELECTED_USERS in audiences:
-        ids |= {user.id for user in step.notify_users}
+        ids.update(step.notify_user_ids)
     users = await User.filter(workspace_id=state.deal.workspace_id, id__in=list(ids))
     if roles:
         users += await User.filter(workspace_id=state.deal.workspace_id, role__in=roles)

@@ -2,24 +2,37 @@
 
 Every reader of a process (the configuration screens, and later the derived values of
 deals) uses `ProcessTree`, so none of them walks the ORM relation by relation.
+
+Trees are read often (every board, every change to a deal) and change rarely, so each
+process keeps the stages (with their steps and their steps' people) it last read, by
+process: a tree is its process row, read every time, and those stages as long as the
+row's `updated_at` is the one they were read with. Stages, steps and the people on
+steps are only ever written by `resolvers.processes.configuration`, which saves the
+process row (a new `updated_at`) in the same transaction, before any tree of it is read
+again; a tree read inside a transaction that rolls back keeps an `updated_at` the
+database never had, and is never used. Steps keep the ids of their people, not their
+rows: a renamed user shows under their new name at once.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 
-from models.account import User
 from models.process import Process, Stage, Step, StepNotifyUser, StepPerformer
+
+# How many processes' stages a server process keeps (the least recently read go first).
+KEPT_TREES = 512
 
 
 @dataclass
 class StepNode:
     row: Step
-    performers: list[User] = field(default_factory=list)
-    notify_users: list[User] = field(default_factory=list)
+    performer_ids: list[int] = field(default_factory=list)
+    notify_user_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -63,13 +76,46 @@ class ProcessTree:
 
 async def _links_by_step(
     model: type[StepPerformer] | type[StepNotifyUser], step_ids: list[int]
-) -> dict[int, list[User]]:
-    found: dict[int, list[User]] = defaultdict(list)
+) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
     if step_ids:
-        links = await model.filter(step_id__in=step_ids).select_related("user").order_by("id")
-        for link in links:
-            found[link.step_id].append(link.user)
+        links = (
+            await model.filter(step_id__in=step_ids)
+            .order_by("id")
+            .values_list("step_id", "user_id")
+        )
+        for step_id, user_id in links:
+            found[step_id].append(user_id)
     return found
+
+
+class _KeptStages:
+    """The stages of recently read processes, each with the process row's identity and
+    `updated_at` they were read with (see the module's doc)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[int, int], tuple[datetime, list[StageNode]]] = OrderedDict()
+
+    def get(self, process: Process) -> list[StageNode] | None:
+        key = (process.workspace_id, process.id)
+        found = self._kept.get(key)
+        if found is None or found[0] != process.updated_at:
+            return None
+        self._kept.move_to_end(key)
+        return found[1]
+
+    def keep(self, process: Process, stages: list[StageNode]) -> None:
+        self._kept[(process.workspace_id, process.id)] = (process.updated_at, stages)
+        self._kept.move_to_end((process.workspace_id, process.id))
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+kept_stages = _KeptStages(KEPT_TREES)
 
 
 async def load_process_trees(
@@ -83,18 +129,25 @@ async def load_process_trees(
     if process_ids is not None:
         query = query.filter(id__in=list(process_ids))
     processes = await query.order_by("-is_default", "name", "id")
-    trees = {row.id: ProcessTree(row) for row in processes}
-    if not trees:
-        return []
-    stages = await Stage.filter(process_id__in=list(trees), archived_at=None).order_by(
-        "position", "id"
-    )
-    stage_nodes = {row.id: StageNode(row) for row in stages}
-    for stage in stages:
-        trees[stage.process_id].stages.append(stage_nodes[stage.id])
-    for step in await load_steps_of_stages(list(stage_nodes)):
-        stage_nodes[step.row.stage_id].steps.append(step)
-    return list(trees.values())
+    trees: list[ProcessTree] = []
+    unread: dict[int, ProcessTree] = {}
+    for row in processes:
+        kept = kept_stages.get(row)
+        trees.append(ProcessTree(row, list(kept) if kept is not None else []))
+        if kept is None:
+            unread[row.id] = trees[-1]
+    if unread:
+        stages = await Stage.filter(process_id__in=list(unread), archived_at=None).order_by(
+            "position", "id"
+        )
+        stage_nodes = {row.id: StageNode(row) for row in stages}
+        for stage in stages:
+            unread[stage.process_id].stages.append(stage_nodes[stage.id])
+        for step in await load_steps_of_stages(list(stage_nodes)):
+            stage_nodes[step.row.stage_id].steps.append(step)
+        for tree in unread.values():
+            kept_stages.keep(tree.row, tree.stages)
+    return trees
 
 
 async def live_process_exists(workspace_id: int, process_id: int) -> bool:

@@ -38,7 +38,7 @@ from graphql import ExecutionResult, GraphQLError
 
 from schema.context import Context, Info
 from schema.errors import process_errors
-from schema.input_text import CheckedExecution
+from schema.plain_fields import PlainFieldExecution
 from subscriptions.changes import Change
 from subscriptions.feeds import Delivery
 
@@ -120,7 +120,7 @@ def payload_text(result: ExecutionResult) -> str:
     return compact_json(payload)
 
 
-class SharedEventExecution(CheckedExecution):
+class SharedEventExecution(PlainFieldExecution):
     """Executes a live change once per group and document, and writes its frames (see
     the module's doc)."""
 

@@ -32,16 +32,22 @@ class Step(Node):
     weight: int = strawberry.field(description="How much completing it moves the deal on.")
     mandatory: bool = strawberry.field(description="A deal cannot be won until it is done.")
     who_can_perform: Performer
-    performers: list[User] = strawberry.field(
-        description="The users who may complete it when whoCanPerform is SELECTED_USERS."
-    )
     require_note: NoteRequirement
     notify: list[NotifyAudience]
-    notify_users: list[User]
     trigger_task: TaskTemplate | None
     archived_at: datetime | None = strawberry.field(
         description="Set when the step was removed from its process; history still shows it."
     )
+
+    @strawberry.field(
+        description="The users who may complete it when whoCanPerform is SELECTED_USERS."
+    )
+    async def performers(self, info: Info) -> list[User]:
+        return await _users(info, self.node.performer_ids)
+
+    @strawberry.field
+    async def notify_users(self, info: Info) -> list[User]:
+        return await _users(info, self.node.notify_user_ids)
 
     @strawberry.field(
         description="Whether the step's own rule (whoCanPerform) lets you complete it; on a "
@@ -68,13 +74,17 @@ class Step(Node):
             weight=row.weight,
             mandatory=row.mandatory,
             who_can_perform=row.who_can_perform,
-            performers=[User.from_row(u) for u in node.performers],
             require_note=row.require_note,
             notify=[rows.NotifyAudience(a) for a in row.notify],
-            notify_users=[User.from_row(u) for u in node.notify_users],
             trigger_task=template,
             archived_at=row.archived_at,
         )
+
+
+async def _users(info: Info, ids: list[int]) -> list[User]:
+    """The users a step names, as they are now (the tree keeps their ids)."""
+    loaders = await info.context.loaders()
+    return [User.from_row(row) for row in await loaders.users.load_many(ids) if row is not None]
 
 
 @strawberry.type

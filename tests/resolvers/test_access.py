@@ -108,9 +108,9 @@ def test_a_task_changes_by_its_assignee_its_author_or_people_on_its_deal():
 
 
 def step(rule: Performer, performers: tuple[int, ...] = ()) -> StepNode:
-    users = [SimpleNamespace(id=i) for i in performers]
     return cast(
-        StepNode, SimpleNamespace(row=SimpleNamespace(who_can_perform=rule), performers=users)
+        StepNode,
+        SimpleNamespace(row=SimpleNamespace(who_can_perform=rule), performer_ids=list(performers)),
     )
 
 

@@ -4,13 +4,13 @@ the live DEAL_UPDATED the clock writes once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from models.event import Event
-from models.process import Stage
+from models.process import Process, Stage
 from resolvers.deals.rot_clock import record_rotten_deals
 from testkit.clients import GraphQLClient
 from testkit.clock import FrozenClock
@@ -52,6 +52,9 @@ async def first_stage(team: Team, process_id: str) -> Stage:
     assert stage is not None
     stage.rotten_after_days = 3
     await stage.save(update_fields=["rotten_after_days"])
+    # As configuring a process does: its row changes with its stages (trees are kept
+    # while the row's `updated_at` stays, `resolvers.processes.tree`).
+    await Process.filter(id=pk(process_id)).update(updated_at=datetime.now(UTC))
     return stage
 
 

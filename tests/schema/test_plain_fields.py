@@ -1,0 +1,245 @@
+"""Plain fields (`schema.plain_fields`) answer exactly what graphql-core's general path
+answers: over random board documents through the HTTP app (fields plain and not,
+aliases, repeated fields, `__typename`, inline and named fragments, `@include` and
+`@skip`), and over a small schema whose plain fields go wrong in every way a value can
+(null for a non-null type, a value its scalar or enum refuses, an exception), where the
+errors' messages, paths, locations and null propagation must match too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import pytest
+import strawberry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models.deal import Deal
+from resolvers.processes.tree import load_process_trees
+from schema.ids import global_id
+from schema.plain_fields import PlainFieldExecution
+from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.clients import GraphQLClient
+from testkit.clock import FrozenClock
+from testkit.teams import Team
+
+NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+
+# Deal fields with no arguments: plain ones (attributes and methods of `self` alone)
+# and others (resolvers taking `info`, async ones, objects).
+DEAL_LEAVES = [
+    "id",
+    "name",
+    "company",
+    "contactPerson",
+    "value",
+    "currency",
+    "source",
+    "expectedCloseDate",
+    "isPublic",
+    "status",
+    "probability",
+    "forecastValue",
+    "lostReason",
+    "version",
+    "createdAt",
+    "updatedAt",
+    "deletedAt",
+    "externalId",
+    "isRotten",
+    "rottenSince",
+    "stageEnteredAt",
+    "taskStatus",
+    "canEdit",
+    "__typename",
+]
+DEAL_OBJECTS = ["owner { id name __typename }", "stage { id name position }"]
+
+
+@st.composite
+def selections(draw: st.DrawFn, fields: list[str], fragments: dict[str, str]) -> str:
+    """A selection set over `fields`: some aliased, some repeated, some behind a
+    directive or in a fragment (named ones are added to `fragments`)."""
+    chosen = draw(st.lists(st.sampled_from(fields), min_size=1, max_size=10))
+    parts = []
+    for index, field in enumerate(chosen):
+        name, _, subfields = field.partition(" ")
+        shape = draw(st.sampled_from(["bare", "alias", "include", "skip", "inline", "named"]))
+        if shape == "alias" and name != "__typename":
+            parts.append(f"a{index}_{name}: {field}")
+        elif shape == "include":
+            parts.append(f"{name} @include(if: $yes) {subfields}")
+        elif shape == "skip":
+            parts.append(f"{name} @skip(if: $yes) {subfields}")
+        elif shape == "inline":
+            parts.append(f"... on Deal {{ {field} }}")
+        elif shape == "named":
+            fragment = f"F{len(fragments)}"
+            fragments[fragment] = f"fragment {fragment} on Deal {{ {field} }}"
+            parts.append(f"...{fragment}")
+        else:
+            parts.append(field)
+    return " ".join(parts)
+
+
+@st.composite
+def board_documents(draw: st.DrawFn) -> str:
+    fragments: dict[str, str] = {}
+    card = draw(selections(DEAL_LEAVES + DEAL_OBJECTS, fragments))
+    column = draw(
+        st.sampled_from(
+            [
+                "__typename dealCount totalValue",
+                "stage { __typename id name position } forecastValue rottenCount",
+                "id c: dealCount dealCount",
+            ]
+        )
+    )
+    edge = draw(st.sampled_from(["cursor node", "node", "__typename cursor again: node"]))
+    document = (
+        "query Cards($processId: ID!, $yes: Boolean!, $first: Int) { "
+        "board(processId: $processId) { __typename id dealCount n: dealCount @skip(if: $yes) "
+        f"columns {{ {column} deals(first: $first) {{ totalCount "
+        "pageInfo { hasNextPage endCursor __typename } "
+        f"edges {{ {edge} {{ {card} }} }} }} }} }} }}"
+    )
+    return " ".join([document, *fragments.values()])
+
+
+@pytest.fixture
+def general_path(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Runs a request with every field the general way."""
+
+    async def answer(client: GraphQLClient, query: str, variables: dict[str, Any]) -> Any:
+        monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
+        try:
+            return await client.post(query, variables)
+        finally:
+            monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", True)
+
+    return answer
+
+
+async def seed_cards(team: Team) -> int:
+    """Deals of every shape a card has (rotten, with tasks due, closed fields empty or
+    set), in the default process; its id."""
+    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    await Deal.filter(workspace_id=team.workspace.id).delete()
+    step_ids = [step.row.id for stage in tree.stages for step in stage.steps]
+    people = [team.admin.id, team.manager.id, team.user.id]
+    seeds = [
+        DealSeed(
+            name=f"Deal {index}",
+            owner_id=people[index % 3],
+            value=Decimal(index * 1234) / 100,
+            is_public=index % 2 == 0,
+            completed=frozenset(step_ids[: index % len(step_ids)]),
+            company=None if index % 3 else f"Company {index}",
+            contact_person=f"Contact {index}" if index % 4 else None,
+            tasks=(TaskSeed(NOW + timedelta(hours=index * 7 - 30)),) if index % 2 else (),
+            last_activity_at=NOW - timedelta(days=index * 3),
+        )
+        for index in range(9)
+    ]
+    await seed_deals(team.workspace.id, tree, seeds, NOW)
+    return tree.row.id
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(document=board_documents(), yes=st.booleans(), first=st.integers(0, 4))
+async def test_board_documents_answer_as_the_general_path_does(
+    team: Team,
+    manager_client: GraphQLClient,
+    user_client: GraphQLClient,
+    frozen_clock: FrozenClock,
+    general_path: Any,
+    document: str,
+    yes: bool,
+    first: int,
+):
+    frozen_clock.now = NOW
+    process_id = await seed_cards(team)
+    variables = {"processId": global_id("Process", process_id), "yes": yes, "first": first}
+
+    for client in (manager_client, user_client):
+        plain = await client.post(document, variables)
+        general = await general_path(client, document, variables)
+
+        assert "errors" not in plain, plain["errors"]
+        assert plain == general
+        assert plain["data"]["board"]["__typename"] == "Board"
+
+
+class Color(Enum):
+    RED = "red"
+
+
+@strawberry.type
+class Item:
+    """Plain fields that go wrong on some items."""
+
+    name: str | None
+    label: str
+    color: Color
+    count: int
+    note: str | None
+    fails_for: strawberry.Private[int]
+
+    @strawberry.field
+    def checked(self) -> str:
+        if self.count == self.fails_for:
+            raise ValueError(f"item {self.count} cannot be checked")
+        return f"checked {self.count}"
+
+
+def items() -> list[Item]:
+    good = Item(name="a", label="A", color=Color.RED, count=1, note=None, fails_for=-1)
+    return [
+        good,
+        Item(name=None, label=None, color=Color.RED, count=2, note="n", fails_for=-1),  # type: ignore[arg-type]
+        Item(name="c", label="C", color="blue", count=3, note=None, fails_for=-1),  # type: ignore[arg-type]
+        Item(name="d", label="D", color=Color.RED, count="many", note=None, fails_for=-1),  # type: ignore[arg-type]
+        Item(name="e", label="E", color=Color.RED, count=5, note=None, fails_for=5),
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return items()
+
+    @strawberry.field
+    def nullable_items(self) -> list[Item | None]:
+        return items()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ items { name label color count note checked __typename } }",
+        "{ nullableItems { name label color count note checked __typename } }",
+        "{ nullableItems { x: count y: count ... on Item { label } } }",
+        "{ nullableItems { checked name } }",
+        "{ nullableItems { color } items { name } }",
+    ],
+)
+async def test_plain_fields_that_go_wrong_fail_as_on_the_general_path(
+    monkeypatch: pytest.MonkeyPatch, document: str
+):
+    schema = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecution)
+
+    plain = await schema.execute(document)
+    monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
+    general = await schema.execute(document)
+
+    assert plain.data == general.data
+    assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
+    assert plain.errors  # every document meets at least one bad value
