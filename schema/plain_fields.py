@@ -1,20 +1,27 @@
-"""Plain fields, completed without graphql-core's per-field machinery.
+"""Plain fields, completed without graphql-core's and Strawberry's per-field machinery.
 
 Most of what a long list shows (a board's cards, a page of deals) is plain: a scalar or
 enum read straight off the object, as an attribute or a method that takes nothing but
 `self`. graphql-core executes each of them as any other field: a path, a resolve info
-(and Strawberry's own around it), the resolver call through Strawberry's wrappers, then
-`complete_value` down the type's wrappers; for the board's 120 cards that is most of
-the execution's time. `PlainFieldExecution.execute_fields` does what the spec asks of
-a plain field directly: read the value, coerce it with the type's `coerce_output_value`.
+(and Strawberry's own around it), the resolver call through Strawberry's wrappers
+(arguments converted, extensions chained), then `complete_value` down the type's
+wrappers; for the board's 120 cards that was most of the execution's time.
+
+`PlainFieldExecution.execute_fields` does what the spec asks of such fields directly:
+- a plain field (`PlainField`: no arguments, a scalar or enum, read by Strawberry's
+  default resolver or by a synchronous method of `self` alone) is read and coerced
+  with its type's `coerce_output_value`; `__typename` is the parent type's name;
+- a simple resolver (`DirectField`: no arguments, synchronous, taking `self` and
+  perhaps `info`, no field extension) is called as Strawberry would call it, with a
+  resolve info of its own path, and completed by graphql-core (objects, lists, an
+  awaitable it may return);
+- every other field goes through graphql-core and Strawberry as before.
 
 What a selection set's fields are is worked out once per selection set and executor
 (`FieldPlan`), over the fields graphql-core has already collected (fragments spread,
 `@skip`/`@include` applied, aliases merged), so a document means what it meant:
-aliases and field order are the collected ones, `__typename` is the parent type's name,
-and every field that is not plain (arguments, `info`, async, objects, lists, field
-extensions) goes through graphql-core as before. A plain field whose value cannot be
-completed (null for a non-null type, a value its scalar refuses, an exception) is
+response names and their order are the collected ones. A plain field whose value cannot
+be completed (null for a non-null type, a value its scalar refuses, an exception) is
 executed again the general way, which gives the error its message, locations, path and
 null propagation exactly as graphql-core would; reading a plain field has no side
 effects, so reading it twice is harmless. With graphql-core middleware (a Strawberry
@@ -22,25 +29,29 @@ extension with a `resolve` hook), every field runs through the general path.
 
 The tests compare this path's answers with the general path's over random documents
 (`tests/schema/test_plain_fields.py`). graphql-core is pinned (pyproject.toml): this
-overrides `Executor.execute_fields`, whose shape it keeps.
+overrides `Executor.execute_fields`, whose shape it keeps, and mirrors `execute_field`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     Undefined,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, gather_with_cancel
+from strawberry import Info
 from strawberry.types.field import StrawberryField
 
 from schema.input_text import CheckedExecution
@@ -59,52 +70,67 @@ class PlainField:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectField:
+    """A simple resolver, called without Strawberry's wrappers."""
+
+    field_def: GraphQLField
+    field: StrawberryField
+    call: Callable[..., Any]
+    info_name: str | None  # the name of its `info` parameter, if it takes one
+
+
+Planned = PlainField | DirectField | None  # None: the general path
+
+
+@dataclass(frozen=True, slots=True)
 class FieldPlan:
     """A collected selection set of one object type: each field by its response name,
-    with how to complete it when it is plain (None: the general path)."""
+    with how it is completed."""
 
-    fields: tuple[tuple[str, FieldDetailsList, PlainField | None], ...]
+    fields: tuple[tuple[str, FieldDetailsList, Planned], ...]
     grouped_field_set: GroupedFieldSet  # kept alive: plans are keyed by its identity
-    any_plain: bool
+    any_planned: bool
 
 
-def plain_field(parent_type: GraphQLObjectType, name: str) -> PlainField | None:
-    """How to complete `parent_type.name` without graphql-core, if it is plain."""
+def planned_field(parent_type: GraphQLObjectType, name: str) -> Planned:
+    """How to complete `parent_type.name` without the general path, if it can be."""
     if name == "__typename":
         type_name = parent_type.name
         return PlainField(lambda _source: type_name, None, True)
     field_def = parent_type.fields.get(name)
     if field_def is None or field_def.args:
         return None
+    field = (field_def.extensions or {}).get(_STRAWBERRY_FIELD)
+    if not isinstance(field, StrawberryField) or field.extensions or field.is_subscription:
+        return None
     return_type = field_def.type
     non_null = isinstance(return_type, GraphQLNonNull)
     leaf = return_type.of_type if non_null else return_type
-    if not is_leaf_type(leaf):
-        return None
-    read = _reader((field_def.extensions or {}).get(_STRAWBERRY_FIELD))
-    return PlainField(read, leaf, non_null) if read is not None else None
-
-
-def _reader(field: object) -> Callable[[Any], Any] | None:
-    """How Strawberry would read `field` when it has no arguments, takes no `info`, is
-    synchronous and has no field extension; None otherwise."""
-    if not isinstance(field, StrawberryField) or field.extensions:
-        return None
     resolver = field.base_resolver
     if resolver is None:
+        if not is_leaf_type(leaf):
+            return None  # an object held by its parent: the general path completes it
         if field.default_resolver is getattr:
-            return attrgetter(field.python_name)
-        default, name = field.default_resolver, field.python_name
-        return lambda source: default(source, name)
-    parameters = resolver.signature.parameters
-    if resolver.is_async or len(parameters) != 1 or resolver.self_parameter is None:
-        return None
+            return PlainField(attrgetter(field.python_name), leaf, non_null)
+        default, attribute = field.default_resolver, field.python_name
+        return PlainField(lambda source: default(source, attribute), leaf, non_null)
     function = resolver.wrapped_func
-    return function if callable(function) else None
+    info = resolver.info_parameter
+    parameters = resolver.signature.parameters
+    if (
+        resolver.is_async
+        or not callable(function)
+        or resolver.self_parameter is None
+        or len(parameters) != (2 if info is not None else 1)
+    ):
+        return None
+    if info is None and is_leaf_type(leaf):
+        return PlainField(function, leaf, non_null)
+    return DirectField(field_def, field, function, info.name if info is not None else None)
 
 
 class PlainFieldExecution(CheckedExecution):
-    """Executes plain fields directly (see the module's doc)."""
+    """Executes plain fields and simple resolvers directly (see the module's doc)."""
 
     # Off: every field the general way (the tests compare the two).
     plain_fields_enabled = True
@@ -116,6 +142,10 @@ class PlainFieldExecution(CheckedExecution):
             # Plans are keyed by the identity of field sets collected anew for each event.
             executor._plans = None
         return executor
+
+    @cached_property
+    def _info_class(self) -> type[Info]:
+        return self.schema._strawberry_schema.config.info_class  # type: ignore[attr-defined, no-any-return]
 
     def _has_middleware(self) -> bool:
         manager = self.middleware_manager  # Strawberry makes one, often empty
@@ -129,11 +159,11 @@ class PlainFieldExecution(CheckedExecution):
         plan = plans.get(key)
         if plan is None:
             planned = tuple(
-                (name, details, plain_field(parent_type, details[0].node.name.value))
+                (name, details, planned_field(parent_type, details[0].node.name.value))
                 for name, details in fields.items()
             )
             plan = plans[key] = FieldPlan(
-                planned, fields, any(plain is not None for _, _, plain in planned)
+                planned, fields, any(how is not None for _, _, how in planned)
             )
         return plan
 
@@ -150,7 +180,7 @@ class PlainFieldExecution(CheckedExecution):
                 parent_type, source_value, path, grouped_field_set, position_context
             )
         plan = self._plan(parent_type, grouped_field_set)
-        if not plan.any_plain:
+        if not plan.any_planned:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -158,19 +188,21 @@ class PlainFieldExecution(CheckedExecution):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, details, plain in plan.fields:
-                if plain is not None:
-                    value = _completed(plain, source_value)
+            for response_name, details, how in plan.fields:
+                if type(how) is PlainField:
+                    value = _completed(how, source_value)
                     if value is not _UNCOMPLETED:
                         results[response_name] = value
                         continue
-                result = self.execute_field(
-                    parent_type,
-                    source_value,
-                    details,
-                    Path(path, response_name, parent_type.name),
-                    position_context,
-                )
+                field_path = Path(path, response_name, parent_type.name)
+                if type(how) is DirectField:
+                    result = self._execute_direct(
+                        parent_type, source_value, details, field_path, how, position_context
+                    )
+                else:
+                    result = self.execute_field(
+                        parent_type, source_value, details, field_path, position_context
+                    )
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -181,17 +213,65 @@ class PlainFieldExecution(CheckedExecution):
             raise
         if not awaitable_fields:
             return results
-        return self._awaited(results, awaitable_fields)
+        return _awaited(results, awaitable_fields)
 
-    @staticmethod
-    async def _awaited(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
-        if len(awaitable_fields) == 1:
-            (field,) = awaitable_fields
-            results[field] = await results[field]
-        else:
-            awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
-            results.update(zip(awaitable_fields, awaited, strict=True))
-        return results
+    def _execute_direct(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        path: Path,
+        direct: DirectField,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `execute_field` for a simple resolver, called as Strawberry's
+        wrappers would call it (`self` the object, `info` Strawberry's)."""
+        return_type = direct.field_def.type
+        info = self.build_resolve_info(
+            direct.field_def, [d.node for d in details], parent_type, path
+        )
+        try:
+            if direct.info_name is None:
+                result = direct.call(source)
+            else:
+                strawberry_info = self._info_class(_raw_info=info, _field=direct.field)
+                result = direct.call(source, **{direct.info_name: strawberry_info})
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, details, info, path, result, position_context
+                )
+            completed = self.complete_value(
+                return_type, details, info, path, result, position_context
+            )
+            if self.is_awaitable(completed):
+                return self._completing(completed, return_type, details, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
+        return completed
+
+    async def _completing(
+        self,
+        completed: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        details: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
+
+
+async def _awaited(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
+    if len(awaitable_fields) == 1:
+        (field,) = awaitable_fields
+        results[field] = await results[field]
+    else:
+        awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+        results.update(zip(awaitable_fields, awaited, strict=True))
+    return results
 
 
 _UNCOMPLETED = object()

@@ -198,6 +198,30 @@ class Item:
             raise ValueError(f"item {self.count} cannot be checked")
         return f"checked {self.count}"
 
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        """Takes `info`: its path is this item's."""
+        if self.count == self.fails_for:
+            raise ValueError(f"item {self.count} has no place")
+        return ".".join(map(str, info.path.as_list()))
+
+    @strawberry.field
+    def twin(self) -> Item:
+        """An object made by a method of `self` alone (non-null: a bad twin nulls this
+        item)."""
+        return Item(
+            name=self.name,
+            label=self.label,
+            color=self.color,
+            count=self.count,
+            note=None,
+            fails_for=-1,
+        )
+
+    @strawberry.field
+    async def later(self) -> str | None:
+        return self.label
+
 
 def items() -> list[Item]:
     good = Item(name="a", label="A", color=Color.RED, count=1, note=None, fails_for=-1)
@@ -229,6 +253,8 @@ class Query:
         "{ nullableItems { x: count y: count ... on Item { label } } }",
         "{ nullableItems { checked name } }",
         "{ nullableItems { color } items { name } }",
+        "{ nullableItems { where w: where later twin { label where twin { count } } } }",
+        "{ nullableItems { twin { __typename name color } } }",
     ],
 )
 async def test_plain_fields_that_go_wrong_fail_as_on_the_general_path(
