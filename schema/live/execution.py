@@ -34,6 +34,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, Protocol
 
+import orjson
 from graphql import ExecutionResult, GraphQLError
 
 from schema.context import Context, Info
@@ -108,8 +109,8 @@ class _Delivery:
 
 
 def compact_json(value: object) -> str:
-    """JSON as frames carry it: no spaces (every frame of the socket protocols)."""
-    return json.dumps(value, separators=(",", ":"))
+    """JSON as responses and frames carry it: no spaces, UTF-8 as it is (orjson)."""
+    return orjson.dumps(value).decode()
 
 
 def payload_text(result: ExecutionResult) -> str:
