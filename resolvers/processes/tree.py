@@ -106,13 +106,11 @@ class _KeptStages:
         return found[1]
 
     def keep(self, process: Process, stages: list[StageNode]) -> None:
-        self._kept[(process.workspace_id, process.id)] = (process.updated_at, stages)
-        self._kept.move_to_end((process.workspace_id, process.id))
+        key = (process.workspace_id, process.id)
+        self._kept[key] = (process.updated_at, list(stages))
+        self._kept.move_to_end(key)
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
-
-    def clear(self) -> None:
-        self._kept.clear()
 
 
 kept_stages = _KeptStages(KEPT_TREES)
