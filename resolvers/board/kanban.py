@@ -26,7 +26,7 @@ from resolvers.errors import Problems, not_found
 from resolvers.pagination import Page, page_size
 from resolvers.processes.tree import ProcessTree, load_process_tree
 from resolvers.rotting import rotten_condition
-from resolvers.sql_union import fetch_union
+from resolvers.sql_union import fetch_union, fetch_union_over
 from resolvers.task_dot import CARD_TASKS
 
 # Cards of a column: most recently updated first.
@@ -198,17 +198,19 @@ async def column_cards(
 ) -> list[Page[Deal]]:
     """The pages of cards of several columns, in one statement."""
     wanted = [request for request in requests if request.first > 0]
-    queries = [
-        keyset_query(
-            scope.deals().filter(stage_id=request.stage_id).annotate(**CARD_TASKS),
-            CARD_ORDER,
-            True,
-            request.after,
-            request.first,
+
+    def cards(request: CardRequest, stage_id: int) -> QuerySet[Deal]:
+        query = scope.deals().filter(stage_id=stage_id).annotate(**CARD_TASKS)
+        return keyset_query(query, CARD_ORDER, True, request.after, request.first)
+
+    if wanted and all(r.after is None and r.first == wanted[0].first for r in wanted):
+        # A board's first pages: one query whose only difference is the stage.
+        pages = await fetch_union_over(
+            lambda stage_id: cards(wanted[0], stage_id), [r.stage_id for r in wanted]
         )
-        for request in wanted
-    ]
-    rows = dict(zip(wanted, await fetch_union(queries), strict=True))
+    else:
+        pages = await fetch_union([cards(request, request.stage_id) for request in wanted])
+    rows = dict(zip(wanted, pages, strict=True))
     return [
         keyset_page(
             rows.get(request, []),
