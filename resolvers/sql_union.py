@@ -8,24 +8,21 @@ shifted so they stay distinct). Each row carries the number of its query, since 
 union keeps no order of its own. A query's annotations are set on its instances, as
 Tortoise does for a query of its own.
 
-SQLite hands datetimes back as text, which Tortoise parses with a pure-Python ISO 8601
-parser (some 6 us each: a board's cards have six datetimes, 4-5 ms a board); they are
-decoded here with `datetime.fromisoformat` first (0.1 us: SQLite's are all written by
-`server.database` in one ISO format), and Tortoise gets datetimes to check.
+Rows become instances through `resolvers.row_reader` (Tortoise's conversions, worked
+out once per model).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from contextlib import suppress
-from datetime import datetime
-from functools import cache, partial
+from functools import partial
 from typing import Any, TypeVar
 
-from tortoise.fields import DatetimeField
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+from resolvers.row_reader import row_reader
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K", bound=int)
@@ -99,30 +96,12 @@ async def _fetch(query: QuerySet[M], rendered: list[Rendered]) -> list[list[M]]:
         params.extend(values)
     _, rows = await db.execute_query(" UNION ALL ".join(parts), params)
     annotations = list(query._annotations)
-    as_text = _datetime_columns(query.model) if db.capabilities.dialect == "sqlite" else ()
+    reader = row_reader(query.model)
     found: list[list[M]] = [[] for _ in rendered]
     for row in rows:
         columns = dict(row)
-        if as_text:
-            _decode_datetimes(columns, as_text)
-        instance = query.model._init_from_db(**columns)
+        instance = reader.read(columns)
         for name in annotations:
             setattr(instance, name, columns[name])
         found[int(columns["union_part"])].append(instance)
     return found
-
-
-@cache
-def _datetime_columns(model: type[Model]) -> tuple[str, ...]:
-    """The columns of `model`'s datetime fields."""
-    return tuple(
-        key for key, _, field in model._meta.db_complex_fields if isinstance(field, DatetimeField)
-    )
-
-
-def _decode_datetimes(columns: dict[str, Any], keys: tuple[str, ...]) -> None:
-    for key in keys:
-        value = columns[key]
-        if isinstance(value, str):
-            with suppress(ValueError):  # not ours: Tortoise's parser has its say
-                columns[key] = datetime.fromisoformat(value)

@@ -1,0 +1,84 @@
+"""A `RowReader`'s instances are Tortoise's own (`Model._init_from_db`), field by field,
+for rows of every shape the models hold: deals open and closed, with and without the
+optional dates, tasks and users; and a row with a column missing goes to Tortoise."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tortoise import connections
+from tortoise.models import Model
+
+from models.account import User
+from models.deal import Deal, DealStatus
+from models.task import Task
+from resolvers.processes.tree import load_process_trees
+from resolvers.row_reader import RowReader
+from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.teams import Team
+
+NOW = datetime(2026, 7, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+async def raw_rows(model: type[Model], workspace_id: int) -> list[dict[str, Any]]:
+    """The model's rows as the driver hands them over."""
+    table = model._meta.db_table
+    connection = connections.get("default")
+    mark = "$1" if connection.capabilities.dialect == "postgres" else "?"
+    _, rows = await connection.execute_query(
+        f'SELECT * FROM "{table}" WHERE "workspace_id" = {mark} ORDER BY "id"', [workspace_id]
+    )
+    return [dict(row) for row in rows]
+
+
+def assert_same(found: Model, expected: Model) -> None:
+    for name in expected._meta.fields_db_projection:
+        mine, theirs = getattr(found, name), getattr(expected, name)
+        assert mine == theirs and type(mine) is type(theirs), (name, mine, theirs)
+        if isinstance(theirs, datetime):
+            assert mine.tzinfo == theirs.tzinfo and mine.utcoffset() == theirs.utcoffset()
+    for flag in ("_partial", "_saved_in_db", "_custom_generated_pk", "_await_when_save"):
+        assert getattr(found, flag) == getattr(expected, flag), flag
+
+
+async def test_instances_are_tortoises_own(team: Team):
+    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    await seed_deals(
+        team.workspace.id,
+        tree,
+        [
+            DealSeed(
+                name=f"Deal {i}",
+                owner_id=[team.user.id, team.manager.id][i % 2],
+                value=Decimal(i * 1001) / 100,
+                is_public=i % 3 == 0,
+                status=[DealStatus.OPEN, DealStatus.WON, DealStatus.LOST][i % 3],
+                company=None if i % 2 else "Acme",
+                expected_close_date=date(2026, 8, i + 1) if i % 2 else None,
+                closed_at=NOW - timedelta(days=i) if i % 3 else None,
+                deleted_at=NOW if i == 4 else None,
+                tasks=(TaskSeed(NOW + timedelta(hours=i), done=i % 2 == 0),),
+                last_activity_at=NOW - timedelta(days=i, microseconds=i),
+            )
+            for i in range(6)
+        ],
+        NOW,
+    )
+    for model in (Deal, Task, User):
+        rows = await raw_rows(model, team.workspace.id)
+        reader = RowReader(model)
+
+        assert rows, model
+        for row in rows:
+            assert_same(reader.read(row), model._init_from_db(**row))
+
+
+async def test_a_row_missing_a_column_goes_to_tortoise(team: Team):
+    (row,) = [r for r in await raw_rows(User, team.workspace.id) if r["id"] == team.user.id]
+    del row["name"]
+
+    found = RowReader(User).read(row)
+
+    assert found._partial and found.id == team.user.id and not hasattr(found, "name")
