@@ -8,7 +8,9 @@ calling its class. `RowReader` decides per model, once, how each column
 becomes a value: as Tortoise would for everything but datetimes (`fromisoformat`, then
 the same time zone rule, settled when the reader is made) and enums (their value map),
 and makes the instance as `Model._init_from_db` does. A row that is not one of the
-model's whole rows (a column missing) goes through `_init_from_db` itself.
+model's whole rows (a column missing) goes through `_init_from_db` itself. Readers are
+made once per model and process, after the ORM is set up: the time zone rule is the
+one Tortoise was configured with then (`use_tz`, UTC, for every entry point).
 
 `tests/resolvers/test_row_reader.py` checks, field by field on both backends, that a
 reader's instances are Tortoise's own. Tortoise is pinned below 1.2 (pyproject.toml):

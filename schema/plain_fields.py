@@ -8,13 +8,14 @@ enum read straight off the object, as an attribute or a method that takes nothin
 wrappers; for the board's 120 cards that was most of the execution's time.
 
 `PlainFieldExecution.execute_fields` does what the spec asks of such fields directly:
-- a plain field (`PlainField`: no arguments, a scalar or enum, read by Strawberry's
-  default resolver or by a synchronous method of `self` alone) is read and coerced
-  with its type's `coerce_output_value`; `__typename` is the parent type's name;
+- a plain field (`PlainField`: no arguments, a scalar or enum read by Strawberry's
+  default resolver, an attribute) is read and coerced with its type's
+  `coerce_output_value`; `__typename` is the parent type's name;
 - a simple resolver (`DirectField`: no arguments, synchronous, taking `self` and
-  perhaps `info`, no field extension) is called as Strawberry would call it, with a
-  resolve info of its own path, and completed by graphql-core (objects, lists, an
-  awaitable it may return);
+  perhaps `info`, no field extension) is called once, as Strawberry would call it (with
+  a resolve info of its own path when it takes `info`); a scalar it returns is coerced
+  in place, anything else (objects, lists, an awaitable, a value its type refuses) is
+  completed by graphql-core with what the call returned;
 - every other field goes through graphql-core and Strawberry as before.
 
 What a selection set's fields are is worked out once per selection set and executor
@@ -23,9 +24,10 @@ What a selection set's fields are is worked out once per selection set and execu
 response names and their order are the collected ones. A plain field whose value cannot
 be completed (null for a non-null type, a value its scalar refuses, an exception) is
 executed again the general way, which gives the error its message, locations, path and
-null propagation exactly as graphql-core would; reading a plain field has no side
-effects, so reading it twice is harmless. With graphql-core middleware (a Strawberry
-extension with a `resolve` hook), every field runs through the general path.
+null propagation exactly as graphql-core would; reading an attribute has no side
+effects, so reading it twice is harmless (a resolver is never called twice). With
+graphql-core middleware (a Strawberry extension with a `resolve` hook), every field
+runs through the general path; with Strawberry exception handlers, every resolver.
 
 The tests compare this path's answers with the general path's over random documents
 (`tests/schema/test_plain_fields.py`). graphql-core is pinned (pyproject.toml): this
@@ -77,6 +79,7 @@ class DirectField:
     field: StrawberryField
     call: Callable[..., Any]
     info_name: str | None  # the name of its `info` parameter, if it takes one
+    leaf: GraphQLLeafType | None  # its scalar or enum type, if it is one
 
 
 Planned = PlainField | DirectField | None  # None: the general path
@@ -92,8 +95,9 @@ class FieldPlan:
     any_planned: bool
 
 
-def planned_field(parent_type: GraphQLObjectType, name: str) -> Planned:
-    """How to complete `parent_type.name` without the general path, if it can be."""
+def planned_field(parent_type: GraphQLObjectType, name: str, direct: bool = True) -> Planned:
+    """How to complete `parent_type.name` without the general path, if it can be
+    (`direct`: whether resolvers may be called directly)."""
     if name == "__typename":
         type_name = parent_type.name
         return PlainField(lambda _source: type_name, None, True)
@@ -118,15 +122,20 @@ def planned_field(parent_type: GraphQLObjectType, name: str) -> Planned:
     info = resolver.info_parameter
     parameters = resolver.signature.parameters
     if (
-        resolver.is_async
+        not direct
+        or resolver.is_async
         or not callable(function)
         or resolver.self_parameter is None
         or len(parameters) != (2 if info is not None else 1)
     ):
         return None
-    if info is None and is_leaf_type(leaf):
-        return PlainField(function, leaf, non_null)
-    return DirectField(field_def, field, function, info.name if info is not None else None)
+    return DirectField(
+        field_def,
+        field,
+        function,
+        info.name if info is not None else None,
+        leaf if is_leaf_type(leaf) else None,
+    )
 
 
 class PlainFieldExecution(CheckedExecution):
@@ -147,6 +156,13 @@ class PlainFieldExecution(CheckedExecution):
     def _info_class(self) -> type[Info]:
         return self.schema._strawberry_schema.config.info_class  # type: ignore[attr-defined, no-any-return]
 
+    @cached_property
+    def _direct_calls(self) -> bool:
+        """Whether resolvers may be called directly: not when the schema has exception
+        handlers, which Strawberry's wrappers apply (none are configured today)."""
+        converter = self.schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
+        return not getattr(converter, "_exception_handler_specs", ())
+
     def _has_middleware(self) -> bool:
         manager = self.middleware_manager  # Strawberry makes one, often empty
         return manager is not None and bool(manager.middlewares)
@@ -159,7 +175,11 @@ class PlainFieldExecution(CheckedExecution):
         plan = plans.get(key)
         if plan is None:
             planned = tuple(
-                (name, details, planned_field(parent_type, details[0].node.name.value))
+                (
+                    name,
+                    details,
+                    planned_field(parent_type, details[0].node.name.value, self._direct_calls),
+                )
                 for name, details in fields.items()
             )
             plan = plans[key] = FieldPlan(
@@ -227,15 +247,20 @@ class PlainFieldExecution(CheckedExecution):
         """graphql-core's `execute_field` for a simple resolver, called as Strawberry's
         wrappers would call it (`self` the object, `info` Strawberry's)."""
         return_type = direct.field_def.type
-        info = self.build_resolve_info(
-            direct.field_def, [d.node for d in details], parent_type, path
-        )
+        info: Any = None
         try:
             if direct.info_name is None:
                 result = direct.call(source)
+                if direct.leaf is not None and result is not None and not self.is_awaitable(result):
+                    coerced = _coerced(direct.leaf, result)
+                    if coerced is not _UNCOMPLETED:
+                        return coerced
             else:
+                info = self._resolve_info(direct, details, parent_type, path)
                 strawberry_info = self._info_class(_raw_info=info, _field=direct.field)
                 result = direct.call(source, **{direct.info_name: strawberry_info})
+            if info is None:  # the general completion says what a value means
+                info = self._resolve_info(direct, details, parent_type, path)
             if self.is_awaitable(result):
                 return self.complete_awaitable_value(
                     return_type, details, info, path, result, position_context
@@ -249,6 +274,17 @@ class PlainFieldExecution(CheckedExecution):
             self.handle_field_error(raw_error, return_type, details, path)
             return None
         return completed
+
+    def _resolve_info(
+        self,
+        direct: DirectField,
+        details: FieldDetailsList,
+        parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> Any:
+        return self.build_resolve_info(
+            direct.field_def, [d.node for d in details], parent_type, path
+        )
 
     async def _completing(
         self,
@@ -282,11 +318,20 @@ def _completed(plain: PlainField, source: Any) -> Any:
     what went wrong."""
     try:
         value = plain.read(source)
-        if value is None:
-            return _UNCOMPLETED if plain.non_null else None
-        if plain.leaf is None:
-            return value
-        coerced = plain.leaf.coerce_output_value(value)
+    except Exception:
+        return _UNCOMPLETED
+    if value is None:
+        return _UNCOMPLETED if plain.non_null else None
+    if plain.leaf is None:
+        return value
+    return _coerced(plain.leaf, value)
+
+
+def _coerced(leaf: GraphQLLeafType, value: Any) -> Any:
+    """`value` as its scalar or enum type serializes it, or `_UNCOMPLETED` when it
+    cannot be (graphql-core's completion then says why)."""
+    try:
+        coerced = leaf.coerce_output_value(value)
     except Exception:
         return _UNCOMPLETED
     if coerced is None or coerced is Undefined:

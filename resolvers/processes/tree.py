@@ -6,12 +6,16 @@ deals) uses `ProcessTree`, so none of them walks the ORM relation by relation.
 Trees are read often (every board, every change to a deal) and change rarely, so each
 process keeps the stages (with their steps and their steps' people) it last read, by
 process: a tree is its process row, read every time, and those stages as long as the
-row's `updated_at` is the one they were read with. Stages, steps and the people on
-steps are only ever written by `resolvers.processes.configuration`, which saves the
-process row (a new `updated_at`) in the same transaction, before any tree of it is read
-again; a tree read inside a transaction that rolls back keeps an `updated_at` the
-database never had, and is never used. Steps keep the ids of their people, not their
-rows: a renamed user shows under their new name at once.
+row's `updated_at` is the one they were read with, for the same workspace and process
+id. Stages, steps and the people on steps are written by
+`resolvers.processes.configuration`, which saves the process row (a new `updated_at`)
+in the same transaction, before any tree of it is read again, and by `dealflow import`
+(`server.backup`), whose processes are new rows with new ids (ids are never reused:
+processes and workspaces are only soft-deleted). A tree read inside a transaction that
+rolls back keeps an `updated_at` the database never had, and is never used. Whatever
+else writes them (a data migration while servers run) must save the process rows too.
+Steps keep the ids of their people, not their rows: a renamed user shows under their
+new name at once.
 """
 
 from __future__ import annotations

@@ -109,8 +109,13 @@ class _Delivery:
 
 
 def compact_json(value: object) -> str:
-    """JSON as responses and frames carry it: no spaces, UTF-8 as it is (orjson)."""
-    return orjson.dumps(value).decode()
+    """JSON as responses and frames carry it: no spaces, UTF-8 as it is (orjson). Text
+    that is not Unicode (a lone surrogate, as in a socket's operation id: JSON lets a
+    client send one) is escaped by the standard library instead."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"))
 
 
 def payload_text(result: ExecutionResult) -> str:

@@ -222,6 +222,24 @@ class Item:
     async def later(self) -> str | None:
         return self.label
 
+    @strawberry.field
+    def awaited(self) -> Decimal:
+        """A synchronous method whose value is awaitable: graphql-core awaits it."""
+
+        async def value() -> Decimal:
+            return Decimal(self.count) / 2
+
+        return value()  # type: ignore[return-value]
+
+    @strawberry.field
+    def counted(self) -> str:
+        """Called once per item whatever it returns (null here: an error)."""
+        CALLS.append(self.count)
+        return None  # type: ignore[return-value]
+
+
+CALLS: list[int] = []
+
 
 def items() -> list[Item]:
     good = Item(name="a", label="A", color=Color.RED, count=1, note=None, fails_for=-1)
@@ -255,6 +273,7 @@ class Query:
         "{ nullableItems { color } items { name } }",
         "{ nullableItems { where w: where later twin { label where twin { count } } } }",
         "{ nullableItems { twin { __typename name color } } }",
+        "{ nullableItems { awaited counted } }",
     ],
 )
 async def test_plain_fields_that_go_wrong_fail_as_on_the_general_path(
@@ -262,10 +281,14 @@ async def test_plain_fields_that_go_wrong_fail_as_on_the_general_path(
 ):
     schema = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecution)
 
+    CALLS.clear()
     plain = await schema.execute(document)
+    plain_calls = list(CALLS)
     monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
+    CALLS.clear()
     general = await schema.execute(document)
 
     assert plain.data == general.data
     assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
     assert plain.errors  # every document meets at least one bad value
+    assert plain_calls == CALLS, "a resolver is called as often as on the general path"

@@ -20,6 +20,7 @@ from testkit.teams import Team
 
 TRANSPORT, LEGACY = PROTOCOLS
 ODD_ID = 'board "one" \u0142\\'
+LONE_SURROGATE_ID = "board \ud800"  # valid JSON, not Unicode: no UTF-8 encoder takes it
 OTHER_DOCUMENT = BOARD_EVENTS.replace("cursor kind dealId", "cursor kind")
 
 
@@ -124,3 +125,16 @@ async def test_an_error_in_a_shared_result_is_logged_once_and_masked_for_everyon
     assert messages[0]["payload"] == messages[1]["payload"]
     logged = [r for r in caplog.records if "hunter2" in str(r.getMessage()) or r.exc_info]
     assert len(logged) == 1, [r.getMessage() for r in logged]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_an_operation_id_that_is_not_unicode_still_gets_its_frames(
+    live_url, app, team: Team, manager_client, process_id: str, protocol: str
+):
+    async with live_client(live_url, team.tokens["manager"], protocol) as socket:
+        await socket.subscribe(LONE_SURROGATE_ID, BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        deal = await create_deal(manager_client, name="Surrogate", isPublic=True)
+        event = await socket.event(LONE_SURROGATE_ID)
+
+    assert event["dealId"] == deal["id"]
