@@ -251,14 +251,14 @@ class PlainFieldExecution(CheckedExecution):
         try:
             if direct.info_name is None:
                 result = direct.call(source)
-                if direct.leaf is not None and result is not None and not self.is_awaitable(result):
-                    coerced = _coerced(direct.leaf, result)
-                    if coerced is not _UNCOMPLETED:
-                        return coerced
             else:
                 info = self._resolve_info(direct, details, parent_type, path)
                 strawberry_info = self._info_class(_raw_info=info, _field=direct.field)
                 result = direct.call(source, **{direct.info_name: strawberry_info})
+            if direct.leaf is not None and result is not None and not self.is_awaitable(result):
+                coerced = _coerced(direct.leaf, result)
+                if coerced is not _UNCOMPLETED:
+                    return coerced
             if info is None:  # the general completion says what a value means
                 info = self._resolve_info(direct, details, parent_type, path)
             if self.is_awaitable(result):
