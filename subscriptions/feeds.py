@@ -34,7 +34,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -82,7 +82,7 @@ class SessionEnded(Exception):
 _OVERFLOW = object()
 _ENDED = object()
 
-LiveSessions = Callable[[Collection[str]], Awaitable[dict[str, User]]]
+LiveSessions = Callable[[Collection[str]], Awaitable[Mapping[str, auth.SessionUser]]]
 SessionsEnded = Callable[[set[str]], None]
 
 
@@ -90,7 +90,7 @@ def _ignore(tokens: set[str]) -> None:
     return None
 
 
-def session_is_live(viewer: User, now: User | None) -> bool:
+def session_is_live(viewer: User, now: User | auth.SessionUser | None) -> bool:
     """Whether a session opened as `viewer` is still live as `now` (None: revoked,
     expired or deactivated); a new role ends it too (what it may see changed)."""
     return now is not None and now.id == viewer.id and str(now.role) == str(viewer.role)
@@ -183,7 +183,7 @@ class WorkspaceFeed:
         self,
         workspace_id: int,
         poll_seconds: float,
-        live_sessions: LiveSessions = auth.live_sessions,
+        live_sessions: LiveSessions = auth.live_session_users,
         sessions_ended: SessionsEnded = _ignore,
     ) -> None:
         self.workspace_id = workspace_id
@@ -407,7 +407,7 @@ class Hub:
         self,
         poll_seconds: float = 2.0,
         queue_size: int = 100,
-        live_sessions: LiveSessions = auth.live_sessions,
+        live_sessions: LiveSessions = auth.live_session_users,
         sessions_ended: SessionsEnded = _ignore,
     ) -> None:
         self.poll_seconds = poll_seconds

@@ -68,7 +68,7 @@ class Sessions:
             self._sockets.pop(ws, None)
         if not open_:
             return 0
-        live = await auth.live_sessions({session.token for session in open_.values()})
+        live = await auth.live_session_users({session.token for session in open_.values()})
         ended = [
             ws
             for ws, session in open_.items()

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from models.account import AuthToken, LoginFailure
+from models.account import AuthToken, LoginFailure, Role
+from resolvers.accounts import auth, display_tokens
 from resolvers.accounts.auth import token_digest
 from testkit.clients import GraphQLClient
 from testkit.documents import LOGIN_MUTATION, LOGOUT_MUTATION, ME_QUERY
-from testkit.teams import PASSWORD, Team
+from testkit.ids import pk
+from testkit.teams import PASSWORD, Team, second_seller
 
 
 async def test_login_returns_a_token_that_authenticates(team: Team, anonymous_client):
@@ -238,3 +240,30 @@ async def test_the_backoff_stops_at_its_maximum(team: Team, app, frozen_clock):
 
     assert refused["errors"][0]["code"] == "RATE_LIMITED"
     assert refused["errors"][0]["retryAfter"] == 900
+
+
+async def test_sockets_are_checked_by_the_same_rule_as_requests(team: Team, process_id: str):
+    """`live_session_users` (what open sockets are checked with) keeps exactly the tokens
+    `live_sessions` keeps, with each user's id and role as they are now."""
+    live, _ = await auth.issue_token(team.user, timedelta(hours=1))
+    revoked, _ = await auth.issue_token(team.user, timedelta(hours=1))
+    expired, _ = await auth.issue_token(team.manager, timedelta(seconds=-1))
+    inactive_user = await second_seller(team)
+    inactive, _ = await auth.issue_token(inactive_user, timedelta(hours=1))
+    promoted, _ = await auth.issue_token(team.manager, timedelta(hours=1))
+    display, _ = await display_tokens.create_display_token(team.admin, pk(process_id), "Wall")
+    await auth.logout(revoked)
+    inactive_user.active = False
+    await inactive_user.save(update_fields=["active"])
+    team.manager.role = Role.ADMIN
+    await team.manager.save(update_fields=["role"])
+    tokens = {live, revoked, expired, inactive, promoted, display, "not a token", ""}
+
+    full = await auth.live_sessions(tokens)
+    light = await auth.live_session_users(tokens)
+
+    assert set(light) == set(full) == {live, promoted, display}
+    assert {t: (u.id, str(u.role)) for t, u in full.items()} == {
+        t: (u.id, u.role) for t, u in light.items()
+    }
+    assert light[promoted] == (team.manager.id, "ADMIN")
