@@ -180,7 +180,8 @@ def _session_digests(tokens: Collection[str]) -> dict[str, str]:
 
 async def live_sessions(tokens: Collection[str]) -> dict[str, User]:
     """Of these tokens, those still live, with their users as they are now (one query a
-    kind of token): open WebSockets are checked with it from time to time."""
+    kind of token): what a request is authenticated with (open sockets are checked with
+    `live_session_users`, the same rule)."""
     from resolvers.accounts import display_tokens  # which builds on token_digest
 
     digests = _session_digests(tokens)
