@@ -66,7 +66,7 @@ async def step_audience(state: DealState, step: StepNode) -> list[User]:
         ids |= {state.deal.owner_id, *state.participant_ids}
     if NotifyAudience.SELECTED_USERS in audiences:
         ids.update(step.notify_user_ids)
-    users = await User.filter(workspace_id=state.deal.workspace_id, id__in=list(ids))
+    users = await User.filter(workspace_id=state.deal.workspace_id, id__in=list(ids)) if ids else []
     if roles:
         users += await User.filter(workspace_id=state.deal.workspace_id, role__in=roles)
     return users
