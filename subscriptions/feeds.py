@@ -90,12 +90,6 @@ def _ignore(tokens: set[str]) -> None:
     return None
 
 
-def session_is_live(viewer: User, now: User | auth.SessionUser | None) -> bool:
-    """Whether a session opened as `viewer` is still live as `now` (None: revoked,
-    expired or deactivated); a new role ends it too (what it may see changed)."""
-    return now is not None and now.id == viewer.id and str(now.role) == str(viewer.role)
-
-
 class Delivery(Protocol):
     """How the feed writes a subscriber's frames itself (`schema.live.execution`)."""
 
@@ -277,7 +271,8 @@ class WorkspaceFeed:
         ended: set[str] = set()
         for subscriber in checked:
             assert subscriber.token is not None
-            if not session_is_live(subscriber.viewer, live.get(subscriber.token)):
+            opened = auth.SessionUser.of(subscriber.viewer)
+            if not auth.session_is_live(opened, live.get(subscriber.token)):
                 subscriber.end_session()
                 self.subscribers.discard(subscriber)
                 ended.add(subscriber.token)
@@ -480,7 +475,7 @@ class Hub:
             # The replay reads the log up to `position` without the feed's check: the
             # session is checked after registering, so after anything the replay sends.
             live = await self.live_sessions({token})
-            if not session_is_live(viewer, live.get(token)):
+            if not auth.session_is_live(auth.SessionUser.of(viewer), live.get(token)):
                 feed.subscribers.discard(subscriber)
                 self.sessions_ended({token})
                 raise SessionEnded

@@ -47,8 +47,7 @@ async def close_ended(socket: Socket) -> None:
 @dataclass(frozen=True)
 class Session:
     token: str
-    user_id: int
-    role: str
+    opened_as: auth.SessionUser
 
 
 class Sessions:
@@ -59,7 +58,7 @@ class Sessions:
         self._closing: set[asyncio.Task[None]] = set()
 
     def opened(self, socket: Socket, token: str, user: User) -> None:
-        self._sockets[socket] = Session(token, user.id, str(user.role))
+        self._sockets[socket] = Session(token, auth.SessionUser.of(user))
 
     async def check_once(self) -> int:
         """Close the sockets whose session ended; how many were closed."""
@@ -72,9 +71,7 @@ class Sessions:
         ended = [
             ws
             for ws, session in open_.items()
-            if (user := live.get(session.token)) is None
-            or user.id != session.user_id
-            or str(user.role) != session.role
+            if not auth.session_is_live(session.opened_as, live.get(session.token))
         ]
         for ws in ended:
             self._sockets.pop(ws, None)

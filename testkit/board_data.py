@@ -11,7 +11,7 @@ from decimal import Decimal
 from models.deal import Deal, DealCost, DealParticipant, DealStatus, LineItem, StepCompletion
 from models.task import Task
 from resolvers.deals.state import apply_progress, sync_amounts
-from resolvers.processes.tree import ProcessTree
+from resolvers.processes.tree import ProcessTree, load_process_trees
 from resolvers.rotting import rot_moment
 
 
@@ -133,3 +133,9 @@ async def seed_deals(
         batch_size=500,
     )
     return await Deal.filter(id__in=list(ids.values())).order_by("id")
+
+
+async def default_tree(workspace_id: int) -> ProcessTree:
+    """The workspace's default process, read whole."""
+    (tree,) = [t for t in await load_process_trees(workspace_id) if t.row.is_default]
+    return tree

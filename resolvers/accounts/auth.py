@@ -158,6 +158,18 @@ class SessionUser(NamedTuple):
     id: int
     role: str
 
+    @classmethod
+    def of(cls, user: User) -> SessionUser:
+        return cls(user.id, str(user.role))
+
+
+def session_is_live(opened: SessionUser, now: SessionUser | None) -> bool:
+    """Whether a session opened as `opened` is still live as `now` (None: revoked,
+    expired or deactivated); a new role ends it too (what it may see changed). Open
+    sockets are held to it by the feeds (before each batch of events) and by
+    `subscriptions.sessions` (every few seconds)."""
+    return now is not None and now.id == opened.id and now.role == opened.role
+
 
 async def authenticate(token: str) -> User | None:
     """The active user a live (unexpired, unrevoked) token belongs to, in one query; for

@@ -14,9 +14,8 @@ from tortoise.models import Model
 from models.account import User
 from models.deal import Deal, DealStatus
 from models.task import Task
-from resolvers.processes.tree import load_process_trees
 from resolvers.row_reader import RowReader
-from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.board_data import DealSeed, TaskSeed, default_tree, seed_deals
 from testkit.teams import Team
 
 NOW = datetime(2026, 7, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -44,7 +43,7 @@ def assert_same(found: Model, expected: Model) -> None:
 
 
 async def test_instances_are_tortoises_own(team: Team):
-    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    tree = await default_tree(team.workspace.id)
     await seed_deals(
         team.workspace.id,
         tree,

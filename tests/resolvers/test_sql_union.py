@@ -14,14 +14,13 @@ from tortoise.queryset import QuerySet
 from models.deal import Deal
 from resolvers import sql_union
 from resolvers.clock import now_utc
-from resolvers.processes.tree import load_process_trees
-from testkit.board_data import DealSeed, seed_deals
+from testkit.board_data import DealSeed, default_tree, seed_deals
 from testkit.teams import Team
 
 
 async def stage_ids(team: Team) -> list[int]:
     """The default process's stages, with deals in each (some in none)."""
-    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    tree = await default_tree(team.workspace.id)
     now = now_utc()
     await seed_deals(
         team.workspace.id,

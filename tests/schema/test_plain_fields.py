@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.deal import Deal
-from resolvers.processes.tree import load_process_trees
 from schema.ids import global_id
 from schema.plain_fields import PlainFieldExecution
-from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.board_data import DealSeed, TaskSeed, default_tree, seed_deals
 from testkit.clients import GraphQLClient
 from testkit.clock import FrozenClock
 from testkit.teams import Team
@@ -126,7 +125,7 @@ def general_path(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-de
 async def seed_cards(team: Team) -> int:
     """Deals of every shape a card has (rotten, with tasks due, closed fields empty or
     set), in the default process; its id."""
-    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    tree = await default_tree(team.workspace.id)
     await Deal.filter(workspace_id=team.workspace.id).delete()
     step_ids = [step.row.id for stage in tree.stages for step in stage.steps]
     people = [team.admin.id, team.manager.id, team.user.id]
@@ -292,3 +291,62 @@ async def test_plain_fields_that_go_wrong_fail_as_on_the_general_path(
     assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
     assert plain.errors  # every document meets at least one bad value
     assert plain_calls == CALLS, "a resolver is called as often as on the general path"
+
+
+class Unpriced(Exception):
+    pass
+
+
+@strawberry.type
+class PriceMissing:
+    reason: str
+
+
+@strawberry.type
+class Price:
+    amount: int
+
+
+class UnpricedHandler(strawberry.ExceptionHandler[Unpriced, PriceMissing]):
+    def handle(self, exception: Unpriced, *, field: Any, info: Any) -> PriceMissing:
+        return PriceMissing(reason=str(exception))
+
+
+@strawberry.type
+class Priced:
+    count: int
+
+    @strawberry.field
+    def price(self) -> Price | PriceMissing:
+        """A simple resolver whose exceptions a handler turns into a result."""
+        if self.count % 2:
+            raise Unpriced(f"no price for {self.count}")
+        return Price(amount=self.count * 10)
+
+
+@strawberry.type
+class PricedQuery:
+    @strawberry.field
+    def priced(self) -> list[Priced]:
+        return [Priced(count=n) for n in range(3)]
+
+
+async def test_strawberry_exception_handlers_still_apply_to_simple_resolvers():
+    schema = strawberry.Schema(
+        query=PricedQuery,
+        execution_context_class=PlainFieldExecution,
+        exception_handlers=[UnpricedHandler()],
+    )
+
+    result = await schema.execute(
+        "{ priced { count price { ... on Price { amount } ... on PriceMissing { reason } } } }"
+    )
+
+    assert result.errors is None
+    assert result.data == {
+        "priced": [
+            {"count": 0, "price": {"amount": 0}},
+            {"count": 1, "price": {"reason": "no price for 1"}},
+            {"count": 2, "price": {"amount": 20}},
+        ]
+    }

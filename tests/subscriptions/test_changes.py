@@ -11,6 +11,7 @@ import pytest
 
 from models.account import Role, User, Workspace
 from models.event import Event, EventKind
+from resolvers.accounts import auth
 from resolvers.events.log import BoardFacts
 from subscriptions.changes import (
     BoardEventKind,
@@ -23,7 +24,7 @@ from subscriptions.changes import (
     deal_change,
     group_of,
 )
-from subscriptions.feeds import _concerns, session_is_live
+from subscriptions.feeds import _concerns
 
 OWNER, SELLER, OTHER_SELLER, MANAGER, ADMIN = 1, 2, 3, 4, 5
 BOARD, OTHER_BOARD = 10, 11
@@ -135,7 +136,9 @@ def test_the_event_that_takes_a_deal_out_of_sight_is_the_last_one_heard():
     ],
 )
 def test_a_session_stays_live_while_its_user_and_role_do(now, live):
-    assert session_is_live(person(SELLER), now) is live
+    opened = auth.SessionUser.of(person(SELLER))
+
+    assert auth.session_is_live(opened, None if now is None else auth.SessionUser.of(now)) is live
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ from models.deal import Deal, DealStatus
 from resolvers import progress, task_dot
 from resolvers.board.kanban import figures_by_salesperson
 from resolvers.clock import now_utc
-from resolvers.processes.tree import ProcessTree, load_process_trees
+from resolvers.processes.tree import ProcessTree
 from schema.ids import global_id
-from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.board_data import DealSeed, TaskSeed, default_tree, seed_deals
 from testkit.clients import GraphQLClient
 from testkit.clock import FrozenClock
 from testkit.documents import BOARD_QUERY
@@ -215,7 +215,7 @@ async def test_board_equals_brute_force(
     frozen_clock.now = NOW
     team.workspace.timezone = TIMEZONE
     await team.workspace.save(update_fields=["timezone"])
-    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    tree = await default_tree(team.workspace.id)
     step_ids = [step.row.id for stage in tree.stages for step in stage.steps]
     people = [team.admin.id, team.manager.id, team.user.id, (await second_seller(team)).id]
     await Deal.filter(workspace_id=team.workspace.id).delete()

@@ -8,9 +8,8 @@ from decimal import Decimal
 
 from models.account import Role, User
 from resolvers.clock import now_utc
-from resolvers.processes.tree import load_process_trees
 from schema.ids import global_id
-from testkit.board_data import DealSeed, TaskSeed, seed_deals
+from testkit.board_data import DealSeed, TaskSeed, default_tree, seed_deals
 from testkit.clients import GraphQLClient
 from testkit.documents import BOARD_QUERY
 from testkit.queries import logged_queries
@@ -19,7 +18,7 @@ from testkit.teams import PASSWORD, Team
 
 async def seed(team: Team, count: int, offset: int) -> str:
     """`count` deals spread over the default process's five stages; its global id."""
-    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    tree = await default_tree(team.workspace.id)
     assert len(tree.stages) == 5
     others = [
         await User.create(

@@ -24,9 +24,8 @@ from models.deal import Deal, DealStatus
 from models.product import Product
 from resolvers import progress
 from resolvers.board.finance import split
-from resolvers.processes.tree import load_process_trees
 from schema.ids import global_id
-from testkit.board_data import DealSeed, seed_deals
+from testkit.board_data import DealSeed, default_tree, seed_deals
 from testkit.clients import GraphQLClient
 from testkit.clock import FrozenClock
 from testkit.queries import logged_queries
@@ -178,7 +177,7 @@ async def test_finance_equals_brute_force(
     frozen_clock.now = NOW
     team.workspace.timezone = TIMEZONE
     await team.workspace.save(update_fields=["timezone"])
-    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    tree = await default_tree(team.workspace.id)
     step_ids = [step.row.id for stage in tree.stages for step in stage.steps]
     people = [team.admin.id, team.manager.id, team.user.id, (await second_seller(team)).id]
     products = [
@@ -288,7 +287,7 @@ async def test_bad_periods_and_processes_are_refused(manager_client: GraphQLClie
 
 
 async def _seed_won_and_expected(team: Team, count: int, offset: int, products: list[int]) -> None:
-    (tree,) = [t for t in await load_process_trees(team.workspace.id) if t.row.is_default]
+    tree = await default_tree(team.workspace.id)
     rng = random.Random(count)
     await seed_deals(
         team.workspace.id,
