@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
+import orjson
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -176,7 +177,9 @@ class CursorCodec:
 
     def encode(self, values: Sequence[Any]) -> str:
         key = [part.encode(value) for part, value in zip(self.parts, values, strict=True)]
-        return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+        # orjson writes what `json.dumps` with compact separators writes for these
+        # parts (ASCII strings and ints), some ten times faster: a board has 120 cursors.
+        return base64.urlsafe_b64encode(orjson.dumps(key)).decode()
 
     def decode(self, cursor: str | None, field: str = "after") -> list[Any] | None:
         if cursor is None:

@@ -46,9 +46,10 @@ class RowReader(Generic[M]):
         columns += [(key, name, _default(field)) for key, name, field in meta.db_default_fields]
         columns += [(key, name, _complex(field)) for key, name, field in meta.db_complex_fields]
         self.columns = tuple(columns)
+        self.keys = frozenset(key for key, _, _ in columns)
 
     def read(self, row: Mapping[str, Any]) -> M:
-        if any(key not in row for key, _, _ in self.columns):
+        if not self.keys <= row.keys():
             return self.model._init_from_db(**row)
         instance = self.model.__new__(self.model)
         set_ = object.__setattr__  # as `_init_from_db`: past the model's own __setattr__

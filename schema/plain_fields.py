@@ -16,7 +16,14 @@ wrappers; for the board's 120 cards that was most of the execution's time.
   a resolve info of its own path when it takes `info`); a scalar it returns is coerced
   in place, anything else (objects, lists, an awaitable, a value its type refuses) is
   completed by graphql-core with what the call returned;
+- an object held by its parent (`HeldObjects`: no arguments, Strawberry's default
+  resolver, an object type or a list of one) has its selection executed on the object,
+  or on each item, straight away: graphql-core's `complete_value` steps (non-null, list,
+  object, per item) are what this skips; the type's `is_type_of` is still asked;
 - every other field goes through graphql-core and Strawberry as before.
+
+A simple resolver that takes `info` gets a resolve info built only if it reads more
+than its context (`_DeferredResolveInfo`): a card's owner and task dot read only that.
 
 What a selection set's fields are is worked out once per selection set and executor
 (`FieldPlan`), over the fields graphql-core has already collected (fragments spread,
@@ -25,7 +32,11 @@ response names and their order are the collected ones. A plain field whose value
 be completed (null for a non-null type, a value its scalar refuses, an exception) is
 executed again the general way, which gives the error its message, locations, path and
 null propagation exactly as graphql-core would; reading an attribute has no side
-effects, so reading it twice is harmless (a resolver is never called twice). With
+effects, so reading it twice is harmless (a resolver is never called twice). A held
+object or list that is not what its type needs as it is (null where it may not be, an
+awaitable, something `is_type_of` refuses, a list that is not a list or tuple) goes the
+general way before any of its selection is executed; errors within its selection are
+located and propagated as `complete_list_item_value` and `execute_field` do. With
 graphql-core middleware (a Strawberry extension with a `resolve` hook), every field
 runs through the general path; with Strawberry exception handlers, every resolver.
 
@@ -45,6 +56,7 @@ from typing import Any
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -80,9 +92,21 @@ class DirectField:
     call: Callable[..., Any]
     info_name: str | None  # the name of its `info` parameter, if it takes one
     leaf: GraphQLLeafType | None  # its scalar or enum type, if it is one
+    held: HeldObjects | None  # how to complete the object(s) it returns, if it does
 
 
-Planned = PlainField | DirectField | None  # None: the general path
+@dataclass(frozen=True, slots=True)
+class HeldObjects:
+    """An object, or a list of objects, of one object type held by its parent."""
+
+    read: Callable[[Any], Any] | None  # None: a simple resolver's value, not read
+    return_type: GraphQLOutputType
+    object_type: GraphQLObjectType
+    non_null: bool
+    item_type: GraphQLOutputType | None  # a list's item type (its non-null wrapper too)
+
+
+Planned = PlainField | DirectField | HeldObjects | None  # None: the general path
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +117,21 @@ class FieldPlan:
     fields: tuple[tuple[str, FieldDetailsList, Planned], ...]
     grouped_field_set: GroupedFieldSet  # kept alive: plans are keyed by its identity
     any_planned: bool
+
+
+def held_objects(
+    read: Callable[[Any], Any] | None, return_type: GraphQLOutputType, inner: Any, non_null: bool
+) -> HeldObjects | None:
+    """The plan of a field holding an object type or a list of one; None for anything
+    else (abstract types, lists of lists or of leaves)."""
+    if isinstance(inner, GraphQLObjectType):
+        return HeldObjects(read, return_type, inner, non_null, None)
+    if isinstance(inner, GraphQLList):
+        item_type = inner.of_type
+        item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if isinstance(item, GraphQLObjectType):
+            return HeldObjects(read, return_type, item, non_null, item_type)
+    return None
 
 
 def planned_field(parent_type: GraphQLObjectType, name: str, direct: bool = True) -> Planned:
@@ -112,12 +151,14 @@ def planned_field(parent_type: GraphQLObjectType, name: str, direct: bool = True
     leaf = return_type.of_type if non_null else return_type
     resolver = field.base_resolver
     if resolver is None:
-        if not is_leaf_type(leaf):
-            return None  # an object held by its parent: the general path completes it
         if field.default_resolver is getattr:
-            return PlainField(attrgetter(field.python_name), leaf, non_null)
-        default, attribute = field.default_resolver, field.python_name
-        return PlainField(lambda source: default(source, attribute), leaf, non_null)
+            read: Callable[[Any], Any] = attrgetter(field.python_name)
+        else:
+            default, attribute = field.default_resolver, field.python_name
+            read = lambda source: default(source, attribute)  # noqa: E731
+        if is_leaf_type(leaf):
+            return PlainField(read, leaf, non_null)
+        return held_objects(read, return_type, leaf, non_null)
     function = resolver.wrapped_func
     info = resolver.info_parameter
     parameters = resolver.signature.parameters
@@ -135,6 +176,7 @@ def planned_field(parent_type: GraphQLObjectType, name: str, direct: bool = True
         function,
         info.name if info is not None else None,
         leaf if is_leaf_type(leaf) else None,
+        held_objects(None, return_type, leaf, non_null),
     )
 
 
@@ -175,17 +217,21 @@ class PlainFieldExecution(CheckedExecution):
         plan = plans.get(key)
         if plan is None:
             planned = tuple(
-                (
-                    name,
-                    details,
-                    planned_field(parent_type, details[0].node.name.value, self._direct_calls),
-                )
+                (name, details, self._planned(parent_type, details))
                 for name, details in fields.items()
             )
             plan = plans[key] = FieldPlan(
                 planned, fields, any(how is not None for _, _, how in planned)
             )
         return plan
+
+    def _planned(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> Planned:
+        how = planned_field(parent_type, details[0].node.name.value, self._direct_calls)
+        held = how if type(how) is HeldObjects else getattr(how, "held", None)
+        lists = held is not None and held.item_type is not None
+        if lists and any(d.node.directives for d in details):  # `@stream`: graphql-core's
+            return None
+        return how
 
     def execute_fields(
         self,
@@ -215,7 +261,15 @@ class PlainFieldExecution(CheckedExecution):
                         results[response_name] = value
                         continue
                 field_path = Path(path, response_name, parent_type.name)
-                if type(how) is DirectField:
+                if type(how) is HeldObjects:
+                    result = self._complete_held(
+                        how, details, field_path, _read(how, source_value), position_context
+                    )
+                    if result is _UNCOMPLETED:
+                        result = self.execute_field(
+                            parent_type, source_value, details, field_path, position_context
+                        )
+                elif type(how) is DirectField:
                     result = self._execute_direct(
                         parent_type, source_value, details, field_path, how, position_context
                     )
@@ -247,20 +301,31 @@ class PlainFieldExecution(CheckedExecution):
         """graphql-core's `execute_field` for a simple resolver, called as Strawberry's
         wrappers would call it (`self` the object, `info` Strawberry's)."""
         return_type = direct.field_def.type
-        info: Any = None
+        deferred: _DeferredResolveInfo | None = None
         try:
             if direct.info_name is None:
                 result = direct.call(source)
             else:
-                info = self._resolve_info(direct, details, parent_type, path)
-                strawberry_info = self._info_class(_raw_info=info, _field=direct.field)
+                deferred = _DeferredResolveInfo(self, direct, details, parent_type, path)
+                strawberry_info = self._info_class(_raw_info=deferred, _field=direct.field)  # type: ignore[arg-type]
                 result = direct.call(source, **{direct.info_name: strawberry_info})
-            if direct.leaf is not None and result is not None and not self.is_awaitable(result):
-                coerced = _coerced(direct.leaf, result)
-                if coerced is not _UNCOMPLETED:
-                    return coerced
-            if info is None:  # the general completion says what a value means
-                info = self._resolve_info(direct, details, parent_type, path)
+            if result is not None and not self.is_awaitable(result):
+                if direct.leaf is not None:
+                    coerced = _coerced(direct.leaf, result)
+                    if coerced is not _UNCOMPLETED:
+                        return coerced
+                elif direct.held is not None:
+                    completed = self._complete_held(
+                        direct.held, details, path, result, position_context
+                    )
+                    if completed is not _UNCOMPLETED:
+                        return completed
+            # The general completion says what a value means.
+            info = (
+                deferred.built()
+                if deferred is not None
+                else self._resolve_info(direct, details, parent_type, path)
+            )
             if self.is_awaitable(result):
                 return self.complete_awaitable_value(
                     return_type, details, info, path, result, position_context
@@ -274,6 +339,105 @@ class PlainFieldExecution(CheckedExecution):
             self.handle_field_error(raw_error, return_type, details, path)
             return None
         return completed
+
+    def _complete_held(
+        self,
+        held: HeldObjects,
+        details: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """`value` (an object, or a list of them) completed with its selection, or
+        `_UNCOMPLETED` if it is not as its type needs it (the general path then says
+        why); nothing of its selection has run when it answers `_UNCOMPLETED`."""
+        if value is None:
+            return _UNCOMPLETED if held.non_null else None
+        if value is _UNCOMPLETED:
+            return value
+        object_type = held.object_type
+        if held.item_type is None:
+            if not self._is_plain_object(object_type, value):
+                return _UNCOMPLETED
+            try:
+                completed = self.collect_and_execute_subfields(
+                    object_type, details, path, value, position_context
+                )
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, held.return_type, details, path)
+                return None
+            if self.is_awaitable(completed):
+                return self._completing(completed, held.return_type, details, path)
+            return completed
+        item_non_null = held.item_type is not object_type
+        if type(value) is not list and type(value) is not tuple:
+            return _UNCOMPLETED
+        for item in value:
+            if item is None:
+                if item_non_null:
+                    return _UNCOMPLETED
+            elif not self._is_plain_object(object_type, item):
+                return _UNCOMPLETED
+        return self._complete_items(held, details, path, value, position_context)
+
+    def _is_plain_object(self, object_type: GraphQLObjectType, value: Any) -> bool:
+        """Whether `value` can be completed as `object_type` as it is: not awaitable,
+        and of the type by its `is_type_of` if it has one (asked without a resolve
+        info: Strawberry's ignore it; one that needs it fails here, and the general
+        path asks it again with one)."""
+        if self.is_awaitable(value):
+            return False
+        is_type_of = object_type.is_type_of
+        if is_type_of is None:
+            return True
+        try:
+            return is_type_of(value, None) is True  # type: ignore[arg-type]
+        except Exception:
+            return False
+
+    def _complete_items(
+        self,
+        held: HeldObjects,
+        details: FieldDetailsList,
+        path: Path,
+        items: list[Any] | tuple[Any, ...],
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `complete_iterable_value` and `complete_list_item_value` for
+        items already known to be objects of `held.object_type` (or allowed nulls)."""
+        item_type = held.item_type
+        assert item_type is not None
+        object_type, is_awaitable = held.object_type, self.is_awaitable
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if item is None:
+                    completed.append(None)
+                    continue
+                item_path = path.add_key(index, None)
+                try:
+                    value = self.collect_and_execute_subfields(
+                        object_type, details, item_path, item, position_context
+                    )
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, details, item_path)
+                    value = None
+                else:
+                    if is_awaitable(value):
+                        value = self._completing(value, item_type, details, item_path)
+                        awaitable_indices.append(index)
+                completed.append(value)
+        except Exception as raw_error:
+            if awaitable_indices:
+                self.settle_in_background([completed[index] for index in awaitable_indices])
+            self.handle_field_error(raw_error, held.return_type, details, path)
+            return None
+        if not awaitable_indices:
+            return completed
+        return self._completing(
+            _items_awaited(completed, awaitable_indices), held.return_type, details, path
+        )
 
     def _resolve_info(
         self,
@@ -311,6 +475,54 @@ async def _awaited(results: dict[str, Any], awaitable_fields: list[str]) -> dict
 
 
 _UNCOMPLETED = object()
+
+
+async def _items_awaited(completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
+    if len(awaitable_indices) == 1:
+        (index,) = awaitable_indices
+        completed[index] = await completed[index]
+        return completed
+    awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+    for index, value in zip(awaitable_indices, awaited, strict=True):
+        completed[index] = value
+    return completed
+
+
+def _read(held: HeldObjects, source: Any) -> Any:
+    """The object(s) a parent holds, or `_UNCOMPLETED` if reading them fails."""
+    assert held.read is not None
+    try:
+        return held.read(source)
+    except Exception:
+        return _UNCOMPLETED
+
+
+class _DeferredResolveInfo:
+    """Stands in for graphql-core's resolve info of a simple resolver: its context at
+    once (most read nothing else), the rest from a real one built on first use."""
+
+    __slots__ = ("_arguments", "_built", "context")
+
+    def __init__(
+        self,
+        executor: PlainFieldExecution,
+        direct: DirectField,
+        details: FieldDetailsList,
+        parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> None:
+        self.context = executor.context_value
+        self._arguments = (executor, direct, details, parent_type, path)
+        self._built: Any = None
+
+    def built(self) -> Any:
+        if self._built is None:
+            executor, direct, details, parent_type, path = self._arguments
+            self._built = executor._resolve_info(direct, details, parent_type, path)
+        return self._built
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.built(), name)
 
 
 def _completed(plain: PlainField, source: Any) -> Any:

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.loader import MigrationLoader
 from tortoise.migrations.recorder import MigrationRecorder
 
@@ -60,11 +62,37 @@ def normalise_database_url(url: str, pool_max: int) -> str:
     return url
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pooled PostgreSQL connection that is not reset when it goes back to the pool.
+
+    asyncpg's pool sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL` on every release: one more round trip after each statement Tortoise sends
+    outside a transaction (a board's five statements became ten). Dealflow keeps no
+    session state on pooled connections: its advisory locks are transaction-scoped
+    (`pg_advisory_xact_lock`), `SET TRANSACTION` ends with its transaction, it opens no
+    cursor outside a transaction and LISTENs on none (the broadcaster has its own
+    connections). asyncpg still rolls back a transaction left open on release.
+    Anything that starts keeping session state on a pooled connection must undo it
+    itself (or drop this class)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+def connection_config(url: str, pool_max: int) -> str | dict[str, Any]:
+    """Tortoise's settings for the database at `url`: PostgreSQL's with our pool
+    (`normalise_database_url`, `PooledConnection`), anything else as the URL says."""
+    url = normalise_database_url(url, pool_max)
+    config = expand_db_url(url)
+    if config["engine"] != "tortoise.backends.asyncpg":
+        return url
+    config["credentials"]["connection_class"] = PooledConnection
+    return config
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     return {
-        "connections": {
-            "default": normalise_database_url(settings.database_url, settings.db_pool_max)
-        },
+        "connections": {"default": connection_config(settings.database_url, settings.db_pool_max)},
         "apps": apps_config(),
         "use_tz": True,
         "timezone": "UTC",

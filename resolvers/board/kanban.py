@@ -9,7 +9,7 @@ its cards show.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -194,9 +194,13 @@ def card_request(stage_id: int, first: int | None, after: str | None) -> CardReq
 
 
 async def column_cards(
-    scope: BoardScope, requests: Sequence[CardRequest], figures: dict[int, ColumnFigures]
+    scope: BoardScope,
+    requests: Sequence[CardRequest],
+    figures: Awaitable[dict[int, ColumnFigures]],
 ) -> list[Page[Deal]]:
-    """The pages of cards of several columns, in one statement."""
+    """The pages of cards of several columns, in one statement. The columns' `figures`
+    (their counts are the pages' totals) are awaited only once the cards are read, so
+    that a board can have both statements under way at once."""
     wanted = [request for request in requests if request.first > 0]
 
     def cards(request: CardRequest, stage_id: int) -> QuerySet[Deal]:
@@ -211,12 +215,13 @@ async def column_cards(
     else:
         pages = await fetch_union([cards(request, request.stage_id) for request in wanted])
     rows = dict(zip(wanted, pages, strict=True))
+    counts = await figures
     return [
         keyset_page(
             rows.get(request, []),
             CARD_ORDER,
             request.first,
-            figures.get(request.stage_id, ColumnFigures()).deal_count,
+            counts.get(request.stage_id, ColumnFigures()).deal_count,
             request.after,
         )
         for request in requests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated
 
@@ -10,10 +11,18 @@ import strawberry
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope
 from resolvers.clock import now_utc
-from schema.board.types import Board, PipelineStats
+from schema.board.prefetch import foreseen_card_requests
+from schema.board.types import Board, PipelineStats, card_loader
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, deal_filter
 from schema.ids import decode_id
+
+
+def _retrieved(page: asyncio.Future[object]) -> None:
+    """A foreseen page's failure is the execution's to report, if it asks for the
+    page at all (a board whose figures failed asks for none)."""
+    if not page.cancelled():
+        page.exception()
 
 
 @strawberry.type
@@ -38,8 +47,14 @@ class BoardQuery:
             )
 
         found = await scope()
-        figures = await kanban.column_figures(found)
-        return Board.of(found, figures, loaders, workspace.currency)
+        # The figures and the cards the document asks for, both under way at once
+        # (`schema.board.prefetch`).
+        figures = asyncio.ensure_future(kanban.column_figures(found))
+        cards = card_loader(found, figures, loaders)
+        stage_ids = [stage.row.id for stage in found.tree.stages]
+        for request in foreseen_card_requests(info._raw_info, stage_ids):
+            cards.load(request).add_done_callback(_retrieved)  # type: ignore[attr-defined]
+        return Board.of(found, await figures, loaders, workspace.currency, cards)
 
 
 @strawberry.type

@@ -4,6 +4,7 @@ a period, per process, stage and owner) counting only the deals the viewer may s
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -31,12 +32,16 @@ from schema.processes.types import Process, Stage
 CardLoader = DataLoader[CardRequest, Page[rows.Deal]]
 
 
+Figures = dict[int, ColumnFigures]
+
+
 def card_loader(
-    scope: BoardScope, figures: dict[int, ColumnFigures], loaders: Loaders
+    scope: BoardScope, figures: asyncio.Future[Figures], loaders: Loaders
 ) -> CardLoader:
     """Batches the card pages of every column of one board into one statement, and
     loads what every card shows (owner, task dot) for all of them at once, so that no
-    card waits for a batch of its own."""
+    card waits for a batch of its own. The columns' `figures` may still be on their
+    way (`schema.board.prefetch`)."""
 
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
         pages = await kanban.column_cards(scope, requests, figures)
@@ -138,15 +143,17 @@ class Board:
         figures: dict[int, ColumnFigures],
         loaders: Loaders,
         currency: str,
+        cards: CardLoader | None = None,
     ) -> Board:
-        """The board of `scope` with every column's `figures`."""
+        """The board of `scope` with every column's `figures` (and its cards from
+        `cards`, if given)."""
         total = sum(figures.values(), ColumnFigures())
         return cls(
             id=strawberry.ID(board_id(scope.tree.row.id, scope.deal_filter)),
             scope=scope,
             figures=figures,
             process=Process.from_tree(scope.tree),
-            columns=board_columns(scope, figures, loaders),
+            columns=board_columns(scope, figures, loaders, cards=cards),
             deal_count=total.deal_count,
             total_value=amount_of_cents(total.value_cents),
             forecast_value=amount_of_cents(total.forecast_cents),
@@ -159,15 +166,25 @@ def board_columns(
     figures: dict[int, ColumnFigures],
     loaders: Loaders,
     stage_ids: set[int] | None = None,
+    cards: CardLoader | None = None,
 ) -> list[BoardColumn]:
-    """The columns of a board (or those of `stage_ids`), in stage order."""
-    cards = card_loader(scope, figures, loaders)
+    """The columns of a board (or those of `stage_ids`), in stage order; their cards
+    from `cards` if the board has a loader already."""
+    if cards is None:
+        cards = card_loader(scope, settled(figures), loaders)
     board = board_id(scope.tree.row.id, scope.deal_filter)
     return [
         BoardColumn.of(board, stage, figures.get(stage.row.id, ColumnFigures()), cards)
         for stage in scope.tree.stages
         if stage_ids is None or stage.row.id in stage_ids
     ]
+
+
+def settled(figures: Figures) -> asyncio.Future[Figures]:
+    """Figures already known, as the card loader takes them."""
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(figures)
+    return future
 
 
 OPEN_NOW = "Open deals now (status OPEN), whatever the period"

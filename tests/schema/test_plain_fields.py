@@ -7,6 +7,7 @@ errors' messages, paths, locations and null propagation must match too."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -291,6 +292,132 @@ async def test_plain_fields_that_go_wrong_fail_as_on_the_general_path(
     assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
     assert plain.errors  # every document meets at least one bad value
     assert plain_calls == CALLS, "a resolver is called as often as on the general path"
+
+
+@strawberry.interface
+class Named:
+    name: str | None
+
+
+@strawberry.type
+class Box(Named):
+    """Implements an interface: its type has an `is_type_of`."""
+
+    label: str
+    count: int
+
+
+def boxes(shelf: int) -> list[Box]:
+    """The third box of shelf 1 has a count its type refuses."""
+    return [
+        Box(name=f"box {shelf}.{n}", label=f"B{n}", count="many" if (shelf, n) == (1, 2) else n)  # type: ignore[arg-type]
+        for n in range(3)
+    ]
+
+
+def _box_later() -> asyncio.Future[Box]:
+    later = asyncio.get_running_loop().create_future()
+    later.set_result(Box(name="later", label="L", count=9))
+    return later
+
+
+@strawberry.type
+class Shelf:
+    """Objects held by their parent, as they should be and not."""
+
+    number: int
+    box: Box
+    maybe_box: Box | None
+    boxes: list[Box]
+    maybe_boxes: list[Box | None]
+    tuple_boxes: list[Box]
+    not_a_list: list[Box]
+    later_box: Box
+    wrong_box: Box
+    lists: list[list[Box]]
+
+    @strawberry.field
+    def made_box(self) -> Box | None:
+        return self.box if self.number != 2 else None
+
+    @strawberry.field
+    def made_boxes(self, info: strawberry.Info) -> list[Box | None]:
+        """Takes `info`: its path is the shelf's."""
+        CALLS.append(len(info.path.as_list()))
+        return [*self.boxes, None]
+
+    @strawberry.field
+    def made_wrong(self) -> list[Box]:
+        item = Item(name="i", label="I", color=Color.RED, count=1, note=None, fails_for=-1)
+        return [self.box, item]  # type: ignore[list-item]
+
+
+def shelves() -> list[Shelf | None]:
+    made = []
+    for number in range(4):
+        held = boxes(number)
+        made.append(
+            Shelf(
+                number=number,
+                box=held[0],
+                maybe_box=held[1] if number % 2 else None,
+                boxes=held,
+                maybe_boxes=[held[0], None, *held[1:]],
+                tuple_boxes=tuple(held),  # type: ignore[arg-type]
+                not_a_list=held[0] if number == 3 else held,  # type: ignore[arg-type]
+                later_box=_box_later() if number == 0 else held[0],  # type: ignore[arg-type]
+                wrong_box=held[0] if number != 1 else "not a box",  # type: ignore[arg-type]
+                lists=[held, held[:1]],
+            )
+        )
+    return [*made, None]
+
+
+@strawberry.type
+class ShelfQuery:
+    @strawberry.field
+    def shelves(self) -> list[Shelf | None]:
+        return shelves()
+
+    @strawberry.field
+    def first_shelf(self) -> Shelf:
+        shelf = shelves()[1]
+        assert shelf is not None
+        return shelf
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ shelves { number box { label count } maybeBox { label __typename } } }",
+        "{ shelves { boxes { label count } } }",
+        "{ shelves { maybeBoxes { label count } tupleBoxes { label name } } }",
+        "{ shelves { notAList { label } } }",
+        "{ shelves { laterBox { label } } }",
+        "{ shelves { wrongBox { label } } }",
+        "{ shelves { madeBox { label count } madeBoxes { label count } } }",
+        "{ shelves { madeWrong { label } } }",
+        "{ shelves { boxes { ... on Named { name } ... on Box { label } } } }",
+        "{ shelves { lists { label } } }",
+        "{ firstShelf { boxes { count } } }",
+        "{ firstShelf { box { label } maybeBox { label } tupleBoxes { name } } }",
+    ],
+)
+async def test_held_objects_complete_as_on_the_general_path(
+    monkeypatch: pytest.MonkeyPatch, document: str
+):
+    schema = strawberry.Schema(query=ShelfQuery, execution_context_class=PlainFieldExecution)
+
+    CALLS.clear()
+    plain = await schema.execute(document)
+    plain_calls = list(CALLS)
+    monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
+    CALLS.clear()
+    general = await schema.execute(document)
+
+    assert plain.data == general.data
+    assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
+    assert plain_calls == CALLS
 
 
 class Unpriced(Exception):

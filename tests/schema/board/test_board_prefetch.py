@@ -1,0 +1,232 @@
+"""A board's cards are asked for while its figures are read (`schema.board.prefetch`):
+the pages foreseen from the document are those execution asks for, the answers are the
+same as without foreseeing, the cards' statement is under way before the figures are
+in, and a failure leaves nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from resolvers.board import kanban
+from resolvers.board.kanban import CardRequest
+from schema.board import prefetch, queries
+from testkit.clients import GraphQLClient
+from testkit.deals import create_deal
+from testkit.documents import BOARD_QUERY
+from testkit.teams import Team
+from tests.schema.board.test_board import default_process_id
+
+CARD = "edges { cursor node { id name value owner { id } } } totalCount"
+
+# Documents and whether their pages can be foreseen (no directive on the way).
+DOCUMENTS = [
+    (BOARD_QUERY, True),
+    (
+        "query B($processId: ID!, $first: Int) { board(processId: $processId) { "
+        f"columns {{ a: deals(first: $first) {{ {CARD} }} b: deals(first: 1) {{ {CARD} }} }} }} }}",
+        True,
+    ),
+    (
+        "query B($processId: ID!, $first: Int) { board(processId: $processId) { ...Columns } } "
+        "fragment Columns on Board { columns { ... on BoardColumn { ...Cards } } } "
+        f"fragment Cards on BoardColumn {{ deals(first: $first) {{ {CARD} }} }}",
+        True,
+    ),
+    (
+        "query B($processId: ID!, $first: Int) { board(processId: $processId) { "
+        f"columns {{ deals(first: $first) @include(if: true) {{ {CARD} }} }} }} }}",
+        False,
+    ),
+    (
+        "query B($processId: ID!, $first: Int) { board(processId: $processId) { "
+        f"columns @skip(if: false) {{ deals(first: $first) {{ {CARD} }} }} }} }}",
+        False,
+    ),
+    (
+        "query B($processId: ID!) { board(processId: $processId) { "
+        "dealCount columns { dealCount } } }",
+        True,  # nothing to foresee, nothing asked for
+    ),
+]
+
+
+@pytest.fixture
+def card_batches(monkeypatch: pytest.MonkeyPatch) -> list[list[CardRequest]]:
+    """The requests of each batch of cards the board's loader reads."""
+    batches: list[list[CardRequest]] = []
+    real = kanban.column_cards
+
+    async def recorded(scope: Any, requests: Any, figures: Any) -> Any:
+        batches.append(list(requests))
+        return await real(scope, requests, figures)
+
+    monkeypatch.setattr(kanban, "column_cards", recorded)
+    return batches
+
+
+@pytest.fixture
+def foreseen(monkeypatch: pytest.MonkeyPatch) -> list[list[CardRequest]]:
+    """What each board foresaw."""
+    found: list[list[CardRequest]] = []
+    real = prefetch.foreseen_card_requests
+
+    def recorded(raw_info: Any, stage_ids: list[int]) -> list[CardRequest]:
+        found.append(real(raw_info, stage_ids))
+        return found[-1]
+
+    monkeypatch.setattr(queries, "foreseen_card_requests", recorded)
+    return found
+
+
+async def seed(client: GraphQLClient) -> str:
+    for index in range(5):
+        await create_deal(client, name=f"Deal {index}", value=f"{index}00.00")
+    return await default_process_id(client)
+
+
+@pytest.mark.parametrize(("document", "plain"), DOCUMENTS)
+async def test_foreseen_pages_are_the_ones_execution_asks_for(
+    team: Team,
+    manager_client: GraphQLClient,
+    monkeypatch: pytest.MonkeyPatch,
+    card_batches: list[list[CardRequest]],
+    foreseen: list[list[CardRequest]],
+    document: str,
+    plain: bool,
+):
+    variables = {"processId": await seed(manager_client), "first": 2}
+
+    answer = await manager_client.post(document, variables)
+    batches = list(card_batches)
+    card_batches.clear()
+    monkeypatch.setattr(queries, "foreseen_card_requests", lambda *_: [])
+    unforeseen = await manager_client.post(document, variables)
+
+    assert "errors" not in answer, answer["errors"]
+    assert answer == unforeseen
+    assert len(batches) == len(card_batches) <= 1, "one statement for the cards either way"
+    asked = {request for batch in card_batches for request in batch}
+    assert set(foreseen[0]) == (asked if plain else set())
+    if batches:
+        assert set(batches[0]) == asked
+
+
+async def test_refused_arguments_are_not_foreseen_and_still_refused(
+    team: Team, manager_client: GraphQLClient, foreseen: list[list[CardRequest]]
+):
+    process_id = await seed(manager_client)
+
+    too_many = await manager_client.post(BOARD_QUERY, {"processId": process_id, "first": 101})
+    bad_cursor = await manager_client.post(
+        BOARD_QUERY, {"processId": process_id, "first": 2, "after": "nonsense"}
+    )
+
+    assert foreseen == [[], []]
+    for body in (too_many, bad_cursor):
+        assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_the_cards_statement_is_under_way_before_the_figures_are_in(
+    team: Team, manager_client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+):
+    process_id = await seed(manager_client)
+    cards_started = asyncio.Event()
+    real_cards, real_figures = kanban.column_cards, kanban.column_figures
+
+    async def cards(scope: Any, requests: Any, figures: Any) -> Any:
+        cards_started.set()
+        return await real_cards(scope, requests, figures)
+
+    async def figures(scope: Any, stage_ids: Any = None) -> Any:
+        # Sequential loading would wait here for ever: the cards would wait for us.
+        await asyncio.wait_for(cards_started.wait(), timeout=10)
+        return await real_figures(scope, stage_ids)
+
+    monkeypatch.setattr(kanban, "column_cards", cards)
+    monkeypatch.setattr(kanban, "column_figures", figures)
+    data = await manager_client.data(BOARD_QUERY, {"processId": process_id})
+
+    assert data["board"]["dealCount"] == 5
+    assert sum(c["deals"]["totalCount"] for c in data["board"]["columns"]) == 5
+
+
+async def test_failing_figures_fail_the_board_and_leave_no_page_behind(
+    team: Team, manager_client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+):
+    process_id = await seed(manager_client)
+    loaders: list[Any] = []
+    real_loader = queries.card_loader
+
+    async def broken(scope: Any, stage_ids: Any = None) -> Any:
+        await asyncio.sleep(0)
+        raise RuntimeError("the figures' statement failed")
+
+    def recorded(*args: Any) -> Any:
+        loaders.append(real_loader(*args))
+        return loaders[-1]
+
+    monkeypatch.setattr(kanban, "column_figures", broken)
+    monkeypatch.setattr(queries, "card_loader", recorded)
+    body = await manager_client.post(BOARD_QUERY, {"processId": process_id})
+    for _ in range(100):  # the loader's batch fails once the figures have
+        pages = list(loaders[0].cache_map.cache_map.values())
+        if all(page.done() for page in pages):
+            break
+        await asyncio.sleep(0.01)
+
+    assert body["data"] is None
+    assert [e["message"] for e in body["errors"]] == ["Unexpected error."]
+    # asyncio would log "Future exception was never retrieved" for each of them.
+    assert pages and not any(page._log_traceback for page in pages)
+    assert all(isinstance(page.exception(), RuntimeError) for page in pages)
+
+
+def test_each_fragment_is_walked_once_however_often_it_is_spread(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from graphql import parse
+
+    # F0 spreads F1 twice, F1 spreads F2 twice, ...: 2**30 paths, 31 fragments.
+    depth = 30
+    fragments = [f"fragment F{i} on Board {{ ...F{i + 1} ...F{i + 1} }}" for i in range(depth)] + [
+        f"fragment F{depth} on Board {{ columns {{ deals(first: 1) {{ totalCount }} }} }}"
+    ]
+    document = parse("query { board(processId: 1) { ...F0 } } " + " ".join(fragments))
+    walked: list[str] = []
+    real = prefetch._selected
+
+    def counted(selection_set: Any, name: str, *rest: Any) -> Any:
+        walked.append(name)
+        return real(selection_set, name, *rest)
+
+    monkeypatch.setattr(prefetch, "_selected", counted)
+    info = _board_info(document)
+
+    requests = prefetch.foreseen_card_requests(info, [7, 8])
+
+    assert requests == [CardRequest(7, 1, None), CardRequest(8, 1, None)]
+    assert len(walked) <= 2 * (depth + 2)
+
+
+def _board_info(document: Any) -> Any:
+    """What `foreseen_card_requests` reads of a resolve info, for `document`'s board."""
+    from types import SimpleNamespace
+
+    from graphql import FragmentDefinitionNode, OperationDefinitionNode
+
+    from schema import build_schema
+
+    schema = build_schema()._schema
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    return SimpleNamespace(
+        return_type=schema.query_type.fields["board"].type,
+        field_nodes=list(operation.selection_set.selections),
+        fragments=fragments,
+        variable_values={},
+    )
