@@ -47,25 +47,32 @@ overrides `Executor.execute_fields`, whose shape it keeps, and mirrors `execute_
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     Undefined,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry import Info
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.field import StrawberryField
 
 from schema.input_text import CheckedExecution
@@ -75,11 +82,59 @@ _STRAWBERRY_FIELD = "strawberry-definition"
 
 
 @dataclass(frozen=True, slots=True)
+class LeafOutput:
+    """How a leaf type serializes a value, with the answers known without asking it:
+    a `str` as String or ID, a `bool` as Boolean and an `int` within 32 bits as Int
+    are themselves (as graphql-core's serializers answer), and a Strawberry enum's
+    member is the name of its first value equal to the member's (as Strawberry's enum
+    type answers, by a loop over its values); anything else is the type's to say."""
+
+    leaf: GraphQLLeafType
+    same: type | None  # values of this exact type serialize as themselves
+    member_type: type | None  # a Strawberry enum's class, its members' names in `names`
+    names: Mapping[Any, str]
+
+
+def leaf_output(leaf: GraphQLLeafType) -> LeafOutput:
+    found = _LEAF_OUTPUTS.get(leaf)
+    if found is None:
+        found = _LEAF_OUTPUTS[leaf] = _leaf_output(leaf)
+    return found
+
+
+def _leaf_output(leaf: GraphQLLeafType) -> LeafOutput:
+    same = _SAME.get(leaf.name) if leaf is _BUILT_IN.get(leaf.name) else None
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    if (
+        isinstance(leaf, GraphQLEnumType)
+        and isinstance(wrapped, type)
+        and issubclass(wrapped, Enum)
+        and type(leaf).coerce_output_value is _STRAWBERRY_ENUM_OUTPUT
+    ):
+        names: dict[Any, str] = {}
+        for member in wrapped:
+            for name, value in leaf.values.items():
+                if member.value == value.value:
+                    names[member] = name
+                    break
+        if len(names) == len(wrapped):
+            return LeafOutput(leaf, same, wrapped, names)
+    return LeafOutput(leaf, same, None, {})
+
+
+_BUILT_IN = {t.name: t for t in (GraphQLString, GraphQLID, GraphQLBoolean, GraphQLInt)}
+_SAME: dict[str, type] = {"String": str, "ID": str, "Boolean": bool, "Int": int}
+_LEAF_OUTPUTS: dict[GraphQLLeafType, LeafOutput] = {}
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_STRAWBERRY_ENUM_OUTPUT = CustomGraphQLEnumType.coerce_output_value
+
+
+@dataclass(frozen=True, slots=True)
 class PlainField:
     """How to complete one plain field: read it, then coerce it as its leaf type."""
 
     read: Callable[[Any], Any]
-    leaf: GraphQLLeafType | None  # None: `__typename`, whose value is `read`'s
+    leaf: LeafOutput | None  # None: `__typename`, whose value is `read`'s
     non_null: bool
 
 
@@ -91,7 +146,7 @@ class DirectField:
     field: StrawberryField
     call: Callable[..., Any]
     info_name: str | None  # the name of its `info` parameter, if it takes one
-    leaf: GraphQLLeafType | None  # its scalar or enum type, if it is one
+    leaf: LeafOutput | None  # its scalar or enum type, if it is one
     held: HeldObjects | None  # how to complete the object(s) it returns, if it does
 
 
@@ -157,7 +212,7 @@ def planned_field(parent_type: GraphQLObjectType, name: str, direct: bool = True
             default, attribute = field.default_resolver, field.python_name
             read = lambda source: default(source, attribute)  # noqa: E731
         if is_leaf_type(leaf):
-            return PlainField(read, leaf, non_null)
+            return PlainField(read, leaf_output(leaf), non_null)
         return held_objects(read, return_type, leaf, non_null)
     function = resolver.wrapped_func
     info = resolver.info_parameter
@@ -175,7 +230,7 @@ def planned_field(parent_type: GraphQLObjectType, name: str, direct: bool = True
         field,
         function,
         info.name if info is not None else None,
-        leaf if is_leaf_type(leaf) else None,
+        leaf_output(leaf) if is_leaf_type(leaf) else None,
         held_objects(None, return_type, leaf, non_null),
     )
 
@@ -539,11 +594,16 @@ def _completed(plain: PlainField, source: Any) -> Any:
     return _coerced(plain.leaf, value)
 
 
-def _coerced(leaf: GraphQLLeafType, value: Any) -> Any:
+def _coerced(output: LeafOutput, value: Any) -> Any:
     """`value` as its scalar or enum type serializes it, or `_UNCOMPLETED` when it
     cannot be (graphql-core's completion then says why)."""
+    kind = type(value)
+    if kind is output.same and (kind is not int or _INT_MIN <= value <= _INT_MAX):
+        return value
+    if kind is output.member_type:
+        return output.names[value]
     try:
-        coerced = leaf.coerce_output_value(value)
+        coerced = output.leaf.coerce_output_value(value)
     except Exception:
         return _UNCOMPLETED
     if coerced is None or coerced is Undefined:

@@ -420,6 +420,70 @@ async def test_held_objects_complete_as_on_the_general_path(
     assert plain_calls == CALLS
 
 
+@strawberry.type
+class Values:
+    """Values a leaf type serializes as themselves, and ones it converts or refuses."""
+
+    text: str
+    number: int
+    flag: bool
+    key: strawberry.ID
+    color: Color
+
+
+EDGE_VALUES: list[dict[str, Any]] = [
+    {"text": "plain", "number": 7, "flag": True, "key": "k", "color": Color.RED},
+    {"text": True, "number": True, "flag": 1, "key": 12, "color": "red"},
+    {"text": 3, "number": 2**31, "flag": 0.0, "key": 1.5, "color": "RED"},
+    {"text": 2.5, "number": -(2**31) - 1, "flag": "yes", "key": True, "color": None},
+    {"text": None, "number": 3.0, "flag": None, "key": None, "color": Color.RED},
+    {"text": "x", "number": "12", "flag": False, "key": "", "color": Color.RED},
+]
+
+
+@strawberry.type
+class ValuesQuery:
+    @strawberry.field
+    def values(self) -> list[Values | None]:
+        return [Values(**row) for row in EDGE_VALUES]
+
+
+async def test_leaves_serialize_as_their_types_do(monkeypatch: pytest.MonkeyPatch):
+    schema = strawberry.Schema(query=ValuesQuery, execution_context_class=PlainFieldExecution)
+    document = "{ values { text number flag key color } }"
+
+    plain = await schema.execute(document)
+    monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
+    general = await schema.execute(document)
+
+    assert plain.data == general.data
+    assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
+    assert plain.data and plain.data["values"][0] == {
+        "text": "plain",
+        "number": 7,
+        "flag": True,
+        "key": "k",
+        "color": "RED",
+    }
+
+
+def test_every_enum_of_the_schema_names_its_members_as_strawberry_does():
+    from strawberry.schema.schema_converter import CustomGraphQLEnumType
+
+    from schema import build_schema
+    from schema.plain_fields import leaf_output
+
+    enums = [
+        t for t in build_schema()._schema.type_map.values() if isinstance(t, CustomGraphQLEnumType)
+    ]
+    assert len(enums) > 5
+    for enum in enums:
+        output = leaf_output(enum)
+        assert output.member_type is enum.wrapped_cls
+        for member in enum.wrapped_cls:
+            assert output.names[member] == enum.coerce_output_value(member)
+
+
 class Unpriced(Exception):
     pass
 
