@@ -124,6 +124,7 @@ def _leaf_output(leaf: GraphQLLeafType) -> LeafOutput:
 
 _BUILT_IN = {t.name: t for t in (GraphQLString, GraphQLID, GraphQLBoolean, GraphQLInt)}
 _SAME: dict[str, type] = {"String": str, "ID": str, "Boolean": bool, "Int": int}
+# By type (identity): a process builds its schema once (the tests, a few dozen).
 _LEAF_OUTPUTS: dict[GraphQLLeafType, LeafOutput] = {}
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _STRAWBERRY_ENUM_OUTPUT = CustomGraphQLEnumType.coerce_output_value
