@@ -216,10 +216,14 @@ class Context:
     socket: Socket | None = None  # a WebSocket's, once authenticated
     _loaders: Loaders | None = field(default=None, repr=False)
 
-    async def actor(self) -> User:
-        """The authenticated user, or an UNAUTHENTICATED GraphQL error."""
+    async def actor(self, together: bool = False) -> User:
+        """The authenticated user, or an UNAUTHENTICATED GraphQL error. `together`: the
+        token looked up with those of every operation that asks in the same turn of
+        the event loop (`auth.authenticate_together`); only where no transaction can
+        be open (a subscription's first step: the lookup runs outside it)."""
         if not self.authenticated:
-            self.user = await auth.authenticate(self.token) if self.token else None
+            lookup = auth.authenticate_together if together else auth.authenticate
+            self.user = await lookup(self.token) if self.token else None
             self.authenticated = True
         if self.user is None:
             raise unauthenticated()

@@ -289,9 +289,10 @@ class DealflowGraphQL(GraphQL[Context, None]):
         return context
 
     async def on_ws_connect(self, context: Context) -> None:
-        """Authenticate a socket once, from its `connection_init` payload."""
+        """Authenticate a socket once, from its `connection_init` payload (with the
+        sockets initialised at the same moment: `auth.authenticate_together`)."""
         token = connection_init_token(context.connection_params)
-        user = await auth.authenticate(token) if token else None
+        user = await auth.authenticate_together(token) if token else None
         if user is None or token is None:
             raise ConnectionRejectionError({"message": "Authentication required."})
         context.token, context.user, context.authenticated = token, user, True

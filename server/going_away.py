@@ -1,7 +1,8 @@
 """The WebSocket protocol `dealflow serve` gives uvicorn: uvicorn's own, except that a
 server shutting down closes its open sockets with 1001 (going away) instead of 1012
-(service restart), and that the app may write a frame at once (`write_now`: the live
-feed's direct delivery, `subscriptions.feeds`).
+(service restart), that the app may write a frame at once (`write_now`: the live
+feed's direct delivery, `subscriptions.feeds`), and that an open socket keeps less
+(`GoingAwayWebSockets`: thousands of idle subscribers each keep one).
 
 On SIGTERM uvicorn stops listening, then calls `shutdown()` on every connection at once
 (WebSockets are closed there), then waits up to its graceful-shutdown timeout for the
@@ -13,13 +14,18 @@ process) and resumes with its last cursor.
 
 from __future__ import annotations
 
+import asyncio
 import struct
+from typing import TYPE_CHECKING, Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
 from websockets.protocol import State
 
 from server.frames import WRITE_NOW
+
+if TYPE_CHECKING:  # uvicorn's private module, for types only
+    from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 
 GOING_AWAY = 1001
 GOING_AWAY_REASON = "Server shutting down: reconnect and resume from your last cursor."
@@ -31,10 +37,70 @@ GOING_AWAY_REASON = "Server shutting down: reconnect and resume from your last c
 BUFFER_LIMIT = 1024 * 1024
 
 
+class Inbox:
+    """What uvicorn's protocol uses of an `asyncio.Queue` for the messages its app is
+    to receive (`put_nowait`, `get`, `empty`), unbounded and first in, first out, in
+    two lists: an `asyncio.Queue` is four deques and an event, some 3 KB for each open
+    socket, which mostly holds nothing."""
+
+    __slots__ = ("_items", "_waiters")
+
+    def __init__(self) -> None:
+        self._items: list[ASGIReceiveEvent] = []
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def put_nowait(self, item: ASGIReceiveEvent) -> None:
+        self._items.append(item)
+        self._wake_next()
+
+    async def get(self) -> ASGIReceiveEvent:
+        while not self._items:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                # As asyncio.Queue does: a waiter woken but cancelled passes it on.
+                waiter.cancel()
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                if self._items and not waiter.cancelled():
+                    self._wake_next()
+                raise
+        return self._items.pop(0)
+
+    def _wake_next(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+
 class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     """uvicorn's default implementation (`--ws auto`, `websockets-sansio`), which also
     offers the app a synchronous write (`write_now`, in the scope's extensions), so that
-    a live feed writes thousands of sockets' frames without waking a task for each."""
+    a live feed writes thousands of sockets' frames without waking a task for each.
+
+    For an open socket it keeps less than uvicorn does: its app's messages wait in an
+    `Inbox` instead of an `asyncio.Queue`, and the handshake's request and response
+    (their headers parsed into objects, some 5 KB) go once the handshake is answered
+    (uvicorn reads them only until then; the app has its scope)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = cast("asyncio.Queue[ASGIReceiveEvent]", Inbox())
+
+    async def send(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            del self.request, self.response
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)

@@ -87,6 +87,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await _or_try_later(super().handle_connection_init(message), self.websocket)
+        # Strawberry has cancelled the timeout; kept, the cancelled task (its error, its
+        # traceback and frames) would stay for as long as the socket is open.
+        self.connection_init_timeout_task = None
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):

@@ -8,6 +8,8 @@ processes (`_wait_before_checking` says how).
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
 import secrets
 from collections.abc import Collection
@@ -171,12 +173,100 @@ def session_is_live(opened: SessionUser, now: SessionUser | None) -> bool:
     return now is not None and now.id == opened.id and now.role == opened.role
 
 
+def _may_be_a_token(token: str) -> bool:
+    """Whether `token` is worth a lookup (an empty or oversized one is no token)."""
+    return bool(token) and len(token) <= 512
+
+
 async def authenticate(token: str) -> User | None:
     """The active user a live (unexpired, unrevoked) token belongs to, in one query; for
     a wall screen's display token, the viewer it reads as (`display_tokens`)."""
-    if not token or len(token) > 512:
+    if not _may_be_a_token(token):
         return None
     return (await live_sessions({token})).get(token)
+
+
+# Tokens a statement of `authenticate_together` looks up at most (SQLite's limit on a
+# statement's parameters is far above it).
+TOGETHER_MAX = 500
+
+
+class _Together:
+    """The tokens asked for by `authenticate_together` in one turn of the event loop,
+    each with the futures of those waiting for its user."""
+
+    __slots__ = ("loop", "waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: dict[str, list[asyncio.Future[User | None]]] = {}
+
+
+_gathering: _Together | None = None
+_looking_up: set[asyncio.Task[None]] = set()
+
+
+async def authenticate_together(token: str) -> User | None:
+    """`authenticate`, for a WebSocket's `connection_init` and a subscription's start:
+    the tokens of all who ask in the same turn of the event loop are looked up
+    together, in one statement (`live_sessions`), and those of one token share its
+    user row (which nothing changes: a change to a user reads the row anew).
+
+    When many clients connect at once (a deploy, a network blip: every board on every
+    wall reconnects and subscribes again), a statement per socket queued its own query
+    objects, rows and coroutines on the database at the same time, and the server's
+    memory kept the peak: some 12 KB per socket for `connection_init` and as much again
+    for the subscriptions (`bench/fanout.py`, 1,000 sockets at once). The lookup runs
+    in a task of its own, outside the caller's context: never call it inside a
+    transaction (on SQLite it would wait for that transaction to end)."""
+    global _gathering
+    if not _may_be_a_token(token):
+        return None
+    loop = asyncio.get_running_loop()
+    batch = _gathering
+    if batch is None or batch.loop is not loop:
+        batch = _gathering = _Together(loop)
+        loop.call_soon(_look_up_together, batch)
+    waiter: asyncio.Future[User | None] = loop.create_future()
+    batch.waiting.setdefault(token, []).append(waiter)
+    return await waiter
+
+
+def _look_up_together(batch: _Together) -> None:
+    global _gathering
+    if _gathering is batch:
+        _gathering = None
+    task = batch.loop.create_task(_answer_together(batch), context=contextvars.Context())
+    _looking_up.add(task)
+    task.add_done_callback(_looking_up.discard)
+
+
+async def _answer_together(batch: _Together) -> None:
+    """Every waiter gets its token's user (None: not live) or the lookup's error; one
+    whose caller left meanwhile is skipped. Cancelled (the server stopping), the
+    waiters are cancelled with it."""
+    tokens = list(batch.waiting)
+    found: dict[str, User] = {}
+    try:
+        for start in range(0, len(tokens), TOGETHER_MAX):
+            found |= await live_sessions(tokens[start : start + TOGETHER_MAX])
+    except Exception as error:
+        for waiter in _waiters(batch):
+            waiter.set_exception(error)
+        return
+    except BaseException:
+        for waiter in _waiters(batch):
+            waiter.cancel()
+        raise
+    for token, waiters in batch.waiting.items():
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(found.get(token))
+
+
+def _waiters(batch: _Together) -> list[asyncio.Future[User | None]]:
+    """The batch's waiters still waiting."""
+    return [w for waiters in batch.waiting.values() for w in waiters if not w.done()]
 
 
 def _session_digests(tokens: Collection[str]) -> dict[str, str]:

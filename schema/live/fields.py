@@ -203,7 +203,7 @@ class Subscription:
     async def board_events(
         self, info: Info, process_id: strawberry.ID, after: str | None = None
     ) -> AsyncGenerator[BoardEvent, None]:
-        actor = await info.context.actor()
+        actor = await info.context.actor(together=True)
         pk = pk_of(process_id, "Process")
         if (
             pk is None
@@ -223,7 +223,7 @@ class Subscription:
     async def deal_events(
         self, info: Info, deal_id: strawberry.ID, after: str | None = None
     ) -> AsyncGenerator[DealEvent, None]:
-        actor = await info.context.actor()
+        actor = await info.context.actor(together=True)
         pk = pk_of(deal_id, "Deal")
         visible = (
             pk is not None and await access.visible_deals_and_trash(actor).filter(id=pk).exists()
@@ -245,7 +245,7 @@ class Subscription:
     async def activity_events(
         self, info: Info, filter: ActivityFilter | None = None, after: str | None = None
     ) -> AsyncGenerator[Activity, None]:
-        actor = await info.context.actor()
+        actor = await info.context.actor(together=True)
         topic = ActivityTopic(checked(activity_filter(filter)))
 
         async def make(change: Change) -> Activity:
@@ -259,7 +259,7 @@ class Subscription:
     async def notifications(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[Notification, None]:
-        actor = await info.context.actor()
+        actor = await info.context.actor(together=True)
 
         async def make(change: Change) -> Notification:
             assert isinstance(change, NotificationChange)

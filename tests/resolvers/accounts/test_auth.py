@@ -267,3 +267,31 @@ async def test_sockets_are_checked_by_the_same_rule_as_requests(team: Team, proc
         t: (u.id, u.role) for t, u in light.items()
     }
     assert light[promoted] == (team.manager.id, "ADMIN")
+
+
+async def test_tokens_asked_for_together_are_looked_up_in_one_statement(team: Team, monkeypatch):
+    """`authenticate_together` (a burst of sockets' `connection_init`s): one lookup for
+    every token asked for in the same turn of the event loop, each caller with its own
+    answer, and a caller that leaves does not take the others' answers with it."""
+    live, _ = await auth.issue_token(team.user, timedelta(hours=1))
+    revoked, _ = await auth.issue_token(team.manager, timedelta(hours=1))
+    await auth.logout(revoked)
+    lookups: list[set[str]] = []
+    look_up = auth.live_sessions
+
+    async def counted(tokens):
+        lookups.append(set(tokens))
+        return await look_up(tokens)
+
+    monkeypatch.setattr(auth, "live_sessions", counted)
+    leaving = asyncio.ensure_future(auth.authenticate_together(live))
+    asking = [auth.authenticate_together(t) for t in (live, revoked, live, "not a token", "")]
+    answers_task = asyncio.gather(*asking)
+    await asyncio.sleep(0)
+    leaving.cancel()
+    answers = await answers_task
+
+    assert lookups == [{live, revoked, "not a token"}]
+    ids = [a.id if a is not None else None for a in answers]
+    assert ids == [team.user.id, None, team.user.id, None, None]
+    assert leaving.cancelled()
