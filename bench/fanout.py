@@ -111,6 +111,20 @@ def everyone_has(subscribers: list[Subscriber], count: int) -> Callable[[], bool
     return lambda: all(len(s.arrivals) >= count for s in subscribers)
 
 
+async def delivered(subscribers: list[Subscriber], count: int, limit: float = 30) -> None:
+    """Wait until every subscriber has `count` events; say who has not, and why, if
+    they do not within `limit` seconds."""
+    if await wait_until(everyone_has(subscribers, count), limit):
+        return
+    behind = [s for s in subscribers if len(s.arrivals) < count]
+    closed = [s.ws.close_code for s in behind if s.ws.close_code is not None]
+    raise RuntimeError(
+        f"{len(behind)} of {len(subscribers)} subscribers lack event {count} after "
+        f"{limit} s (fewest events: {min(len(s.arrivals) for s in behind)}; closed: "
+        f"{len(closed)}, codes {sorted(set(closed))})"
+    )
+
+
 async def measure(
     subscribe_all: Callable[[], Awaitable[list[Subscriber]]],
     trigger: Callable[[int], Awaitable[None]],
@@ -124,21 +138,21 @@ async def measure(
     await asyncio.sleep(2.0)
     after = rss_kb(pids)
     await trigger(1)  # warm up the event path (every subscriber's first event)
-    await wait_until(lambda: all(len(s.arrivals) >= 1 for s in subscribers))
+    await delivered(subscribers, 1)
     delays: list[float] = []
     for index in range(events):
         await asyncio.sleep(SPACING)
         expected = len(subscribers[0].arrivals) + 1
         await trigger(index)
         responded = time.perf_counter()
-        await wait_until(everyone_has(subscribers, expected))
+        await delivered(subscribers, expected)
         delays += [(s.arrivals[expected - 1] - responded) * 1000 for s in subscribers]
     await asyncio.sleep(SPACING)
     expected = len(subscribers[0].arrivals) + events
     started = time.perf_counter()
     for index in range(events):
         await trigger(index)
-    await wait_until(everyone_has(subscribers, expected), 120)
+    await delivered(subscribers, expected, 120)
     burst = time.perf_counter() - started
     for s in subscribers:
         s.task.cancel()
