@@ -263,6 +263,25 @@ class Query:
         return items()
 
 
+async def both_ways(monkeypatch: pytest.MonkeyPatch, query: type, document: str) -> Any:
+    """`document`'s result on the plain path, checked to be the general path's: data,
+    errors (messages, paths, locations) and the resolver calls made (`CALLS`)."""
+    schema = strawberry.Schema(query=query, execution_context_class=PlainFieldExecution)
+
+    CALLS.clear()
+    plain = await schema.execute(document)
+    plain_calls = list(CALLS)
+    monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
+    CALLS.clear()
+    general = await schema.execute(document)
+    monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", True)
+
+    assert plain.data == general.data
+    assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
+    assert plain_calls == CALLS, "a resolver is called as often as on the general path"
+    return plain
+
+
 @pytest.mark.parametrize(
     "document",
     [
@@ -279,19 +298,9 @@ class Query:
 async def test_plain_fields_that_go_wrong_fail_as_on_the_general_path(
     monkeypatch: pytest.MonkeyPatch, document: str
 ):
-    schema = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecution)
+    plain = await both_ways(monkeypatch, Query, document)
 
-    CALLS.clear()
-    plain = await schema.execute(document)
-    plain_calls = list(CALLS)
-    monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
-    CALLS.clear()
-    general = await schema.execute(document)
-
-    assert plain.data == general.data
-    assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
     assert plain.errors  # every document meets at least one bad value
-    assert plain_calls == CALLS, "a resolver is called as often as on the general path"
 
 
 @strawberry.interface
@@ -406,18 +415,7 @@ class ShelfQuery:
 async def test_held_objects_complete_as_on_the_general_path(
     monkeypatch: pytest.MonkeyPatch, document: str
 ):
-    schema = strawberry.Schema(query=ShelfQuery, execution_context_class=PlainFieldExecution)
-
-    CALLS.clear()
-    plain = await schema.execute(document)
-    plain_calls = list(CALLS)
-    monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
-    CALLS.clear()
-    general = await schema.execute(document)
-
-    assert plain.data == general.data
-    assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
-    assert plain_calls == CALLS
+    await both_ways(monkeypatch, ShelfQuery, document)
 
 
 @strawberry.type
@@ -449,15 +447,8 @@ class ValuesQuery:
 
 
 async def test_leaves_serialize_as_their_types_do(monkeypatch: pytest.MonkeyPatch):
-    schema = strawberry.Schema(query=ValuesQuery, execution_context_class=PlainFieldExecution)
-    document = "{ values { text number flag key color } }"
+    plain = await both_ways(monkeypatch, ValuesQuery, "{ values { text number flag key color } }")
 
-    plain = await schema.execute(document)
-    monkeypatch.setattr(PlainFieldExecution, "plain_fields_enabled", False)
-    general = await schema.execute(document)
-
-    assert plain.data == general.data
-    assert [e.formatted for e in plain.errors or []] == [e.formatted for e in general.errors or []]
     assert plain.data and plain.data["values"][0] == {
         "text": "plain",
         "number": 7,
