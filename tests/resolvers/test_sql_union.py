@@ -116,3 +116,16 @@ async def test_fetch_union_over_answers_as_fetch_union(
     assert ids(found) == ids(expected), name
     assert sum(map(len, found)) > 0
     assert len(renders) == (2 + len(keys) if renders_all else 2), name
+
+
+async def test_a_limit_is_written_in_the_sql_not_sent_as_a_parameter(team: Team):
+    """PostgreSQL keeps one plan for a statement only if no parameter changes how it
+    would plan; a LIMIT does, so it is part of the text (and still applies)."""
+    keys = await stage_ids(team)
+    query = Deal.filter(workspace_id=team.workspace.id, stage_id=keys[0]).limit(37)
+
+    sql, values = sql_union._render(query)
+    (found,) = await sql_union.fetch_union([Deal.filter(workspace_id=team.workspace.id).limit(1)])
+
+    assert "LIMIT 37" in sql and 37 not in values
+    assert len(found) == 1
