@@ -34,7 +34,15 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Hashable,
+    Iterator,
+    Mapping,
+)
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -105,6 +113,11 @@ class Delivery(Protocol):
         """Write the frame now; False when the socket cannot take it (too far behind)."""
 
 
+# The subscribers of one topic and group (`changes.group_of`): each event means the
+# same change to all of them.
+Audience = tuple[Topic, Hashable]
+
+
 @dataclass(eq=False)
 class Subscriber:
     viewer: User
@@ -120,6 +133,14 @@ class Subscriber:
     # Made when first needed: a subscriber the feed writes for never needs one (an
     # asyncio queue is some 3 KB, for each of thousands of idle subscribers).
     _queue: asyncio.Queue[Change | object] | None = None
+    # Worked out once: who gets the same change of every event, and who its session
+    # must still be (`auth.session_is_live`).
+    audience: Audience = field(init=False)
+    opened: auth.SessionUser = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.audience = (self.topic, group_of(self.viewer, self.topic))
+        self.opened = auth.SessionUser.of(self.viewer)
 
     @property
     def queue(self) -> asyncio.Queue[Change | object]:
@@ -172,6 +193,49 @@ class Subscriber:
         return self.ended
 
 
+class Subscribers:
+    """A feed's subscribers, by audience, each in the order it came: kept so as they
+    come and go, so that an event costs a step per audience that it concerns and only
+    the write (or the queueing) per subscriber."""
+
+    __slots__ = ("_audiences", "_count")
+
+    def __init__(self) -> None:
+        self._audiences: dict[Audience, dict[Subscriber, None]] = {}
+        self._count = 0
+
+    def add(self, subscriber: Subscriber) -> None:
+        members = self._audiences.setdefault(subscriber.audience, {})
+        if subscriber not in members:
+            members[subscriber] = None
+            self._count += 1
+
+    def discard(self, subscriber: Subscriber) -> None:
+        members = self._audiences.get(subscriber.audience)
+        if members is not None and subscriber in members:
+            del members[subscriber]
+            self._count -= 1
+            if not members:
+                del self._audiences[subscriber.audience]
+
+    def __contains__(self, subscriber: object) -> bool:
+        if not isinstance(subscriber, Subscriber):
+            return False
+        members = self._audiences.get(subscriber.audience)
+        return members is not None and subscriber in members
+
+    def __iter__(self) -> Iterator[Subscriber]:
+        """Those here now (leaving while iterated over changes nothing of it)."""
+        return iter([s for members in self._audiences.values() for s in members])
+
+    def __len__(self) -> int:
+        return self._count
+
+    def audiences(self) -> list[tuple[Audience, list[Subscriber]]]:
+        """Each audience with its subscribers, as they are now."""
+        return [(audience, list(members)) for audience, members in self._audiences.items()]
+
+
 class WorkspaceFeed:
     def __init__(
         self,
@@ -184,7 +248,7 @@ class WorkspaceFeed:
         self.poll_seconds = poll_seconds
         self.live_sessions = live_sessions
         self.sessions_ended = sessions_ended
-        self.subscribers: set[Subscriber] = set()
+        self.subscribers = Subscribers()
         self.lock = asyncio.Lock()
         self.woken = asyncio.Event()
         self.events_seen = 0
@@ -249,10 +313,14 @@ class WorkspaceFeed:
                     if self.reads_notifications()
                     else []
                 )
-                if events or notifications:
-                    await self.end_revoked_sessions()
                 if events:
-                    workspace = await self.workspace()
+                    # Both statements at once (on PostgreSQL, two connections).
+                    async with asyncio.TaskGroup() as both:
+                        both.create_task(self.end_revoked_sessions())
+                        read = both.create_task(self.workspace())
+                    workspace = read.result()
+                elif notifications:
+                    await self.end_revoked_sessions()
                 for event in events:
                     await self._dispatch_event(event, workspace)
                     self.events_seen = event.id
@@ -271,8 +339,7 @@ class WorkspaceFeed:
         ended: set[str] = set()
         for subscriber in checked:
             assert subscriber.token is not None
-            opened = auth.SessionUser.of(subscriber.viewer)
-            if not auth.session_is_live(opened, live.get(subscriber.token)):
+            if not auth.session_is_live(subscriber.opened, live.get(subscriber.token)):
                 subscriber.end_session()
                 self.subscribers.discard(subscriber)
                 ended.add(subscriber.token)
@@ -290,71 +357,70 @@ class WorkspaceFeed:
             tracing.annotate(span, {"dealflow.subscribers": handed})
 
     async def _dispatch_event_timed(self, event: Event, workspace: Workspace) -> int:
-        """Hands the event to the subscribers it concerns; how many got it."""
+        """Hands the event to the subscribers it concerns, audience by audience (the
+        largest first): the audience's change is built, then each of its documents'
+        frames rendered and written at once, before the next audience's. How many got
+        it."""
         boards = board_processes(event)
         if event.kind == EventKind.PROCESS_CHANGED:
             for process_id in boards:
                 self.trees.pop(process_id, None)  # read again when next needed
-        subscribers = [s for s in self.subscribers if _concerns(s.topic, event, boards)]
-        if not subscribers:
+        audiences = [
+            (topic, members)
+            for (topic, _), members in self.subscribers.audiences()
+            if _concerns(topic, event, boards)
+        ]
+        if not audiences:
             return 0
-        handed = 0
         salespeople = {
-            s.viewer.id
-            for s in subscribers
-            if isinstance(s.topic, BoardTopic) and not access.sees_every_deal(s.viewer)
+            members[0].viewer.id
+            for topic, members in audiences
+            if isinstance(topic, BoardTopic) and not access.sees_every_deal(members[0].viewer)
         }
         reading = EventReading(event, workspace, salespeople, self.trees)
-        built: dict[tuple[Topic, Hashable], Change | None] = {}
-        direct: dict[tuple[int, Hashable], list[Subscriber]] = {}
-        changes: dict[tuple[int, Hashable], tuple[Change, Delivery]] = {}
-        for subscriber in subscribers:
-            key = (subscriber.topic, group_of(subscriber.viewer, subscriber.topic))
-            if key not in built:
-                built[key] = await change_for(reading, subscriber.topic, subscriber.viewer)
-            change = built[key]
+        audiences.sort(key=lambda audience: len(audience[1]), reverse=True)
+        handed = 0
+        for topic, members in audiences:
+            change = await change_for(reading, topic, members[0].viewer)
             if change is None:
                 continue
-            if subscriber.direct and subscriber.delivery is not None:
-                frame = (id(change), subscriber.delivery.key)
-                direct.setdefault(frame, []).append(subscriber)
-                changes.setdefault(frame, (change, subscriber.delivery))
-            elif subscriber.offer(change):
-                handed += 1
-            else:
-                self.subscribers.discard(subscriber)
-        if direct:
-            handed += await self._write(direct, changes)
+            frames: dict[Hashable, list[Subscriber]] = {}
+            for subscriber in members:
+                if subscriber.direct and subscriber.delivery is not None:
+                    frames.setdefault(subscriber.delivery.key, []).append(subscriber)
+                elif subscriber.offer(change):
+                    handed += 1
+                else:
+                    self.subscribers.discard(subscriber)
+            for subscribers in frames.values():
+                handed += await self._write(change, subscribers)
         EVENTS_FANNED_OUT.inc(handed)
         return handed
 
-    async def _write(
-        self,
-        direct: dict[tuple[int, Hashable], list[Subscriber]],
-        changes: dict[tuple[int, Hashable], tuple[Change, Delivery]],
-    ) -> int:
-        """Render each group's frame once (all at once), then write every handed-over
-        subscriber's; how many were written."""
-        frames = list(direct)
-        rendered = await asyncio.gather(
-            *(delivery.render(change) for change, delivery in (changes[f] for f in frames)),
-            return_exceptions=True,
-        )
+    async def _write(self, change: Change, subscribers: list[Subscriber]) -> int:
+        """Render the change's frame for the subscribers' document once, then write
+        every one's (those still here); how many were written."""
+        delivery = subscribers[0].delivery
+        assert delivery is not None
+        payload: str | Exception
+        try:
+            payload = await delivery.render(change)
+        except Exception as error:
+            payload = error  # each subscriber's task raises it: its client is told
         written = 0
-        for frame, payload in zip(frames, rendered, strict=True):
-            cursor = changes[frame][0].cursor
-            for subscriber in direct[frame]:
-                if subscriber.dropped or subscriber not in self.subscribers:
-                    continue  # ended meanwhile (its task is going)
-                if isinstance(payload, BaseException):
-                    subscriber.end(payload)  # its task raises it: the client is told
-                elif subscriber.delivery is not None and subscriber.delivery.write(payload):
-                    subscriber.last_sent = cursor
-                    written += 1
-                    continue
-                else:
-                    subscriber.end(_OVERFLOW)
-                self.subscribers.discard(subscriber)
+        cursor, here = change.cursor, self.subscribers
+        for subscriber in subscribers:
+            if subscriber.dropped or subscriber not in here:
+                continue  # ended meanwhile (its task is going)
+            if isinstance(payload, Exception):
+                subscriber.end(payload)
+            elif subscriber.delivery is not None and subscriber.delivery.write(payload):
+                subscriber.last_sent = cursor
+                written += 1
+                continue
+            else:
+                subscriber.end(_OVERFLOW)
+            here.discard(subscriber)
         return written
 
     def _dispatch_notification(self, notification: Notification) -> None:
