@@ -14,7 +14,7 @@ so (`SUBSCRIBER_TOO_SLOW`) instead of growing the server's buffers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -49,7 +49,7 @@ class FrameSink:
         self.websocket = websocket
         self.send: Send = websocket.scope.get(RAW_SEND) or websocket.send
         extensions = websocket.scope.get("extensions") or {}
-        self.write_now: Callable[[bytes, bytes], bool] | None = extensions.get(WRITE_NOW)
+        self.write_now: Callable[[bytes, Sequence[bytes]], bool] | None = extensions.get(WRITE_NOW)
         self.head = head
         self.head_bytes = head.encode()
         self.still_open = still_open
@@ -58,15 +58,16 @@ class FrameSink:
     def writes_now(self) -> bool:
         return self.write_now is not None
 
-    def next_now(self, payload: str) -> bool:
-        """The frame written at once by the server's protocol (`server.going_away`);
-        False when the socket's buffer is full (its client does not read)."""
+    def next_now(self, payloads: Sequence[str]) -> bool:
+        """The frames, in order, written at once and together by the server's protocol
+        (`server.going_away`); False when the socket's buffer is full (its client does
+        not read)."""
         assert self.write_now is not None
         if self.still_open is not None and not self.still_open():
             return True
         if self.websocket.application_state != WebSocketState.CONNECTED:
             return True  # closing: its operation ends with it
-        return self.write_now(self.head_bytes, _tail(payload))
+        return self.write_now(self.head_bytes, [_tail(payload) for payload in payloads])
 
     async def next(self, payload: str) -> None:
         if self.still_open is not None and not self.still_open():
@@ -79,16 +80,23 @@ class FrameSink:
             raise WebSocketDisconnected from closed
 
 
-# The last payload encoded with its frame's closing brace: the feed writes a group's
-# payload to all its sockets in a row, so each group's is encoded once.
-_last_tail: tuple[str, bytes] = ("", b"}")
+# Payloads encoded with their frame's closing brace, by identity (each kept with its
+# payload, so that an identity is not reused while its entry lives): the feed writes a
+# group's payload, or a batch of events' payloads, to all the group's sockets in a row,
+# so each is encoded once. Emptied when full: a few entries serve a batch.
+_tails: dict[int, tuple[str, bytes]] = {}
+_TAILS_KEPT = 64
 
 
 def _tail(payload: str) -> bytes:
-    global _last_tail
-    if _last_tail[0] is not payload:
-        _last_tail = (payload, f"{payload}}}".encode())
-    return _last_tail[1]
+    kept = _tails.get(id(payload))
+    if kept is not None and kept[0] is payload:
+        return kept[1]
+    if len(_tails) >= _TAILS_KEPT:
+        _tails.clear()
+    encoded = f"{payload}}}".encode()
+    _tails[id(payload)] = (payload, encoded)
+    return encoded
 
 
 RAW_SEND = "dealflow.raw_send"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -108,25 +109,36 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
         if scope is not None:  # accepted: the app's task starts on the next loop turn
             scope["extensions"][WRITE_NOW] = self.write_now
 
-    def write_now(self, head: bytes, tail: bytes) -> bool:
-        """The text frame `head + tail` (UTF-8) written at once; False (nothing written)
-        when the socket's send buffer is over `BUFFER_LIMIT`. A socket going away takes
-        nothing and says True: the app hears of its end from uvicorn.
+    def write_now(self, head: bytes, tails: Sequence[bytes]) -> bool:
+        """The text frames `head + tail`, one per tail (UTF-8), written at once, in one
+        write; False (nothing written) when the socket's send buffer is over
+        `BUFFER_LIMIT`. A socket going away takes nothing and says True: the app hears of
+        its end from uvicorn.
 
         Without extensions (per-message compression is off unless configured), a
         server's text frame is its header and its bytes as they are (RFC 6455 5.2: no
         mask): written so, a group's encoded tail is shared by all its sockets instead
         of each building a websockets frame of its own. With an extension, websockets
-        frames it."""
+        frames them."""
         if self.disconnected or self.close_sent or self.transport.is_closing():
             return True
         if self.transport.get_write_buffer_size() > BUFFER_LIMIT:
             return False
         if self.conn.extensions or self.conn.state is not State.OPEN:
-            self.conn.send_text(head + tail)
+            for tail in tails:
+                self.conn.send_text(head + tail)
             self.transport.write(b"".join(self.conn.data_to_send()))
-        else:
+        elif len(tails) == 1:
+            tail = tails[0]
             self.transport.write(b"".join((_text_header(len(head) + len(tail)), head, tail)))
+        else:
+            self.transport.write(
+                b"".join(
+                    part
+                    for tail in tails
+                    for part in (_text_header(len(head) + len(tail)), head, tail)
+                )
+            )
         return True
 
     def shutdown(self) -> None:

@@ -42,6 +42,7 @@ from collections.abc import (
     Hashable,
     Iterator,
     Mapping,
+    Sequence,
 )
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -109,8 +110,9 @@ class Delivery(Protocol):
     async def render(self, change: Change) -> str:
         """The change's frame payload (JSON text)."""
 
-    def write(self, payload: str) -> bool:
-        """Write the frame now; False when the socket cannot take it (too far behind)."""
+    def write(self, payloads: Sequence[str]) -> bool:
+        """Write their frames now, in order and together; False when the socket cannot
+        take them (too far behind)."""
 
 
 # The subscribers of one topic and group (`changes.group_of`): each event means the
@@ -236,6 +238,41 @@ class Subscribers:
         return [(audience, list(members)) for audience, members in self._audiences.items()]
 
 
+class Held:
+    """The frames of a batch of events read together, held for each handed-over
+    subscriber until the batch's last event (`last`): its socket then gets all of them
+    in one write (one system call), however many events the batch holds. Events that
+    come faster than they are fanned out cost a write per socket per batch, not per
+    event."""
+
+    __slots__ = ("cursors", "frames", "last")
+
+    def __init__(self) -> None:
+        self.frames: dict[Subscriber, list[str]] = {}
+        self.cursors: dict[Subscriber, int] = {}
+        self.last = True
+
+    def hold(self, subscriber: Subscriber, payload: str, cursor: int) -> None:
+        frames = self.frames.get(subscriber)
+        if frames is None:
+            self.frames[subscriber] = [payload]
+        else:
+            frames.append(payload)
+        self.cursors[subscriber] = cursor
+
+    def take(self, subscriber: Subscriber) -> tuple[list[str], int]:
+        """What is held for the subscriber, and the cursor of its last (no longer held)."""
+        if not self.frames:
+            return [], 0
+        return self.frames.pop(subscriber, []), self.cursors.pop(subscriber, 0)
+
+    def taken(self) -> list[tuple[Subscriber, list[str], int]]:
+        """Everything held, for each subscriber (no longer held)."""
+        every = [(s, frames, self.cursors[s]) for s, frames in self.frames.items()]
+        self.frames, self.cursors = {}, {}
+        return every
+
+
 class WorkspaceFeed:
     def __init__(
         self,
@@ -321,9 +358,14 @@ class WorkspaceFeed:
                     workspace = read.result()
                 elif notifications:
                     await self.end_revoked_sessions()
-                for event in events:
-                    await self._dispatch_event(event, workspace)
-                    self.events_seen = event.id
+                held = Held()
+                try:
+                    for event in events:
+                        held.last = event is events[-1]
+                        await self._dispatch_event(event, workspace, held)
+                        self.events_seen = event.id
+                finally:
+                    self._write_held(held)
                 for notification in notifications:
                     self._dispatch_notification(notification)
                     self.notifications_seen = notification.id
@@ -346,21 +388,21 @@ class WorkspaceFeed:
         if ended:
             self.sessions_ended(ended)
 
-    async def _dispatch_event(self, event: Event, workspace: Workspace) -> None:
+    async def _dispatch_event(self, event: Event, workspace: Workspace, held: Held) -> None:
         ids = {
             "dealflow.workspace.id": self.workspace_id,
             "dealflow.event.id": event.id,
             "dealflow.event.kind": str(event.kind),
         }
         with FEED_EVENT_SECONDS.time(), tracing.span("live event", ids) as span:
-            handed = await self._dispatch_event_timed(event, workspace)
+            handed = await self._dispatch_event_timed(event, workspace, held)
             tracing.annotate(span, {"dealflow.subscribers": handed})
 
-    async def _dispatch_event_timed(self, event: Event, workspace: Workspace) -> int:
+    async def _dispatch_event_timed(self, event: Event, workspace: Workspace, held: Held) -> int:
         """Hands the event to the subscribers it concerns, audience by audience (the
         largest first): the audience's change is built, then each of its documents'
-        frames rendered and written at once, before the next audience's. How many got
-        it."""
+        frames rendered and written, before the next audience's (unless the batch has
+        more events: then held, to be written with theirs). How many got it."""
         boards = board_processes(event)
         if event.kind == EventKind.PROCESS_CHANGED:
             for process_id in boards:
@@ -393,13 +435,14 @@ class WorkspaceFeed:
                 else:
                     self.subscribers.discard(subscriber)
             for subscribers in frames.values():
-                handed += await self._write(change, subscribers)
+                handed += await self._write(change, subscribers, held)
         EVENTS_FANNED_OUT.inc(handed)
         return handed
 
-    async def _write(self, change: Change, subscribers: list[Subscriber]) -> int:
+    async def _write(self, change: Change, subscribers: list[Subscriber], held: Held) -> int:
         """Render the change's frame for the subscribers' document once, then write
-        every one's (those still here); how many were written."""
+        every one's (those still here) after what was held for it, or hold it; how many
+        were written or held."""
         delivery = subscribers[0].delivery
         assert delivery is not None
         payload: str | Exception
@@ -413,15 +456,36 @@ class WorkspaceFeed:
             if subscriber.dropped or subscriber not in here:
                 continue  # ended meanwhile (its task is going)
             if isinstance(payload, Exception):
-                subscriber.end(payload)
-            elif subscriber.delivery is not None and subscriber.delivery.write(payload):
-                subscriber.last_sent = cursor
+                if self._send(subscriber, *held.take(subscriber)):
+                    subscriber.end(payload)
+                    here.discard(subscriber)
+            elif not held.last:
+                held.hold(subscriber, payload, cursor)
                 written += 1
-                continue
             else:
-                subscriber.end(_OVERFLOW)
-            here.discard(subscriber)
+                frames, _ = held.take(subscriber)
+                frames.append(payload)
+                written += self._send(subscriber, frames, cursor)
         return written
+
+    def _send(self, subscriber: Subscriber, payloads: list[str], cursor: int) -> bool:
+        """Write the subscriber's frames; if its socket cannot take them, it is dropped
+        and told to resume after what it had before them. Whether they were written."""
+        if not payloads:
+            return True
+        assert subscriber.delivery is not None
+        if subscriber.delivery.write(payloads):
+            subscriber.last_sent = max(subscriber.last_sent, cursor)
+            return True
+        subscriber.end(_OVERFLOW)
+        self.subscribers.discard(subscriber)
+        return False
+
+    def _write_held(self, held: Held) -> None:
+        """What is held for each subscriber still here, written."""
+        for subscriber, payloads, cursor in held.taken():
+            if not subscriber.dropped and subscriber in self.subscribers:
+                self._send(subscriber, payloads, cursor)
 
     def _dispatch_notification(self, notification: Notification) -> None:
         for subscriber in list(self.subscribers):

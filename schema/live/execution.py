@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -59,9 +59,10 @@ class FrameSink(Protocol):
     def writes_now(self) -> bool:
         """Whether `next_now` can write to this socket (else its task sends)."""
 
-    def next_now(self, payload: str) -> bool:
-        """Write it at once, from any task: True written (or the operation is over),
-        False the socket cannot take it now (too far behind)."""
+    def next_now(self, payloads: Sequence[str]) -> bool:
+        """Write their frames at once (in order, together), from any task: True written
+        (or the operation is over), False the socket cannot take them now (too far
+        behind)."""
 
 
 # The sink of the operation whose task this is (None: stream results instead).
@@ -104,8 +105,8 @@ class _Delivery:
     async def render(self, change: Change) -> str:
         return await self.executor._payload(await self.make(change))
 
-    def write(self, payload: str) -> bool:
-        return self.sink.next_now(payload)
+    def write(self, payloads: Sequence[str]) -> bool:
+        return self.sink.next_now(payloads)
 
 
 def compact_json(value: object) -> str:

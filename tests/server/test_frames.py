@@ -17,7 +17,7 @@ from server import going_away
 from server.frames import RAW_SEND, encode, legacy_sink, transport_sink
 from server.going_away import _text_header
 from testkit.deals import create_deal
-from testkit.live import BOARD_EVENTS, live_client, subscribed, uvicorn_serving
+from testkit.live import BOARD_EVENTS, PROTOCOLS, event_id, live_client, subscribed, uvicorn_serving
 from testkit.teams import Team
 
 PAYLOAD = {"data": {"boardEvents": {"cursor": "7", "deal": {"name": 'Quote "x" \u0142 \u2028'}}}}
@@ -116,3 +116,54 @@ async def test_frames_are_raw_bytes_unless_the_client_negotiated_compression(
     assert event["deal"]["name"] == "Compressed"
     assert [type(e).__name__ for e in extensions] == (["PerMessageDeflate"] if compression else [])
     assert bool(headers_made) is not compression
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many frames each of the server's writes at once held."""
+    made: list[int] = []
+    write_now = going_away.GoingAwayWebSockets.write_now
+
+    def counted(self: going_away.GoingAwayWebSockets, head: bytes, tails: Any) -> bool:
+        made.append(len(tails))
+        return write_now(self, head, tails)
+
+    monkeypatch.setattr(going_away.GoingAwayWebSockets, "write_now", counted)
+    return made
+
+
+@pytest.mark.parametrize("compression", [False, True])
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_events_read_together_reach_a_socket_in_one_write_in_order(
+    app,
+    team: Team,
+    manager_client,
+    process_id: str,
+    writes: list[int],
+    compression: bool,
+    protocol: str,
+):
+    """Events committed while the feed is busy are fanned out as one batch: each socket
+    gets the batch's frames in one write, each a whole frame of its own, in the log's
+    order, in either sub-protocol, with or without compression."""
+    async with (
+        uvicorn_serving(app, compression=compression) as url,
+        live_client(url, team.tokens["manager"], protocol) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        await create_deal(manager_client, name="Before")
+        assert (await manager.event("board"))["deal"]["name"] == "Before"
+        feed = app.state.live.hub.feeds[team.workspace.id]
+        assert all(s.direct for s in feed.subscribers), "handed over: the feed writes"
+        writes.clear()
+        names = ["One", 'Two "quoted"', "Three \u0142"]
+        async with feed.lock:  # the feed is busy: the three wait for it together
+            for name in names:
+                await create_deal(manager_client, name=name)
+        events = [await manager.event("board") for _ in names]
+
+    assert [e["deal"]["name"] for e in events] == names
+    cursors = [event_id(e["cursor"]) for e in events]
+    assert cursors == sorted(cursors)
+    assert writes == [3]

@@ -1,0 +1,125 @@
+"""Events read together (one batch of `WorkspaceFeed.catch_up`) reach each handed-over
+subscriber in one write, in the log's order; a failure or a full socket in the middle of
+a batch loses nothing written before it, and the subscriber learns where to resume.
+Driven directly, with deliveries of the test's own; the real sockets' writes are in
+tests/server/test_frames.py."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+
+from models.event import Event
+from resolvers.pagination import IdCursor
+from subscriptions.changes import BoardChange, BoardTopic, Change
+from subscriptions.feeds import Hub, SubscriberTooSlow, WorkspaceFeed
+from testkit.deals import create_deal
+from testkit.ids import pk
+from testkit.teams import Team
+
+
+class Recording:
+    """A socket that takes frames (or refuses them), each payload the change's cursor;
+    rendering fails for the deal named `broken`."""
+
+    key = "the document"
+
+    def __init__(self, *, refuses: bool = False, broken: str | None = None) -> None:
+        self.refuses = refuses
+        self.broken = broken
+        self.writes: list[list[str]] = []
+
+    async def render(self, change: Change) -> str:
+        assert isinstance(change, BoardChange)
+        if change.deal is not None and change.deal.name == self.broken:
+            raise RuntimeError("the document cannot be executed")
+        return str(change.cursor)
+
+    def write(self, payloads: Sequence[str]) -> bool:
+        if self.refuses:
+            return False
+        self.writes.append(list(payloads))
+        return True
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[Hub]:
+    own = Hub(poll_seconds=3600)  # never polls: the test runs each batch itself
+    yield own
+    await own.close()
+
+
+async def handed_over(
+    hub: Hub, team: Team, process_id: str, delivery: Recording
+) -> tuple[WorkspaceFeed, asyncio.Future[Change]]:
+    """A manager's board subscription the feed writes for; its task, which ends only
+    with the subscription."""
+    changes = await hub.stream(team.manager, BoardTopic(pk(process_id)), None, delivery=delivery)
+    task = asyncio.ensure_future(anext(changes))
+    feed = hub.feeds[team.workspace.id]
+    for _ in range(100):
+        if all(s.direct for s in feed.subscribers):
+            return feed, task
+        await asyncio.sleep(0)
+    raise AssertionError("never handed over")
+
+
+async def three_deals(team: Team, client) -> list[int]:
+    """Three deals made; their events' ids."""
+    for name in ("One", "Two", "Three"):
+        await create_deal(client, name=name)
+    events = await Event.filter(workspace_id=team.workspace.id).order_by("id")
+    return [e.id for e in events][-3:]
+
+
+async def test_a_batch_reaches_each_socket_in_one_write_in_order(
+    hub: Hub, team: Team, manager_client, process_id: str
+):
+    first, second = Recording(), Recording()
+    feed, one = await handed_over(hub, team, process_id, first)
+    _, other = await handed_over(hub, team, process_id, second)
+    ids = await three_deals(team, manager_client)
+
+    await feed.catch_up()
+
+    assert first.writes == second.writes == [[str(i) for i in ids]]
+    assert {s.last_sent for s in feed.subscribers} == {ids[-1]}
+    assert not one.done() and not other.done()
+    one.cancel(), other.cancel()
+
+
+async def test_a_socket_that_cannot_take_the_batch_resumes_from_before_it(
+    hub: Hub, team: Team, manager_client, process_id: str
+):
+    await create_deal(manager_client, name="Had before")
+    feed, stuck = await handed_over(hub, team, process_id, Recording(refuses=True))
+    reader = Recording()
+    _, reading = await handed_over(hub, team, process_id, reader)
+    before = feed.events_seen
+    assert before > 0
+    ids = await three_deals(team, manager_client)
+
+    await feed.catch_up()
+
+    with pytest.raises(SubscriberTooSlow) as too_slow:
+        await stuck
+    assert IdCursor.EVENT.read(too_slow.value.cursor) == before
+    assert reader.writes == [[str(i) for i in ids]], "nobody else waits for it"
+    reading.cancel()
+
+
+async def test_a_failure_in_the_batch_comes_after_the_frames_before_it(
+    hub: Hub, team: Team, manager_client, process_id: str
+):
+    delivery = Recording(broken="Two")
+    feed, task = await handed_over(hub, team, process_id, delivery)
+    ids = await three_deals(team, manager_client)
+
+    await feed.catch_up()
+
+    with pytest.raises(RuntimeError, match="cannot be executed"):
+        await task
+    assert delivery.writes == [[str(ids[0])]]
+    assert not feed.subscribers
