@@ -7,7 +7,7 @@ whatever the number of sockets in the group.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable, Set
+from collections.abc import Hashable, Iterable, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -20,6 +20,7 @@ from resolvers.board.kanban import BoardScope, ColumnFigures, column_figures, fi
 from resolvers.clock import now_utc
 from resolvers.events.activity import ActivityFilter, sees_event
 from resolvers.events.log import BoardFacts, facts_of
+from resolvers.futures import started
 from resolvers.processes.tree import ProcessTree, load_process_tree
 
 
@@ -157,7 +158,7 @@ class EventReading:
         self.event = event
         self.timezone = workspace.timezone
         self.salespeople = salespeople
-        self._figures: dict[int, dict[int, dict[int, ColumnFigures]]] = {}
+        self._figures: dict[int, asyncio.Future[dict[int, dict[int, ColumnFigures]]]] = {}
         self.now = now_utc()
         self._deal: Deal | None = None
         self._participant_ids: set[int] = set()
@@ -190,17 +191,35 @@ class EventReading:
         viewer, process_id = scope.viewer, scope.tree.row.id
         if access.sees_every_deal(viewer) or viewer.id not in self.salespeople:
             return await column_figures(scope, stage_ids)
+        seen = (await asyncio.shield(self._salespeople_figures(process_id)))[viewer.id]
+        return {stage_id: seen.get(stage_id, ColumnFigures()) for stage_id in stage_ids}
+
+    def foresee_figures(self, watching: Iterable[tuple[int, User]]) -> None:
+        """Start reading the salespeople's figures of each board (process id) a watching
+        salesperson sees the event's deal on, before or after: the statement runs while
+        the feed hands the event to other audiences."""
+        before, after = facts_of(self.event)
+        for process_id, viewer in watching:
+            if any(f is not None and f.on_board(process_id, viewer) for f in (before, after)):
+                self._salespeople_figures(process_id)
+
+    def _salespeople_figures(
+        self, process_id: int
+    ) -> asyncio.Future[dict[int, dict[int, ColumnFigures]]]:
+        """The columns the event changed on the board, as each salesperson sees them:
+        read once, for all of them."""
         if process_id not in self._figures:
             stages = {
                 facts.stage_id
                 for facts in facts_of(self.event)
                 if facts is not None and facts.process_id == process_id and facts.stage_id
             }
-            self._figures[process_id] = await figures_by_salesperson(
-                self.event.workspace_id, process_id, stages, self.salespeople, self.now
+            self._figures[process_id] = started(
+                figures_by_salesperson(
+                    self.event.workspace_id, process_id, stages, self.salespeople, self.now
+                )
             )
-        seen = self._figures[process_id][viewer.id]
-        return {stage_id: seen.get(stage_id, ColumnFigures()) for stage_id in stage_ids}
+        return self._figures[process_id]
 
     async def board_figures(self, scope: BoardScope) -> dict[int, ColumnFigures]:
         """Every column of the scope's (unfiltered) board as its viewer sees it: read

@@ -53,6 +53,7 @@ from resolvers import access, tracing
 from resolvers.accounts import auth
 from resolvers.errors import ErrorCode, Refused
 from resolvers.events import log
+from resolvers.futures import started
 from resolvers.pagination import IdCursor
 from resolvers.processes.tree import ProcessTree
 from subscriptions.background import log_failure, stop_task
@@ -299,8 +300,8 @@ class WorkspaceFeed:
         """Started once: every subscriber that arrives meanwhile waits for the same
         start, and learns with it if it failed."""
         if self._started is None:
-            self._started = asyncio.ensure_future(self._start())
-            self._started.add_done_callback(_retrieve)
+            # A failed start is told to the subscribers waiting for it, if any still are.
+            self._started = started(self._start())
         return self._started
 
     async def _start(self) -> None:
@@ -415,13 +416,14 @@ class WorkspaceFeed:
         if not audiences:
             return 0
         salespeople = {
-            members[0].viewer.id
+            (topic.process_id, members[0].viewer)
             for topic, members in audiences
             if isinstance(topic, BoardTopic) and not access.sees_every_deal(members[0].viewer)
         }
-        reading = EventReading(event, workspace, salespeople, self.trees)
+        reading = EventReading(event, workspace, {v.id for _, v in salespeople}, self.trees)
         audiences.sort(key=lambda audience: len(audience[1]), reverse=True)
         handed = 0
+        foresee = salespeople
         for topic, members in audiences:
             change = await change_for(reading, topic, members[0].viewer)
             if change is None:
@@ -435,21 +437,20 @@ class WorkspaceFeed:
                 else:
                     self.subscribers.discard(subscriber)
             for subscribers in frames.values():
-                handed += await self._write(change, subscribers, held)
+                payload = await _rendered(change, subscribers)
+                if foresee:  # read while the first frames are written
+                    reading.foresee_figures(foresee)
+                    foresee = set()
+                handed += self._write(change, subscribers, payload, held)
         EVENTS_FANNED_OUT.inc(handed)
         return handed
 
-    async def _write(self, change: Change, subscribers: list[Subscriber], held: Held) -> int:
-        """Render the change's frame for the subscribers' document once, then write
-        every one's (those still here) after what was held for it, or hold it; how many
-        were written or held."""
-        delivery = subscribers[0].delivery
-        assert delivery is not None
-        payload: str | Exception
-        try:
-            payload = await delivery.render(change)
-        except Exception as error:
-            payload = error  # each subscriber's task raises it: its client is told
+    def _write(
+        self, change: Change, subscribers: list[Subscriber], payload: str | Exception, held: Held
+    ) -> int:
+        """Write every subscriber's frame (those still here) after what was held for it,
+        or hold it; or end each with the error its frame could not be rendered for. How
+        many were written or held."""
         written = 0
         cursor, here = change.cursor, self.subscribers
         for subscriber in subscribers:
@@ -498,11 +499,15 @@ class WorkspaceFeed:
                     self.subscribers.discard(subscriber)
 
 
-def _retrieve(started: asyncio.Future[None]) -> None:
-    """A failed start is told to the subscribers waiting for it; if they all left
-    meanwhile, asyncio must not complain that nobody heard."""
-    if not started.cancelled():
-        started.exception()
+async def _rendered(change: Change, subscribers: list[Subscriber]) -> str | Exception:
+    """The change's frame payload for the subscribers' document (rendered once), or
+    why it cannot be (each subscriber's task raises it: its client is told)."""
+    delivery = subscribers[0].delivery
+    assert delivery is not None
+    try:
+        return await delivery.render(change)
+    except Exception as error:
+        return error
 
 
 def _concerns(topic: Topic, event: Event, boards: set[int] | None = None) -> bool:

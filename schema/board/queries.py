@@ -11,18 +11,12 @@ import strawberry
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope
 from resolvers.clock import now_utc
+from resolvers.futures import heard
 from schema.board.prefetch import foreseen_card_requests
 from schema.board.types import Board, PipelineStats, card_loader
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, deal_filter
 from schema.ids import decode_id
-
-
-def _retrieved(page: asyncio.Future[object]) -> None:
-    """A foreseen page's failure is the execution's to report, if it asks for the
-    page at all (a board whose figures failed asks for none)."""
-    if not page.cancelled():
-        page.exception()
 
 
 @strawberry.type
@@ -53,7 +47,7 @@ class BoardQuery:
         cards = card_loader(found, figures, loaders)
         stage_ids = [stage.row.id for stage in found.tree.stages]
         for request in foreseen_card_requests(info._raw_info, stage_ids):
-            cards.load(request).add_done_callback(_retrieved)  # type: ignore[attr-defined]
+            cards.load(request).add_done_callback(heard)  # type: ignore[attr-defined]
         return Board.of(found, await figures, loaders, workspace.currency, cards)
 
 
