@@ -26,6 +26,13 @@ subscriber's frame itself, in the order of the log, without waking the subscribe
 task (which only waits for its end: falling behind, its session ending, a failure).
 A socket that does not read fills its buffer; past the socket's limit its write is
 refused and the subscriber is dropped and told where to resume, as with a full queue.
+
+What an event costs: subscribers are kept by audience (`Subscribers`: topic and group,
+worked out when they subscribe), so an event takes a step per audience it concerns and
+a write per socket. Audiences go largest first, each written as soon as its frame is
+rendered, so most sockets have the event before the last audience's change is built.
+Events read in one batch (they came faster than they were fanned out) reach each socket
+in one write (`Held`): a socket costs a system call per batch, not per event.
 """
 
 from __future__ import annotations
