@@ -25,7 +25,7 @@ from testkit.documents import (
     LOGIN_MUTATION,
     PROCESSES_QUERY,
 )
-from testkit.live import served_app
+from testkit.live import served_app, subscribed
 from testkit.servers import free_port
 from testkit.teams import PASSWORD, Team
 
@@ -127,6 +127,9 @@ async def test_the_page_reconnects_after_a_restart_and_catches_up(
     port = free_port()
     async with served_app(settings, port) as served:
         page = await logged_in(browser, http_base(served.url), team.manager.email)
+        # "Live" is the socket's ack; its subscription registers a moment later (the
+        # page's first subscription has no cursor to resume from).
+        await subscribed(served.app, team.workspace.id, 1)
         await create_deal(user_client, name="Before the restart")
         await expect(page.get_by_test_id("card")).to_have_count(1)
     await expect(page.locator("#live")).to_have_attribute("data-state", "reconnecting")
