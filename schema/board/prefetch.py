@@ -71,6 +71,24 @@ def foreseen_card_requests(raw_info: Any, stage_ids: list[int]) -> list[CardRequ
     return list(requests)
 
 
+def may_select(raw_info: Any, name: str) -> bool:
+    """Whether the board field `raw_info` may select its field `name` (on the board or
+    through its fragments, whatever their directives say: a field skipped costs only
+    its work done ahead)."""
+    fragments: Mapping[str, FragmentDefinitionNode] = raw_info.fragments
+    board_type = raw_info.return_type
+    while not isinstance(board_type, GraphQLObjectType):
+        board_type = board_type.of_type  # Board!
+    return any(
+        next(
+            _selected(board.selection_set, name, board_type.name, fragments, set(), True),
+            None,
+        )
+        is not None
+        for board in raw_info.field_nodes
+    )
+
+
 def _requests(
     field: GraphQLField, node: FieldNode, variables: VariableValues, stage_ids: list[int]
 ) -> list[CardRequest]:
@@ -88,13 +106,15 @@ def _selected(
     type_name: str,
     fragments: Mapping[str, FragmentDefinitionNode],
     visited: set[str],
+    directed: bool = False,
 ) -> Iterator[FieldNode]:
     """The fields called `name` that `selection_set` (on `type_name`) selects without
-    a directive, through fragments too (`visited`: the named ones already walked)."""
+    a directive (or, if `directed`, with any), through fragments too (`visited`: the
+    named ones already walked)."""
     if selection_set is None:
         return
     for selection in selection_set.selections:
-        if selection.directives:
+        if selection.directives and not directed:
             continue
         if isinstance(selection, FieldNode):
             if selection.name.value == name:
@@ -113,4 +133,6 @@ def _selected(
             continue
         condition = fragment.type_condition
         if condition is None or condition.name.value == type_name:
-            yield from _selected(fragment.selection_set, name, type_name, fragments, visited)
+            yield from _selected(
+                fragment.selection_set, name, type_name, fragments, visited, directed
+            )

@@ -11,8 +11,10 @@ import strawberry
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope
 from resolvers.clock import now_utc
+from resolvers.events import log
 from resolvers.futures import heard
-from schema.board.prefetch import foreseen_card_requests
+from resolvers.pagination import IdCursor
+from schema.board.prefetch import foreseen_card_requests, may_select
 from schema.board.types import Board, PipelineStats, card_loader
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, deal_filter
@@ -40,7 +42,12 @@ class BoardQuery:
                 workspace.timezone,
             )
 
-        found = await scope()
+        # The log's position is read before the board (beside its process), so that
+        # subscribing from it misses nothing the board does not show.
+        if may_select(info._raw_info, "eventCursor"):
+            found, position = await asyncio.gather(scope(), log.latest_event_id(actor.workspace_id))
+        else:
+            found, position = await scope(), 0
         # The figures and the cards the document asks for, both under way at once
         # (`schema.board.prefetch`).
         figures = asyncio.ensure_future(kanban.column_figures(found))
@@ -48,7 +55,14 @@ class BoardQuery:
         stage_ids = [stage.row.id for stage in found.tree.stages]
         for request in foreseen_card_requests(info._raw_info, stage_ids):
             cards.load(request).add_done_callback(heard)  # type: ignore[attr-defined]
-        return Board.of(found, await figures, loaders, workspace.currency, cards)
+        return Board.of(
+            found,
+            await figures,
+            loaders,
+            workspace.currency,
+            cards,
+            IdCursor.EVENT.of(position) if position else None,
+        )
 
 
 @strawberry.type

@@ -121,6 +121,14 @@ class Board:
     total_value: Decimal
     forecast_value: Decimal
     currency: str = strawberry.field(description="The workspace's, which every sum is in.")
+    event_cursor: str | None = strawberry.field(
+        default=None,
+        description="Where the workspace's event log stood just before this board was "
+        "read: `boardEvents(processId:, after: eventCursor)` then misses no change made "
+        "since (an event already shown here may come again: each carries its card and "
+        "columns as they are, so applying it twice changes nothing). Null while the "
+        "workspace has no events, and on a board that is not an answer of `board`.",
+    )
     scope: strawberry.Private[BoardScope]
     figures: strawberry.Private[dict[int, ColumnFigures]]
 
@@ -144,6 +152,7 @@ class Board:
         loaders: Loaders,
         currency: str,
         cards: CardLoader | None = None,
+        event_cursor: str | None = None,
     ) -> Board:
         """The board of `scope` with every column's `figures` (and its cards from
         `cards`, if given)."""
@@ -158,6 +167,7 @@ class Board:
             total_value=amount_of_cents(total.value_cents),
             forecast_value=amount_of_cents(total.forecast_cents),
             currency=currency,
+            event_cursor=event_cursor,
         )
 
 

@@ -5,6 +5,7 @@ wall screen that can read its board and change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -16,6 +17,7 @@ from playwright.async_api import Browser, Page, expect
 
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.settings import Settings
+from subscriptions.feeds import Hub
 from testkit.browser import chromium, http_base
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal, steps_by_name
@@ -121,14 +123,43 @@ async def test_a_step_completed_elsewhere_moves_the_card_within_a_second(
     await page.close()
 
 
+async def test_a_change_made_before_the_pages_subscription_registers_still_shows(
+    browser: Browser,
+    live_url: str,
+    team: Team,
+    user_client: GraphQLClient,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The page reads the board, then subscribes from where the log stood before it
+    (`Board.eventCursor`): a deal made between the board's read and the subscription's
+    registration (held back here) reaches the page all the same."""
+    await create_deal(user_client, name="Already there")
+    gate = asyncio.Event()
+    stream = Hub.stream
+
+    async def held_back(self: Hub, *args: Any, **kwargs: Any) -> Any:
+        await gate.wait()
+        return await stream(self, *args, **kwargs)
+
+    monkeypatch.setattr(Hub, "stream", held_back)
+    page = await logged_in(browser, http_base(live_url), team.manager.email)
+    await expect(page.get_by_test_id("card")).to_have_count(1)
+    await create_deal(user_client, name="Made meanwhile")
+    gate.set()
+
+    await expect(page.get_by_test_id("card")).to_have_count(2, timeout=LIVE_WITHIN_MS * 5)
+    await expect(page.get_by_text("Made meanwhile")).to_be_visible()
+    await page.close()
+
+
 async def test_the_page_reconnects_after_a_restart_and_catches_up(
     browser: Browser, settings: Settings, team: Team, user_client: GraphQLClient
 ):
     port = free_port()
     async with served_app(settings, port) as served:
         page = await logged_in(browser, http_base(served.url), team.manager.email)
-        # "Live" is the socket's ack; its subscription registers a moment later (the
-        # page's first subscription has no cursor to resume from).
+        # "Live" is the socket's ack; its subscription registers a moment later, and
+        # the workspace has no events yet: the board gives no cursor to start from.
         await subscribed(served.app, team.workspace.id, 1)
         await create_deal(user_client, name="Before the restart")
         await expect(page.get_by_test_id("card")).to_have_count(1)

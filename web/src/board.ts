@@ -39,6 +39,7 @@ interface BoardAnswer {
   board: {
     process: { id: string; name: string };
     currency: string;
+    eventCursor: string | null;
     columns: (Figures & {
       deals: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Card }[] };
     })[];
@@ -58,6 +59,7 @@ export class BoardView {
   private currency = "EUR";
   private live: LiveBoard | null = null;
   private buffer: BoardEvent[] | null = null;
+  private opening = 0;
   private reloadTimer: number | undefined;
 
   constructor(
@@ -70,24 +72,34 @@ export class BoardView {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Subscribe first, then read the board; events that came meanwhile are applied on
-   * top of it in order (each sets what it touched to how it left it). */
+  /** Read the board, then subscribe from where the log stood before it was read:
+   * events made since, some perhaps already shown, are applied on top in order (each
+   * sets what it touched to how it left it). Without a cursor (no events yet, or the
+   * read failed) the board is read again once the socket is connected. */
   async open(): Promise<void> {
     this.stopLive();
+    const opening = ++this.opening;
     this.buffer = [];
-    this.live = new LiveBoard(this.processId, {
-      connected: (resumed) => {
-        if (!resumed) void this.load();
+    const cursor = await this.load();
+    if (opening !== this.opening) return; // opened again meanwhile
+    this.live = new LiveBoard(
+      this.processId,
+      {
+        connected: (resumed) => {
+          if (!resumed) void this.load();
+        },
+        event: (event) => this.take(event),
+        state: (state) => this.onState(state),
+        reload: () => void this.open(),
+        sessionEnded: () => this.onSessionEnded(),
       },
-      event: (event) => this.take(event),
-      state: (state) => this.onState(state),
-      reload: () => void this.open(),
-      sessionEnded: () => this.onSessionEnded(),
-    });
+      cursor,
+    );
     this.live.start();
   }
 
   close(): void {
+    this.opening++;
     this.stopLive();
   }
 
@@ -105,8 +117,9 @@ export class BoardView {
     return Boolean(this.filter.ownerIds?.length || this.filter.taskStatus?.length || this.filter.search?.trim());
   }
 
-  /** Read the board; events that come meanwhile wait and are applied on top. */
-  async load(): Promise<void> {
+  /** Read the board; events that come meanwhile wait and are applied on top. Answers
+   * the log's position the board was read at (null if none, or the read failed). */
+  async load(): Promise<string | null> {
     this.buffer ??= [];
     try {
       const answer = await request<BoardAnswer>(BOARD, {
@@ -129,9 +142,11 @@ export class BoardView {
       this.buffer = null;
       for (const event of waiting) this.apply(event);
       this.render();
+      return answer.board.eventCursor;
     } catch (error) {
       this.buffer = null;
       this.onError(error);
+      return null;
     }
   }
 

@@ -7,7 +7,7 @@ export const COLUMN_FIGURES = `stage { id name } dealCount totalValue forecastVa
 
 export const BOARD = `query Board($processId: ID!, $filter: BoardFilter, $first: Int, $after: String) {
   board(processId: $processId, filter: $filter) {
-    process { id name } currency dealCount totalValue forecastValue
+    process { id name } currency dealCount totalValue forecastValue eventCursor
     columns { ${COLUMN_FIGURES}
       deals(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${CARD} } } } }
   }

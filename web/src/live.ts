@@ -2,7 +2,9 @@
 // client. graphql-ws retries a dropped socket by sending the subscription's first
 // variables again, which would replay from the first cursor (or from nothing); so each
 // connection here is one client with no retries of its own, and reconnecting starts a
-// new one with the latest cursor as `after`.
+// new one with the latest cursor as `after`. The first connection starts from the
+// cursor the board was read at, if it has one: nothing made since is missed, however
+// late the subscription registers.
 
 import { createClient, type Client } from "graphql-ws";
 import { socketUrl, token } from "./api";
@@ -34,13 +36,13 @@ const MAX_WAIT_MS = 10_000;
 
 export class LiveBoard {
   private client: Client | null = null;
-  private cursor: string | null = null;
   private stopped = false;
   private attempt = 0;
 
   constructor(
     private readonly processId: string,
     private readonly handlers: LiveHandlers,
+    private cursor: string | null = null,
   ) {}
 
   start(): void {
