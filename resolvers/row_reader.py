@@ -19,17 +19,28 @@ this mirrors `_init_from_db`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from enum import Enum
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from tortoise import timezone
 from tortoise.fields import DatetimeField, Field
 from tortoise.models import Model
 
 M = TypeVar("M", bound=Model)
+
+
+class Row(Protocol):
+    """A row as the drivers hand it over (asyncpg's `Record`, sqlite3's `Row`): its
+    values by position, and its columns' names."""
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
 Convert = Callable[[Any], Any] | None  # None: the value as the driver gave it
 
 
@@ -61,6 +72,35 @@ class RowReader(Generic[M]):
             value = row[key]
             set_(instance, name, value if convert is None or value is None else convert(value))
         return instance
+
+    def at(self, names: Sequence[str]) -> Callable[[Row], M] | None:
+        """A reader of the rows of one statement, whose columns are `names` in that
+        order: each value taken by its position (no mapping made of the row, no lookup
+        by name); None when a column of the model is missing (then `read` each row)."""
+        place = {name: index for index, name in enumerate(names)}
+        if not self.keys <= place.keys():
+            return None
+        plain = tuple((place[key], name) for key, name, convert in self.columns if not convert)
+        converted = tuple(
+            (place[key], name, convert) for key, name, convert in self.columns if convert
+        )
+        model, custom_pk = self.model, self.custom_pk
+
+        def read(row: Row) -> M:
+            instance = model.__new__(model)
+            set_ = object.__setattr__
+            set_(instance, "_partial", False)
+            set_(instance, "_saved_in_db", True)
+            set_(instance, "_custom_generated_pk", custom_pk)
+            set_(instance, "_await_when_save", {})
+            for index, name in plain:
+                set_(instance, name, row[index])
+            for index, name, convert in converted:
+                value = row[index]
+                set_(instance, name, value if value is None else convert(value))
+            return instance
+
+        return read
 
 
 @cache

@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pypika_tortoise.terms import ValueWrapper
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from resolvers.row_reader import row_reader
+from resolvers.row_reader import Row, row_reader
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K", bound=int)
@@ -101,15 +101,21 @@ async def _fetch(query: QuerySet[M], rendered: list[Rendered]) -> list[list[M]]:
             sql = _NUMBERED_PLACEHOLDER.sub(partial(_shifted, len(params)), sql)
         parts.append(f'SELECT *, {index} AS "union_part" FROM ({sql}) AS "part{index}"')
         params.extend(values)
-    _, rows = await db.execute_query(" UNION ALL ".join(parts), params)
-    annotations = list(query._annotations)
-    reader = row_reader(query.model)
+    _, fetched = await db.execute_query(" UNION ALL ".join(parts), params)
+    rows = cast(Sequence[Row], fetched)  # records or sqlite3 rows, not dictionaries
     found: list[list[M]] = [[] for _ in rendered]
+    if not rows:
+        return found
+    names = list(rows[0].keys())  # every row of the statement has the same columns
+    place = {name: index for index, name in enumerate(names)}
+    annotations = [(name, place[name]) for name in query._annotations]
+    part = place["union_part"]
+    reader = row_reader(query.model)
+    read = reader.at(names) or (lambda row: reader.read({n: row[i] for n, i in place.items()}))
     set_ = object.__setattr__  # as the reader sets columns: past the model's __setattr__
     for row in rows:
-        columns = dict(row)
-        instance = reader.read(columns)
-        for name in annotations:
-            set_(instance, name, columns[name])
-        found[int(columns["union_part"])].append(instance)
+        instance = read(row)
+        for name, index in annotations:
+            set_(instance, name, row[index])
+        found[int(row[part])].append(instance)
     return found

@@ -1,6 +1,7 @@
 """A `RowReader`'s instances are Tortoise's own (`Model._init_from_db`), field by field,
 for rows of every shape the models hold: deals open and closed, with and without the
-optional dates, tasks and users; and a row with a column missing goes to Tortoise."""
+optional dates, tasks and users; and a row with a column missing goes to Tortoise.
+Read by name or by position (the columns of one statement's rows) alike."""
 
 from __future__ import annotations
 
@@ -70,8 +71,11 @@ async def test_instances_are_tortoises_own(team: Team):
         reader = RowReader(model)
 
         assert rows, model
+        by_position = reader.at(list(rows[0]))
+        assert by_position is not None
         for row in rows:
             assert_same(reader.read(row), model._init_from_db(**row))
+            assert_same(by_position(list(row.values())), model._init_from_db(**row))
 
 
 async def test_a_row_missing_a_column_goes_to_tortoise(team: Team):
@@ -81,3 +85,4 @@ async def test_a_row_missing_a_column_goes_to_tortoise(team: Team):
     found = RowReader(User).read(row)
 
     assert found._partial and found.id == team.user.id and not hasattr(found, "name")
+    assert RowReader(User).at(list(row)) is None, "no reader by position without every column"
