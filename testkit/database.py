@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import uuid
@@ -58,15 +59,17 @@ async def empty_all_tables() -> None:
     tables = [model._meta.db_table for model in Tortoise.apps["models"].values()]
     if connection.capabilities.dialect == "postgres":
         quoted = ", ".join(f'"{table}"' for table in tables)
-        for attempt in range(3):
+        for attempt in range(6):
             try:
                 await connection.execute_script(f"TRUNCATE {quoted} CASCADE")
                 return
             except asyncpg.DeadlockDetectedError:
-                # The app's task clock may be writing a due task's event meanwhile:
-                # PostgreSQL gives up one of the two, and here it can be this one.
-                if attempt == 2:
+                # The app's clocks (tasks falling due, deals rotting) may be writing an
+                # event meanwhile: PostgreSQL gives up one of the two, and here it can be
+                # this one; at once again, it met the same transaction's next statement.
+                if attempt == 5:
                     raise
+                await asyncio.sleep(0.05 * 2**attempt)
     else:
         await connection.execute_script(
             "PRAGMA foreign_keys = OFF;"
