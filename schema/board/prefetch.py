@@ -18,6 +18,10 @@ costs a few more rows in the same statement; a page not foreseen is loaded as be
 arguments that execution would refuse are not foreseen, so that execution refuses
 them as before. As in graphql-core's field collection, each named fragment is walked
 at most once per selection set, so the walk is linear in the document's size.
+
+`may_select` answers the same walk for a field of the board itself, directives or not:
+the board reads the log's position (`eventCursor`) before its figures and cards only
+for a document that may ask for it.
 """
 
 from __future__ import annotations
