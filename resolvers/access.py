@@ -227,6 +227,14 @@ def display_board(actor: User) -> int | None:
     return _DISPLAY_BOARDS.get(actor)
 
 
+def sees_whole_log(actor: User) -> bool:
+    """Whether every event of the workspace's log is the actor's to see, so that a
+    position in the log tells them nothing hidden: admins and managers, not a wall
+    screen (which reads one board). To anyone else the log's position would say when
+    changes they may not see were made."""
+    return sees_every_deal(actor) and display_board(actor) is None
+
+
 def reads_board(actor: User, process_id: int) -> bool:
     """Whether the actor may ask for this process's board at all (a display token: its
     own board only). What the board then shows is `visible_deals`'s."""

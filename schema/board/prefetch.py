@@ -48,15 +48,11 @@ from resolvers.errors import Refused
 def foreseen_card_requests(raw_info: Any, stage_ids: list[int]) -> list[CardRequest]:
     """The card pages of `stage_ids` that the board field `raw_info` (graphql-core's
     resolve info of `board`) will ask for."""
-    board_type = raw_info.return_type
-    while not isinstance(board_type, GraphQLObjectType):
-        board_type = board_type.of_type  # Board!
+    board_type = _object_type(raw_info.return_type)  # Board!
     columns_field = board_type.fields.get("columns")
     if columns_field is None:
         return []
-    column_type = columns_field.type
-    while not isinstance(column_type, GraphQLObjectType):
-        column_type = column_type.of_type  # [BoardColumn!]!
+    column_type = _object_type(columns_field.type)  # [BoardColumn!]!
     deals_field = column_type.fields.get("deals")
     if deals_field is None:
         return []
@@ -80,9 +76,7 @@ def may_select(raw_info: Any, name: str) -> bool:
     through its fragments, whatever their directives say: a field skipped costs only
     its work done ahead)."""
     fragments: Mapping[str, FragmentDefinitionNode] = raw_info.fragments
-    board_type = raw_info.return_type
-    while not isinstance(board_type, GraphQLObjectType):
-        board_type = board_type.of_type  # Board!
+    board_type = _object_type(raw_info.return_type)  # Board!
     return any(
         next(
             _selected(board.selection_set, name, board_type.name, fragments, set(), True),
@@ -91,6 +85,13 @@ def may_select(raw_info: Any, name: str) -> bool:
         is not None
         for board in raw_info.field_nodes
     )
+
+
+def _object_type(output: Any) -> GraphQLObjectType:
+    """The object type inside a field's (non-null, list) type."""
+    while not isinstance(output, GraphQLObjectType):
+        output = output.of_type
+    return output
 
 
 def _requests(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers import access
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope
 from resolvers.clock import now_utc
@@ -44,7 +45,7 @@ class BoardQuery:
 
         # The log's position is read before the board (beside its process), so that
         # subscribing from it misses nothing the board does not show.
-        if may_select(info._raw_info, "eventCursor"):
+        if access.sees_whole_log(actor) and may_select(info._raw_info, "eventCursor"):
             found, position = await asyncio.gather(scope(), log.latest_event_id(actor.workspace_id))
         else:
             found, position = await scope(), 0

@@ -126,7 +126,9 @@ class Board:
         description="Where the workspace's event log stood just before this board was "
         "read: `boardEvents(processId:, after: eventCursor)` then misses no change made "
         "since (an event already shown here may come again: each carries its card and "
-        "columns as they are, so applying it twice changes nothing). Null while the "
+        "columns as they are, so applying it twice changes nothing). For admins and "
+        "managers; null for anyone else (a salesperson, a wall screen: the log's "
+        "position would tell them when changes hidden from them were made), while the "
         "workspace has no events, and on a board that is not an answer of `board`.",
     )
     scope: strawberry.Private[BoardScope]

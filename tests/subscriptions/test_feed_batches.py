@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import pytest
 
+from models.account import User
 from models.event import Event
 from resolvers.pagination import IdCursor
+from subscriptions import changes
 from subscriptions.changes import BoardChange, BoardTopic, Change
 from subscriptions.feeds import Hub, SubscriberTooSlow, WorkspaceFeed
 from testkit.deals import create_deal
@@ -52,11 +55,12 @@ async def hub() -> AsyncIterator[Hub]:
 
 
 async def handed_over(
-    hub: Hub, team: Team, process_id: str, delivery: Recording
+    hub: Hub, team: Team, process_id: str, delivery: Recording, viewer: User | None = None
 ) -> tuple[WorkspaceFeed, asyncio.Future[Change]]:
-    """A manager's board subscription the feed writes for; its task, which ends only
-    with the subscription."""
-    changes = await hub.stream(team.manager, BoardTopic(pk(process_id)), None, delivery=delivery)
+    """A board subscription (the manager's, unless another `viewer`) the feed writes
+    for; its task, which ends only with the subscription."""
+    topic = BoardTopic(pk(process_id))
+    changes = await hub.stream(viewer or team.manager, topic, None, delivery=delivery)
     task = asyncio.ensure_future(anext(changes))
     feed = hub.feeds[team.workspace.id]
     for _ in range(100):
@@ -123,3 +127,30 @@ async def test_a_failure_in_the_batch_comes_after_the_frames_before_it(
         await task
     assert delivery.writes == [[str(ids[0])]]
     assert not feed.subscribers
+
+
+async def test_salespeoples_figures_are_read_only_for_an_event_one_of_them_sees(
+    hub: Hub, team: Team, manager_client, process_id: str, monkeypatch: pytest.MonkeyPatch
+):
+    """Read ahead of their changes (`EventReading.foresee_figures`), but not for a deal
+    no watching salesperson sees: that would be a statement per event for nothing."""
+    reads: list[int] = []
+    read_figures = changes.figures_by_salesperson
+
+    async def counted(*args: Any) -> Any:
+        reads.append(1)
+        return await read_figures(*args)
+
+    monkeypatch.setattr(changes, "figures_by_salesperson", counted)
+    salesperson = Recording()
+    feed, manager = await handed_over(hub, team, process_id, Recording())
+    _, seller = await handed_over(hub, team, process_id, salesperson, team.user)
+
+    await create_deal(manager_client, name="Private, the manager's")
+    await feed.catch_up()
+    assert reads == [] and salesperson.writes == []
+
+    await create_deal(manager_client, name="Public", isPublic=True)
+    await feed.catch_up()
+    assert reads == [1] and len(salesperson.writes) == 1
+    manager.cancel(), seller.cancel()

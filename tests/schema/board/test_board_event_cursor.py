@@ -1,16 +1,20 @@
 """A board says where the event log stood just before it was read (`eventCursor`): a
 client that subscribes from there after loading the board misses nothing made in
-between, however late its subscription registers."""
+between, however late its subscription registers. Only to those who see the whole log
+(`access.sees_whole_log`)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import httpx
 
 from models.event import Event
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
 from testkit.live import BOARD_EVENTS, event_id, live_client
 from testkit.teams import Team
+from tests.schema.accounts.test_display_tokens import made
 from tests.schema.board.test_board import default_process_id
 
 BOARD = """
@@ -70,3 +74,20 @@ async def test_subscribing_from_a_boards_cursor_misses_nothing_made_since(
     assert read["dealCount"] == 1
     assert event["kind"] == "DEAL_ADDED"
     assert event["deal"]["name"] == "Made before the subscription"
+
+
+async def test_only_who_sees_the_whole_log_is_told_its_position(
+    manager_client: GraphQLClient,
+    user_client: GraphQLClient,
+    admin_client: GraphQLClient,
+    http: httpx.AsyncClient,
+):
+    """A salesperson's or a wall screen's cursor would change with changes hidden from
+    them (a private deal of someone else's, another process's board): they get none."""
+    process_id = await default_process_id(manager_client)
+    wall = GraphQLClient(http, (await made(admin_client, process_id))["token"])
+    await create_deal(manager_client, name="Someone else's, private")
+
+    assert (await board(admin_client, process_id))["eventCursor"] is not None
+    assert (await board(user_client, process_id))["eventCursor"] is None
+    assert (await board(wall, process_id))["eventCursor"] is None
