@@ -34,7 +34,11 @@ class TokenKind(StrEnum):
 
 
 class Workspace(Model):
-    """One company's account: the boundary of all data."""
+    """One company's account: the boundary of all data.
+
+    Its name, time zone and currency are set when it is made and nothing changes them:
+    the live feeds keep the row they read (`subscriptions.feeds`). Whatever comes to
+    change them must have the feeds read it again."""
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)

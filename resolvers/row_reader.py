@@ -19,10 +19,12 @@ this mirrors `_init_from_db`.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import Enum
 from functools import cache
+from operator import itemgetter
 from typing import Any, Generic, Protocol, TypeVar
 
 from tortoise import timezone
@@ -58,6 +60,12 @@ class RowReader(Generic[M]):
         columns += [(key, name, _complex(field)) for key, name, field in meta.db_complex_fields]
         self.columns = tuple(columns)
         self.keys = frozenset(key for key, _, _ in columns)
+        # Values go straight into the instance's dictionary only where no attribute of
+        # the class stands in the way (a property or other descriptor of that name).
+        self.plain_dict = not any(
+            hasattr(type(inspect.getattr_static(model, name, None)), "__set__")
+            for _, name, _ in columns
+        )
 
     def read(self, row: Mapping[str, Any]) -> M:
         if not self.keys <= row.keys():
@@ -78,26 +86,35 @@ class RowReader(Generic[M]):
         order: each value taken by its position (no mapping made of the row, no lookup
         by name); None when a column of the model is missing (then `read` each row)."""
         place = {name: index for index, name in enumerate(names)}
-        if not self.keys <= place.keys():
+        if not self.keys <= place.keys() or not self.plain_dict:
             return None
-        plain = tuple((place[key], name) for key, name, convert in self.columns if not convert)
+        plain = [(place[key], name) for key, name, convert in self.columns if not convert]
         converted = tuple(
             (place[key], name, convert) for key, name, convert in self.columns if convert
         )
         model, custom_pk = self.model, self.custom_pk
+        names_of_plain = tuple(name for _, name in plain)
+        # The plain columns' values in one step (a tuple of them, however many).
+        values_of_plain = itemgetter(*(index for index, _ in plain)) if len(plain) > 1 else None
+        flags = {
+            "_partial": False,
+            "_saved_in_db": True,
+            "_custom_generated_pk": custom_pk,
+        }
 
         def read(row: Row) -> M:
             instance = model.__new__(model)
-            set_ = object.__setattr__
-            set_(instance, "_partial", False)
-            set_(instance, "_saved_in_db", True)
-            set_(instance, "_custom_generated_pk", custom_pk)
-            set_(instance, "_await_when_save", {})
-            for index, name in plain:
-                set_(instance, name, row[index])
+            fields = instance.__dict__  # as `_init_from_db` sets them: past __setattr__
+            fields.update(flags)
+            fields["_await_when_save"] = {}
+            if values_of_plain is not None:
+                fields.update(zip(names_of_plain, values_of_plain(row), strict=True))
+            else:
+                for index, name in plain:
+                    fields[name] = row[index]
             for index, name, convert in converted:
                 value = row[index]
-                set_(instance, name, value if value is None else convert(value))
+                fields[name] = value if value is None else convert(value)
             return instance
 
         return read
@@ -127,6 +144,8 @@ def _aware_datetime(zone: tzinfo, field: Field[Any]) -> Convert:
     (SQLite) is read with `fromisoformat`; anything else unusual goes to Tortoise."""
 
     def convert(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is UTC:  # asyncpg's: aware, in UTC
+            return value.astimezone(zone)
         if type(value) is str:
             try:
                 value = datetime.fromisoformat(value)

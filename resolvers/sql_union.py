@@ -17,19 +17,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 from pypika_tortoise.terms import ValueWrapper
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from resolvers.row_reader import Row, row_reader
+from resolvers.statements import Rendered, parameter_places
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K", bound=int)
 _NUMBERED_PLACEHOLDER = re.compile(r"\$(\d+)")
-
-Rendered = tuple[str, list[Any]]  # a query's SQL and its parameters
 
 
 def _shifted(offset: int, match: re.Match[str]) -> str:
@@ -62,26 +61,17 @@ async def fetch_union_over(make: Callable[[K], QuerySet[M]], keys: Sequence[K]) 
 
     Tortoise renders a query's SQL anew each time (some 0.4 ms for a card query); here
     it renders two, and when they are the same text whose parameters differ exactly
-    where each holds its own key, every other key's query is that text with its key in
-    those places. Anything else (the key elsewhere than in parameters, two keys alike)
-    renders every query, as `fetch_union` does."""
+    where each holds its own key (`statements.parameter_places`), every other key's
+    query is that text with its key in those places. Anything else (the key elsewhere
+    than in parameters, two keys alike) renders every query, as `fetch_union` does."""
     if len(keys) < 3 or len(set(keys)) != len(keys):
         return await fetch_union([make(key) for key in keys])
     first = make(keys[0])
-    (sql, values), (other_sql, other_values) = _render(first), _render(make(keys[1]))
-    places = [
-        index
-        for index, (value, other) in enumerate(zip(values, other_values, strict=False))
-        if value != other
-    ]
-    if (
-        sql != other_sql
-        or len(values) != len(other_values)
-        or not places
-        or any(values[i] != keys[0] or other_values[i] != keys[1] for i in places)
-    ):
+    (sql, values), other = _render(first), _render(make(keys[1]))
+    places = parameter_places((sql, values), other, keys[:1], keys[1:2])
+    if not places:  # not only parameters, or not there at all
         return await fetch_union([make(key) for key in keys])
-    rendered: list[Rendered] = [(sql, values), (other_sql, other_values)]
+    rendered: list[Rendered] = [(sql, values), other]
     for key in keys[2:]:
         alike = list(values)
         for index in places:

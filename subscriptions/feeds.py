@@ -300,6 +300,7 @@ class WorkspaceFeed:
         self.notifications_seen = 0
         # Process trees, kept from event to event (`changes.EventReading`).
         self.trees: dict[int, ProcessTree | None] = {}
+        self._workspace: Workspace | None = None
         self.task: asyncio.Task[None] | None = None
         self._started: asyncio.Future[None] | None = None
 
@@ -343,7 +344,12 @@ class WorkspaceFeed:
                 await asyncio.sleep(self.poll_seconds)
 
     async def workspace(self) -> Workspace:
-        return await Workspace.get(id=self.workspace_id)
+        """The workspace's row, read once and kept: what events are shown with (its time
+        zone, currency and name) is set when the workspace is made and nothing changes
+        it (`models.account.Workspace`)."""
+        if self._workspace is None:
+            self._workspace = await Workspace.get(id=self.workspace_id)
+        return self._workspace
 
     def reads_notifications(self) -> bool:
         """Whether anyone here listens to notifications (else they are not read)."""
@@ -358,19 +364,13 @@ class WorkspaceFeed:
                     if self.reads_notifications()
                     else []
                 )
-                if events:
-                    # Both statements at once (on PostgreSQL, two connections).
-                    async with asyncio.TaskGroup() as both:
-                        both.create_task(self.end_revoked_sessions())
-                        read = both.create_task(self.workspace())
-                    workspace = read.result()
-                elif notifications:
+                if events or notifications:
                     await self.end_revoked_sessions()
                 held = Held()
                 try:
                     for event in events:
                         held.last = event is events[-1]
-                        await self._dispatch_event(event, workspace, held)
+                        await self._dispatch_event(event, await self.workspace(), held)
                         self.events_seen = event.id
                 finally:
                     self._write_held(held)

@@ -24,6 +24,7 @@ from models.account import AuthToken, LoginFailure, TokenKind, User
 from resolvers.accounts import passwords
 from resolvers.clock import now_utc
 from resolvers.errors import ErrorCode, Refused, rate_limited
+from resolvers.statements import Statement
 
 
 @dataclass(frozen=True)
@@ -146,11 +147,21 @@ async def login(email: str, password: str, address: str, policy: LoginPolicy) ->
     return token, user
 
 
-def _live_tokens() -> QuerySet[AuthToken]:
+def _live_tokens(now: datetime) -> QuerySet[AuthToken]:
     """Unexpired, unrevoked session tokens of active users: the one rule of a session."""
     return AuthToken.filter(
-        revoked_at=None, expires_at__gt=now_utc(), kind=TokenKind.SESSION, user__active=True
+        revoked_at=None, expires_at__gt=now, kind=TokenKind.SESSION, user__active=True
     )
+
+
+def _sessions_of(now: datetime, digests: list[str]) -> QuerySet[AuthToken]:
+    """The live sessions of these token digests, each with its user and the user's
+    workspace (most operations read it: time zone, currency), in one statement."""
+    return _live_tokens(now).filter(token_hash__in=digests).select_related("user__workspace")
+
+
+# Every request looks its session up: its SQL is rendered once, not each time.
+_SESSIONS = Statement(_sessions_of)
 
 
 class SessionUser(NamedTuple):
@@ -289,13 +300,7 @@ async def live_sessions(tokens: Collection[str]) -> dict[str, User]:
     digests = _session_digests(tokens)
     found = await display_tokens.display_viewers(tokens)
     if digests:
-        # The user comes with their workspace (most operations read it: time zone,
-        # currency), in the same statement.
-        rows = (
-            await _live_tokens()
-            .filter(token_hash__in=list(digests))
-            .select_related("user__workspace")
-        )
+        rows = await _SESSIONS.all(now_utc(), list(digests))
         found |= {digests[row.token_hash]: row.user for row in rows}
     return found
 
@@ -313,7 +318,7 @@ async def live_session_users(tokens: Collection[str]) -> dict[str, SessionUser]:
     }
     if digests:
         rows = (
-            await _live_tokens()
+            await _live_tokens(now_utc())
             .filter(token_hash__in=list(digests))
             .values_list("token_hash", "user_id", "user__role")
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.account import Role, User
@@ -14,6 +15,7 @@ from resolvers.accounts import passwords
 from resolvers.accounts.auth import normalise_email, revoke_all_tokens
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.locks import lock_workspace
+from resolvers.statements import Statement
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,16 @@ async def workspace_users(actor: User) -> list[User]:
     return await User.filter(workspace_id=actor.workspace_id).order_by("name", "id")
 
 
+def _users_of(workspace_id: int, ids: list[int]) -> QuerySet[User]:
+    return User.filter(workspace_id=workspace_id, id__in=ids)
+
+
+# What a page of cards or deals shows of their owners: rendered once per count of ids.
+_USERS = Statement(_users_of)
+
+
 async def users_by_ids(workspace_id: int, ids: list[int]) -> dict[int, User]:
-    rows = await User.filter(workspace_id=workspace_id, id__in=ids)
+    rows = await _USERS.all(workspace_id, ids)
     return {row.id: row for row in rows}
 
 

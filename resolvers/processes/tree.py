@@ -26,7 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from tortoise.queryset import QuerySet
+
 from models.process import Process, Stage, Step, StepNotifyUser, StepPerformer
+from resolvers.statements import Statement
 
 # How many processes' stages a server process keeps (the least recently read go first).
 KEPT_TREES = 512
@@ -120,6 +123,18 @@ class _KeptStages:
 kept_stages = _KeptStages(KEPT_TREES)
 
 
+def _processes_of(workspace_id: int) -> QuerySet[Process]:
+    return Process.filter(workspace_id=workspace_id, deleted_at=None)
+
+
+def _processes_by_id(workspace_id: int, ids: list[int]) -> QuerySet[Process]:
+    return _processes_of(workspace_id).filter(id__in=ids).order_by("-is_default", "name", "id")
+
+
+# A board reads its process first (is the kept tree still its own?): rendered once.
+_PROCESSES = Statement(_processes_by_id)
+
+
 async def load_process_trees(
     workspace_id: int, process_ids: Iterable[int] | None = None
 ) -> list[ProcessTree]:
@@ -127,10 +142,10 @@ async def load_process_trees(
 
     Archived stages and steps are left out; five queries whatever the size.
     """
-    query = Process.filter(workspace_id=workspace_id, deleted_at=None)
-    if process_ids is not None:
-        query = query.filter(id__in=list(process_ids))
-    processes = await query.order_by("-is_default", "name", "id")
+    if process_ids is None:
+        processes = await _processes_of(workspace_id).order_by("-is_default", "name", "id")
+    else:
+        processes = await _PROCESSES.all(workspace_id, list(process_ids))
     trees: list[ProcessTree] = []
     unread: dict[int, ProcessTree] = {}
     for row in processes:

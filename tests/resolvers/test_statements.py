@@ -1,0 +1,200 @@
+"""A `Statement` answers what its query answers when Tortoise runs it, on every call,
+for any arguments (another workspace's, another user's, lists of other lengths, inside
+a transaction), while rendering its SQL once per layout; a query that depends on
+anything but its arguments is rendered every time; and the hot statements of a request
+(the session, the process, the owners) are kept on this backend."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from tortoise import connections
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from models.account import AuthToken, Role, User
+from resolvers import statements
+from resolvers.accounts import auth, users
+from resolvers.clock import now_utc
+from resolvers.processes import tree
+from resolvers.statements import LONGEST_LIST, Statement
+from schema.ids import global_id
+from testkit.board_data import DealSeed, default_tree, seed_deals
+from testkit.documents import BOARD_QUERY
+from testkit.teams import Team
+
+
+def dialect() -> str:
+    return connections.get("default").capabilities.dialect
+
+
+def counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    renders: list[int] = []
+    render = statements.render
+
+    def counted(query: QuerySet[User]) -> tuple[str, list[object]]:
+        renders.append(1)
+        return render(query)
+
+    monkeypatch.setattr(statements, "render", counted)
+    return renders
+
+
+def named(workspace_id: int, not_email: str, names: list[str]) -> QuerySet[User]:
+    query = User.filter(workspace_id=workspace_id, name__in=names)
+    return query.exclude(email=not_email).order_by("id")
+
+
+def in_role(workspace_id: int, role: str) -> QuerySet[User]:
+    return User.filter(workspace_id=workspace_id, role=role)
+
+
+def summary(found: list[User]) -> list[tuple[int, int, str, str]]:
+    return [(u.id, u.workspace_id, u.name, u.email) for u in found]
+
+
+async def test_every_call_answers_what_tortoise_answers(
+    team: Team, rival: Team, monkeypatch: pytest.MonkeyPatch
+):
+    statement = Statement(named)
+    renders = counting_renders(monkeypatch)
+    calls = [
+        (team.workspace.id, "x@example.com", ["Sam Seller"]),
+        (rival.workspace.id, "x@example.com", ["Sam Seller"]),
+        (team.workspace.id, "x@example.com", ["Maria Manager"]),
+        (rival.workspace.id, rival.user.email, ["Sam Seller"]),  # nobody
+        (team.workspace.id, "x@example.com", ["Sam Seller", "Maria Manager"]),  # another layout
+        (rival.workspace.id, "x@example.com", ["Maria Manager", "Sam Seller"]),
+        (team.workspace.id, "x@example.com", []),
+    ]
+    for args in calls:
+        found = await statement.all(*args)
+        assert summary(found) == summary(await named(*args)), args
+        assert all(type(u) is User and u._saved_in_db for u in found)
+    assert summary(await statement.all(*calls[1])) == [
+        (rival.user.id, rival.workspace.id, "Sam Seller", rival.user.email)
+    ]
+    assert len(renders) == 3 * 3  # per layout (lists of one, two, none): probes, first call
+    assert statement.cached(dialect(), 1, "a", ["a"])
+    assert statement.cached(dialect(), 1, "a", [])
+
+
+async def test_a_long_list_is_rendered_every_time(team: Team, monkeypatch: pytest.MonkeyPatch):
+    statement = Statement(users._users_of)
+    renders = counting_renders(monkeypatch)
+    ids = [team.admin.id, team.manager.id, *range(10**6, 10**6 + LONGEST_LIST)]
+    for _ in range(2):
+        found = await statement.all(team.workspace.id, ids)
+        assert {u.id for u in found} == {team.admin.id, team.manager.id}
+    assert renders == [] and not statement.cached(dialect(), 1, ids)
+
+
+def named_before_now(workspace_id: int) -> QuerySet[User]:
+    return User.filter(workspace_id=workspace_id, created_at__lt=now_utc() + timedelta(days=1))
+
+
+def ending_with(workspace_id: int, domain: str) -> QuerySet[User]:
+    """Tortoise makes the argument a pattern: the parameter is not the argument."""
+    return User.filter(workspace_id=workspace_id, email__endswith=domain)
+
+
+def with_a_literal(workspace_id: int) -> QuerySet[User]:
+    """The argument only decides a constant: the text and parameters do not show it."""
+    return User.filter(role=Role.ADMIN if workspace_id > 0 else Role.USER)
+
+
+async def test_a_query_that_varies_otherwise_is_not_kept(team: Team, rival: Team):
+    statement = Statement(in_role)  # an enum's field refuses the probes
+    for args in ((team.workspace.id, "USER"), (rival.workspace.id, "MANAGER")):
+        assert summary(await statement.all(*args)) == summary(await in_role(*args))
+    assert not statement.cached(dialect(), 1, "USER")
+    statement = Statement(ending_with)
+    for args in ((team.workspace.id, "example.com"), (rival.workspace.id, ".org")):
+        assert summary(await statement.all(*args)) == summary(await ending_with(*args))
+    assert not statement.cached(dialect(), 1, ".com")
+    for make in (named_before_now, with_a_literal):
+        statement = Statement(make)
+        for workspace in (team.workspace, rival.workspace):
+            found = await statement.all(workspace.id)
+            assert summary(found) == summary(await make(workspace.id)), make
+        assert not statement.cached(dialect(), team.workspace.id), make
+
+
+async def test_what_a_query_could_carry_besides_its_arguments_is_refused(team: Team):
+    workspace_id = team.workspace.id
+    with pytest.raises(TypeError):
+        Statement(lambda role: User.filter(workspace_id=workspace_id, role=role))
+    with pytest.raises(TypeError):
+        Statement(lambda role, workspace_id=workspace_id: User.filter(role=role))
+    statement = Statement(named)
+    with pytest.raises(TypeError):
+        await statement.all(workspace_id, True, ["Sam Seller"])
+    with pytest.raises(TypeError):
+        await statement.all(workspace_id, "x@example.com", ["Sam Seller", 1])
+
+
+async def test_inside_a_transaction_it_reads_the_transactions_rows(team: Team):
+    statement = Statement(users._users_of)
+    await statement.all(team.workspace.id, [team.admin.id])  # kept before
+    async with in_transaction():
+        added = await User.create(
+            workspace=team.workspace, email="new@example.com", name="New", password_hash="x"
+        )
+        found = await statement.all(team.workspace.id, [added.id])
+        assert [u.id for u in found] == [added.id]
+
+
+async def test_sessions_come_with_their_user_and_workspace(team: Team, rival: Team):
+    """The session lookup of every request: kept, and what it reads is right for each
+    token, an expired, revoked or unknown one finding nobody."""
+    found = await auth.live_sessions({team.tokens["manager"], rival.tokens["user"], "nobody"})
+    assert {token: (u.id, u.workspace.name) for token, u in found.items()} == {
+        team.tokens["manager"]: (team.manager.id, team.workspace.name),
+        rival.tokens["user"]: (rival.user.id, rival.workspace.name),
+    }
+    assert auth._SESSIONS.cached(dialect(), now_utc(), ["a", "b", "c"])
+    await AuthToken.filter(token_hash=auth.token_digest(rival.tokens["user"])).update(
+        revoked_at=now_utc()
+    )
+    await AuthToken.filter(token_hash=auth.token_digest(team.tokens["manager"])).update(
+        expires_at=now_utc() - timedelta(seconds=1)
+    )
+    assert await auth.live_sessions({team.tokens["manager"], rival.tokens["user"]}) == {}
+    assert (await auth.authenticate(team.tokens["user"])).id == team.user.id  # type: ignore[union-attr]
+
+
+async def test_a_request_renders_its_session_once(
+    team: Team, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+):
+    """Through the HTTP app: after the first request, the session, the process and the
+    owners' statements are not rendered again."""
+    default = await default_tree(team.workspace.id)
+    owners = [team.user.id, team.manager.id]
+    seeds = [DealSeed(name=f"Deal {i}", owner_id=owners[i % 2]) for i in range(6)]
+    await seed_deals(team.workspace.id, default, seeds, now_utc())
+    client = team.client(http, "manager")
+    variables = {"processId": global_id("Process", default.row.id), "first": 5}
+    first = await client.data(BOARD_QUERY, variables)
+    renders = counting_renders(monkeypatch)
+    assert await client.data(BOARD_QUERY, variables) == first
+    assert renders == []
+    owned = {
+        c["node"]["owner"]["id"] for col in first["board"]["columns"] for c in col["deals"]["edges"]
+    }
+    assert owned == {global_id("User", owner) for owner in owners}
+    assert auth._SESSIONS.cached(dialect(), now_utc(), ["a"])
+    assert tree._PROCESSES.cached(dialect(), 1, [1])
+    assert users._USERS.cached(dialect(), 1, [1, 2])
+
+
+def test_probes_are_unlike_each_other_and_real_values():
+    layout = ((-1, int), (3, str), (2, datetime), (0, int))
+    (first, first_leaves), (second, second_leaves) = (
+        statements._probes(layout, which) for which in (0, 1)
+    )
+    assert len(first) == len(second) == 4 and len(first_leaves) == 6
+    assert len(set(first_leaves) | set(second_leaves)) == 12
+    assert all(i < 0 for i in (first[0], second[0]))
+    assert first[3] == [] and second[3] == []
