@@ -49,17 +49,28 @@ def require_manager(actor: User, action: str) -> None:
 
 
 def _visibility(actor: User) -> Q:
-    if sees_every_deal(actor):
-        return Q(workspace_id=actor.workspace_id)
-    takes_part = Subquery(DealParticipant.filter(user_id=actor.id).values("deal_id"))
-    return Q(workspace_id=actor.workspace_id) & (
-        Q(owner_id=actor.id) | Q(is_public=True) | Q(id__in=takes_part)
+    return _visibility_of(actor.workspace_id, actor.id, sees_every_deal(actor))
+
+
+def _visibility_of(workspace_id: int, viewer_id: int, every_deal: bool) -> Q:
+    if every_deal:
+        return Q(workspace_id=workspace_id)
+    takes_part = Subquery(DealParticipant.filter(user_id=viewer_id).values("deal_id"))
+    return Q(workspace_id=workspace_id) & (
+        Q(owner_id=viewer_id) | Q(is_public=True) | Q(id__in=takes_part)
     )
 
 
 def visible_deals(actor: User) -> QuerySet[Deal]:
     """The deals `actor` may see, the trash left out."""
-    return Deal.filter(_visibility(actor), deleted_at=None)
+    return visible_deals_of(actor.workspace_id, actor.id, sees_every_deal(actor))
+
+
+def visible_deals_of(workspace_id: int, viewer_id: int, every_deal: bool) -> QuerySet[Deal]:
+    """`visible_deals` of a viewer given as plain values (`every_deal`: whether they
+    see every deal, `sees_every_deal`), for a query rendered once
+    (`resolvers.statements`)."""
+    return Deal.filter(_visibility_of(workspace_id, viewer_id, every_deal), deleted_at=None)
 
 
 def salespeople_sight(

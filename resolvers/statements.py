@@ -14,7 +14,9 @@ those places, and its rows become instances as Tortoise makes them (the query's
 What the query may depend on: its arguments, passed into its filters as they are, and
 constants; never a choice made on an argument's value (`if workspace_id > 0`), which
 the probes would make one way for every later call. Arguments are ints, strings and
-datetimes, or lists of them (a list's length is part of the layout). A function with a
+datetimes, or lists of them (a list's length is part of the layout); a flag, an enum
+member or None is not filled in but shapes the query (a viewer's kind): it is part of
+the layout, passed as it is. A function with a
 closure or defaults is refused, since what it would carry would be baked into the text
 of every later call. Whatever else varies between the renders (the clock read inside,
 an argument written into the text or converted by Tortoise, a probe a field refuses),
@@ -29,15 +31,16 @@ rendered (the cache stays small).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
+from types import LambdaType
 from typing import Any, Generic, TypeVar
 
-from tortoise.models import Model
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 
-M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 
 LONGEST_LIST = 32
 
@@ -84,32 +87,34 @@ def render(query: QuerySet[Any]) -> Rendered:
     return sql, list(values)
 
 
+Run = Callable[[Any, str, list[Any]], Awaitable[Any]]  # a connection, SQL, parameters
+
+
 @dataclass(frozen=True)
 class _Template:
     sql: str
     values: list[Any]
     places: dict[int, int]
-    model: type[Model]
-    select_related_idx: Any
-    annotations: list[str]
+    run: Run  # what the query does with its rows, as Tortoise would
 
 
-class Statement(Generic[M]):
-    """`make`'s query, rendered once per dialect and layout (see the module's doc)."""
+class Statement(Generic[R]):
+    """`make`'s query, rendered once per dialect and layout (see the module's doc):
+    a query of whole rows (its instances) or of `.values(...)` (its dictionaries)."""
 
-    def __init__(self, make: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, make: Callable[..., Awaitable[R]]) -> None:
         if getattr(make, "__closure__", None) or getattr(make, "__defaults__", None):
             raise TypeError("a statement's query depends on its arguments alone")
         self.make = make
         self._templates: dict[tuple[str, Layout], _Template | None] = {}
 
-    async def all(self, *args: Leaf | Sequence[Leaf]) -> list[M]:
+    async def all(self, *args: Any) -> R:
         """`await make(*args)`, with the SQL rendered once."""
         layout, leaves = _layout(args)
         query = self.make(*args)  # not rendered: Tortoise renders only when it runs
-        db = query._choose_db()
+        db = query._choose_db()  # type: ignore[attr-defined]
         key = (db.capabilities.dialect, layout)
-        if key not in self._templates and all(n <= LONGEST_LIST for n, _ in layout):
+        if key not in self._templates and all(length <= LONGEST_LIST for length, _ in layout):
             self._templates[key] = self._template(layout, leaves, query)
         template = self._templates.get(key)
         if template is None:
@@ -117,25 +122,22 @@ class Statement(Generic[M]):
         values = list(template.values)
         for index, leaf in template.places.items():
             values[index] = leaves[leaf]
-        executor = db.executor_class(
-            model=template.model, db=db, select_related_idx=template.select_related_idx
-        )
-        return await executor.execute_select(
-            template.sql, values, custom_fields=template.annotations
-        )
+        found: R = await template.run(db, template.sql, values)
+        return found
 
-    def cached(self, dialect: str, *args: Leaf | Sequence[Leaf]) -> bool:
+    def cached(self, dialect: str, *args: Any) -> bool:
         """Whether calls with arguments like `args` on `dialect` use a kept rendering."""
         return self._templates.get((dialect, _layout(args)[0])) is not None
 
-    def _template(self, layout: Layout, leaves: list[Any], query: QuerySet[M]) -> _Template | None:
-        if query._prefetch_map or query._single or type(query) is not QuerySet:
-            return None  # prefetching, `.first()`, values: not a list of whole rows
+    def _template(self, layout: Layout, leaves: list[Any], query: Any) -> _Template | None:
         probes = [_probes(layout, which) for which in (0, 1)]
         try:
             first, second = (self.make(*args) for args, _ in probes)
             rendered, other = render(first), render(second)
         except Exception:  # a field that checks its values (an enum's) refuses a probe
+            return None
+        run = _runner(first)  # once rendered: what it selects related is known then
+        if run is None:
             return None
         places = parameter_places(rendered, other, probes[0][1], probes[1][1])
         if places is None:
@@ -148,25 +150,61 @@ class Statement(Generic[M]):
         real_sql, real_values = render(query)
         if real_sql != sql or list(map(_key, real_values)) != list(map(_key, values)):
             return None
-        return _Template(
-            sql=rendered[0],
-            values=rendered[1],
-            places=places,
-            model=first.model,
-            select_related_idx=first._select_related_idx,
-            annotations=list(first._annotations),
+        return _Template(sql=rendered[0], values=rendered[1], places=places, run=run)
+
+
+def _runner(query: Any) -> Run | None:
+    """How Tortoise would run `query` given its SQL: whole rows into instances (with
+    what it selects related and its annotations), or `.values()` rows into
+    dictionaries with each field's conversion; None for any other kind of query."""
+    if type(query) is QuerySet:
+        if query._prefetch_map or query._single or query._select_for_update:
+            return None  # prefetching, `.first()`, locking: left to Tortoise
+        model, related, annotations = (
+            query.model,
+            query._select_related_idx,
+            list(query._annotations),
         )
 
+        async def instances(db: Any, sql: str, values: list[Any]) -> Any:
+            executor = db.executor_class(model=model, db=db, select_related_idx=related)
+            return await executor.execute_select(sql, values, custom_fields=annotations)
 
-Layout = tuple[tuple[int, type], ...]  # per argument: its length (-1: one value), leaf type
+        return instances
+    if type(query) is ValuesQuery and not query._single:
+        columns = [
+            (alias, convert)
+            for alias, field in query._fields_for_select.items()
+            if not isinstance(
+                convert := query.resolve_to_python_value(query.model, field), LambdaType
+            )
+        ]
+
+        async def dictionaries(db: Any, sql: str, values: list[Any]) -> Any:
+            rows = await db.execute_query_dict(sql, values)
+            for row in rows:
+                for alias, convert in columns:
+                    row[alias] = convert(row[alias])
+            return rows
+
+        return dictionaries
+    return None
+
+
+Layout = tuple[tuple[int, Hashable], ...]  # per argument: see `_layout`
+_FIXED = -2  # an argument that shapes the query: passed as it is, never a parameter
 
 
 def _layout(args: Sequence[Any]) -> tuple[Layout, list[Any]]:
-    """Each argument's length (-1 for one value: 0 is an empty list) and the type of
-    its values, and every leaf in order."""
-    layout: list[tuple[int, type]] = []
+    """Per argument: its length (-1 for one value: 0 is an empty list) and the type of
+    its values, or, for a flag, an enum member or None (what shapes a query rather than
+    fills it in: a viewer's kind), `_FIXED` and itself. And every leaf in order."""
+    layout: list[tuple[int, Hashable]] = []
     leaves: list[Any] = []
     for arg in args:
+        if arg is None or isinstance(arg, bool | Enum):
+            layout.append((_FIXED, arg))
+            continue
         many = isinstance(arg, list | tuple)
         values = list(arg) if many else [arg]
         kinds = {type(value) for value in values}
@@ -186,6 +224,10 @@ def _probes(layout: Layout, which: int) -> tuple[list[Any], list[Any]]:
     args: list[Any] = []
     leaves: list[Any] = []
     for length, kind in layout:
+        if length == _FIXED:
+            args.append(kind)
+            continue
+        assert isinstance(kind, type)
         values = [_probe(kind, len(leaves) + i, which) for i in range(1 if length < 0 else length)]
         args.append(values if length >= 0 else values[0])
         leaves.extend(values)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from tortoise.functions import Count, Sum
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 
 from models.account import User
 from models.deal import Deal, DealStatus
@@ -27,6 +27,7 @@ from resolvers.pagination import Page, page_size
 from resolvers.processes.tree import ProcessTree, load_process_tree
 from resolvers.rotting import rotten_condition
 from resolvers.sql_union import fetch_union, fetch_union_over
+from resolvers.statements import Statement
 from resolvers.task_dot import CARD_TASKS
 
 # Cards of a column: most recently updated first.
@@ -92,10 +93,24 @@ class BoardScope:
     timezone: str
 
     def deals(self) -> QuerySet[Deal]:
-        query = access.visible_deals(self.viewer).filter(
-            process_id=self.tree.row.id, status=DealStatus.OPEN
-        )
+        query = _open_deals(access.visible_deals(self.viewer), self.tree.row.id)
         return apply_filter(query, self.deal_filter, self.now, self.timezone)
+
+
+def _open_deals(deals: QuerySet[Deal], process_id: int) -> QuerySet[Deal]:
+    """A board's deals among `deals`: its process's open ones."""
+    return deals.filter(process_id=process_id, status=DealStatus.OPEN)
+
+
+def _figures_of(
+    every_deal: bool, workspace_id: int, viewer_id: int, process_id: int, now: datetime
+) -> ValuesQuery[Literal[False]]:
+    """`column_figures` of an unfiltered board, from plain values (rendered once)."""
+    deals = _open_deals(access.visible_deals_of(workspace_id, viewer_id, every_deal), process_id)
+    return deals.annotate(**_sums(now)).group_by("stage_id").values("stage_id", *_FIGURES)
+
+
+_FIGURES_OF = Statement(_figures_of)
 
 
 async def board_scope(
@@ -123,12 +138,22 @@ async def column_figures(
     scope: BoardScope, stage_ids: Collection[int] | None = None
 ) -> dict[int, ColumnFigures]:
     """Count, value and forecast of every column (or of `stage_ids`), one statement."""
-    query = scope.deals()
-    if stage_ids is not None:
-        query = query.filter(stage_id__in=list(stage_ids))
-    rows = (
-        await query.annotate(**_sums(scope.now)).group_by("stage_id").values("stage_id", *_FIGURES)
-    )
+    if stage_ids is None and scope.deal_filter is None:  # a whole board
+        viewer = scope.viewer
+        rows = await _FIGURES_OF.all(
+            access.sees_every_deal(viewer),
+            viewer.workspace_id,
+            viewer.id,
+            scope.tree.row.id,
+            scope.now,
+        )
+    else:
+        query = scope.deals()
+        if stage_ids is not None:
+            query = query.filter(stage_id__in=list(stage_ids))
+        rows = await (
+            query.annotate(**_sums(scope.now)).group_by("stage_id").values("stage_id", *_FIGURES)
+        )
     return {
         row["stage_id"]: ColumnFigures.of_row(row)
         for row in rows

@@ -7,6 +7,7 @@ anything but its arguments is rendered every time; and the hot statements of a r
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -15,8 +16,9 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.account import AuthToken, Role, User
-from resolvers import statements
+from resolvers import access, statements
 from resolvers.accounts import auth, users
+from resolvers.board import kanban
 from resolvers.clock import now_utc
 from resolvers.processes import tree
 from resolvers.statements import LONGEST_LIST, Statement
@@ -130,7 +132,7 @@ async def test_what_a_query_could_carry_besides_its_arguments_is_refused(team: T
         Statement(lambda role, workspace_id=workspace_id: User.filter(role=role))
     statement = Statement(named)
     with pytest.raises(TypeError):
-        await statement.all(workspace_id, True, ["Sam Seller"])
+        await statement.all(workspace_id, 1.5, ["Sam Seller"])
     with pytest.raises(TypeError):
         await statement.all(workspace_id, "x@example.com", ["Sam Seller", 1])
 
@@ -187,6 +189,29 @@ async def test_a_request_renders_its_session_once(
     assert auth._SESSIONS.cached(dialect(), now_utc(), ["a"])
     assert tree._PROCESSES.cached(dialect(), 1, [1])
     assert users._USERS.cached(dialect(), 1, [1, 2])
+    assert kanban._FIGURES_OF.cached(dialect(), True, 1, 1, 1, now_utc())
+
+
+async def test_a_boards_figures_for_every_kind_of_viewer(team: Team, rival: Team):
+    """The figures' statement (a `.values()` query shaped by the viewer's kind) answers
+    what Tortoise answers, for a manager and a salesperson of each workspace."""
+    now = now_utc()
+    for which in (team, rival):
+        default = await default_tree(which.workspace.id)
+        owners = [which.user.id, which.manager.id]
+        seeds = [
+            DealSeed(name=f"D{i}", owner_id=owners[i % 2], value=Decimal(i), is_public=i % 3 == 0)
+            for i in range(9)
+        ]
+        await seed_deals(which.workspace.id, default, seeds, now)
+    for which in (team, rival, team):
+        process = (await default_tree(which.workspace.id)).row.id
+        for viewer in (which.manager, which.user):
+            args = (access.sees_every_deal(viewer), which.workspace.id, viewer.id, process, now)
+            found = await kanban._FIGURES_OF.all(*args)
+            assert found == await kanban._figures_of(*args) and found, args
+    assert kanban._FIGURES_OF.cached(dialect(), True, 1, 1, 1, now)
+    assert kanban._FIGURES_OF.cached(dialect(), False, 1, 1, 1, now)
 
 
 def test_probes_are_unlike_each_other_and_real_values():
