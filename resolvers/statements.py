@@ -76,8 +76,9 @@ def parameter_places(
 
 
 def _key(value: Any) -> Hashable:
-    """A value as compared here: its type counts (True is not 1)."""
-    return (type(value), value)
+    """A value as compared here: its type counts (True is not 1); one that cannot be
+    hashed (a list, a document) by its text."""
+    return (type(value), value if isinstance(value, Hashable) else repr(value))
 
 
 def render(query: QuerySet[Any]) -> Rendered:

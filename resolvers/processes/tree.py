@@ -124,11 +124,13 @@ kept_stages = _KeptStages(KEPT_TREES)
 
 
 def _processes_of(workspace_id: int) -> QuerySet[Process]:
-    return Process.filter(workspace_id=workspace_id, deleted_at=None)
+    """A workspace's live processes, the default first, then by name."""
+    query = Process.filter(workspace_id=workspace_id, deleted_at=None)
+    return query.order_by("-is_default", "name", "id")
 
 
 def _processes_by_id(workspace_id: int, ids: list[int]) -> QuerySet[Process]:
-    return _processes_of(workspace_id).filter(id__in=ids).order_by("-is_default", "name", "id")
+    return _processes_of(workspace_id).filter(id__in=ids)
 
 
 # A board reads its process first (is the kept tree still its own?): rendered once.
@@ -143,7 +145,7 @@ async def load_process_trees(
     Archived stages and steps are left out; five queries whatever the size.
     """
     if process_ids is None:
-        processes = await _processes_of(workspace_id).order_by("-is_default", "name", "id")
+        processes = await _processes_of(workspace_id)
     else:
         processes = await _PROCESSES.all(workspace_id, list(process_ids))
     trees: list[ProcessTree] = []
