@@ -81,7 +81,8 @@ def _key(value: Any) -> Hashable:
     return (type(value), value if isinstance(value, Hashable) else repr(value))
 
 
-def render(query: QuerySet[Any]) -> Rendered:
+def render(query: Any) -> Rendered:
+    """A query's SQL and parameters, as Tortoise renders them to run it."""
     query._choose_db_if_not_chosen()
     query._make_query()
     sql, values = query.query.get_parameterized_sql()
@@ -192,7 +193,7 @@ def _runner(query: Any) -> Run | None:
     return None
 
 
-Layout = tuple[tuple[int, Hashable], ...]  # per argument: see `_layout`
+Layout = tuple[tuple[int, object], ...]  # per argument: see `_layout`
 _FIXED = -2  # an argument that shapes the query: passed as it is, never a parameter
 
 
@@ -200,7 +201,7 @@ def _layout(args: Sequence[Any]) -> tuple[Layout, list[Any]]:
     """Per argument: its length (-1 for one value: 0 is an empty list) and the type of
     its values, or, for a flag, an enum member or None (what shapes a query rather than
     fills it in: a viewer's kind), `_FIXED` and itself. And every leaf in order."""
-    layout: list[tuple[int, Hashable]] = []
+    layout: list[tuple[int, object]] = []
     leaves: list[Any] = []
     for arg in args:
         if arg is None or isinstance(arg, bool | Enum):
