@@ -19,12 +19,11 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TypeVar, cast
 
-from pypika_tortoise.terms import ValueWrapper
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from resolvers.row_reader import Row, row_reader
-from resolvers.statements import Rendered, parameter_places
+from resolvers.statements import Rendered, parameter_places, render
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K", bound=int)
@@ -35,24 +34,11 @@ def _shifted(offset: int, match: re.Match[str]) -> str:
     return f"${int(match.group(1)) + offset}"
 
 
-def _render(query: QuerySet[M]) -> Rendered:
-    """The query's SQL and parameters, its LIMIT written in the text: PostgreSQL keeps
-    one generic plan for a prepared statement only if no parameter changes how it would
-    plan, and a LIMIT does (as a parameter, a card statement was planned anew on every
-    execution, some 1.5 ms of 3.5)."""
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    if query._limit is not None:
-        query.query._limit = ValueWrapper(int(query._limit), allow_parametrize=False)
-    sql, values = query.query.get_parameterized_sql()
-    return sql, list(values)
-
-
 async def fetch_union(queries: list[QuerySet[M]]) -> list[list[M]]:
     """The rows of each query, as model instances, a list per query."""
     if not queries:
         return []
-    return await _fetch(queries[0], [_render(query) for query in queries])
+    return await fetch_rendered(queries[0], [render(query) for query in queries])
 
 
 async def fetch_union_over(make: Callable[[K], QuerySet[M]], keys: Sequence[K]) -> list[list[M]]:
@@ -67,7 +53,7 @@ async def fetch_union_over(make: Callable[[K], QuerySet[M]], keys: Sequence[K]) 
     if len(keys) < 3 or len(set(keys)) != len(keys):
         return await fetch_union([make(key) for key in keys])
     first = make(keys[0])
-    (sql, values), other = _render(first), _render(make(keys[1]))
+    (sql, values), other = render(first), render(make(keys[1]))
     places = parameter_places((sql, values), other, keys[:1], keys[1:2])
     if not places:  # not only parameters, or not there at all
         return await fetch_union([make(key) for key in keys])
@@ -77,11 +63,13 @@ async def fetch_union_over(make: Callable[[K], QuerySet[M]], keys: Sequence[K]) 
         for index in places:
             alike[index] = key
         rendered.append((sql, alike))
-    return await _fetch(first, rendered)
+    return await fetch_rendered(first, rendered)
 
 
-async def _fetch(query: QuerySet[M], rendered: list[Rendered]) -> list[list[M]]:
-    """One statement for the `rendered` queries of `query`'s model and annotations."""
+async def fetch_rendered(query: QuerySet[M], rendered: list[Rendered]) -> list[list[M]]:
+    """One statement for the `rendered` queries (of `query`'s model and annotations,
+    each its SQL and parameters, as `statements.render` gives them)."""
+    query._choose_db_if_not_chosen()
     db = query._db
     postgres = db.capabilities.dialect == "postgres"
     parts: list[str] = []

@@ -26,8 +26,8 @@ from resolvers.errors import Problems, not_found
 from resolvers.pagination import Page, page_size
 from resolvers.processes.tree import ProcessTree, load_process_tree
 from resolvers.rotting import rotten_condition
-from resolvers.sql_union import fetch_union, fetch_union_over
-from resolvers.statements import Statement
+from resolvers.sql_union import fetch_rendered, fetch_union, fetch_union_over
+from resolvers.statements import Shaping, Statement
 from resolvers.task_dot import CARD_TASKS
 
 # Cards of a column: most recently updated first.
@@ -111,6 +111,41 @@ def _figures_of(
 
 
 _FIGURES_OF = Statement(_figures_of)
+
+
+def _cards(deals: QuerySet[Deal], stage_id: int) -> QuerySet[Deal]:
+    """A column's cards among a board's `deals`, with what their task dots need."""
+    return deals.filter(stage_id=stage_id).annotate(**CARD_TASKS)
+
+
+def _first_cards_of(
+    every_deal: bool, workspace_id: int, viewer_id: int, process_id: int, stage_id: int, first: int
+) -> QuerySet[Deal]:
+    """A column's first page of an unfiltered board, from plain values (rendered once)."""
+    deals = _open_deals(access.visible_deals_of(workspace_id, viewer_id, every_deal), process_id)
+    return keyset_query(_cards(deals, stage_id), CARD_ORDER, True, None, first)
+
+
+_FIRST_CARDS_OF = Statement(_first_cards_of)
+
+
+async def _first_pages(
+    scope: BoardScope, stage_ids: list[int], first: int
+) -> list[list[Deal]] | None:
+    """The first pages of an unfiltered board's columns in one statement, from the
+    text kept for them (`_FIRST_CARDS_OF`); None for a filtered board, or while their
+    text is not kept."""
+    if scope.deal_filter is not None or not stage_ids:
+        return None
+    viewer = scope.viewer
+    every_deal, page = access.sees_every_deal(viewer), Shaping(first)
+    shape = (every_deal, viewer.workspace_id, viewer.id, scope.tree.row.id)
+    rendered = [_FIRST_CARDS_OF.rendered(*shape, stage_id, page) for stage_id in stage_ids]
+    if any(part is None for part in rendered):
+        return None
+    return await fetch_rendered(
+        _first_cards_of(*shape, stage_ids[0], first), [part for part in rendered if part]
+    )
 
 
 async def board_scope(
@@ -229,14 +264,16 @@ async def column_cards(
     wanted = [request for request in requests if request.first > 0]
 
     def cards(request: CardRequest, stage_id: int) -> QuerySet[Deal]:
-        query = scope.deals().filter(stage_id=stage_id).annotate(**CARD_TASKS)
+        query = _cards(scope.deals(), stage_id)
         return keyset_query(query, CARD_ORDER, True, request.after, request.first)
 
     if wanted and all(r.after is None and r.first == wanted[0].first for r in wanted):
         # A board's first pages: one query whose only difference is the stage.
-        pages = await fetch_union_over(
-            lambda stage_id: cards(wanted[0], stage_id), [r.stage_id for r in wanted]
-        )
+        pages = await _first_pages(scope, [r.stage_id for r in wanted], wanted[0].first)
+        if pages is None:
+            pages = await fetch_union_over(
+                lambda stage_id: cards(wanted[0], stage_id), [r.stage_id for r in wanted]
+            )
     else:
         pages = await fetch_union([cards(request, request.stage_id) for request in wanted])
     rows = dict(zip(wanted, pages, strict=True))

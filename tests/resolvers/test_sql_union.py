@@ -44,13 +44,13 @@ async def stage_ids(team: Team) -> list[int]:
 
 def counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     renders: list[int] = []
-    render = sql_union._render
+    render = sql_union.render
 
     def counted(query: Any) -> Any:
         renders.append(1)
         return render(query)
 
-    monkeypatch.setattr(sql_union, "_render", counted)
+    monkeypatch.setattr(sql_union, "render", counted)
     return renders
 
 
@@ -124,7 +124,7 @@ async def test_a_limit_is_written_in_the_sql_not_sent_as_a_parameter(team: Team)
     keys = await stage_ids(team)
     query = Deal.filter(workspace_id=team.workspace.id, stage_id=keys[0]).limit(37)
 
-    sql, values = sql_union._render(query)
+    sql, values = sql_union.render(query)
     (found,) = await sql_union.fetch_union([Deal.filter(workspace_id=team.workspace.id).limit(1)])
 
     assert "LIMIT 37" in sql and 37 not in values

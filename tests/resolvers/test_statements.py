@@ -16,12 +16,13 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.account import AuthToken, Role, User
-from resolvers import access, statements
+from resolvers import access, sql_union, statements
 from resolvers.accounts import auth, users
 from resolvers.board import kanban
 from resolvers.clock import now_utc
+from resolvers.deals.lists import keyset_query
 from resolvers.processes import tree
-from resolvers.statements import LONGEST_LIST, Statement
+from resolvers.statements import LONGEST_LIST, Shaping, Statement
 from schema.ids import global_id
 from testkit.board_data import DealSeed, default_tree, seed_deals
 from testkit.documents import BOARD_QUERY
@@ -180,6 +181,7 @@ async def test_a_request_renders_its_session_once(
     variables = {"processId": global_id("Process", default.row.id), "first": 5}
     first = await client.data(BOARD_QUERY, variables)
     renders = counting_renders(monkeypatch)
+    monkeypatch.setattr(sql_union, "render", statements.render)  # counted too
     assert await client.data(BOARD_QUERY, variables) == first
     assert renders == []
     owned = {
@@ -190,6 +192,55 @@ async def test_a_request_renders_its_session_once(
     assert tree._PROCESSES.cached(dialect(), 1, [1])
     assert users._USERS.cached(dialect(), 1, [1, 2])
     assert kanban._FIGURES_OF.cached(dialect(), True, 1, 1, 1, now_utc())
+    assert kanban._FIRST_CARDS_OF.cached(dialect(), True, 1, 1, 1, 1, Shaping(5))
+    assert not kanban._FIRST_CARDS_OF.cached(dialect(), True, 1, 1, 1, 1, Shaping(6))
+
+
+async def test_a_boards_first_pages_for_every_kind_of_viewer(team: Team, rival: Team):
+    """The first pages from the kept text are those Tortoise's rendering gives, for a
+    manager and a salesperson of each workspace and two page sizes (the LIMIT is text:
+    each page size a layout of its own)."""
+    now = now_utc()
+    for which in (team, rival):
+        default = await default_tree(which.workspace.id)
+        owners = [which.user.id, which.manager.id]
+        seeds = [
+            DealSeed(
+                name=f"D{i}",
+                owner_id=owners[i % 2],
+                is_public=i % 3 == 0,
+                completed=frozenset(
+                    step.row.id for stage in default.stages[: i % 4] for step in stage.steps
+                ),
+            )
+            for i in range(30)
+        ]
+        await seed_deals(which.workspace.id, default, seeds, now)
+    for which in (team, rival, team):
+        process = (await default_tree(which.workspace.id)).row.id
+        for viewer in (which.manager, which.user):
+            scope = await kanban.board_scope(viewer, process, None, now, "UTC")
+            stage_ids = [stage.row.id for stage in scope.tree.stages]
+            for first in (2, 5):
+                found = await kanban._first_pages(scope, stage_ids, first)
+                expected = await sql_union.fetch_union(
+                    [
+                        keyset_query(
+                            kanban._cards(scope.deals(), stage_id),
+                            kanban.CARD_ORDER,
+                            True,
+                            None,
+                            first,
+                        )
+                        for stage_id in stage_ids
+                    ]
+                )
+                assert found is not None
+                assert [
+                    [(d.id, d.updated_at, d.open_task_count) for d in page] for page in found
+                ] == [[(d.id, d.updated_at, d.open_task_count) for d in page] for page in expected]
+                assert sum(map(len, found)) > 0
+                assert kanban._FIRST_CARDS_OF.cached(dialect(), True, 1, 1, 1, 1, Shaping(first))
 
 
 async def test_a_boards_figures_for_every_kind_of_viewer(team: Team, rival: Team):
