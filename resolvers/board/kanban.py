@@ -9,7 +9,7 @@ its cards show.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -257,10 +257,12 @@ async def column_cards(
     scope: BoardScope,
     requests: Sequence[CardRequest],
     figures: Awaitable[dict[int, ColumnFigures]],
+    read: Callable[[list[Deal]], object] | None = None,
 ) -> list[Page[Deal]]:
     """The pages of cards of several columns, in one statement. The columns' `figures`
-    (their counts are the pages' totals) are awaited only once the cards are read, so
-    that a board can have both statements under way at once."""
+    (their counts are the pages' totals) are awaited only once the cards are read and
+    their pages made, so that a board can have both statements under way at once; the
+    cards go to `read` before that (what the cards show can be read meanwhile too)."""
     wanted = [request for request in requests if request.first > 0]
 
     def cards(request: CardRequest, stage_id: int) -> QuerySet[Deal]:
@@ -277,14 +279,13 @@ async def column_cards(
     else:
         pages = await fetch_union([cards(request, request.stage_id) for request in wanted])
     rows = dict(zip(wanted, pages, strict=True))
-    counts = await figures
-    return [
-        keyset_page(
-            rows.get(request, []),
-            CARD_ORDER,
-            request.first,
-            counts.get(request.stage_id, ColumnFigures()).deal_count,
-            request.after,
-        )
+    made = [
+        keyset_page(rows.get(request, []), CARD_ORDER, request.first, 0, request.after)
         for request in requests
     ]
+    if read is not None:
+        read([deal for page in made for deal in page.items])
+    counts = await figures
+    for page, request in zip(made, requests, strict=True):
+        page.total_count = counts.get(request.stage_id, ColumnFigures()).deal_count
+    return made

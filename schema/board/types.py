@@ -19,6 +19,7 @@ from resolvers import task_dot
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope, CardRequest, ColumnFigures
 from resolvers.deals.filters import DealFilter
+from resolvers.futures import started
 from resolvers.pagination import Page
 from resolvers.processes.tree import StageNode
 from resolvers.progress import amount_of_cents
@@ -44,10 +45,17 @@ def card_loader(
     way (`schema.board.prefetch`)."""
 
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
-        pages = await kanban.column_cards(scope, requests, figures)
-        cards = [deal for page in pages for deal in page.items]
-        loaders.open_task_dues.prime_many({deal.id: task_dot.card_dues(deal) for deal in cards})
-        await loaders.users.load_many(list({deal.owner_id for deal in cards}))
+        owners: list[asyncio.Future[object]] = []
+
+        def read(cards: list[rows.Deal]) -> None:
+            """The cards' task dots and owners, the owners' statement going out beside
+            the figures' (when those are still on their way)."""
+            loaders.open_task_dues.prime_many({deal.id: task_dot.card_dues(deal) for deal in cards})
+            owners.append(started(loaders.users.load_many(list({d.owner_id for d in cards}))))
+
+        pages = await kanban.column_cards(scope, requests, figures, read)
+        for read_owners in owners:
+            await read_owners
         return pages
 
     return DataLoader(load_fn=load)

@@ -12,6 +12,7 @@ import pytest
 
 from resolvers.board import kanban
 from resolvers.board.kanban import CardRequest
+from schema import context
 from schema.board import prefetch, queries
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
@@ -59,9 +60,9 @@ def card_batches(monkeypatch: pytest.MonkeyPatch) -> list[list[CardRequest]]:
     batches: list[list[CardRequest]] = []
     real = kanban.column_cards
 
-    async def recorded(scope: Any, requests: Any, figures: Any) -> Any:
+    async def recorded(scope: Any, requests: Any, figures: Any, read: Any = None) -> Any:
         batches.append(list(requests))
-        return await real(scope, requests, figures)
+        return await real(scope, requests, figures, read)
 
     monkeypatch.setattr(kanban, "column_cards", recorded)
     return batches
@@ -136,9 +137,9 @@ async def test_the_cards_statement_is_under_way_before_the_figures_are_in(
     cards_started = asyncio.Event()
     real_cards, real_figures = kanban.column_cards, kanban.column_figures
 
-    async def cards(scope: Any, requests: Any, figures: Any) -> Any:
+    async def cards(scope: Any, requests: Any, figures: Any, read: Any = None) -> Any:
         cards_started.set()
-        return await real_cards(scope, requests, figures)
+        return await real_cards(scope, requests, figures, read)
 
     async def figures(scope: Any, stage_ids: Any = None) -> Any:
         # Sequential loading would wait here for ever: the cards would wait for us.
@@ -151,6 +152,34 @@ async def test_the_cards_statement_is_under_way_before_the_figures_are_in(
 
     assert data["board"]["dealCount"] == 5
     assert sum(c["deals"]["totalCount"] for c in data["board"]["columns"]) == 5
+
+
+async def test_the_owners_are_read_before_the_figures_are_in(
+    team: Team, manager_client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+):
+    """The cards' owners go out as soon as the cards are read: the figures wait here
+    until they have (sequential loading would wait for ever), and the owners and
+    totals come out right."""
+    process_id = await seed(manager_client)
+    owners_read = asyncio.Event()
+    real_users, real_figures = context.users_by_ids, kanban.column_figures
+
+    async def users(workspace_id: int, ids: list[int]) -> Any:
+        found = await real_users(workspace_id, ids)
+        owners_read.set()
+        return found
+
+    async def figures(scope: Any, stage_ids: Any = None) -> Any:
+        await asyncio.wait_for(owners_read.wait(), timeout=10)
+        return await real_figures(scope, stage_ids)
+
+    monkeypatch.setattr(context, "users_by_ids", users)
+    monkeypatch.setattr(kanban, "column_figures", figures)
+    data = await manager_client.data(BOARD_QUERY, {"processId": process_id})
+
+    assert sum(c["deals"]["totalCount"] for c in data["board"]["columns"]) == 5
+    cards = [e["node"] for c in data["board"]["columns"] for e in c["deals"]["edges"]]
+    assert len(cards) == 5 and all(card["owner"]["id"] for card in cards)
 
 
 async def test_failing_figures_fail_the_board_and_leave_no_page_behind(
