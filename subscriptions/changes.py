@@ -10,7 +10,9 @@ import asyncio
 from collections.abc import Hashable, Iterable, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
+
+from tortoise.queryset import QuerySet, ValuesQuery
 
 from models.account import User, Workspace
 from models.deal import Deal, DealParticipant
@@ -22,6 +24,7 @@ from resolvers.events.activity import ActivityFilter, sees_event
 from resolvers.events.log import BoardFacts, facts_of
 from resolvers.futures import started
 from resolvers.processes.tree import ProcessTree, load_process_tree
+from resolvers.statements import Statement
 
 
 class BoardEventKind(StrEnum):
@@ -139,6 +142,19 @@ class NotificationChange(Change):
     notification: Notification
 
 
+def _deal_of(workspace_id: int, deal_id: int) -> QuerySet[Deal]:
+    return access.workspace_deals(workspace_id).filter(id=deal_id)
+
+
+def _participants_of(deal_id: int) -> ValuesQuery[Literal[False]]:
+    return DealParticipant.filter(deal_id=deal_id).values("user_id")
+
+
+# Read for every event: rendered once (`resolvers.statements`).
+_DEAL_OF = Statement(_deal_of)
+_PARTICIPANTS_OF = Statement(_participants_of)
+
+
 class EventReading:
     """What the groups of one event share: the deal row, the process trees, and the
     column figures of every salesperson watching (`salespeople`), read together.
@@ -174,13 +190,11 @@ class EventReading:
         """The deal as it is now, if `viewer` may see it now."""
         if not self._deal_read and self.event.deal_id is not None:
             self._deal_read = True
-            deals = access.workspace_deals(self.event.workspace_id)
-            self._deal = await deals.get_or_none(id=self.event.deal_id)
+            found = await _DEAL_OF.all(self.event.workspace_id, self.event.deal_id)
+            self._deal = found[0] if found else None
             if self._deal is not None:
-                participants = await DealParticipant.filter(deal_id=self._deal.id).values_list(
-                    "user_id", flat=True
-                )
-                self._participant_ids = {int(i) for i in participants}  # type: ignore[call-overload]
+                participants = await _PARTICIPANTS_OF.all(self._deal.id)
+                self._participant_ids = {int(row["user_id"]) for row in participants}
         deal = self._deal
         if deal is None or deal.deleted_at is not None:
             return None

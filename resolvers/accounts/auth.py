@@ -15,9 +15,9 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 from tortoise.transactions import in_transaction
 
 from models.account import AuthToken, LoginFailure, TokenKind, User
@@ -317,15 +317,20 @@ async def live_session_users(tokens: Collection[str]) -> dict[str, SessionUser]:
         for token, viewer in (await display_tokens.display_viewers(tokens)).items()
     }
     if digests:
-        rows = (
-            await _live_tokens(now_utc())
-            .filter(token_hash__in=list(digests))
-            .values_list("token_hash", "user_id", "user__role")
-        )
+        rows = await _SESSION_USERS.all(now_utc(), list(digests))
         found |= {
-            digests[digest]: SessionUser(user_id, str(role)) for digest, user_id, role in rows
+            digests[row["token_hash"]]: SessionUser(row["user_id"], str(row["user__role"]))
+            for row in rows
         }
     return found
+
+
+def _session_users_of(now: datetime, digests: list[str]) -> ValuesQuery[Literal[False]]:
+    query = _live_tokens(now).filter(token_hash__in=digests)
+    return query.values("token_hash", "user_id", "user__role")
+
+
+_SESSION_USERS = Statement(_session_users_of)
 
 
 async def logout(token: str) -> bool:

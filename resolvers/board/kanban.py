@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, Literal
 
 from tortoise.functions import Count, Sum
@@ -103,11 +104,25 @@ def _open_deals(deals: QuerySet[Deal], process_id: int) -> QuerySet[Deal]:
 
 
 def _figures_of(
-    every_deal: bool, workspace_id: int, viewer_id: int, process_id: int, now: datetime
+    every_deal: bool,
+    workspace_id: int,
+    viewer_id: int,
+    process_id: int,
+    stage_ids: list[int] | None,
+    now: datetime,
 ) -> ValuesQuery[Literal[False]]:
-    """`column_figures` of an unfiltered board, from plain values (rendered once)."""
+    """`column_figures` of an unfiltered board (or of its `stage_ids`), from plain
+    values (rendered once)."""
     deals = _open_deals(access.visible_deals_of(workspace_id, viewer_id, every_deal), process_id)
-    return deals.annotate(**_sums(now)).group_by("stage_id").values("stage_id", *_FIGURES)
+    if stage_ids is not None:
+        deals = deals.filter(stage_id__in=stage_ids)
+    return _grouped(deals, now)
+
+
+def _grouped(deals: QuerySet[Deal], now: datetime, *by: str) -> ValuesQuery[Literal[False]]:
+    """The figures of `deals` per stage (and per each of `by`)."""
+    grouped = deals.annotate(**_sums(now)).group_by("stage_id", *by)
+    return grouped.values("stage_id", *by, *_FIGURES)
 
 
 _FIGURES_OF = Statement(_figures_of)
@@ -173,22 +188,21 @@ async def column_figures(
     scope: BoardScope, stage_ids: Collection[int] | None = None
 ) -> dict[int, ColumnFigures]:
     """Count, value and forecast of every column (or of `stage_ids`), one statement."""
-    if stage_ids is None and scope.deal_filter is None:  # a whole board
+    if scope.deal_filter is None:
         viewer = scope.viewer
         rows = await _FIGURES_OF.all(
             access.sees_every_deal(viewer),
             viewer.workspace_id,
             viewer.id,
             scope.tree.row.id,
+            None if stage_ids is None else sorted(stage_ids),
             scope.now,
         )
     else:
         query = scope.deals()
         if stage_ids is not None:
             query = query.filter(stage_id__in=list(stage_ids))
-        rows = await (
-            query.annotate(**_sums(scope.now)).group_by("stage_id").values("stage_id", *_FIGURES)
-        )
+        rows = await _grouped(query, scope.now)
     return {
         row["stage_id"]: ColumnFigures.of_row(row)
         for row in rows
@@ -212,32 +226,51 @@ async def figures_by_salesperson(
     }
     if not stages or not people:
         return found
-    open_deals = access.workspace_deals(workspace_id).filter(
-        deleted_at=None,
-        process_id=process_id,
-        status=DealStatus.OPEN,
-        stage_id__in=stages,
-    )
-    public, owned, taking_part = access.salespeople_sight(open_deals, people)
-    sums, figures = _sums(now), _FIGURES
-    for row in await public.annotate(**sums).group_by("stage_id").values("stage_id", *figures):
+    public, owned, taking_part = [
+        await _SIGHT_FIGURES.all(sight, workspace_id, process_id, stages, people, now)
+        for sight in Sight
+    ]
+    for row in public:
         for person in people:
             _add(found[person], row)
-    for row in (
-        await owned.annotate(**sums)
-        .group_by("stage_id", "owner_id")
-        .values("stage_id", "owner_id", *figures)
-    ):
+    for row in owned:
         _add(found[row["owner_id"]], row)
-    for row in (
-        await taking_part.annotate(**sums)
-        .group_by("stage_id", "owner_id", "participants__user_id")
-        .values("stage_id", "owner_id", "participants__user_id", *figures)
-    ):
+    for row in taking_part:
         person = row["participants__user_id"]
         if person != row["owner_id"]:  # already theirs by ownership
             _add(found[person], row)
     return found
+
+
+class Sight(Enum):
+    """Why salespeople see deals (`access.salespeople_sight`), in its order."""
+
+    PUBLIC = 0
+    OWNED = 1
+    TAKING_PART = 2
+
+
+def _sight_figures(
+    sight: Sight,
+    workspace_id: int,
+    process_id: int,
+    stage_ids: list[int],
+    salespeople: list[int],
+    now: datetime,
+) -> ValuesQuery[Literal[False]]:
+    """The column figures of one part of `access.salespeople_sight` (rendered once)."""
+    open_deals = access.workspace_deals(workspace_id).filter(
+        deleted_at=None, process_id=process_id, status=DealStatus.OPEN, stage_id__in=stage_ids
+    )
+    deals = access.salespeople_sight(open_deals, salespeople)[sight.value]
+    if sight is Sight.PUBLIC:
+        return _grouped(deals, now)
+    if sight is Sight.OWNED:
+        return _grouped(deals, now, "owner_id")
+    return _grouped(deals, now, "owner_id", "participants__user_id")
+
+
+_SIGHT_FIGURES = Statement(_sight_figures)
 
 
 def _add(figures: dict[int, ColumnFigures], row: dict[str, Any]) -> None:

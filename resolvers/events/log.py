@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise import connections
+from tortoise.queryset import QuerySet
 
 from models.account import User, Workspace
 from models.deal import Deal, DealParticipant, DealStatus
@@ -32,6 +33,7 @@ from models.event import Event, Notification
 from models.webhook import Webhook
 from resolvers import access
 from resolvers.errors import ErrorCode, Refused
+from resolvers.statements import Statement
 
 # pg_advisory_xact_lock(class, workspace id): the class number names the event log.
 _LOG_LOCK_CLASS = 4_1_0_7
@@ -205,10 +207,16 @@ async def continue_event_ids_after(event_id: int) -> None:
 
 async def events_between(workspace_id: int, after: int, up_to: int | None = None) -> list[Event]:
     """The workspace's events after `after` (and up to `up_to`), oldest first, one batch."""
-    query = Event.filter(workspace_id=workspace_id, id__gt=after)
-    if up_to is not None:
-        query = query.filter(id__lte=up_to)
-    return await query.order_by("id").limit(REPLAY_BATCH)
+    if up_to is None:  # what every feed reads on every wake: rendered once
+        return await _EVENTS_AFTER.all(workspace_id, after)
+    return await _events_after(workspace_id, after).filter(id__lte=up_to)
+
+
+def _events_after(workspace_id: int, after: int) -> QuerySet[Event]:
+    return Event.filter(workspace_id=workspace_id, id__gt=after).order_by("id").limit(REPLAY_BATCH)
+
+
+_EVENTS_AFTER = Statement(_events_after)
 
 
 async def notifications_between(

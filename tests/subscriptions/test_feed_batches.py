@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
+from pypika_tortoise.queries import QueryBuilder
 
 from models.account import User
 from models.event import Event
@@ -154,3 +155,32 @@ async def test_salespeoples_figures_are_read_only_for_an_event_one_of_them_sees(
     await feed.catch_up()
     assert reads == [1] and len(salesperson.writes) == 1
     manager.cancel(), seller.cancel()
+
+
+async def test_after_the_first_event_the_feed_renders_no_statement(
+    hub: Hub, team: Team, manager_client, process_id: str, monkeypatch: pytest.MonkeyPatch
+):
+    """What the feed reads for every event (the log, the deal and its participants, the
+    columns as a manager and as each salesperson sees them) is kept as text after the
+    first (`resolvers.statements`): the next event renders nothing, and both viewers
+    still get it."""
+    manager_view, seller_view = Recording(), Recording()
+    feed, one = await handed_over(hub, team, process_id, manager_view)
+    _, other = await handed_over(hub, team, process_id, seller_view, team.user)
+    await create_deal(manager_client, name="One", isPublic=True)
+    await feed.catch_up()
+    await create_deal(manager_client, name="Two", isPublic=True)
+    renders: list[object] = []
+    render = QueryBuilder.get_parameterized_sql  # what every rendering ends in
+
+    def counted(query: Any, *args: Any, **kwargs: Any) -> Any:
+        renders.append(query)
+        return render(query, *args, **kwargs)
+
+    monkeypatch.setattr(QueryBuilder, "get_parameterized_sql", counted)
+    await feed.catch_up()
+
+    # (the outbox marking the mutation's events published may render meanwhile)
+    assert [str(query) for query in renders if str(query).startswith("SELECT")] == []
+    assert len(manager_view.writes) == len(seller_view.writes) == 2
+    one.cancel(), other.cancel()
