@@ -26,7 +26,7 @@ from resolvers.deals.lists import DealOrderField, check_cursor, keyset_page, key
 from resolvers.errors import Problems, not_found
 from resolvers.pagination import Page, page_size
 from resolvers.processes.tree import ProcessTree, load_process_tree
-from resolvers.rotting import rotten_condition
+from resolvers.rotting import rotten_if_open
 from resolvers.sql_union import fetch_rendered, fetch_union, fetch_union_over
 from resolvers.statements import Shaping, Statement
 from resolvers.task_dot import CARD_TASKS
@@ -65,12 +65,13 @@ _FIGURES = ("deal_count", "value_sum", "forecast_sum", "rotten_count")
 
 
 def _sums(now: datetime) -> dict[str, Any]:
-    """The aggregates behind a column's figures, in one grouped statement."""
+    """The aggregates behind a column's figures, in one grouped statement, over deals
+    known to be open and not deleted (a board's: `rotten_if_open` counts on it)."""
     return {
         "deal_count": Count("id"),
         "value_sum": Sum("value_cents"),
         "forecast_sum": Sum("forecast_cents"),
-        "rotten_count": Count("id", _filter=rotten_condition(now)),
+        "rotten_count": Count("id", _filter=rotten_if_open(now)),
     }
 
 
