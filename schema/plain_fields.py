@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -190,9 +190,12 @@ def held_objects(
     return None
 
 
+@lru_cache(maxsize=4096)
 def planned_field(parent_type: GraphQLObjectType, name: str, direct: bool = True) -> Planned:
     """How to complete `parent_type.name` without the general path, if it can be
-    (`direct`: whether resolvers may be called directly)."""
+    (`direct`: whether resolvers may be called directly). Worked out once per field of
+    a schema (a schema's types and fields do not change once built), not on every
+    request that selects it."""
     if name == "__typename":
         type_name = parent_type.name
         return PlainField(lambda _source: type_name, None, True)
