@@ -130,24 +130,31 @@ async def test_refused_arguments_are_not_foreseen_and_still_refused(
         assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
 
 
+def figures_waiting_for(started: asyncio.Event, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A board's figures read only once `started` is set: loading one after the other
+    would wait here for ever (what sets it would wait for the figures)."""
+    real = kanban.column_figures
+
+    async def figures(scope: Any, stage_ids: Any = None) -> Any:
+        await asyncio.wait_for(started.wait(), timeout=10)
+        return await real(scope, stage_ids)
+
+    monkeypatch.setattr(kanban, "column_figures", figures)
+
+
 async def test_the_cards_statement_is_under_way_before_the_figures_are_in(
     team: Team, manager_client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
 ):
     process_id = await seed(manager_client)
     cards_started = asyncio.Event()
-    real_cards, real_figures = kanban.column_cards, kanban.column_figures
+    real_cards = kanban.column_cards
 
     async def cards(scope: Any, requests: Any, figures: Any, read: Any = None) -> Any:
         cards_started.set()
         return await real_cards(scope, requests, figures, read)
 
-    async def figures(scope: Any, stage_ids: Any = None) -> Any:
-        # Sequential loading would wait here for ever: the cards would wait for us.
-        await asyncio.wait_for(cards_started.wait(), timeout=10)
-        return await real_figures(scope, stage_ids)
-
     monkeypatch.setattr(kanban, "column_cards", cards)
-    monkeypatch.setattr(kanban, "column_figures", figures)
+    figures_waiting_for(cards_started, monkeypatch)
     data = await manager_client.data(BOARD_QUERY, {"processId": process_id})
 
     assert data["board"]["dealCount"] == 5
@@ -162,19 +169,15 @@ async def test_the_owners_are_read_before_the_figures_are_in(
     totals come out right."""
     process_id = await seed(manager_client)
     owners_read = asyncio.Event()
-    real_users, real_figures = context.users_by_ids, kanban.column_figures
+    real_users = context.users_by_ids
 
     async def users(workspace_id: int, ids: list[int]) -> Any:
         found = await real_users(workspace_id, ids)
         owners_read.set()
         return found
 
-    async def figures(scope: Any, stage_ids: Any = None) -> Any:
-        await asyncio.wait_for(owners_read.wait(), timeout=10)
-        return await real_figures(scope, stage_ids)
-
     monkeypatch.setattr(context, "users_by_ids", users)
-    monkeypatch.setattr(kanban, "column_figures", figures)
+    figures_waiting_for(owners_read, monkeypatch)
     data = await manager_client.data(BOARD_QUERY, {"processId": process_id})
 
     assert sum(c["deals"]["totalCount"] for c in data["board"]["columns"]) == 5
