@@ -84,7 +84,9 @@ class RowReader(Generic[M]):
     def at(self, names: Sequence[str]) -> Callable[[Row], M] | None:
         """A reader of the rows of one statement, whose columns are `names` in that
         order: each value taken by its position (no mapping made of the row, no lookup
-        by name); None when a column of the model is missing (then `read` each row)."""
+        by name), the plain ones put in the instance's dictionary in one step; None
+        when a column of the model is missing, or when the model has a descriptor of a
+        column's name (then `read` each row)."""
         place = {name: index for index, name in enumerate(names)}
         if not self.keys <= place.keys() or not self.plain_dict:
             return None

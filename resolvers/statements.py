@@ -12,18 +12,18 @@ those places, and its rows become instances as Tortoise makes them (the query's
 `select_related` and annotations included).
 
 What the query may depend on: its arguments, passed into its filters as they are, and
-constants; never a choice made on an argument's value (`if workspace_id > 0`), which
-the probes would make one way for every later call. Arguments are ints, strings and
+constants; never a choice made on a filled-in argument's value (`if workspace_id > 0`),
+which the probes would make one way for every later call. Arguments are ints, strings and
 datetimes, or lists of them (a list's length is part of the layout); a flag, an enum
-member or None is not filled in but shapes the query (a viewer's kind): it is part of
-the layout, passed as it is. A function with a
-closure or defaults is refused, since what it would carry would be baked into the text
-of every later call. Whatever else varies between the renders (the clock read inside,
-an argument written into the text or converted by Tortoise, a probe a field refuses),
-or a first real call whose own rendering is not the text filled in with its arguments,
-makes the layout uncacheable: its calls are rendered every time, as Tortoise would, and
-`cached` tells a test so. A layout with a list longer than `LONGEST_LIST` is always
-rendered (the cache stays small).
+member, None or a `Shaping` (a page size written into the text) is not filled in but
+shapes the query (a viewer's kind): it is part of the layout, passed as it is. A
+function with a closure or defaults is refused, since what it would carry would be
+baked into the text of every later call. Whatever else varies between the renders (the
+clock read inside, an argument written into the text or converted by Tortoise, a probe
+a field refuses), or a first real call whose own rendering is not the text filled in
+with its arguments, makes the layout uncacheable: its calls are rendered every time,
+as Tortoise would, and `cached` tells a test so. A layout with a list longer than
+`LONGEST_LIST` is always rendered (the cache stays small).
 
 `Statement.rendered` gives a call's filled-in SQL without running it, for a statement
 made of several (a board's first pages, `resolvers.board.kanban`);
@@ -49,7 +49,6 @@ T = TypeVar("T")
 
 LONGEST_LIST = 32
 
-Leaf = int | str | datetime
 Rendered = tuple[str, list[Any]]  # a query's SQL and its parameters
 
 

@@ -95,8 +95,20 @@ class BoardScope:
     timezone: str
 
     def deals(self) -> QuerySet[Deal]:
-        query = _open_deals(access.visible_deals(self.viewer), self.tree.row.id)
+        viewer = self.viewer
+        query = _board_deals(
+            access.sees_every_deal(viewer), viewer.workspace_id, viewer.id, self.tree.row.id
+        )
         return apply_filter(query, self.deal_filter, self.now, self.timezone)
+
+
+def _board_deals(
+    every_deal: bool, workspace_id: int, viewer_id: int, process_id: int
+) -> QuerySet[Deal]:
+    """The deals a viewer's unfiltered board shows, from plain values (the statements
+    below are made of it): the open deals of its process that the viewer may see."""
+    deals = access.visible_deals_of(workspace_id, viewer_id, every_deal)
+    return _open_deals(deals, process_id)
 
 
 def _open_deals(deals: QuerySet[Deal], process_id: int) -> QuerySet[Deal]:
@@ -114,7 +126,7 @@ def _figures_of(
 ) -> ValuesQuery[Literal[False]]:
     """`column_figures` of an unfiltered board (or of its `stage_ids`), from plain
     values (rendered once)."""
-    deals = _open_deals(access.visible_deals_of(workspace_id, viewer_id, every_deal), process_id)
+    deals = _board_deals(every_deal, workspace_id, viewer_id, process_id)
     if stage_ids is not None:
         deals = deals.filter(stage_id__in=stage_ids)
     return _grouped(deals, now)
@@ -138,7 +150,7 @@ def _first_cards_of(
     every_deal: bool, workspace_id: int, viewer_id: int, process_id: int, stage_id: int, first: int
 ) -> QuerySet[Deal]:
     """A column's first page of an unfiltered board, from plain values (rendered once)."""
-    deals = _open_deals(access.visible_deals_of(workspace_id, viewer_id, every_deal), process_id)
+    deals = _board_deals(every_deal, workspace_id, viewer_id, process_id)
     return keyset_query(_cards(deals, stage_id), CARD_ORDER, True, None, first)
 
 
@@ -260,10 +272,8 @@ def _sight_figures(
     now: datetime,
 ) -> ValuesQuery[Literal[False]]:
     """The column figures of one part of `access.salespeople_sight` (rendered once)."""
-    open_deals = access.workspace_deals(workspace_id).filter(
-        deleted_at=None, process_id=process_id, status=DealStatus.OPEN, stage_id__in=stage_ids
-    )
-    deals = access.salespeople_sight(open_deals, salespeople)[sight.value]
+    live = access.workspace_deals(workspace_id).filter(deleted_at=None, stage_id__in=stage_ids)
+    deals = access.salespeople_sight(_open_deals(live, process_id), salespeople)[sight.value]
     if sight is Sight.PUBLIC:
         return _grouped(deals, now)
     if sight is Sight.OWNED:
