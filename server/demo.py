@@ -33,6 +33,7 @@ from resolvers.rotting import rot_moment
 from resolvers.validation import KEEP
 
 DEMO_PASSWORD = "dealflow-demo"
+DEMO_TIME_ZONE = "Europe/Warsaw"
 DEMO_ADMIN = "admin@demo.dealflow.dev"
 DEMO_TEAM = (
     NewUser("manager@demo.dealflow.dev", "Marta Manager", Role.MANAGER, DEMO_PASSWORD),
@@ -201,7 +202,7 @@ async def seed_demo(store: FileStore, if_empty: bool = False) -> Workspace | Non
             admin_email=DEMO_ADMIN,
             admin_password=DEMO_PASSWORD,
             admin_name="Adam Admin",
-            timezone="Europe/Warsaw",
+            timezone=DEMO_TIME_ZONE,
             currency="PLN",
         ),
         processes=demo_processes(),

@@ -3,12 +3,14 @@ pool to a won deal with products, its finance by product and its activity."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
-from server.demo import DEMO_PASSWORD, seed_demo
+from server.demo import DEMO_PASSWORD, DEMO_TIME_ZONE, seed_demo
 from server.settings import Settings
 from testkit.clients import GraphQLClient
 from testkit.documents import COMPLETE_STEP_MUTATION, LOGIN_MUTATION, WIN_DEAL_MUTATION
@@ -32,9 +34,17 @@ mutation Qualify($lead: ID!, $units: ID!, $training: ID!) {
     errors { code message field } } }
 """
 FINANCE = """
-query($day: Date!) { finance(from: $day, to: $day, groupBy: PRODUCT) {
+query($from: Date!, $to: Date!) { finance(from: $from, to: $to, groupBy: PRODUCT) {
   rows { label wonValue } totals { wonValue } } }
 """
+
+
+def workspace_days_from(moment: str) -> dict[str, str]:
+    """The demo workspace's day of `moment` and the next: finance counts a deal won on the day
+    it closed in the workspace's time zone, which is not the UTC day around midnight there, and
+    the win may come just after midnight."""
+    first: date = datetime.fromisoformat(moment).astimezone(ZoneInfo(DEMO_TIME_ZONE)).date()
+    return {"from": first.isoformat(), "to": (first + timedelta(days=1)).isoformat()}
 
 
 async def log_in(http: httpx.AsyncClient, who: str) -> GraphQLClient:
@@ -66,10 +76,10 @@ async def test_from_a_lead_to_a_won_deal_as_the_readme_tells_it(
             COMPLETE_STEP_MUTATION, {"input": {"dealId": deal["id"], "stepId": step["id"]}}
         )
         assert done["errors"] == [], done["errors"]
-    day = deal["createdAt"][:10]
-    before = (await manager.data(FINANCE, {"day": day}))["finance"]
+    days = workspace_days_from(deal["createdAt"])
+    before = (await manager.data(FINANCE, days))["finance"]
     won = await anna.mutate(WIN_DEAL_MUTATION, {"id": deal["id"]})
-    after = (await manager.data(FINANCE, {"day": day}))["finance"]
+    after = (await manager.data(FINANCE, days))["finance"]
     activity = (
         await manager.data("{ activity(first: 100) { edges { node { kind lead { name } } } } }")
     )["activity"]
