@@ -28,6 +28,7 @@ from server.backup.importing import import_workspace
 from server.database import open_orm, tortoise_config
 from server.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
 from server.going_away import WS_PROTOCOLS
+from server.http_protocol import HTTP_PROTOCOL
 from server.logs import log_config
 from server.settings import Settings
 from server.tracing import problem as tracing_problem
@@ -86,6 +87,7 @@ def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
         ws_per_message_deflate=False,
         # Larger frames are refused by uvicorn (1009) before they are buffered.
         ws_max_size=settings.max_request_bytes,
+        http=HTTP_PROTOCOL,
         ws=WS_PROTOCOLS[args.ws],
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         # The app trusts forwarded headers only from FORWARDED_ALLOW_IPS (server.app),

@@ -19,6 +19,7 @@ from resolvers.events.log import latest_event_id
 from resolvers.pagination import IdCursor
 from server.app import create_app
 from server.going_away import WS_PROTOCOLS
+from server.http_protocol import HTTP_PROTOCOL
 from server.settings import Settings
 
 PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]
@@ -133,7 +134,8 @@ async def uvicorn_serving(
         host="127.0.0.1",
         port=port,
         lifespan="off",
-        # The protocol `dealflow serve` runs (its direct writes included).
+        # The protocols `dealflow serve` runs (the WebSocket one's direct writes included).
+        http=HTTP_PROTOCOL,
         ws=WS_PROTOCOLS["auto"],
         ws_per_message_deflate=compression,
         log_level="warning",
