@@ -92,7 +92,8 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     For an open socket it keeps less than uvicorn does: its app's messages wait in an
     `Inbox` instead of an `asyncio.Queue`, and the handshake's request and response
     (their headers parsed into objects, some 5 KB) go once the handshake is answered
-    (uvicorn reads them only until then; the app has its scope)."""
+    (uvicorn reads them only until then; the app has its scope): uvicorn's references to
+    them, and the request's headers, which websockets would keep."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,6 +102,9 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     async def send(self, message: ASGISendEvent) -> None:
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
+            # websockets' parser keeps the request as long as the socket is open (a local
+            # of its generator): its headers, some 2.5 KB, go at least.
+            self.request.headers.clear()
             del self.request, self.response
 
     def handle_connect(self, event: Request) -> None:

@@ -1,5 +1,6 @@
-"""A connection upgraded to a WebSocket leaves no garbage for the cycle collector: its
-HTTP protocol object is freed as soon as the socket takes over (`server.http_protocol`)."""
+"""What a connection keeps once it is an open WebSocket: no garbage for the cycle
+collector (its HTTP protocol object is freed as soon as the socket takes over:
+`server.http_protocol`), and not the handshake's headers (`server.going_away`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import weakref
 from collections.abc import Iterator
 
 import pytest
+from websockets.http11 import Request
 
+from server.going_away import GoingAwayWebSockets
 from server.http_protocol import UpgradeReleasingHttpTools
 from testkit.live import BOARD_EVENTS, live_client, subscribed, uvicorn_serving
 from testkit.teams import Team
@@ -54,3 +57,32 @@ async def test_an_upgraded_connection_frees_its_http_protocol_at_once(
 
         assert len(upgraded) == 2
         assert [ref() for ref in upgraded] == [None, None]
+
+
+@pytest.fixture
+def handshakes(monkeypatch: pytest.MonkeyPatch) -> list[weakref.ref[Request]]:
+    """Weak references to every handshake request the server's sockets answered."""
+    made: list[weakref.ref[Request]] = []
+    connect = GoingAwayWebSockets.handle_connect
+
+    def recorded(self: GoingAwayWebSockets, event: Request) -> None:
+        made.append(weakref.ref(event))
+        connect(self, event)
+
+    monkeypatch.setattr(GoingAwayWebSockets, "handle_connect", recorded)
+    return made
+
+
+async def test_an_open_socket_keeps_no_handshake_headers(
+    app, team: Team, process_id: str, handshakes
+):
+    async with (
+        uvicorn_serving(app) as url,
+        live_client(url, team.tokens["manager"]) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+
+        kept = [ref() for ref in handshakes]
+        assert len(kept) == 1
+        assert [dict(r.headers) for r in kept if r is not None] in ([], [{}])
