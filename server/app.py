@@ -7,7 +7,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import timedelta
@@ -50,6 +50,7 @@ from server.form_route import form_preflight, submit_form
 from server.frames import RawSocketSend
 from server.frames import encode as encode_frame
 from server.gc_tuning import tune_for_serving
+from server.http_only import Frameless
 from server.logs import RequestIds, request_id
 from server.metrics import WEBSOCKETS, observe_operation, process_ended, serve_metrics
 from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
@@ -462,15 +463,17 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", **answer})
 
 
-class APICORSMiddleware(CORSMiddleware):
+class APICORSMiddleware(Frameless, CORSMiddleware):
     """The API's CORS (`ALLOWED_ORIGINS`); a lead form answers for its own sites
     (`server.form_route`), which are not the API's."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/forms/"):
-            await self.app(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
+    def __call__(  # type: ignore[override]  # a plain function returning the awaitable
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> Awaitable[None]:
+        """Anything but HTTP goes on without a frame of this layer's (`server.http_only`)."""
+        if scope["type"] != "http" or scope["path"].startswith("/forms/"):
+            return self.app(scope, receive, send)
+        return super().__call__(scope, receive, send)
 
 
 def _trusted_proxies(settings: Settings) -> list[Middleware]:

@@ -7,13 +7,14 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from resolvers.errors import ErrorCode
+from server.http_only import HTTPOnly
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
+class BodySizeLimit(HTTPOnly):
     """Answer 413 to an HTTP request whose body is larger than `max_bytes` (for multipart
     uploads, `max_multipart_bytes`).
 
@@ -22,14 +23,11 @@ class BodySizeLimit:
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_multipart_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.max_multipart_bytes = max_multipart_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
         multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
         limit = self.max_multipart_bytes if multipart else self.max_bytes

@@ -14,7 +14,7 @@ so (`SUBSCRIBER_TOO_SLOW`) instead of growing the server's buffers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
 
 from schema.live.execution import compact_json
+from server.http_only import Frameless
 
 
 def encode(message: object) -> str:
@@ -104,17 +105,18 @@ RAW_SEND = "dealflow.raw_send"
 WRITE_NOW = "dealflow.websocket.write_now"
 
 
-class RawSocketSend:
+class RawSocketSend(Frameless):
     """ASGI middleware, outermost: a WebSocket's scope carries the server's own `send`
-    (under `RAW_SEND`) for `FrameSink`."""
+    (under `RAW_SEND`) for `FrameSink`. It keeps no frame of its own while the socket is
+    open (`server.http_only`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "websocket":
             scope[RAW_SEND] = send
-        await self.app(scope, receive, send)
+        return self.app(scope, receive, send)
 
 
 def transport_sink(websocket: WebSocket, operation_id: str, operation: Any) -> FrameSink:

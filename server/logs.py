@@ -15,10 +15,13 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.http_only import Frameless
 
 request_id: ContextVar[str] = ContextVar("dealflow_request_id", default="-")
 # Every HTTP request but GraphQL operations: method, path (never the query string),
@@ -84,26 +87,26 @@ def chosen_id(headers: dict[bytes, bytes]) -> str:
     return uuid.uuid4().hex
 
 
-class RequestIds:
+class RequestIds(Frameless):
     """ASGI middleware: the request id for everything logged while a request (or a
     WebSocket) is handled, and `X-Request-Id` on every HTTP answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        chosen = chosen_id(dict(scope["headers"]))
-        token = request_id.set(chosen)
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "websocket":
-            # Its frames go out as they are: a wrapper would cost a call on each of them.
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                request_id.reset(token)
-            return
+            # Its frames go out as they are (a wrapper would cost a call on each of
+            # them), and it keeps no frame here while open (`server.http_only`): the id
+            # is set in the socket's own task, which ends with it.
+            request_id.set(chosen_id(dict(scope["headers"])))
+            return self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = request_id.set(chosen := chosen_id(dict(scope["headers"])))
         started = time.perf_counter()
         status = 0
 

@@ -9,7 +9,9 @@ forwarded counts)."""
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from server.http_only import HTTPOnly
 
 ALWAYS = {
     "x-content-type-options": "nosniff",
@@ -21,15 +23,8 @@ PAGE_POLICY = "default-src 'self'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+class SecurityHeaders(HTTPOnly):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)

@@ -22,11 +22,13 @@ Where spans are made is `resolvers.tracing`; this module makes the tracer.
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, cast
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resolvers import tracing
+from server.http_only import HTTPOnly
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -116,24 +118,21 @@ class NoLoneStatements:
         return f"NoLoneStatements({self.inner.get_description()})"
 
 
-class HTTPSpans:
+class HTTPSpans(HTTPOnly):
     """ASGI middleware: OpenTelemetry's server span for each HTTP request; WebSockets
     and the lifespan pass through untouched."""
 
     def __init__(self, app: ASGIApp, provider: TracerProvider) -> None:
         from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
-        self.app = app
+        super().__init__(app)
         # Spans for the body's chunks and the answer's messages add nothing one can act on.
         self.traced = OpenTelemetryMiddleware(
             app, tracer_provider=provider, exclude_spans=["receive", "send"]
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self.traced(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+    def http(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self.traced(scope, receive, send)
 
 
 class Traces:

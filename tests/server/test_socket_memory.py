@@ -1,12 +1,16 @@
 """What a connection keeps once it is an open WebSocket: no garbage for the cycle
 collector (its HTTP protocol object is freed as soon as the socket takes over:
-`server.http_protocol`), and not the handshake's headers (`server.going_away`)."""
+`server.http_protocol`), not the handshake's headers (`server.going_away`), and no frame
+of the middleware it passed through (`server.http_only`)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import inspect
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from websockets.http11 import Request
@@ -86,3 +90,33 @@ async def test_an_open_socket_keeps_no_handshake_headers(
         kept = [ref() for ref in handshakes]
         assert len(kept) == 1
         assert [dict(r.headers) for r in kept if r is not None] in ([], [{}])
+
+
+def awaiting(task: asyncio.Task[object]) -> list[str]:
+    """The qualified names of the coroutines a task is suspended in, outermost first."""
+    names: list[str] = []
+    coroutine: Any = task.get_coro()
+    while inspect.iscoroutine(coroutine):
+        names.append(coroutine.cr_code.co_qualname)
+        coroutine = coroutine.cr_await
+    return names
+
+
+async def test_an_open_socket_is_held_by_no_middleware_frame_of_ours(
+    app, team: Team, process_id: str
+):
+    """The middleware only HTTP needs (and those that set a WebSocket up) hand it on
+    without staying suspended for as long as it is open (`server.http_only`)."""
+    async with (
+        uvicorn_serving(app) as url,
+        live_client(url, team.tokens["manager"]) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+
+        stacks = [awaiting(task) for task in asyncio.all_tasks()]
+        socket = next(s for s in stacks if "DealflowGraphQL.__call__" in s)
+
+    layers = ("RawSocketSend", "RequestIds", "SecurityHeaders", "BodySizeLimit", "CORSMiddleware")
+    assert [name for name in socket if name.split(".")[0].endswith(layers)] == []
+    assert "ServerErrorMiddleware.__call__" in socket  # the walk reaches past them
