@@ -10,6 +10,7 @@
 - a `connection_init` whose token cannot be checked because the database is out of reach
   closes with 1013 (try again later), not with an error from the depths of the server
   or with 4403, which would tell the client to log in again;
+- a handled message is emptied, so that an idle socket does not keep its last one;
 - each operation's task gets a frame sink (`server.frames`), so that its live events
   are written as frames, not streamed as results (`schema.live.execution`).
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any, cast
 
 from starlette.websockets import WebSocket
@@ -79,6 +80,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+        _let_go(message)
 
     async def handle_invalid_message(self, error_message: str) -> None:
         logger.info("closed a WebSocket with %d: %s", INVALID_MESSAGE, error_message)
@@ -145,6 +147,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await self._invalid(problem)
             return
         await super().handle_message(message)
+        _let_go(message)
 
     async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
         self.init_received = True
@@ -165,6 +168,14 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         self.connection_acknowledged = True
         if self.keep_alive and self.keep_alive_task is None:
             self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
+
+
+def _let_go(message: Mapping[str, object]) -> None:
+    """Empty a message once handled. The read loop keeps the last message it read until
+    the next arrives: for a subscribed socket, its `subscribe` (the operation has taken
+    the document and variables it needs), for as long as the socket stays quiet, which
+    for a board on a wall is all day."""
+    cast("dict[str, object]", message).clear()
 
 
 async def _or_try_later(connection_init: Awaitable[None], websocket: AsyncWebSocketAdapter) -> None:

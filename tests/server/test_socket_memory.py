@@ -1,7 +1,8 @@
 """What a connection keeps once it is an open WebSocket: no garbage for the cycle
 collector (its HTTP protocol object is freed as soon as the socket takes over:
 `server.http_protocol`), not the handshake's headers (`server.going_away`), and no frame
-of the middleware it passed through (`server.http_only`)."""
+of the middleware it passed through (`server.http_only`), nor the last message it was sent
+(`server.websocket_handlers`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from websockets.http11 import Request
 
 from server.going_away import GoingAwayWebSockets
 from server.http_protocol import UpgradeReleasingHttpTools
-from testkit.live import BOARD_EVENTS, live_client, subscribed, uvicorn_serving
+from testkit.deals import create_deal
+from testkit.live import BOARD_EVENTS, PROTOCOLS, live_client, subscribed, uvicorn_serving
 from testkit.teams import Team
 
 
@@ -120,3 +126,36 @@ async def test_an_open_socket_is_held_by_no_middleware_frame_of_ours(
     layers = ("RawSocketSend", "RequestIds", "SecurityHeaders", "BodySizeLimit", "CORSMiddleware")
     assert [name for name in socket if name.split(".")[0].endswith(layers)] == []
     assert "ServerErrorMiddleware.__call__" in socket  # the walk reaches past them
+
+
+@pytest.fixture
+def messages_handled(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every message Strawberry's handlers were given, as the same objects."""
+    seen: list[dict[str, Any]] = []
+    for handler in (BaseGraphQLTransportWSHandler, BaseGraphQLWSHandler):
+        handle = handler.handle_message
+
+        async def recorded(self: Any, message: Any, handle: Any = handle) -> None:
+            seen.append(message)
+            await handle(self, message)
+
+        monkeypatch.setattr(handler, "handle_message", recorded)
+    return seen
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_an_idle_socket_keeps_none_of_the_messages_it_was_sent(
+    app, team: Team, manager_client, process_id: str, messages_handled, protocol: str
+):
+    async with (
+        uvicorn_serving(app) as url,
+        live_client(url, team.tokens["manager"], protocol) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        sizes = [len(message) for message in messages_handled]
+        await create_deal(manager_client, name="Still heard")
+        event = await manager.event("board")
+
+    assert sizes == [0, 0]  # connection_init, subscribe
+    assert event["deal"]["name"] == "Still heard"
