@@ -84,13 +84,51 @@ class Inbox:
                 return
 
 
+class Writable:
+    """What uvicorn's protocol uses of the `asyncio.Event` that holds its sends while
+    the transport's buffer is full (`set`, `clear`, `is_set`, `wait`): an Event keeps a
+    deque, some 700 bytes for each open socket, and almost never has anyone waiting."""
+
+    __slots__ = ("_open", "_waiters")
+
+    def __init__(self) -> None:
+        self._open = True
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def is_set(self) -> bool:
+        return self._open
+
+    def set(self) -> None:
+        self._open = True
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._open = False
+
+    async def wait(self) -> bool:
+        if self._open:
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        return True
+
+
 class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     """uvicorn's default implementation (`--ws auto`, `websockets-sansio`), which also
     offers the app a synchronous write (`write_now`, in the scope's extensions), so that
     a live feed writes thousands of sockets' frames without waking a task for each.
 
     For an open socket it keeps less than uvicorn does: its app's messages wait in an
-    `Inbox` instead of an `asyncio.Queue`, and the handshake's request and response
+    `Inbox` instead of an `asyncio.Queue`, its sends wait for room in the transport's
+    buffer on a `Writable` instead of an `asyncio.Event`, and the handshake's request and response
     (their headers parsed into objects, some 5 KB) go once the handshake is answered
     (uvicorn reads them only until then; the app has its scope): uvicorn's references to
     them, and the request's headers, which websockets would keep."""
@@ -98,6 +136,7 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = cast("asyncio.Queue[ASGIReceiveEvent]", Inbox())
+        self.writable = cast("asyncio.Event", Writable())
 
     async def send(self, message: ASGISendEvent) -> None:
         await super().send(message)
