@@ -131,7 +131,8 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     buffer on a `Writable` instead of an `asyncio.Event`, and the handshake's request and response
     (their headers parsed into objects, some 5 KB) go once the handshake is answered
     (uvicorn reads them only until then; the app has its scope): uvicorn's references to
-    them, and the request's headers, which websockets would keep."""
+    them, and the request's headers, which websockets would keep. The scope's headers go
+    then too: code that needs a header of a socket reads it before accepting."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,6 +146,10 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
             # of its generator): its headers, some 2.5 KB, go at least.
             self.request.headers.clear()
             del self.request, self.response
+            # The app has read what it needs of the headers while connecting (the
+            # origin, the request id, the client's address): from now on the scope
+            # keeps none (a browser's cookies alone can be kilobytes).
+            self.scope["headers"].clear()
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
