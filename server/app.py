@@ -21,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
@@ -66,6 +66,7 @@ from server.security_headers import SecurityHeaders
 from server.session_sockets import session_socket
 from server.settings import Settings
 from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
+from server.socket_route import SocketRoute
 from server.tracing import HTTPSpans, Traces, provider_from_env
 from server.tracing import problem as tracing_problem
 from server.web_app import graphiql_page, web_routes
@@ -551,7 +552,6 @@ def create_app(
         debug=False,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
             Route("/files/{digest}", serve_file),
             Route("/export/deals.csv", export_deals),
             Route("/forms/{token}", submit_form, methods=["POST"]),
@@ -580,6 +580,8 @@ def create_app(
                 # What a web client may read of an answer besides the basics.
                 expose_headers=["x-request-id", "retry-after", "etag"],
             ),
+            # The API's WebSockets (live updates), past Starlette's routing.
+            Middleware(SocketRoute, path="/graphql", endpoint=graphql),
         ],
         lifespan=lifespan,
     )

@@ -149,7 +149,7 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
             # The app has read what it needs of the headers while connecting (the
             # origin, the request id, the client's address): from now on the scope
             # keeps none (a browser's cookies alone can be kilobytes).
-            self.scope["headers"].clear()
+            cast("list[tuple[bytes, bytes]]", self.scope["headers"]).clear()
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)

@@ -18,6 +18,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 from websockets.http11 import Request
 
 from server.going_away import GoingAwayWebSockets
@@ -113,7 +115,8 @@ async def test_an_open_socket_is_held_by_no_middleware_frame_of_ours(
     app, team: Team, process_id: str
 ):
     """The middleware only HTTP needs (and those that set a WebSocket up) hand it on
-    without staying suspended for as long as it is open (`server.http_only`)."""
+    without staying suspended for as long as it is open (`server.http_only`), and the
+    API's socket skips Starlette's routing (`server.socket_route`)."""
     async with (
         uvicorn_serving(app) as url,
         live_client(url, team.tokens["manager"]) as manager,
@@ -124,7 +127,10 @@ async def test_an_open_socket_is_held_by_no_middleware_frame_of_ours(
         stacks = [awaiting(task) for task in asyncio.all_tasks()]
         socket = next(s for s in stacks if "DealflowGraphQL.__call__" in s)
 
-    layers = ("RawSocketSend", "RequestIds", "SecurityHeaders", "BodySizeLimit", "CORSMiddleware")
+    layers = (
+        *("RawSocketSend", "RequestIds", "SecurityHeaders", "BodySizeLimit", "CORSMiddleware"),
+        *("ExceptionMiddleware", "wrap_app_handling_exceptions", "Router", "WebSocketRoute"),
+    )
     assert [name for name in socket if name.split(".")[0].endswith(layers)] == []
     assert "ServerErrorMiddleware.__call__" in socket  # the walk reaches past them
 
@@ -160,3 +166,13 @@ async def test_an_idle_socket_keeps_none_of_the_messages_it_was_sent(
 
     assert sizes == [0, 0]  # connection_init, subscribe
     assert event["deal"]["name"] == "Still heard"
+
+
+@pytest.mark.parametrize("path", ["/graphql/", "/graphqlx", "/files/x", "/"])
+async def test_a_socket_elsewhere_is_still_refused_by_the_router(app, path: str):
+    async with uvicorn_serving(app) as url:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url.replace("/graphql", path)):
+                pass
+
+    assert refused.value.response.status_code == 403
