@@ -128,11 +128,12 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
 
     For an open socket it keeps less than uvicorn does: its app's messages wait in an
     `Inbox` instead of an `asyncio.Queue`, its sends wait for room in the transport's
-    buffer on a `Writable` instead of an `asyncio.Event`, and the handshake's request and response
-    (their headers parsed into objects, some 5 KB) go once the handshake is answered
-    (uvicorn reads them only until then; the app has its scope): uvicorn's references to
-    them, and the request's headers, which websockets would keep. The scope's headers go
-    then too: code that needs a header of a socket reads it before accepting."""
+    buffer on a `Writable` instead of an `asyncio.Event`, and the handshake's request
+    and response (their headers parsed into objects, some 5 KB) go once the handshake is
+    answered (uvicorn reads them only until then; the app has its scope): uvicorn's
+    references to them, and the request's headers, which websockets would keep. The
+    scope's headers go then too: code that needs a header of a socket reads it before
+    accepting."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,8 +7,8 @@ garbage only the cycle collector can free: some 3 KB per socket, with their requ
 headers. The server raises the collector's thresholds (`server.gc_tuning`), so after a
 thousand clients connect at once those thousands of pairs stay until a full collection,
 and the memory they held stays with the process, fragmented among the sockets' own
-objects: 6 KB per idle subscriber in `bench/fanout.py`'s one-process setup (49 → 43 KB
-with the cycle broken). Dropping the parser on upgrade breaks the cycle, so each pair
+objects: some 5 KB per idle subscriber in `bench/fanout.py`'s one-process setup (49 →
+44.5 KB with the cycle broken). Dropping the parser on upgrade breaks the cycle, so each pair
 is freed as soon as its socket has taken over.
 """
 
