@@ -5,7 +5,8 @@ nobody does (they left, or never needed it), asyncio must not complain that nobo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextvars
+from collections.abc import Awaitable, Coroutine
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -17,8 +18,15 @@ def heard(future: asyncio.Future[T]) -> None:
         future.exception()
 
 
-def started(work: Awaitable[T]) -> asyncio.Future[T]:
-    """`work` under way now; its failure is heard whether or not anyone awaits it."""
-    future = asyncio.ensure_future(work)
+def started(
+    work: Coroutine[object, object, T] | Awaitable[T], context: contextvars.Context | None = None
+) -> asyncio.Future[T]:
+    """`work` under way now; its failure is heard whether or not anyone awaits it. With
+    a `context`, a coroutine runs in that one rather than a copy of the caller's (whose
+    values a finished task keeps for as long as it is kept)."""
+    if context is not None and asyncio.iscoroutine(work):
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_task(work, context=context)
+    else:
+        future = asyncio.ensure_future(work)
     future.add_done_callback(heard)
     return future

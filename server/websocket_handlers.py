@@ -12,7 +12,10 @@
   or with 4403, which would tell the client to log in again;
 - a handled message is emptied, so that an idle socket does not keep its last one;
 - each operation's task gets a frame sink (`server.frames`), so that its live events
-  are written as frames, not streamed as results (`schema.live.execution`).
+  are written as frames, not streamed as results (`schema.live.execution`);
+- a subscription the feed takes over (`subscriptions.feeds.HandedOver`) waits for its
+  end in its operation's task, with its execution unwound, and ends as Strawberry's
+  stream would have: an error as the last result, then `complete` (`handed_over`).
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
+from graphql import ExecutionResult, GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
@@ -49,9 +53,11 @@ from strawberry.types.unset import UnsetType
 
 from resolvers.errors import database_unavailable
 from schema.context import Context
-from schema.live.execution import frame_sink
+from schema.errors import process_errors
+from schema.live.execution import FrameSink, frame_sink, payload_text
 from server.frames import legacy_sink, transport_sink
 from server.websocket_messages import INVALID_MESSAGE, legacy_problem, transport_problem
+from subscriptions.feeds import HandedOver
 
 logger = logging.getLogger("dealflow")
 
@@ -71,8 +77,17 @@ def _socket(adapter: AsyncWebSocketAdapter) -> WebSocket:
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        frame_sink.set(transport_sink(_socket(self.websocket), operation.id, operation))
-        await super().run_operation(operation)
+        sink = transport_sink(_socket(self.websocket), operation.id, operation)
+        frame_sink.set(sink)
+        try:
+            await super().run_operation(operation)
+            return
+        except HandedOver as handed:
+            ending = handed.ending
+        # Still in `self.operations`, with this task: `complete` and the socket's end
+        # cancel it as they would have cancelled the stream.
+        await handed_over(ending, sink)
+        await operation.send_operation_message({"id": operation.id, "type": "complete"})
 
     async def handle_message(self, message: Message) -> None:
         problem = transport_problem(message)
@@ -138,8 +153,26 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
-        frame_sink.set(legacy_sink(_socket(self.websocket), operation_id))
-        await super().handle_async_results(operation_id, query, operation_name, variables)
+        sink = legacy_sink(_socket(self.websocket), operation_id)
+        frame_sink.set(sink)
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+            return
+        except HandedOver as handed:
+            ending = handed.ending
+        # Strawberry let the operation go when the stream unwound: it is this task again
+        # (`stop` and the socket's end cancel it), and ends as Strawberry's would.
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks[operation_id] = task
+        try:
+            await handed_over(ending, sink)
+            await self.send_message({"type": "complete", "id": operation_id})
+        except asyncio.CancelledError:
+            await self.send_message({"type": "complete", "id": operation_id})
+        finally:
+            if self.tasks.get(operation_id) is task:
+                del self.tasks[operation_id]
 
     async def handle_message(self, message: OperationMessage) -> None:
         problem = legacy_problem(message)
@@ -168,6 +201,24 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         self.connection_acknowledged = True
         if self.keep_alive and self.keep_alive_task is None:
             self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
+
+
+async def handed_over(ending: Callable[[], Awaitable[None]], sink: FrameSink) -> None:
+    """An operation whose live events the feed writes (`subscriptions.feeds.HandedOver`):
+    its GraphQL execution is over and nothing of it is kept, but the socket's operation
+    waits for its end. If it ends with an error, the error goes out as the stream's last
+    result would have (processed and masked, `schema.errors.process_errors`); the caller
+    then completes the operation in its sub-protocol's way."""
+    try:
+        await ending()
+    except Exception as error:
+        errors = [
+            error
+            if isinstance(error, GraphQLError)
+            else GraphQLError(str(error), original_error=error)
+        ]
+        process_errors(errors)
+        await sink.next(payload_text(ExecutionResult(data=None, errors=errors)))
 
 
 def _let_go(message: Mapping[str, object]) -> None:

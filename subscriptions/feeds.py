@@ -23,7 +23,10 @@ Direct delivery: a subscriber whose socket can take frames at once (a `Delivery`
 the schema layer) is handed over once its replay and queue are done: from then on the
 feed renders each change once per group and document and writes every such
 subscriber's frame itself, in the order of the log, without waking the subscriber's
-task (which only waits for its end: falling behind, its session ending, a failure).
+task. Its stream raises `HandedOver` then: the GraphQL execution that iterated it
+unwinds, and the socket's operation only waits for the end (falling behind, its session
+ending, a failure), with nothing of the execution kept for as long as the socket stays
+open (for a wall screen, all day; per idle subscriber, 7-8 KB less of live objects).
 A socket that does not read fills its buffer; past the socket's limit its write is
 refused and the subscriber is dropped and told where to resume, as with a full queue.
 
@@ -94,6 +97,34 @@ class SubscriberTooSlow(Exception):
 
 class SessionEnded(Exception):
     """The subscriber's session ended (logout, deactivation, password reset, new role)."""
+
+
+class HandedOver(BaseException):
+    """Not an error: from now on the feed writes this subscriber's frames itself (see
+    the module's doc). Raised out of its stream, through whatever iterated it (the
+    GraphQL execution, which then unwinds and keeps nothing of the subscription), to
+    the socket's operation, which awaits `ending()` in the stream's place: it returns or
+    raises as the stream would have ended (`SubscriberTooSlow`, `SessionEnded`, a
+    failure to render), and cancelling it ends the subscription. A BaseException, so
+    that no `except Exception` on the way makes it an error result. The subscriber leaves
+    its feed when it ends, whether or not anyone awaits `ending()`: keep `ending`, not the
+    exception (its traceback holds every frame it went through)."""
+
+    def __init__(self, subscriber: Subscriber) -> None:
+        super().__init__()
+        self.ending: Callable[[], Awaitable[None]] = _Ending(subscriber)
+
+
+class _Ending:
+    __slots__ = ("subscriber",)
+
+    def __init__(self, subscriber: Subscriber) -> None:
+        self.subscriber = subscriber
+
+    async def __call__(self) -> None:
+        ended = self.subscriber.ended
+        assert ended is not None
+        _end(self.subscriber, await ended)
 
 
 _OVERFLOW = object()
@@ -309,7 +340,9 @@ class WorkspaceFeed:
         start, and learns with it if it failed."""
         if self._started is None:
             # A failed start is told to the subscribers waiting for it, if any still are.
-            self._started = started(self._start())
+            # A context of its own, as the feed's task: kept with the feed, a copy of the
+            # first subscriber's would keep its socket (its frame sink) as long.
+            self._started = started(self._start(), contextvars.Context())
         return self._started
 
     async def _start(self) -> None:
@@ -628,6 +661,12 @@ class Hub:
     ) -> AsyncIterator[Change]:
         active = SUBSCRIPTIONS.labels(topic_kind(subscriber.topic))
         active.inc()
+
+        def leave(_: object = None) -> None:
+            active.dec()
+            feed.subscribers.discard(subscriber)
+
+        handed_over = False
         try:
             if cursor is not None:
                 async for change in _replay(feed, subscriber, cursor, position):
@@ -637,7 +676,9 @@ class Hub:
             while True:
                 if subscriber.delivery is not None and not subscriber.queued():
                     # Nothing queued, nothing being sent: the feed writes from now on.
-                    _end(subscriber, await subscriber.hand_over())
+                    handed_over = True
+                    subscriber.hand_over().add_done_callback(leave)
+                    raise HandedOver(subscriber)
                 item = await subscriber.queue.get()
                 _end(subscriber, item)
                 assert isinstance(item, Change)
@@ -646,8 +687,8 @@ class Hub:
                 subscriber.last_sent = item.cursor
                 yield item
         finally:
-            active.dec()
-            feed.subscribers.discard(subscriber)
+            if not handed_over:
+                leave()
 
     async def close(self) -> None:
         for feed in self.feeds.values():

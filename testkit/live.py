@@ -188,6 +188,18 @@ async def subscribed(app: Starlette, workspace_id: int, count: int, wait: float 
         await asyncio.sleep(0.01)
 
 
+async def handed_over(app: Starlette, workspace_id: int, count: int, wait: float = 5) -> None:
+    """Until `count` subscribers of the workspace are registered and the feed writes the
+    frames of each (`subscriptions.feeds.HandedOver`), or fail after `wait` seconds."""
+    await subscribed(app, workspace_id, count, wait)
+    feed = app.state.live.hub.feeds[workspace_id]
+    deadline = asyncio.get_running_loop().time() + wait
+    while not all(subscriber.direct for subscriber in feed.subscribers):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the feed never took the subscriptions over")
+        await asyncio.sleep(0.01)
+
+
 async def cursor_before_a_change(workspace_id: int, change: Callable[[], Awaitable[object]]) -> str:
     """Make `change` and answer the board cursor just before its event, for
     `replayed_from`."""

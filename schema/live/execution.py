@@ -17,9 +17,14 @@ payload text, spliced by the sink into its protocol's frame with the operation's
 with none of the per-socket pipeline of a streamed result (no executor copy, no
 Strawberry result or extension hooks, no message dict, no JSON encoding). Errors in a
 shared result are logged and masked once, for the group (`schema.errors.process_errors`).
-Whatever ends the stream (falling behind, an error in the source) still ends it the
-usual way: Strawberry sends the error and `complete`. Without a sink (the schema called
-directly), events stream as graphql-core's results, shared the same way.
+Once the feed writes a subscription's frames itself (`live_delivery`), its stream is
+handed over (`subscriptions.feeds.HandedOver`) and its execution unwinds: one executor
+per document and variables renders for every such subscription (`_renderers`), and
+what makes each change's object keeps the socket's context, not the resolver's `info`
+(which keeps its executor). Whatever ends the stream (falling behind, an error in the
+source) still ends it the usual way: the error as its last result, then `complete`
+(`server.websocket_handlers`). Without a sink (the schema called directly), events
+stream as graphql-core's results, shared the same way.
 
 graphql-core is pinned (pyproject.toml): this subclasses its executor and touches one of
 its internals (`_relevant_sub_fields`).
@@ -37,7 +42,7 @@ from typing import Any, Protocol
 import orjson
 from graphql import ExecutionResult, GraphQLError
 
-from schema.context import Context, Info
+from schema.context import Context
 from schema.errors import process_errors
 from schema.plain_fields import PlainFieldExecution
 from subscriptions.changes import Change
@@ -82,7 +87,22 @@ def live_delivery(make: Callable[[Change], Awaitable[object]]) -> Delivery | Non
     sink, executor = frame_sink.get(), _subscription.get()
     if sink is None or executor is None or not sink.writes_now:
         return None
-    return _Delivery(sink, executor, make)
+    _subscription.set(None)  # the operation's task keeps no executor of its own
+    key = executor._result_key()
+    shared = _renderers.get(key)
+    if shared is None:
+        _renderers[key] = shared = executor
+    return _Delivery(sink, shared, make)
+
+
+# One executor renders the frames of every subscription with the same document and
+# variables (`SharedEventExecution._result_key`): what it renders depends on its change
+# and the change's group, not on the subscription it was built for. Weak: an entry goes
+# with the last subscription that renders with it, and while it lives so does its
+# document, so the document's identity in the key is not reused meanwhile.
+_renderers: weakref.WeakValueDictionary[tuple[int, str, str | None], SharedEventExecution] = (
+    weakref.WeakValueDictionary()
+)
 
 
 class _Delivery:
@@ -236,7 +256,7 @@ def _shareable(result: Awaitable[Any]) -> Awaitable[Any]:
 
 
 async def shared_object(
-    info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]
+    context: Context, change: Change, wrap: Callable[[Context], Awaitable[Any]]
 ) -> Any:
     """The change's GraphQL object, made once per group: the first subscriber of the
     group to get the change starts making it and the others, woken by the same change,
@@ -244,15 +264,15 @@ async def shared_object(
     carries its change (not as a field) for `SharedEventExecution`."""
     made = change.shared.made
     if made is None:
-        made = change.shared.made = asyncio.ensure_future(_make(info, change, wrap))
+        made = change.shared.made = asyncio.ensure_future(_make(context, change, wrap))
     if made.done():  # most of a large group: no waiting, no shield to make
         return made.result()
     return await asyncio.shield(made)
 
 
-async def _make(info: Info, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
+async def _make(asking: Context, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
     shared = change.event_shared
-    context = info.context.for_viewer(change.viewer, shared.loaders)
+    context = asking.for_viewer(change.viewer, shared.loaders)
     if shared.loaders is None:
         shared.loaders = await context.loaders()
         if shared.workspace is not None:

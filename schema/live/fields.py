@@ -8,6 +8,7 @@ change in its GraphQL type once per group of subscribers (`schema.live.execution
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import TypeVar
@@ -44,7 +45,7 @@ from subscriptions.changes import (
     NotificationTopic,
     Topic,
 )
-from subscriptions.feeds import SessionEnded, SubscriberTooSlow, too_slow
+from subscriptions.feeds import HandedOver, SessionEnded, SubscriberTooSlow, too_slow
 from subscriptions.sessions import close_ended
 
 
@@ -115,12 +116,12 @@ async def _open(
     return await live.hub.stream(viewer, topic, after, info.context.token, live_delivery(make))
 
 
-async def _session_ended(info: Info) -> None:
+async def _session_ended(context: Context) -> None:
     """The session ended: the socket closes (4403) before anything more is sent. The
     operation then waits to be cancelled, as the handler does with every operation of a
     closed socket: ending on its own, it would send `complete` on a closed socket."""
-    if info.context.socket is not None:
-        await close_ended(info.context.socket)
+    if context.socket is not None:
+        await close_ended(context.socket)
         await asyncio.get_running_loop().create_future()
 
 
@@ -145,28 +146,46 @@ async def _relayed(
     """The subscriber's changes (replay from `after`, then live), each made into its
     GraphQL object by `make`; falling behind and the session ending end it as they
     must. Over a socket that can take them, the feed writes the live ones itself
-    (`live_delivery`), making them with `make` too."""
+    (`live_delivery`), making them with `make` too: the stream is then handed over
+    (`HandedOver`), and its end comes the same way to whoever awaits it."""
     try:
         stream = await _open(info, viewer, topic, after, make)
         async for change in stream:
             yield await make(change)
-    except SubscriberTooSlow as error:
-        raise _too_slow(error) from None
-    except SessionEnded:
-        await _session_ended(info)
+    except HandedOver as handed:
+        handed.ending = functools.partial(_ends, info.context, handed.ending)
+        raise
+    except (SubscriberTooSlow, SessionEnded) as ended:
+        await _ended(info.context, ended)
 
 
-async def _shared(info: Info, change: Change, build: Callable[[], T]) -> T:
+async def _ends(context: Context, ending: Callable[[], Awaitable[None]]) -> None:
+    """A handed-over subscription's end, as its stream would have ended."""
+    try:
+        await ending()
+    except (SubscriberTooSlow, SessionEnded) as ended:
+        await _ended(context, ended)
+
+
+async def _ended(context: Context, ended: SubscriberTooSlow | SessionEnded) -> None:
+    """Falling behind ends the subscription with an error that says how to resume; the
+    session ending closes the socket."""
+    if isinstance(ended, SubscriberTooSlow):
+        raise _too_slow(ended) from None
+    await _session_ended(context)
+
+
+async def _shared(context: Context, change: Change, build: Callable[[], T]) -> T:
     """`build()`, once per group of subscribers of the change (`shared_object`)."""
 
     async def wrap(context: Context) -> T:
         return build()
 
-    made: T = await shared_object(info, change, wrap)
+    made: T = await shared_object(context, change, wrap)
     return made
 
 
-async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
+async def _board_event(context: Context, change: BoardChange) -> BoardEvent:
     async def wrap(context: Context) -> BoardEvent:
         loaders = await context.loaders()
         await loaders.workspace()
@@ -191,7 +210,7 @@ async def _board_event(info: Info, change: BoardChange) -> BoardEvent:
             change=change,
         )
 
-    result: BoardEvent = await shared_object(info, change, wrap)
+    result: BoardEvent = await shared_object(context, change, wrap)
     return result
 
 
@@ -203,7 +222,8 @@ class Subscription:
     async def board_events(
         self, info: Info, process_id: strawberry.ID, after: str | None = None
     ) -> AsyncGenerator[BoardEvent, None]:
-        actor = await info.context.actor(together=True)
+        context = info.context  # what `make` keeps: not `info`, which keeps the executor
+        actor = await context.actor(together=True)
         pk = pk_of(process_id, "Process")
         if (
             pk is None
@@ -214,7 +234,7 @@ class Subscription:
 
         async def make(change: Change) -> BoardEvent:
             assert isinstance(change, BoardChange)
-            return await _board_event(info, change)
+            return await _board_event(context, change)
 
         async for event in _relayed(info, actor, BoardTopic(pk), after, make):
             yield event
@@ -223,7 +243,8 @@ class Subscription:
     async def deal_events(
         self, info: Info, deal_id: strawberry.ID, after: str | None = None
     ) -> AsyncGenerator[DealEvent, None]:
-        actor = await info.context.actor(together=True)
+        context = info.context  # what `make` keeps: not `info`, which keeps the executor
+        actor = await context.actor(together=True)
         pk = pk_of(deal_id, "Deal")
         visible = (
             pk is not None and await access.visible_deals_and_trash(actor).filter(id=pk).exists()
@@ -233,7 +254,7 @@ class Subscription:
 
         async def make(change: Change) -> DealEvent:
             assert isinstance(change, DealChange)
-            return await _shared(info, change, lambda: DealEvent.from_row(change.event))
+            return await _shared(context, change, lambda: DealEvent.from_row(change.event))
 
         async for event in _relayed(info, actor, DealTopic(pk), after, make):
             yield event
@@ -245,12 +266,13 @@ class Subscription:
     async def activity_events(
         self, info: Info, filter: ActivityFilter | None = None, after: str | None = None
     ) -> AsyncGenerator[Activity, None]:
-        actor = await info.context.actor(together=True)
+        context = info.context  # what `make` keeps: not `info`, which keeps the executor
+        actor = await context.actor(together=True)
         topic = ActivityTopic(checked(activity_filter(filter)))
 
         async def make(change: Change) -> Activity:
             assert isinstance(change, ActivityChange)
-            return await _shared(info, change, lambda: Activity.from_row(change.event))
+            return await _shared(context, change, lambda: Activity.from_row(change.event))
 
         async for entry in _relayed(info, actor, topic, after, make):
             yield entry
@@ -259,11 +281,14 @@ class Subscription:
     async def notifications(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[Notification, None]:
-        actor = await info.context.actor(together=True)
+        context = info.context  # what `make` keeps: not `info`, which keeps the executor
+        actor = await context.actor(together=True)
 
         async def make(change: Change) -> Notification:
             assert isinstance(change, NotificationChange)
-            return await _shared(info, change, lambda: Notification.from_row(change.notification))
+            return await _shared(
+                context, change, lambda: Notification.from_row(change.notification)
+            )
 
         async for notification in _relayed(info, actor, NotificationTopic(), after, make):
             yield notification

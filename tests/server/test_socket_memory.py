@@ -2,13 +2,15 @@
 collector (its HTTP protocol object is freed as soon as the socket takes over:
 `server.http_protocol`), not the handshake's headers (`server.going_away`), and no frame
 of the middleware it passed through (`server.http_only`), nor the last message it was sent
-(`server.websocket_handlers`)."""
+(`server.websocket_handlers`); and what a subscription keeps once the feed writes its
+frames: none of its GraphQL execution (`subscriptions.feeds.HandedOver`)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import inspect
+import json
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -22,10 +24,18 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.http11 import Request
 
+from schema.live.execution import SharedEventExecution
 from server.going_away import GoingAwayWebSockets
 from server.http_protocol import UpgradeReleasingHttpTools
 from testkit.deals import create_deal
-from testkit.live import BOARD_EVENTS, PROTOCOLS, live_client, subscribed, uvicorn_serving
+from testkit.live import (
+    BOARD_EVENTS,
+    PROTOCOLS,
+    handed_over,
+    live_client,
+    subscribed,
+    uvicorn_serving,
+)
 from testkit.teams import Team
 
 
@@ -176,3 +186,96 @@ async def test_a_socket_elsewhere_is_still_refused_by_the_router(app, path: str)
                 pass
 
     assert refused.value.response.status_code == 403
+
+
+@pytest.fixture
+def executions_built(monkeypatch: pytest.MonkeyPatch) -> list[weakref.ref[SharedEventExecution]]:
+    """Weak references to every execution the schema builds from now on."""
+    made: list[weakref.ref[SharedEventExecution]] = []
+    build = SharedEventExecution.build.__func__  # type: ignore[attr-defined]
+
+    def recorded(cls: type[SharedEventExecution], *args: Any, **kwargs: Any) -> Any:
+        built = build(cls, *args, **kwargs)
+        if isinstance(built, SharedEventExecution):
+            made.append(weakref.ref(built))
+        return built
+
+    monkeypatch.setattr(SharedEventExecution, "build", classmethod(recorded))
+    return made
+
+
+def suspended_generators() -> list[str]:
+    """The qualified names of the async generators that are suspended (not finished)."""
+    return [
+        o.ag_code.co_qualname
+        for o in gc.get_objects()
+        if inspect.isasyncgen(o) and o.ag_frame is not None
+    ]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_subscription_the_feed_writes_for_keeps_none_of_its_execution(
+    app, team: Team, manager_client, process_id: str, protocol: str, executions_built
+):
+    """Once handed over, a subscription's GraphQL execution has unwound (Strawberry's
+    stream, graphql-core's, our resolver's and the feed's generators): its operation waits
+    in a few frames of ours, and one executor renders for every subscription of the same
+    document and variables, whoever subscribed."""
+    async with (
+        uvicorn_serving(app) as url,
+        live_client(url, team.tokens["manager"], protocol) as manager,
+        live_client(url, team.tokens["user"], protocol) as seller,
+    ):
+        for client in (manager, seller):
+            await client.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await handed_over(app, team.workspace.id, 2)
+        generators = suspended_generators()
+        gc.collect()  # the unwound execution is cycles, collected as any garbage
+        executions = [built() for built in executions_built if built() is not None]
+        renderers = {
+            id(s.delivery.executor) for s in app.state.live.hub.feeds[team.workspace.id].subscribers
+        }  # type: ignore[union-attr]
+        stacks = [awaiting(task) for task in asyncio.all_tasks()]
+        await create_deal(manager_client, name="Still heard", isPublic=True)
+        heard = [(await client.event("board"))["deal"]["name"] for client in (manager, seller)]
+
+    unwound = ("_stream", "map_async_iterable", "_framed", "_relayed", "board_events", "_changes")
+    assert [name for name in generators if name.endswith(unwound)] == []
+    assert len(executions) == 1
+    assert renderers == {id(executions[0])}
+    waiting = [stack for stack in stacks if any(name.endswith("handed_over") for name in stack)]
+    assert len(waiting) == 2
+    assert all(len(stack) <= 4 for stack in waiting), waiting
+    assert heard == ["Still heard", "Still heard"]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_subscription_the_feed_writes_for_ends_when_its_client_stops_it(
+    app, team: Team, manager_client, process_id: str, protocol: str
+):
+    async with (
+        uvicorn_serving(app) as url,
+        live_client(url, team.tokens["manager"], protocol) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await handed_over(app, team.workspace.id, 1)
+        stop = "complete" if protocol == PROTOCOLS[0] else "stop"
+        await manager.ws.send(json.dumps({"id": "board", "type": stop}))
+        feed = app.state.live.hub.feeds[team.workspace.id]
+        for _ in range(500):
+            if not feed.subscribers:
+                break
+            await asyncio.sleep(0.01)
+        left = len(feed.subscribers)
+        if protocol == PROTOCOLS[1]:  # graphql-ws answers a stop with `complete`
+            assert (await manager.message("board"))["type"] == "complete"
+        await create_deal(manager_client, name="Not heard")
+        await manager.nothing("board")
+
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)  # the id is free
+        await handed_over(app, team.workspace.id, 1)
+        await create_deal(manager_client, name="Heard again")
+        again = await manager.event("board")
+
+    assert left == 0
+    assert again["deal"]["name"] == "Heard again"

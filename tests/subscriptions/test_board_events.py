@@ -9,7 +9,7 @@ from schema.live import fields as subscription_fields
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal, steps_by_name
 from testkit.documents import COMPLETE_STEP_MUTATION, PROCESSES_QUERY
-from testkit.live import BOARD_EVENTS, PROTOCOLS, event_id, live_client, subscribed
+from testkit.live import BOARD_EVENTS, PROTOCOLS, event_id, handed_over, live_client, subscribed
 from testkit.teams import Team
 
 
@@ -88,3 +88,35 @@ async def test_internal_errors_reach_subscribers_masked(
     assert during_event["payload"]["data"]["boardEvents"]["deal"] is None
     errors = at_start["payload"] if at_start["type"] == "error" else at_start["payload"]["errors"]
     assert [e["message"] for e in errors] == ["Unexpected error."]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_change_that_cannot_be_made_ends_the_subscription_masked(
+    live_url, app, team: Team, manager_client, protocol: str, monkeypatch
+):
+    """Once the feed writes a subscription's frames, a change it cannot make into the
+    event (a bug, the database out of reach) ends the subscription as a failed stream
+    ends: one result with the masked error, then `complete`; the socket stays open and
+    subscribes again."""
+    process_id = await default_process(manager_client)
+
+    def broken_columns(*args: object) -> object:
+        raise RuntimeError("relation board: secret=hunter2")
+
+    async with live_client(live_url, team.tokens["manager"], protocol) as manager:
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await handed_over(app, team.workspace.id, 1)
+        with monkeypatch.context() as broken:
+            broken.setattr(subscription_fields, "board_columns", broken_columns)
+            await create_deal(manager_client, name="Cannot be shown")
+            failed = await manager.message("board")
+            completed = await manager.message("board")
+        await manager.subscribe("again", BOARD_EVENTS, processId=process_id)
+        await handed_over(app, team.workspace.id, 1)
+        await create_deal(manager_client, name="Shown")
+        again = await manager.event("again")
+
+    assert "hunter2" not in str(failed)
+    assert failed["payload"] == {"data": None, "errors": [{"message": "Unexpected error."}]}
+    assert completed["type"] == "complete"
+    assert again["deal"]["name"] == "Shown"

@@ -18,7 +18,7 @@ from models.event import Event
 from resolvers.pagination import IdCursor
 from subscriptions import changes
 from subscriptions.changes import BoardChange, BoardTopic, Change
-from subscriptions.feeds import Hub, SubscriberTooSlow, WorkspaceFeed
+from subscriptions.feeds import HandedOver, Hub, SubscriberTooSlow, WorkspaceFeed
 from testkit.deals import create_deal
 from testkit.ids import pk
 from testkit.teams import Team
@@ -57,18 +57,30 @@ async def hub() -> AsyncIterator[Hub]:
 
 async def handed_over(
     hub: Hub, team: Team, process_id: str, delivery: Recording, viewer: User | None = None
-) -> tuple[WorkspaceFeed, asyncio.Future[Change]]:
+) -> tuple[WorkspaceFeed, asyncio.Future[None]]:
     """A board subscription (the manager's, unless another `viewer`) the feed writes
     for; its task, which ends only with the subscription."""
     topic = BoardTopic(pk(process_id))
     changes = await hub.stream(viewer or team.manager, topic, None, delivery=delivery)
-    task = asyncio.ensure_future(anext(changes))
+    task = asyncio.ensure_future(followed(changes))
     feed = hub.feeds[team.workspace.id]
     for _ in range(100):
         if all(s.direct for s in feed.subscribers):
             return feed, task
         await asyncio.sleep(0)
     raise AssertionError("never handed over")
+
+
+async def followed(changes: AsyncIterator[Change]) -> None:
+    """What a socket's operation does with a stream the feed takes over: it waits for
+    the subscription's end, which raises what ended it."""
+    try:
+        await anext(changes)
+    except HandedOver as handed:
+        ending = handed.ending
+    else:
+        raise AssertionError("a change came before the feed took the stream over")
+    await ending()
 
 
 async def three_deals(team: Team, client) -> list[int]:
