@@ -65,6 +65,7 @@ from server.request_body import (
 from server.security_headers import SecurityHeaders
 from server.session_sockets import session_socket
 from server.settings import Settings
+from server.setup_turns import SetupTurns
 from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
 from server.socket_route import SocketRoute
 from server.tracing import HTTPSpans, Traces, provider_from_env
@@ -129,6 +130,12 @@ class DealflowGraphQL(GraphQL[Context, None]):
             settings.deployment_key(),
         )
         self.persisted = PersistedQueries(settings.redis_url(), settings.deployment_key())
+        self.setup_turns = SetupTurns(settings.ws_setups_at_once)
+        # Made once and shared by every context (frozen): a socket's context lives as
+        # long as the socket.
+        self.login_policy = settings.login_policy()
+        self.webhook_policy = settings.webhook_policy()
+        self.file_store = settings.file_store()
 
     def encode_json(self, data: object) -> str:
         return encode_frame(data)
@@ -279,10 +286,10 @@ class DealflowGraphQL(GraphQL[Context, None]):
             request=request,
             token=token,
             client_address=_client(request),
-            login_policy=self.settings.login_policy(),
-            webhook_policy=self.settings.webhook_policy(),
+            login_policy=self.login_policy,
+            webhook_policy=self.webhook_policy,
             import_max_rows=self.settings.import_max_rows,
-            file_store=self.settings.file_store(),
+            file_store=self.file_store,
             live=getattr(request.app.state, "live", None),
             rate_limits=self.rate_limits,
             response=response if isinstance(response, Response) else None,
@@ -292,8 +299,11 @@ class DealflowGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> None:
         """Authenticate a socket once, from its `connection_init` payload (with the
-        sockets initialised at the same moment: `auth.authenticate_together`)."""
+        sockets initialised at the same moment: `auth.authenticate_together`). The
+        payload is read here only: the context, which lives as long as the socket, keeps
+        the token it found, not the payload."""
         token = connection_init_token(context.connection_params)
+        context.connection_params = None
         user = await auth.authenticate_together(token) if token else None
         if user is None or token is None:
             raise ConnectionRejectionError({"message": "Authentication required."})

@@ -99,6 +99,8 @@ class Settings:
     subscriber_queue_size: int = 100
     session_check_seconds: float = 5.0
     ws_init_timeout_seconds: float = 10.0
+    # WebSocket operations and connection_inits being set up at once (`server.setup_turns`).
+    ws_setups_at_once: int = 32
     # How long `dealflow serve` lets requests in flight finish after SIGTERM (well under
     # the 30 s most orchestrators wait before they send SIGKILL).
     shutdown_grace_seconds: int = 10
@@ -199,6 +201,7 @@ class Settings:
             ws_init_timeout_seconds=_config(
                 "WS_INIT_TIMEOUT_SECONDS", cast=float, default=cls.ws_init_timeout_seconds
             ),
+            ws_setups_at_once=_config("WS_SETUPS_AT_ONCE", cast=int, default=cls.ws_setups_at_once),
             max_subscriptions_per_connection=_config(
                 "MAX_SUBSCRIPTIONS_PER_CONNECTION",
                 cast=int,

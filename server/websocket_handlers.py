@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from graphql import ExecutionResult, GraphQLError
 from starlette.websockets import WebSocket
@@ -54,8 +54,9 @@ from strawberry.types.unset import UnsetType
 from resolvers.errors import database_unavailable
 from schema.context import Context
 from schema.errors import process_errors
-from schema.live.execution import FrameSink, frame_sink, payload_text
+from schema.live.execution import FrameSink, frame_sink, payload_text, stream_opening
 from server.frames import legacy_sink, transport_sink
+from server.setup_turns import SetupTurns, Turn
 from server.websocket_messages import INVALID_MESSAGE, legacy_problem, transport_problem
 from subscriptions.feeds import HandedOver
 
@@ -79,13 +80,17 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         sink = transport_sink(_socket(self.websocket), operation.id, operation)
         frame_sink.set(sink)
-        try:
-            await super().run_operation(operation)
-            return
-        except HandedOver as handed:
-            ending = handed.ending
+        async with _turn(self.view) as turn:
+            stream_opening.set(turn.done)
+            try:
+                await super().run_operation(operation)
+                return
+            except HandedOver as handed:
+                ending = handed.ending
         # Still in `self.operations`, with this task: `complete` and the socket's end
-        # cancel it as they would have cancelled the stream.
+        # cancel it as they would have cancelled the stream. Its document and variables
+        # have served (and would be kept for as long as the socket is open).
+        operation.query, operation.variables = "", None
         await handed_over(ending, sink)
         await operation.send_operation_message({"id": operation.id, "type": "complete"})
 
@@ -103,7 +108,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=INVALID_MESSAGE, reason=error_message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await _or_try_later(super().handle_connection_init(message), self.websocket)
+        await _or_try_later(super().handle_connection_init(message), self.websocket, self.view)
         # Strawberry has cancelled the timeout; kept, the cancelled task (its error, its
         # traceback and frames) would stay for as long as the socket is open.
         self.connection_init_timeout_task = None
@@ -155,13 +160,17 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     ) -> None:
         sink = legacy_sink(_socket(self.websocket), operation_id)
         frame_sink.set(sink)
-        try:
-            await super().handle_async_results(operation_id, query, operation_name, variables)
-            return
-        except HandedOver as handed:
-            ending = handed.ending
+        async with _turn(self.view) as turn:
+            stream_opening.set(turn.done)
+            try:
+                await super().handle_async_results(operation_id, query, operation_name, variables)
+                return
+            except HandedOver as handed:
+                ending = handed.ending
         # Strawberry let the operation go when the stream unwound: it is this task again
-        # (`stop` and the socket's end cancel it), and ends as Strawberry's would.
+        # (`stop` and the socket's end cancel it), and ends as Strawberry's would. Its
+        # document and variables have served (and would be kept while the socket is open).
+        del query, variables
         task = asyncio.current_task()
         assert task is not None
         self.tasks[operation_id] = task
@@ -184,7 +193,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
         self.init_received = True
-        await _or_try_later(self._connection_init(message), self.websocket)
+        await _or_try_later(self._connection_init(message), self.websocket, self.view)
 
     async def _connection_init(self, message: LegacyConnectionInitMessage) -> None:
         self.context.connection_params = message.get("payload")
@@ -229,9 +238,23 @@ def _let_go(message: Mapping[str, object]) -> None:
     cast("dict[str, object]", message).clear()
 
 
-async def _or_try_later(connection_init: Awaitable[None], websocket: AsyncWebSocketAdapter) -> None:
+class _Served(Protocol):
+    """The view the handlers serve (`server.app.DealflowGraphQL`)."""
+
+    setup_turns: SetupTurns
+
+
+def _turn(view: object) -> Turn:
+    """A turn to set something up on this socket (`server.setup_turns`)."""
+    return cast("_Served", view).setup_turns.turn()
+
+
+async def _or_try_later(
+    connection_init: Awaitable[None], websocket: AsyncWebSocketAdapter, view: object
+) -> None:
     try:
-        await connection_init
+        async with _turn(view):
+            await connection_init
     except Exception as error:
         if not database_unavailable(error):
             raise

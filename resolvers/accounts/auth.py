@@ -12,6 +12,7 @@ import asyncio
 import contextvars
 import hashlib
 import secrets
+import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -270,9 +271,40 @@ async def _answer_together(batch: _Together) -> None:
             waiter.cancel()
         raise
     for token, waiters in batch.waiting.items():
+        user = found.get(token)
+        if user is not None:
+            user = _held_row(user)
         for waiter in waiters:
             if not waiter.done():
-                waiter.set_result(found.get(token))
+                waiter.set_result(user)
+
+
+# The user rows handed to sockets and subscriptions, by id (weak: a row goes with the
+# last that holds it). A lookup that finds a user exactly as a row already held (its
+# columns and its workspace's) hands that row out instead: the sockets of a few users
+# keep a few rows (a user's row and its workspace's are some 1.5 KB), not one per
+# socket, however their `connection_init`s were spread over time. Safe for the same
+# reason as sharing within a batch: nothing changes these rows.
+_held_rows: weakref.WeakValueDictionary[int, User] = weakref.WeakValueDictionary()
+
+
+def _held_row(user: User) -> User:
+    if user.id <= 0:  # a display token's made-up viewer (`display_tokens.viewer_of`)
+        return user
+    held = _held_rows.get(user.id)
+    if held is not None and _columns(held) == _columns(user):
+        return held
+    _held_rows[user.id] = user
+    return user
+
+
+def _columns(user: User) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    """The row's columns and its workspace's (read with it: `_sessions_of`)."""
+    workspace = user.workspace
+    return (
+        tuple(getattr(user, name) for name in user._meta.fields_db_projection),
+        tuple(getattr(workspace, name) for name in workspace._meta.fields_db_projection),
+    )
 
 
 def _waiters(batch: _Together) -> list[asyncio.Future[User | None]]:

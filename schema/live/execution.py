@@ -72,11 +72,25 @@ class FrameSink(Protocol):
 
 # The sink of the operation whose task this is (None: stream results instead).
 frame_sink: ContextVar[FrameSink | None] = ContextVar("dealflow_frame_sink", default=None)
+# Called once the operation's stream is open (`stream_opened`): its socket's setup turn
+# (`server.setup_turns`) goes to the next.
+stream_opening: ContextVar[Callable[[], None] | None] = ContextVar(
+    "dealflow_stream_opening", default=None
+)
 # The executor of the subscription being set up in this task (its source stream's
 # resolver runs after the executor is built, in the same task).
 _subscription: ContextVar[SharedEventExecution | None] = ContextVar(
     "dealflow_subscription", default=None
 )
+
+
+def stream_opened() -> None:
+    """For a subscription's source resolver: its stream is open (registered with its
+    feed) or refused; what it took to set it up is over."""
+    opened = stream_opening.get()
+    if opened is not None:
+        stream_opening.set(None)
+        opened()
 
 
 def live_delivery(make: Callable[[Change], Awaitable[object]]) -> Delivery | None:

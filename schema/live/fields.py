@@ -31,7 +31,7 @@ from schema.deals.types import Deal, DealEvent
 from schema.events.activity import Activity, ActivityFilter, activity_filter
 from schema.events.types import Notification
 from schema.ids import global_id, pk_of
-from schema.live.execution import live_delivery, shared_object
+from schema.live.execution import live_delivery, shared_object, stream_opened
 from subscriptions.changes import (
     ActivityChange,
     ActivityTopic,
@@ -110,10 +110,13 @@ async def _open(
 ) -> AsyncIterator[Change]:
     live = info.context.live
     assert live is not None, "subscriptions run in the app, which opens live updates"
-    await info.context.within_limit(
-        Limit.SUBSCRIPTIONS_PER_USER, str(viewer.id), "Too many subscriptions started."
-    )
-    return await live.hub.stream(viewer, topic, after, info.context.token, live_delivery(make))
+    try:
+        await info.context.within_limit(
+            Limit.SUBSCRIPTIONS_PER_USER, str(viewer.id), "Too many subscriptions started."
+        )
+        return await live.hub.stream(viewer, topic, after, info.context.token, live_delivery(make))
+    finally:
+        stream_opened()
 
 
 async def _session_ended(context: Context) -> None:

@@ -13,6 +13,7 @@ import inspect
 import json
 import weakref
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
@@ -24,10 +25,12 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.http11 import Request
 
+from schema.ids import global_id
 from schema.live.execution import SharedEventExecution
 from server.going_away import GoingAwayWebSockets
 from server.http_protocol import UpgradeReleasingHttpTools
 from testkit.deals import create_deal
+from testkit.documents import UPDATE_USER_MUTATION
 from testkit.live import (
     BOARD_EVENTS,
     PROTOCOLS,
@@ -279,3 +282,34 @@ async def test_a_subscription_the_feed_writes_for_ends_when_its_client_stops_it(
 
     assert left == 0
     assert again["deal"]["name"] == "Heard again"
+
+
+async def test_sockets_of_one_user_share_its_row_until_the_user_changes(
+    app, team: Team, admin_client, process_id: str
+):
+    """However far apart their `connection_init`s, the sockets of one user hold one row
+    of it (`auth.authenticate_together`); once the user changes, the next socket reads
+    the row anew, and those before keep theirs."""
+
+    def feed_viewers() -> list[Any]:
+        return [s.viewer for s in app.state.live.hub.feeds[team.workspace.id].subscribers]
+
+    async with uvicorn_serving(app) as url, AsyncExitStack() as stack:
+        for count in (1, 2):
+            client = await stack.enter_async_context(live_client(url, team.tokens["user"]))
+            await client.subscribe("board", BOARD_EVENTS, processId=process_id)
+            await subscribed(app, team.workspace.id, count)
+        same = feed_viewers()
+        renamed = await admin_client.data(
+            UPDATE_USER_MUTATION,
+            {"input": {"id": global_id("User", team.user.id), "name": "Renamed"}},
+        )
+        assert renamed["updateUser"]["errors"] == []
+        client = await stack.enter_async_context(live_client(url, team.tokens["user"]))
+        await client.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 3)
+        after = feed_viewers()
+
+    assert same[0] is same[1]
+    assert after[2] is not same[0]
+    assert [v.name for v in after] == [team.user.name, team.user.name, "Renamed"]
