@@ -39,7 +39,15 @@ class FrameSink:
     Starlette's socket and middleware wrappers: on the hot path, each wrapper is a call
     per frame per socket. The socket's state is checked as Starlette would."""
 
-    __slots__ = ("head", "head_bytes", "send", "still_open", "websocket", "write_now")
+    __slots__ = (
+        "__weakref__",
+        "head",
+        "head_bytes",
+        "send",
+        "still_open",
+        "websocket",
+        "write_now",
+    )
 
     def __init__(
         self,

@@ -54,7 +54,7 @@ from strawberry.types.unset import UnsetType
 from resolvers.errors import database_unavailable
 from schema.context import Context
 from schema.errors import process_errors
-from schema.live.execution import FrameSink, frame_sink, payload_text, stream_opening
+from schema.live.execution import FrameSink, payload_text, stream_opening, use_frame_sink
 from server.frames import legacy_sink, transport_sink
 from server.setup_turns import SetupTurns, Turn
 from server.websocket_messages import INVALID_MESSAGE, legacy_problem, transport_problem
@@ -79,7 +79,7 @@ def _socket(adapter: AsyncWebSocketAdapter) -> WebSocket:
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         sink = transport_sink(_socket(self.websocket), operation.id, operation)
-        frame_sink.set(sink)
+        use_frame_sink(sink)
         async with _turn(self.view) as turn:
             stream_opening.set(turn.done)
             try:
@@ -159,7 +159,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         variables: dict[str, object] | None,
     ) -> None:
         sink = legacy_sink(_socket(self.websocket), operation_id)
-        frame_sink.set(sink)
+        use_frame_sink(sink)
         async with _turn(self.view) as turn:
             stream_opening.set(turn.done)
             try:

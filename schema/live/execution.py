@@ -11,7 +11,7 @@ it, by the object's identity (`change_of`), since graphql-core hands the executo
 the object.
 
 The frame path: over a WebSocket, the handler gives the operation a `FrameSink`
-(`frame_sink`, a context variable set in the operation's task; `server.frames` writes
+(`use_frame_sink`, a context variable set in the operation's task; `server.frames` writes
 them). Each event then goes from the source stream straight to the sink: the group's
 payload text, spliced by the sink into its protocol's frame with the operation's id,
 with none of the per-socket pipeline of a streamed result (no executor copy, no
@@ -70,8 +70,26 @@ class FrameSink(Protocol):
         behind)."""
 
 
-# The sink of the operation whose task this is (None: stream results instead).
-frame_sink: ContextVar[FrameSink | None] = ContextVar("dealflow_frame_sink", default=None)
+# The sink of the operation whose task this is (None: stream results instead). Weak, as
+# the executor below: a copy of the task's context that outlives it (a database driver's
+# timer, say: asyncpg's statement cache keeps one for minutes) must keep neither.
+_frame_sink: ContextVar[weakref.ref[FrameSink] | None] = ContextVar(
+    "dealflow_frame_sink", default=None
+)
+
+
+def use_frame_sink(sink: FrameSink) -> None:
+    """Over a socket: this task's operation writes its events to `sink` (kept by the
+    caller for as long as the operation runs)."""
+    _frame_sink.set(weakref.ref(sink))
+
+
+def frame_sink() -> FrameSink | None:
+    """The sink of this task's operation, if any."""
+    ref = _frame_sink.get()
+    return ref() if ref is not None else None
+
+
 # Called once the operation's stream is open (`stream_opened`): its socket's setup turn
 # (`server.setup_turns`) goes to the next.
 stream_opening: ContextVar[Callable[[], None] | None] = ContextVar(
@@ -79,7 +97,7 @@ stream_opening: ContextVar[Callable[[], None] | None] = ContextVar(
 )
 # The executor of the subscription being set up in this task (its source stream's
 # resolver runs after the executor is built, in the same task).
-_subscription: ContextVar[SharedEventExecution | None] = ContextVar(
+_subscription: ContextVar[weakref.ref[SharedEventExecution] | None] = ContextVar(
     "dealflow_subscription", default=None
 )
 
@@ -98,7 +116,8 @@ def live_delivery(make: Callable[[Change], Awaitable[object]]) -> Delivery | Non
     frames itself (`subscriptions.feeds`), given how the resolver makes a change into
     its GraphQL object; None when it cannot (no socket behind it, or one that cannot be
     written at once)."""
-    sink, executor = frame_sink.get(), _subscription.get()
+    sink, building = frame_sink(), _subscription.get()
+    executor = building() if building is not None else None
     if sink is None or executor is None or not sink.writes_now:
         return None
     _subscription.set(None)  # the operation's task keeps no executor of its own
@@ -172,7 +191,7 @@ class SharedEventExecution(PlainFieldExecution):
     def build(cls, *args: Any, **kwargs: Any) -> list[GraphQLError] | Any:
         built = super().build(*args, **kwargs)
         if isinstance(built, SharedEventExecution):
-            _subscription.set(built)  # read by `live_delivery`, if this is a subscription
+            _subscription.set(weakref.ref(built))  # for `live_delivery`, if a subscription
         return built
 
     def build_per_event_executor(self, payload: Any) -> Any:
@@ -194,7 +213,7 @@ class SharedEventExecution(PlainFieldExecution):
         each event written to the sink; graphql-core then maps a stream that never
         yields, and ends when the source does (or raises what the source raised)."""
         source = super().cancellable_iterable(iterable)
-        sink = frame_sink.get()
+        sink = frame_sink()
         if sink is None:
             return source
         return self._framed(source, sink)
