@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Protocol, cast
 
 from graphql import ExecutionResult, GraphQLError
@@ -86,11 +86,22 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await super().run_operation(operation)
                 return
             except HandedOver as handed:
-                ending = handed.ending
-        # Still in `self.operations`, with this task: `complete` and the socket's end
-        # cancel it as they would have cancelled the stream. Its document and variables
-        # have served (and would be kept for as long as the socket is open).
+                ended, ending = handed.ended, handed.ending
+        # Still in `self.operations`, with no task: what `complete` and the socket's end
+        # cancel is the subscription's end (`ended`), and only when it comes does a task
+        # send what it says. Its document and variables have served.
         operation.query, operation.variables = "", None
+        operation.task = cast("asyncio.Task[None]", ended)
+
+        def end(ended: asyncio.Future[object]) -> None:
+            if not ended.cancelled() and operation.task is ended:
+                operation.task = _running(self._end(operation, ending, sink))
+
+        ended.add_done_callback(end)
+
+    async def _end(
+        self, operation: Operation[Context, None], ending: Ending, sink: FrameSink
+    ) -> None:
         await handed_over(ending, sink)
         await operation.send_operation_message({"id": operation.id, "type": "complete"})
 
@@ -166,21 +177,35 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                 await super().handle_async_results(operation_id, query, operation_name, variables)
                 return
             except HandedOver as handed:
-                ending = handed.ending
-        # Strawberry let the operation go when the stream unwound: it is this task again
-        # (`stop` and the socket's end cancel it), and ends as Strawberry's would. Its
-        # document and variables have served (and would be kept while the socket is open).
-        del query, variables
-        task = asyncio.current_task()
-        assert task is not None
-        self.tasks[operation_id] = task
+                ended, ending = handed.ended, handed.ending
+        # Strawberry let the operation go when the stream unwound: it is the
+        # subscription's end again (`stop` and the socket's end cancel it), with no task
+        # until it comes; it ends as Strawberry's would, `complete` even when stopped.
+        self.tasks[operation_id] = cast("asyncio.Task[None]", ended)
+
+        def end(ended: asyncio.Future[object]) -> None:
+            if not ended.cancelled() and self.tasks.get(operation_id) is ended:
+                self.tasks[operation_id] = _running(self._end(operation_id, ending, sink))
+
+        ended.add_done_callback(end)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        """Strawberry's, and `complete` for a stopped subscription the feed wrote for,
+        as Strawberry's own operation sends it when cancelled."""
+        waiting = self.tasks.get(operation_id)
+        await super().cleanup_operation(operation_id)
+        if waiting is not None and not isinstance(waiting, asyncio.Task):
+            with contextlib.suppress(Exception):  # a socket that is going
+                await self.send_message({"type": "complete", "id": operation_id})
+
+    async def _end(self, operation_id: str, ending: Ending, sink: FrameSink) -> None:
         try:
             await handed_over(ending, sink)
             await self.send_message({"type": "complete", "id": operation_id})
         except asyncio.CancelledError:
             await self.send_message({"type": "complete", "id": operation_id})
         finally:
-            if self.tasks.get(operation_id) is task:
+            if self.tasks.get(operation_id) is asyncio.current_task():
                 del self.tasks[operation_id]
 
     async def handle_message(self, message: OperationMessage) -> None:
@@ -212,7 +237,23 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
 
 
-async def handed_over(ending: Callable[[], Awaitable[None]], sink: FrameSink) -> None:
+Ending = Callable[[], Awaitable[None]]
+
+
+def _running(work: Coroutine[object, object, None]) -> asyncio.Task[None]:
+    """A handed-over subscription's end, sent in a task of its own: a socket gone
+    meanwhile is no error to log."""
+    task = asyncio.create_task(work)
+    task.add_done_callback(_heard)
+    return task
+
+
+def _heard(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def handed_over(ending: Ending, sink: FrameSink) -> None:
     """An operation whose live events the feed writes (`subscriptions.feeds.HandedOver`):
     its GraphQL execution is over and nothing of it is kept, but the socket's operation
     waits for its end. If it ends with an error, the error goes out as the stream's last

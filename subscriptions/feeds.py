@@ -103,15 +103,20 @@ class HandedOver(BaseException):
     """Not an error: from now on the feed writes this subscriber's frames itself (see
     the module's doc). Raised out of its stream, through whatever iterated it (the
     GraphQL execution, which then unwinds and keeps nothing of the subscription), to
-    the socket's operation, which awaits `ending()` in the stream's place: it returns or
-    raises as the stream would have ended (`SubscriberTooSlow`, `SessionEnded`, a
-    failure to render), and cancelling it ends the subscription. A BaseException, so
+    the socket's operation, which waits for `ended` in the stream's place (no task
+    needed), then awaits `ending()`: it returns or raises as the stream would have ended
+    (`SubscriberTooSlow`, `SessionEnded`, a failure to render). Cancelling `ended` (or a
+    task awaiting it) ends the subscription. A BaseException, so
     that no `except Exception` on the way makes it an error result. The subscriber leaves
     its feed when it ends, whether or not anyone awaits `ending()`: keep `ending`, not the
     exception (its traceback holds every frame it went through)."""
 
     def __init__(self, subscriber: Subscriber) -> None:
         super().__init__()
+        assert subscriber.ended is not None
+        # Done when the subscription ends; cancelling it ends the subscription.
+        self.ended: asyncio.Future[object] = subscriber.ended
+        # Once `ended` is done: returns or raises as the stream would have ended.
         self.ending: Callable[[], Awaitable[None]] = _Ending(subscriber)
 
 

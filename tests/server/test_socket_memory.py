@@ -221,9 +221,10 @@ async def test_a_subscription_the_feed_writes_for_keeps_none_of_its_execution(
     app, team: Team, manager_client, process_id: str, protocol: str, executions_built
 ):
     """Once handed over, a subscription's GraphQL execution has unwound (Strawberry's
-    stream, graphql-core's, our resolver's and the feed's generators): its operation waits
-    in a few frames of ours, and one executor renders for every subscription of the same
-    document and variables, whoever subscribed."""
+    stream, graphql-core's, our resolver's and the feed's generators): its operation
+    waits for its end with no task of its own (a socket keeps one task, its read loop),
+    and one executor renders for every subscription of the same document and variables,
+    whoever subscribed."""
     async with (
         uvicorn_serving(app) as url,
         live_client(url, team.tokens["manager"], protocol) as manager,
@@ -246,9 +247,9 @@ async def test_a_subscription_the_feed_writes_for_keeps_none_of_its_execution(
     assert [name for name in generators if name.endswith(unwound)] == []
     assert len(executions) == 1
     assert renderers == {id(executions[0])}
-    waiting = [stack for stack in stacks if any(name.endswith("handed_over") for name in stack)]
-    assert len(waiting) == 2
-    assert all(len(stack) <= 4 for stack in waiting), waiting
+    operations = ("run_operation", "handle_async_results", "handed_over")
+    assert [stack for stack in stacks if any(name.endswith(operations) for name in stack)] == []
+    assert sum("DealflowGraphQL.__call__" in stack for stack in stacks) == 2  # read loops
     assert heard == ["Still heard", "Still heard"]
 
 
@@ -313,3 +314,20 @@ async def test_sockets_of_one_user_share_its_row_until_the_user_changes(
     assert same[0] is same[1]
     assert after[2] is not same[0]
     assert [v.name for v in after] == [team.user.name, team.user.name, "Renamed"]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_subscription_the_feed_writes_for_ends_with_its_socket(
+    app, team: Team, process_id: str, protocol: str
+):
+    async with uvicorn_serving(app) as url:
+        async with live_client(url, team.tokens["manager"], protocol) as manager:
+            await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+            await handed_over(app, team.workspace.id, 1)
+        feed = app.state.live.hub.feeds[team.workspace.id]
+        for _ in range(500):
+            if not feed.subscribers:
+                break
+            await asyncio.sleep(0.01)
+
+    assert not feed.subscribers
