@@ -277,6 +277,11 @@ class Subscribers:
     def __len__(self) -> int:
         return self._count
 
+    def any_topic(self, kind: type[Topic]) -> bool:
+        """Whether anyone here has a topic of this kind (a step per audience, not per
+        subscriber: asked before every batch of events)."""
+        return any(isinstance(topic, kind) for topic, _ in self._audiences)
+
     def audiences(self) -> list[tuple[Audience, list[Subscriber]]]:
         """Each audience with its subscribers, as they are now."""
         return [(audience, list(members)) for audience, members in self._audiences.items()]
@@ -391,7 +396,7 @@ class WorkspaceFeed:
 
     def reads_notifications(self) -> bool:
         """Whether anyone here listens to notifications (else they are not read)."""
-        return any(isinstance(s.topic, NotificationTopic) for s in self.subscribers)
+        return self.subscribers.any_topic(NotificationTopic)
 
     async def catch_up(self) -> None:
         async with self.lock:
