@@ -13,9 +13,12 @@
 - a handled message is emptied, so that an idle socket does not keep its last one;
 - each operation's task gets a frame sink (`server.frames`), so that its live events
   are written as frames, not streamed as results (`schema.live.execution`);
-- a subscription the feed takes over (`subscriptions.feeds.HandedOver`) waits for its
-  end in its operation's task, with its execution unwound, and ends as Strawberry's
-  stream would have: an error as the last result, then `complete` (`handed_over`).
+- a subscription the feed takes over (`subscriptions.feeds.HandedOver`) has its
+  execution unwound and waits for its end with no task (the operation's task is the
+  subscription's end, a future that `complete`, `stop` and the socket's close cancel);
+  it ends as Strawberry's stream would have: an error as the last result, then
+  `complete` (`handed_over`);
+- operations and `connection_init`s are set up in turns (`server.setup_turns`).
 """
 
 from __future__ import annotations

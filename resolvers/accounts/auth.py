@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 from tortoise.queryset import QuerySet, ValuesQuery
 from tortoise.transactions import in_transaction
 
-from models.account import AuthToken, LoginFailure, TokenKind, User
+from models.account import AuthToken, LoginFailure, TokenKind, User, Workspace
 from resolvers.accounts import passwords
 from resolvers.clock import now_utc
 from resolvers.errors import ErrorCode, Refused, rate_limited
@@ -290,6 +290,8 @@ _held_rows: weakref.WeakValueDictionary[int, User] = weakref.WeakValueDictionary
 
 def _held_row(user: User) -> User:
     if user.id <= 0:  # a display token's made-up viewer (`display_tokens.viewer_of`)
+        return user
+    if not isinstance(user.workspace, Workspace):  # not read with it: not compared
         return user
     held = _held_rows.get(user.id)
     if held is not None and _columns(held) == _columns(user):
