@@ -54,10 +54,17 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from strawberry.types.unset import UnsetType
 
-from resolvers.errors import database_unavailable
+from resolvers.errors import Refused, database_unavailable
 from schema.context import Context
 from schema.errors import process_errors
-from schema.live.execution import FrameSink, payload_text, stream_opening, use_frame_sink
+from schema.extensions import public_error
+from schema.live.execution import (
+    FrameSink,
+    payload_text,
+    stream_opened,
+    stream_opening,
+    use_frame_sink,
+)
 from server.frames import legacy_sink, transport_sink
 from server.setup_turns import SetupTurns, Turn
 from server.websocket_messages import INVALID_MESSAGE, legacy_problem, transport_problem
@@ -97,7 +104,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         operation.task = cast("asyncio.Task[None]", ended)
 
         def end(ended: asyncio.Future[object]) -> None:
-            if not ended.cancelled() and operation.task is ended:
+            # Not if the client completed it meanwhile (its id may be in use again).
+            here = self.operations.get(operation.id) is operation
+            if not ended.cancelled() and here and operation.task is ended:
                 operation.task = _running(self._end(operation, ending, sink))
 
         ended.add_done_callback(end)
@@ -107,6 +116,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     ) -> None:
         await handed_over(ending, sink)
         await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
+    async def send_message(self, message: Message) -> None:
+        stream_opened()  # an operation's setup is over once it answers: its turn goes
+        await super().send_message(message)
 
     async def handle_message(self, message: Message) -> None:
         problem = transport_problem(message)
@@ -122,6 +135,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=INVALID_MESSAGE, reason=error_message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if self.connection_init_timeout_task is not None and not self.connection_timed_out:
+            # It came in time: waiting for a turn must not close it with 4408.
+            self.connection_init_timeout_task.cancel()
         await _or_try_later(super().handle_connection_init(message), self.websocket, self.view)
         # Strawberry has cancelled the timeout; kept, the cancelled task (its error, its
         # traceback and frames) would stay for as long as the socket is open.
@@ -211,6 +227,10 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             if self.tasks.get(operation_id) is asyncio.current_task():
                 del self.tasks[operation_id]
 
+    async def send_message(self, message: OperationMessage) -> None:
+        stream_opened()  # an operation's setup is over once it answers: its turn goes
+        await super().send_message(message)
+
     async def handle_message(self, message: OperationMessage) -> None:
         problem = legacy_problem(message)
         if problem is not None:
@@ -265,12 +285,17 @@ async def handed_over(ending: Ending, sink: FrameSink) -> None:
     try:
         await ending()
     except Exception as error:
-        errors = [
+        wrapped = (
             error
             if isinstance(error, GraphQLError)
             else GraphQLError(str(error), original_error=error)
-        ]
+        )
+        errors = [wrapped]
         process_errors(errors)
+        if errors[0] is wrapped and not isinstance(error, GraphQLError | Refused):
+            # With no path, `process_errors` takes a ValueError or TypeError for a
+            # client's value refused; here it is the server's own: never its words.
+            errors = [public_error(wrapped)]
         await sink.next(payload_text(ExecutionResult(data=None, errors=errors)))
 
 

@@ -131,3 +131,28 @@ async def test_a_turn_goes_back_when_the_stream_opens_or_the_operation_ends(
     errors = payload if isinstance(payload, list) else payload.get("errors") or [payload]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     assert event["deal"]["name"] == "Heard"
+
+
+async def test_a_connection_init_in_time_is_not_closed_while_it_waits_for_its_turn(
+    settings: Settings, team: Team, process_id: str, monkeypatch: pytest.MonkeyPatch
+):
+    lookup = subscription_fields.live_process_exists
+
+    async def slow(*args: Any) -> bool:
+        await asyncio.sleep(1.5)
+        return await lookup(*args)
+
+    monkeypatch.setattr(subscription_fields, "live_process_exists", slow)
+    chosen = settings.replace(ws_setups_at_once=1, ws_init_timeout_seconds=0.5)
+    async with (
+        served_app(chosen) as served,
+        live_client(served.url, team.tokens["manager"]) as first,
+    ):
+        await first.subscribe("board", BOARD_EVENTS, processId=process_id)  # holds the turn
+        await asyncio.sleep(0.1)
+        async with live_client(served.url, team.tokens["user"]) as second:  # acknowledged
+            await second.subscribe("board", BOARD_EVENTS, processId=process_id)
+            await subscribed(served.app, team.workspace.id, 2)
+            closed = second.closed.done()
+
+    assert not closed
