@@ -12,8 +12,10 @@ per idle subscriber without turns, 29 KB with 32 turns. The database serves them
 pace of its pool either way.
 
 A turn is held until the operation's stream is open (a subscription: registered with its
-feed, `schema.live.execution.stream_opened`), or until the operation ends (a query or a
-mutation sent over the socket, a subscription refused).
+feed, `schema.live.execution.stream_opened`), until it first sends something (a query or
+a mutation sent over the socket, a subscription refused: a client that does not read
+must not hold a turn while its send waits), or until it ends. A `connection_init` that
+waits for its turn has come in time: its timeout is cancelled first.
 """
 
 from __future__ import annotations
