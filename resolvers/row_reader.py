@@ -12,22 +12,27 @@ model's whole rows (a column missing) goes through `_init_from_db` itself. Reade
 made once per model and process, after the ORM is set up: the time zone rule is the
 one Tortoise was configured with then (`use_tz`, UTC, for every entry point).
 
+A row another model's rows refer to (a card's owner) can come in the same statement
+(`Related`: its columns joined in as annotations) and be read from them as well.
+
 `tests/resolvers/test_row_reader.py` checks, field by field on both backends, that a
-reader's instances are Tortoise's own. Tortoise is pinned below 1.2 (pyproject.toml):
-this mirrors `_init_from_db`.
+reader's instances are Tortoise's own, related ones too. Tortoise is pinned below 1.2
+(pyproject.toml): this mirrors `_init_from_db`.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from enum import Enum
-from functools import cache
+from functools import cache, cached_property
 from operator import itemgetter
 from typing import Any, Generic, Protocol, TypeVar
 
 from tortoise import timezone
+from tortoise.expressions import F
 from tortoise.fields import DatetimeField, Field
 from tortoise.models import Model
 
@@ -126,6 +131,35 @@ class RowReader(Generic[M]):
 def row_reader(model: type[M]) -> RowReader[M]:
     """The reader of `model` (made on first use, once the ORM is set up)."""
     return RowReader(model)
+
+
+@dataclass(frozen=True)
+class Related(Generic[M]):
+    """The row of `model` that a query's rows refer to through their foreign key
+    `relation`, read in the same statement: `annotations` join its columns in (as
+    annotations named after the relation), and `read` makes the instance from what an
+    instance of the query's rows holds of them (None when it refers to none)."""
+
+    model: type[M]
+    relation: str
+
+    @cached_property
+    def _names(self) -> list[tuple[str, str]]:
+        """(annotation, column) of each of the model's columns (once the ORM is set up)."""
+        return [(f"{self.relation}_row_{key}", key) for key, _, _ in row_reader(self.model).columns]
+
+    def annotations(self) -> dict[str, F]:
+        fields = self.model._meta.fields_db_projection_reverse  # column -> field
+        return {
+            annotation: F(f"{self.relation}__{fields[column]}")
+            for annotation, column in self._names
+        }
+
+    def read(self, instance: object) -> M | None:
+        values = {column: getattr(instance, name) for name, column in self._names}
+        if values[self.model._meta.db_pk_column] is None:
+            return None
+        return row_reader(self.model).read(values)
 
 
 def _default(field: Field[Any]) -> Convert:

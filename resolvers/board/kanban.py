@@ -27,6 +27,7 @@ from resolvers.errors import Problems, not_found
 from resolvers.pagination import Page, page_size
 from resolvers.processes.tree import ProcessTree, load_process_tree
 from resolvers.rotting import rotten_if_open
+from resolvers.row_reader import Related
 from resolvers.sql_union import fetch_rendered, fetch_union, fetch_union_over
 from resolvers.statements import Shaping, Statement
 from resolvers.task_dot import CARD_TASKS
@@ -141,9 +142,26 @@ def _grouped(deals: QuerySet[Deal], now: datetime, *by: str) -> ValuesQuery[Lite
 _FIGURES_OF = Statement(_figures_of)
 
 
+# A card's owner, read with it (`card_owners`).
+_OWNER = Related(User, "owner")
+
+
 def _cards(deals: QuerySet[Deal], stage_id: int) -> QuerySet[Deal]:
-    """A column's cards among a board's `deals`, with what their task dots need."""
-    return deals.filter(stage_id=stage_id).annotate(**CARD_TASKS)
+    """A column's cards among a board's `deals`, with what their task dots need and
+    their owners."""
+    return deals.filter(stage_id=stage_id).annotate(**CARD_TASKS, **_OWNER.annotations())
+
+
+def card_owners(cards: list[Deal]) -> dict[int, User]:
+    """The owners of `cards` read with them (`_cards`), by id: of the card's workspace
+    only (an owner of another would be no one's to show)."""
+    owners: dict[int, User] = {}
+    for card in cards:
+        if card.owner_id not in owners:
+            owner = _OWNER.read(card)
+            if owner is not None and owner.workspace_id == card.workspace_id:
+                owners[owner.id] = owner
+    return owners
 
 
 def _first_cards_of(
@@ -301,12 +319,13 @@ async def column_cards(
     scope: BoardScope,
     requests: Sequence[CardRequest],
     figures: Awaitable[dict[int, ColumnFigures]],
-    read: Callable[[list[Deal]], object] | None = None,
+    read: Callable[[list[Deal], dict[int, User]], object] | None = None,
 ) -> list[Page[Deal]]:
-    """The pages of cards of several columns, in one statement. The columns' `figures`
-    (their counts are the pages' totals) are awaited only once the cards are read and
-    their pages made, so that a board can have both statements under way at once; the
-    cards go to `read` before that (what the cards show can be read meanwhile too)."""
+    """The pages of cards of several columns, with their owners, in one statement. The
+    columns' `figures` (their counts are the pages' totals) are awaited only once the
+    cards are read and their pages made, so that a board can have both statements under
+    way at once; the cards and their owners (by id) go to `read` before that (what the
+    cards show can be read meanwhile too)."""
     wanted = [request for request in requests if request.first > 0]
 
     def cards(request: CardRequest, stage_id: int) -> QuerySet[Deal]:
@@ -315,20 +334,20 @@ async def column_cards(
 
     if wanted and all(r.after is None and r.first == wanted[0].first for r in wanted):
         # A board's first pages: one query whose only difference is the stage.
-        pages = await _first_pages(scope, [r.stage_id for r in wanted], wanted[0].first)
+        stage_ids = [r.stage_id for r in wanted]
+        pages = await _first_pages(scope, stage_ids, wanted[0].first)
         if pages is None:
-            pages = await fetch_union_over(
-                lambda stage_id: cards(wanted[0], stage_id), [r.stage_id for r in wanted]
-            )
+            pages = await fetch_union_over(lambda stage_id: cards(wanted[0], stage_id), stage_ids)
     else:
-        pages = await fetch_union([cards(request, request.stage_id) for request in wanted])
+        pages = await fetch_union([cards(r, r.stage_id) for r in wanted])
     rows = dict(zip(wanted, pages, strict=True))
     made = [
         keyset_page(rows.get(request, []), CARD_ORDER, request.first, 0, request.after)
         for request in requests
     ]
     if read is not None:
-        read([deal for page in made for deal in page.items])
+        shown = [deal for page in made for deal in page.items]
+        read(shown, card_owners(shown))
     counts = await figures
     for page, request in zip(made, requests, strict=True):
         page.total_count = counts.get(request.stage_id, ColumnFigures()).deal_count

@@ -14,12 +14,12 @@ from decimal import Decimal
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from models import account as rows_account
 from models import deal as rows
 from resolvers import task_dot
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope, CardRequest, ColumnFigures
 from resolvers.deals.filters import DealFilter
-from resolvers.futures import started
 from resolvers.pagination import Page
 from resolvers.processes.tree import StageNode
 from resolvers.progress import amount_of_cents
@@ -39,24 +39,17 @@ Figures = dict[int, ColumnFigures]
 def card_loader(
     scope: BoardScope, figures: asyncio.Future[Figures], loaders: Loaders
 ) -> CardLoader:
-    """Batches the card pages of every column of one board into one statement, and
-    loads what every card shows (owner, task dot) for all of them at once, so that no
-    card waits for a batch of its own. The columns' `figures` may still be on their
-    way (`schema.board.prefetch`)."""
+    """Batches the card pages of every column of one board into one statement, with
+    what every card shows (owner, task dot) for all of them at once, so that no card
+    waits for a batch of its own. The columns' `figures` may still be on their way
+    (`schema.board.prefetch`)."""
 
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
-        owners: list[asyncio.Future[object]] = []
-
-        def read(cards: list[rows.Deal]) -> None:
-            """The cards' task dots and owners, the owners' statement going out beside
-            the figures' (when those are still on their way)."""
+        def read(cards: list[rows.Deal], owners: dict[int, rows_account.User]) -> None:
             loaders.open_task_dues.prime_many({deal.id: task_dot.card_dues(deal) for deal in cards})
-            owners.append(started(loaders.users.load_many(list({d.owner_id for d in cards}))))
+            loaders.users.prime_many(owners)
 
-        pages = await kanban.column_cards(scope, requests, figures, read)
-        for read_owners in owners:
-            await read_owners
-        return pages
+        return await kanban.column_cards(scope, requests, figures, read)
 
     return DataLoader(load_fn=load)
 

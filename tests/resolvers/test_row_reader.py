@@ -15,7 +15,9 @@ from tortoise.models import Model
 from models.account import User
 from models.deal import Deal, DealStatus
 from models.task import Task
-from resolvers.row_reader import RowReader
+from resolvers import sql_union
+from resolvers.board import kanban
+from resolvers.row_reader import Related, RowReader
 from testkit.board_data import DealSeed, TaskSeed, default_tree, seed_deals
 from testkit.teams import Team
 
@@ -86,3 +88,32 @@ async def test_a_row_missing_a_column_goes_to_tortoise(team: Team):
 
     assert found._partial and found.id == team.user.id and not hasattr(found, "name")
     assert RowReader(User).at(list(row)) is None, "no reader by position without every column"
+
+
+async def test_a_related_row_read_in_the_same_statement_is_tortoises_own(team: Team, rival: Team):
+    """A card's owner comes with it (`Related`), as Tortoise reads that user, through
+    one statement of cards as a board makes it (`sql_union`); an owner in another
+    workspace than the card's is not one of the card owners."""
+    tree = await default_tree(team.workspace.id)
+    owners = [team.user.id, team.manager.id, team.admin.id]
+    seeds = [DealSeed(name=f"Deal {i}", owner_id=owners[i % 3]) for i in range(9)]
+    await seed_deals(team.workspace.id, tree, seeds, NOW)
+    stray = await Deal.filter(workspace_id=team.workspace.id, owner_id=team.admin.id).first()
+    assert stray is not None
+    await Deal.filter(id=stray.id).update(owner_id=rival.user.id)  # never done by the API
+    deals = Deal.filter(workspace_id=team.workspace.id)
+    pages = await sql_union.fetch_union(
+        [kanban._cards(deals, stage.row.id) for stage in tree.stages]
+    )
+    cards = [card for page in pages for card in page]
+    assert len(cards) == 9
+
+    related = Related(User, "owner")
+    for card in cards:
+        owner = related.read(card)
+        assert owner is not None
+        assert_same(owner, await User.get(id=card.owner_id))
+    found = kanban.card_owners(cards)
+    assert found.keys() == {team.user.id, team.manager.id, team.admin.id}
+    for pk, owner in found.items():
+        assert_same(owner, await User.get(id=pk))

@@ -14,6 +14,7 @@ from resolvers.board import kanban
 from resolvers.board.kanban import CardRequest
 from schema import context
 from schema.board import prefetch, queries
+from schema.ids import global_id
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
 from testkit.documents import BOARD_QUERY
@@ -161,28 +162,39 @@ async def test_the_cards_statement_is_under_way_before_the_figures_are_in(
     assert sum(c["deals"]["totalCount"] for c in data["board"]["columns"]) == 5
 
 
-async def test_the_owners_are_read_before_the_figures_are_in(
-    team: Team, manager_client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "variables",
+    [{}, {"filter": {"search": "Deal"}}, {"first": 2}],
+    ids=["first pages", "filtered", "small pages"],
+)
+async def test_the_owners_come_in_the_cards_statement(
+    team: Team,
+    manager_client: GraphQLClient,
+    user_client: GraphQLClient,
+    monkeypatch: pytest.MonkeyPatch,
+    variables: dict[str, Any],
 ):
-    """The cards' owners go out as soon as the cards are read: the figures wait here
-    until they have (sequential loading would wait for ever), and the owners and
-    totals come out right."""
+    """A card's owner is read with it: no statement of the board's asks for users, and
+    every card shows its own owner."""
     process_id = await seed(manager_client)
-    owners_read = asyncio.Event()
-    real_users = context.users_by_ids
+    for index in range(3):
+        await create_deal(user_client, name=f"Deal of a seller {index}")
 
     async def users(workspace_id: int, ids: list[int]) -> Any:
-        found = await real_users(workspace_id, ids)
-        owners_read.set()
-        return found
+        raise AssertionError(f"a statement of its own for the owners {ids}")
 
     monkeypatch.setattr(context, "users_by_ids", users)
-    figures_waiting_for(owners_read, monkeypatch)
-    data = await manager_client.data(BOARD_QUERY, {"processId": process_id})
+    document = BOARD_QUERY.replace("owner { id }", "owner { id name email }")
+    data = await manager_client.data(document, {"processId": process_id, **variables})
 
-    assert sum(c["deals"]["totalCount"] for c in data["board"]["columns"]) == 5
     cards = [e["node"] for c in data["board"]["columns"] for e in c["deals"]["edges"]]
-    assert len(cards) == 5 and all(card["owner"]["id"] for card in cards)
+    assert len(cards) == min(8, variables.get("first", 20))  # all in the first stage
+    for card in cards:
+        owner = team.user if "seller" in card["name"] else team.manager
+        expected = {"id": global_id("User", owner.id), "name": owner.name, "email": owner.email}
+        assert card["owner"] == expected, card
+    # Newest first: the sellers' three, then the manager's (of which a page of 2 has none).
+    assert len({card["owner"]["id"] for card in cards}) == (1 if "first" in variables else 2)
 
 
 async def test_failing_figures_fail_the_board_and_leave_no_page_behind(
