@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar, cast
 
 import strawberry
 
@@ -37,10 +37,22 @@ class Edge(Generic[NodeType]):
 class Connection(Generic[NodeType]):
     edges: list[Edge[NodeType]]
     page_info: PageInfo
-    total_count: int = strawberry.field(description="All items that match, on every page.")
+    total: strawberry.Private[int | Awaitable[int]]
+
+    @strawberry.field(description="All items that match, on every page.")
+    def total_count(self) -> int:
+        """The page's total, or an awaitable of it that GraphQL execution awaits (a
+        board column's count, while the board's figures are on their way)."""
+        return cast(int, self.total)
 
     @classmethod
-    def of(cls, page: Page[Row], wrap: Callable[[Row], NodeType]) -> Connection[NodeType]:
+    def of(
+        cls,
+        page: Page[Row],
+        wrap: Callable[[Row], NodeType],
+        total: int | Awaitable[int] | None = None,
+    ) -> Connection[NodeType]:
+        """The connection of `page`, its total `total` if given (else the page's)."""
         return cls(
             edges=[
                 Edge(cursor=cursor, node=wrap(item))
@@ -52,5 +64,5 @@ class Connection(Generic[NodeType]):
                 has_previous_page=page.has_previous_page,
                 start_cursor=page.start_cursor,
             ),
-            total_count=page.total_count,
+            total=page.total_count if total is None else total,
         )

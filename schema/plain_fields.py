@@ -245,12 +245,15 @@ class PlainFieldExecution(CheckedExecution):
     # Off: every field the general way (the tests compare the two).
     plain_fields_enabled = True
     _plans: dict[tuple[str, int], FieldPlan] | None = None
+    _subplans: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, FieldPlan | None]] | None
+    _subplans = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
         executor = super().build_per_event_executor(payload)
         if isinstance(executor, PlainFieldExecution):
             # Plans are keyed by the identity of field sets collected anew for each event.
             executor._plans = None
+            executor._subplans = None
         return executor
 
     @cached_property
@@ -292,6 +295,43 @@ class PlainFieldExecution(CheckedExecution):
             return None
         return how
 
+    def _subplan(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> FieldPlan | None:
+        """The plan of the selection that the field `details` makes on `object_type`,
+        collected once per executor and field (graphql-core's `collect_subfields`, which
+        `collect_and_execute_subfields` asks again for every object of a list); None
+        when graphql-core must execute it itself (it defers fragments, or nothing in it
+        is planned)."""
+        subplans = self._subplans
+        if subplans is None:
+            subplans = self._subplans = {}
+        key = (object_type, id(details))
+        found = subplans.get(key)
+        if found is None:
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, details)
+            plan = None if new_defer_usages else self._plan(object_type, grouped_field_set)
+            # `details` kept alive with its plan: the key is its identity.
+            found = subplans[key] = (details, plan if plan and plan.any_planned else None)
+        return found[1]
+
+    def _execute_subfields(
+        self,
+        object_type: GraphQLObjectType,
+        details: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `collect_and_execute_subfields`, straight to the plan when
+        nothing is deferred."""
+        plan = self._subplan(object_type, details) if position_context is None else None
+        if plan is None:
+            return self.collect_and_execute_subfields(
+                object_type, details, path, value, position_context
+            )
+        return self._execute_plan(plan, object_type, value, path, position_context)
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -309,6 +349,17 @@ class PlainFieldExecution(CheckedExecution):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        return self._execute_plan(plan, parent_type, source_value, path, position_context)
+
+    def _execute_plan(
+        self,
+        plan: FieldPlan,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        position_context: Any,
+    ) -> Any:
+        """`execute_fields` with the plan of its field set."""
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
@@ -419,7 +470,7 @@ class PlainFieldExecution(CheckedExecution):
             if not self._is_plain_object(object_type, value):
                 return _UNCOMPLETED
             try:
-                completed = self.collect_and_execute_subfields(
+                completed = self._execute_subfields(
                     object_type, details, path, value, position_context
                 )
             except Exception as raw_error:
@@ -467,6 +518,8 @@ class PlainFieldExecution(CheckedExecution):
         item_type = held.item_type
         assert item_type is not None
         object_type, is_awaitable = held.object_type, self.is_awaitable
+        # The items' selection, worked out once for all of them.
+        plan = self._subplan(object_type, details) if position_context is None else None
         completed: list[Any] = []
         awaitable_indices: list[int] = []
         try:
@@ -476,9 +529,14 @@ class PlainFieldExecution(CheckedExecution):
                     continue
                 item_path = path.add_key(index, None)
                 try:
-                    value = self.collect_and_execute_subfields(
-                        object_type, details, item_path, item, position_context
-                    )
+                    if plan is not None:
+                        value = self._execute_plan(
+                            plan, object_type, item, item_path, position_context
+                        )
+                    else:
+                        value = self.collect_and_execute_subfields(
+                            object_type, details, item_path, item, position_context
+                        )
                 except Exception as raw_error:
                     self.handle_field_error(raw_error, item_type, details, item_path)
                     value = None

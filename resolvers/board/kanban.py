@@ -9,7 +9,7 @@ its cards show.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -318,14 +318,12 @@ def card_request(stage_id: int, first: int | None, after: str | None) -> CardReq
 async def column_cards(
     scope: BoardScope,
     requests: Sequence[CardRequest],
-    figures: Awaitable[dict[int, ColumnFigures]],
     read: Callable[[list[Deal], dict[int, User]], object] | None = None,
 ) -> list[Page[Deal]]:
-    """The pages of cards of several columns, with their owners, in one statement. The
-    columns' `figures` (their counts are the pages' totals) are awaited only once the
-    cards are read and their pages made, so that a board can have both statements under
-    way at once; the cards and their owners (by id) go to `read` before that (what the
-    cards show can be read meanwhile too)."""
+    """The pages of cards of several columns, with their owners, in one statement; the
+    cards and their owners (by id) go to `read` too. A page's `total_count` is left at
+    0: a column's total is its count among the board's figures (`column_figures`), which
+    a board reads beside its cards (`schema.board`)."""
     wanted = [request for request in requests if request.first > 0]
 
     def cards(request: CardRequest, stage_id: int) -> QuerySet[Deal]:
@@ -348,7 +346,4 @@ async def column_cards(
     if read is not None:
         shown = [deal for page in made for deal in page.items]
         read(shown, card_owners(shown))
-    counts = await figures
-    for page, request in zip(made, requests, strict=True):
-        page.total_count = counts.get(request.stage_id, ColumnFigures()).deal_count
     return made

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import strawberry
 
@@ -13,7 +13,7 @@ from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope
 from resolvers.clock import now_utc
 from resolvers.events import log
-from resolvers.futures import heard
+from resolvers.futures import heard, started
 from resolvers.pagination import IdCursor
 from schema.board.prefetch import foreseen_card_requests, may_select
 from schema.board.types import Board, PipelineStats, card_loader
@@ -50,15 +50,24 @@ class BoardQuery:
         else:
             found, position = await scope(), 0
         # The figures and the cards the document asks for, both under way at once
-        # (`schema.board.prefetch`).
-        figures = asyncio.ensure_future(kanban.column_figures(found))
-        cards = card_loader(found, figures, loaders)
+        # (`schema.board.prefetch`). Whichever is in first, the board goes on: with its
+        # cards first, they are executed while the figures' statement runs, and the
+        # fields that show figures wait for them (`BoardFigures`).
+        figures = started(kanban.column_figures(found))
+        cards = card_loader(found, loaders)
         stage_ids = [stage.row.id for stage in found.tree.stages]
-        for request in foreseen_card_requests(info._raw_info, stage_ids):
-            cards.load(request).add_done_callback(heard)  # type: ignore[attr-defined]
+        foreseen = [
+            cast(asyncio.Future[Any], cards.load(request))  # DataLoader's are futures
+            for request in foreseen_card_requests(info._raw_info, stage_ids)
+        ]
+        for page in foreseen:
+            page.add_done_callback(heard)
+        if foreseen:  # one batch: the first page is in when they all are
+            either: list[asyncio.Future[Any]] = [figures, foreseen[0]]
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         return Board.of(
             found,
-            await figures,
+            await figures if figures.done() or not foreseen else figures,
             loaders,
             workspace.currency,
             cards,

@@ -8,8 +8,10 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar, cast
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -20,6 +22,7 @@ from resolvers import task_dot
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope, CardRequest, ColumnFigures
 from resolvers.deals.filters import DealFilter
+from resolvers.futures import heard
 from resolvers.pagination import Page
 from resolvers.processes.tree import StageNode
 from resolvers.progress import amount_of_cents
@@ -34,22 +37,72 @@ CardLoader = DataLoader[CardRequest, Page[rows.Deal]]
 
 
 Figures = dict[int, ColumnFigures]
+T = TypeVar("T")
+NO_DEALS = ColumnFigures()
 
 
-def card_loader(
-    scope: BoardScope, figures: asyncio.Future[Figures], loaders: Loaders
-) -> CardLoader:
+class BoardFigures:
+    """A board's column figures, known or still on their way. A field that shows one
+    answers at once when they are in, and before that with a future that GraphQL
+    execution awaits: `BoardQuery.board` hands out a board whose cards are in before
+    its figures, so that the cards are executed while the figures' statement runs."""
+
+    __slots__ = ("_coming", "_known")
+
+    def __init__(self, figures: Figures | asyncio.Future[Figures]) -> None:
+        self._known = figures if isinstance(figures, dict) else None
+        self._coming = None if isinstance(figures, dict) else figures
+
+    def show(self, read: Callable[[Figures], T]) -> T:
+        """What `read` makes of the figures; a future of it while they are on their way
+        (typed as the value: a field's resolver returns it as one)."""
+        known = self._known
+        if known is None:
+            assert self._coming is not None
+            if not self._coming.done():
+                return cast(T, self._later(self._coming, read))
+            known = self._known = self._coming.result()  # their failure, if they failed
+        return read(known)
+
+    @staticmethod
+    def _later(coming: asyncio.Future[Figures], read: Callable[[Figures], T]) -> asyncio.Future[T]:
+        """A future of its own for each field (one given up leaves the others theirs),
+        not a coroutine: a field that is never awaited (a page's total nobody asked
+        for) leaves no coroutine unawaited, and GraphQL execution needs no task to await
+        it. A failure nobody hears is heard all the same."""
+        later: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+        def settle(figures: asyncio.Future[Figures]) -> None:
+            if later.done():
+                return
+            if figures.cancelled():
+                later.cancel()
+                return
+            try:
+                later.set_result(read(figures.result()))
+            except Exception as failure:
+                later.set_exception(failure)
+
+        coming.add_done_callback(settle)
+        later.add_done_callback(heard)
+        return later
+
+
+def _board_total(figures: Figures) -> ColumnFigures:
+    return sum(figures.values(), NO_DEALS)
+
+
+def card_loader(scope: BoardScope, loaders: Loaders) -> CardLoader:
     """Batches the card pages of every column of one board into one statement, with
     what every card shows (owner, task dot) for all of them at once, so that no card
-    waits for a batch of its own. The columns' `figures` may still be on their way
-    (`schema.board.prefetch`)."""
+    waits for a batch of its own."""
 
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
         def read(cards: list[rows.Deal], owners: dict[int, rows_account.User]) -> None:
             loaders.open_task_dues.prime_many({deal.id: task_dot.card_dues(deal) for deal in cards})
             loaders.users.prime_many(owners)
 
-        return await kanban.column_cards(scope, requests, figures, read)
+        return await kanban.column_cards(scope, requests, read)
 
     return DataLoader(load_fn=load)
 
@@ -76,12 +129,28 @@ class BoardColumn:
         description="The board's id and the stage's: a column of one filtered board."
     )
     stage: Stage
-    deal_count: int
-    total_value: Decimal
-    forecast_value: Decimal = strawberry.field(description="The sum of the cards' forecasts.")
-    rotten_count: int = strawberry.field(description="How many of its deals are rotten.")
     stage_id: strawberry.Private[int]
+    figures: strawberry.Private[BoardFigures]
     cards: strawberry.Private[CardLoader]
+
+    def _figures(self, figures: Figures) -> ColumnFigures:
+        return figures.get(self.stage_id, NO_DEALS)
+
+    @strawberry.field
+    def deal_count(self) -> int:
+        return self.figures.show(lambda figures: self._figures(figures).deal_count)
+
+    @strawberry.field
+    def total_value(self) -> Decimal:
+        return self.figures.show(lambda f: amount_of_cents(self._figures(f).value_cents))
+
+    @strawberry.field(description="The sum of the cards' forecasts.")
+    def forecast_value(self) -> Decimal:
+        return self.figures.show(lambda f: amount_of_cents(self._figures(f).forecast_cents))
+
+    @strawberry.field(description="How many of its deals are rotten.")
+    def rotten_count(self) -> int:
+        return self.figures.show(lambda figures: self._figures(figures).rotten_count)
 
     @strawberry.field(
         description="Cards, most recently updated first (20 by default, 100 at most)."
@@ -93,20 +162,18 @@ class BoardColumn:
             return kanban.card_request(self.stage_id, first, after)
 
         page = await self.cards.load(await request())
-        return Connection.of(page, Deal.from_row)
+        total = self.figures.show(lambda figures: self._figures(figures).deal_count)
+        return Connection.of(page, Deal.from_row, total)
 
     @classmethod
     def of(
-        cls, board: str, stage: StageNode, figures: ColumnFigures, cards: CardLoader
+        cls, board: str, stage: StageNode, figures: BoardFigures, cards: CardLoader
     ) -> BoardColumn:
         return cls(
             id=strawberry.ID(f"{board}.{global_id('Stage', stage.row.id)}"),
             stage=Stage.from_node(stage),
-            deal_count=figures.deal_count,
-            total_value=amount_of_cents(figures.value_cents),
-            forecast_value=amount_of_cents(figures.forecast_cents),
-            rotten_count=figures.rotten_count,
             stage_id=stage.row.id,
+            figures=figures,
             cards=cards,
         )
 
@@ -118,9 +185,19 @@ class Board:
     )
     process: Process
     columns: list[BoardColumn]
-    deal_count: int
-    total_value: Decimal
-    forecast_value: Decimal
+
+    @strawberry.field
+    def deal_count(self) -> int:
+        return self.figures.show(lambda figures: _board_total(figures).deal_count)
+
+    @strawberry.field
+    def total_value(self) -> Decimal:
+        return self.figures.show(lambda f: amount_of_cents(_board_total(f).value_cents))
+
+    @strawberry.field
+    def forecast_value(self) -> Decimal:
+        return self.figures.show(lambda f: amount_of_cents(_board_total(f).forecast_cents))
+
     currency: str = strawberry.field(description="The workspace's, which every sum is in.")
     event_cursor: str | None = strawberry.field(
         default=None,
@@ -133,7 +210,7 @@ class Board:
         "workspace has no events, and on a board that is not an answer of `board`.",
     )
     scope: strawberry.Private[BoardScope]
-    figures: strawberry.Private[dict[int, ColumnFigures]]
+    figures: strawberry.Private[BoardFigures]
 
     @strawberry.field(
         description="One column alone, to page its cards (`deals(after:)` applies to it "
@@ -151,24 +228,21 @@ class Board:
     def of(
         cls,
         scope: BoardScope,
-        figures: dict[int, ColumnFigures],
+        figures: Figures | asyncio.Future[Figures],
         loaders: Loaders,
         currency: str,
         cards: CardLoader | None = None,
         event_cursor: str | None = None,
     ) -> Board:
-        """The board of `scope` with every column's `figures` (and its cards from
-        `cards`, if given)."""
-        total = sum(figures.values(), ColumnFigures())
+        """The board of `scope` with every column's `figures` (known or on their way),
+        and its cards from `cards` if given."""
+        shown = BoardFigures(figures)
         return cls(
             id=strawberry.ID(board_id(scope.tree.row.id, scope.deal_filter)),
             scope=scope,
-            figures=figures,
+            figures=shown,
             process=Process.from_tree(scope.tree),
-            columns=board_columns(scope, figures, loaders, cards=cards),
-            deal_count=total.deal_count,
-            total_value=amount_of_cents(total.value_cents),
-            forecast_value=amount_of_cents(total.forecast_cents),
+            columns=board_columns(scope, shown, loaders, cards=cards),
             currency=currency,
             event_cursor=event_cursor,
         )
@@ -176,7 +250,7 @@ class Board:
 
 def board_columns(
     scope: BoardScope,
-    figures: dict[int, ColumnFigures],
+    figures: BoardFigures | Figures,
     loaders: Loaders,
     stage_ids: set[int] | None = None,
     cards: CardLoader | None = None,
@@ -184,20 +258,14 @@ def board_columns(
     """The columns of a board (or those of `stage_ids`), in stage order; their cards
     from `cards` if the board has a loader already."""
     if cards is None:
-        cards = card_loader(scope, settled(figures), loaders)
+        cards = card_loader(scope, loaders)
+    shown = figures if isinstance(figures, BoardFigures) else BoardFigures(figures)
     board = board_id(scope.tree.row.id, scope.deal_filter)
     return [
-        BoardColumn.of(board, stage, figures.get(stage.row.id, ColumnFigures()), cards)
+        BoardColumn.of(board, stage, shown, cards)
         for stage in scope.tree.stages
         if stage_ids is None or stage.row.id in stage_ids
     ]
-
-
-def settled(figures: Figures) -> asyncio.Future[Figures]:
-    """Figures already known, as the card loader takes them."""
-    future = asyncio.get_running_loop().create_future()
-    future.set_result(figures)
-    return future
 
 
 OPEN_NOW = "Open deals now (status OPEN), whatever the period"

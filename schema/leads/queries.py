@@ -36,7 +36,7 @@ class LeadQuery:
         return LeadConnection(
             edges=page.edges,
             page_info=page.page_info,
-            total_count=page.total_count,
+            total=found.page.total_count,
             status_counts=[
                 LeadStatusCount(status=status, count=found.status_counts[status])
                 for status in LeadStatus

@@ -40,7 +40,10 @@ def assert_same(found: Model, expected: Model) -> None:
         mine, theirs = getattr(found, name), getattr(expected, name)
         assert mine == theirs and type(mine) is type(theirs), (name, mine, theirs)
         if isinstance(theirs, datetime):
-            assert mine.tzinfo == theirs.tzinfo and mine.utcoffset() == theirs.utcoffset()
+            # In UTC either way (`datetime.UTC` for Tortoise's `ZoneInfo("UTC")`).
+            assert mine.utcoffset() == theirs.utcoffset() == timedelta(0)
+            assert mine.tzname() == theirs.tzname() == "UTC"
+            assert mine.isoformat() == theirs.isoformat()
     for flag in ("_partial", "_saved_in_db", "_custom_generated_pk", "_await_when_save"):
         assert getattr(found, flag) == getattr(expected, flag), flag
 
