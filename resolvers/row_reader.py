@@ -163,6 +163,16 @@ class Related(Generic[M]):
         return related
 
 
+@cache
+def value_reader(model: type[Model], name: str) -> Callable[[Any], Any]:
+    """How a value of `model`'s field `name` read by a driver becomes what an instance
+    holds (as a reader converts its column; a value read beside the model's own, such as
+    an annotation of one of its datetimes)."""
+    convert = _complex(model._meta.fields_map[name])
+    assert convert is not None  # a complex field always has its conversion
+    return lambda value: value if value is None else convert(value)
+
+
 def _default(field: Field[Any]) -> Convert:
     return field.field_type  # what `_init_from_db` does with a field of this kind
 

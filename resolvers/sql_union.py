@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
+from operator import itemgetter
 from typing import TypeVar, cast
 
 from tortoise.models import Model
@@ -86,14 +87,23 @@ async def fetch_rendered(query: QuerySet[M], rendered: list[Rendered]) -> list[l
         return found
     names = list(rows[0].keys())  # every row of the statement has the same columns
     place = {name: index for index, name in enumerate(names)}
-    annotations = [(name, place[name]) for name in query._annotations]
+    annotated = list(query._annotations)
     part = place["union_part"]
     reader = row_reader(query.model)
     read = reader.at(names) or (lambda row: reader.read({n: row[i] for n, i in place.items()}))
-    set_ = object.__setattr__  # as the reader sets columns: past the model's __setattr__
+    # The annotations' values in one step, into the instance's dictionary as the reader
+    # sets columns (past the model's __setattr__), unless an attribute of the class has
+    # one of their names.
+    of_row = itemgetter(*(place[name] for name in annotated)) if len(annotated) > 1 else None
+    in_dict = of_row is not None and not any(hasattr(query.model, n) for n in annotated)
+    set_ = object.__setattr__
     for row in rows:
         instance = read(row)
-        for name, index in annotations:
-            set_(instance, name, row[index])
+        if in_dict:
+            assert of_row is not None
+            instance.__dict__.update(zip(annotated, of_row(row), strict=True))
+        else:
+            for name in annotated:
+                set_(instance, name, row[place[name]])
         found[int(row[part])].append(instance)
     return found

@@ -22,6 +22,7 @@ from tortoise.queryset import QuerySet
 
 from models.task import Task
 from resolvers.progress import local_day_bounds
+from resolvers.row_reader import value_reader
 
 
 class TaskStatus(StrEnum):
@@ -87,7 +88,6 @@ CARD_TASKS: dict[str, Any] = {
     "first_open_due": RawSQL(f'(SELECT MIN("task"."due_at") {_OPEN_TASKS_SQL})'),
     "open_task_count": RawSQL(f"(SELECT COUNT(*) {_OPEN_TASKS_SQL})"),
 }
-_DUE_AT = Task._meta.fields_map["due_at"]
 
 
 def card_dues(card: Any) -> list[datetime | None]:
@@ -95,4 +95,4 @@ def card_dues(card: Any) -> list[datetime | None]:
     needs them: the earliest, or one undated task, or none."""
     if not getattr(card, "open_task_count", 0):
         return []
-    return [_DUE_AT.to_python_value(getattr(card, "first_open_due", None))]
+    return [value_reader(Task, "due_at")(getattr(card, "first_open_due", None))]
