@@ -48,7 +48,7 @@ overrides `Executor.execute_fields`, whose shape it keeps, and mirrors `execute_
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property, lru_cache
 from operator import attrgetter
@@ -137,6 +137,13 @@ class PlainField:
     read: Callable[[Any], Any]
     leaf: LeafOutput | None  # None: `__typename`, whose value is `read`'s
     non_null: bool
+    # Values of this exact type are complete as they are read (a `str` as String or ID,
+    # a `bool`); ints are not among them, their range is checked (`_coerced`).
+    same: type | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        same = self.leaf.same if self.leaf is not None else None
+        object.__setattr__(self, "same", same if same is not int else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,7 +373,15 @@ class PlainFieldExecution(CheckedExecution):
         try:
             for response_name, details, how in plan.fields:
                 if type(how) is PlainField:
-                    value = _completed(how, source_value)
+                    try:
+                        value = how.read(source_value)
+                    except Exception:
+                        value = _UNCOMPLETED
+                    else:
+                        if type(value) is how.same:  # most of a long list's fields
+                            results[response_name] = value
+                            continue
+                        value = _completed(how, value)
                     if value is not _UNCOMPLETED:
                         results[response_name] = value
                         continue
@@ -389,7 +404,7 @@ class PlainFieldExecution(CheckedExecution):
                     )
                 if result is not Undefined:
                     results[response_name] = result
-                    if is_awaitable(result):
+                    if type(result) not in _NEVER_AWAITABLE and is_awaitable(result):
                         awaitable_fields.append(response_name)
         except Exception:
             if awaitable_fields:
@@ -642,13 +657,14 @@ class _DeferredResolveInfo:
         return getattr(self.built(), name)
 
 
-def _completed(plain: PlainField, source: Any) -> Any:
-    """The field's completed value, or `_UNCOMPLETED` when the general path must say
-    what went wrong."""
-    try:
-        value = plain.read(source)
-    except Exception:
-        return _UNCOMPLETED
+# What execution's own answers are (an object's dictionary, a list, a leaf's value):
+# never awaitable, whatever `is_awaitable` would take the time to find.
+_NEVER_AWAITABLE = frozenset({dict, list, str, int, bool, float, type(None)})
+
+
+def _completed(plain: PlainField, value: Any) -> Any:
+    """The field's value read, completed, or `_UNCOMPLETED` when the general path must
+    say what went wrong."""
     if value is None:
         return _UNCOMPLETED if plain.non_null else None
     if plain.leaf is None:

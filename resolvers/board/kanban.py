@@ -2,9 +2,9 @@
 
 A board costs the same few SQL statements whatever its size: one grouped aggregate for
 every column's count and sums, and one UNION ALL statement for the cards of all the
-columns an operation asks for, each card with what its task dot needs. Sums are exact:
-they add the integer cents kept on each deal, so a column's forecast is the sum of what
-its cards show.
+columns an operation asks for, each card with what its task dot needs and its owner.
+Sums are exact: they add the integer cents kept on each deal, so a column's forecast is
+the sum of what its cards show.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ cards of every column. GraphQL execution asks for the cards only once the board 
 and its columns exist, which wait for the figures; the two statements then run one
 after the other. `BoardQuery.board` instead starts the figures and, at the same moment,
 asks the card loader for the pages this function foresees; the loader sends its one
-statement on another connection and awaits the figures only to give its pages their
-totals (`kanban.column_cards`). When execution reaches `deals`, the loader answers from
-its cache (the same `CardRequest` keys).
+statement on another connection, and the board goes on with whichever is in first (a
+page's total is its column's count among the figures: `schema.board.types.BoardFigures`).
+When execution reaches `deals`, the loader answers from its cache (the same
+`CardRequest` keys).
 
 Only what the document says plainly is foreseen: `columns { deals(first:, after:) }`
 selected on the board itself or through its fragments, with no directive on the way
