@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -28,20 +28,28 @@ MAX_CURSOR_LENGTH = 500
 
 @dataclass
 class Page(Generic[T]):
+    """A page of items. An item's cursor is encoded only when asked for (`cursor_of`):
+    a list shown without its edges' cursors (the board app's cards, paged by
+    `pageInfo.endCursor`) encodes one or two, not one per item."""
+
     items: list[T]
-    cursors: list[str]
+    cursor_of: Callable[[T], str]
     has_next_page: bool
     total_count: int
     # Pages are read forwards (`first`/`after`): a page after a cursor has one before it.
     has_previous_page: bool = False
 
     @property
+    def cursors(self) -> list[str]:
+        return [self.cursor_of(item) for item in self.items]
+
+    @property
     def start_cursor(self) -> str | None:
-        return self.cursors[0] if self.cursors else None
+        return self.cursor_of(self.items[0]) if self.items else None
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self.cursor_of(self.items[-1]) if self.items else None
 
 
 def page_size(first: int | None) -> int:
@@ -92,8 +100,7 @@ async def newest_first(
         query = query.filter(id__lt=before)
     rows = await query.order_by("-id").limit(limit + 1)
     items = rows[:limit]
-    cursors = [kind.of(row.pk) for row in items]
-    return Page(items, cursors, len(rows) > limit, total, has_previous_page=before is not None)
+    return Page(items, lambda row: kind.of(row.pk), len(rows) > limit, total, before is not None)
 
 
 class KeyPart(Protocol):

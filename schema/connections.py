@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 
@@ -29,8 +29,14 @@ class PageInfo:
 
 @strawberry.type
 class Edge(Generic[NodeType]):
-    cursor: str
     node: NodeType
+    item: strawberry.Private[Any]
+    cursor_of: strawberry.Private[Callable[[Any], str]]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        """Encoded when asked for (`Page.cursor_of`)."""
+        return self.cursor_of(self.item)
 
 
 @strawberry.type
@@ -55,8 +61,7 @@ class Connection(Generic[NodeType]):
         """The connection of `page`, its total `total` if given (else the page's)."""
         return cls(
             edges=[
-                Edge(cursor=cursor, node=wrap(item))
-                for item, cursor in zip(page.items, page.cursors, strict=True)
+                Edge(node=wrap(item), item=item, cursor_of=page.cursor_of) for item in page.items
             ],
             page_info=PageInfo(
                 has_next_page=page.has_next_page,

@@ -90,9 +90,12 @@ def keyset_page(
     rows: list[Deal], order: DealOrderField, limit: int, total: int, after: str | None
 ) -> Page[Deal]:
     """The page of rows fetched by `keyset_query` (after the cursor `after`)."""
-    items = rows[:limit]
-    cursors = [_CURSORS[order].encode([_sort_value(row, order), row.id]) for row in items]
-    return Page(items, cursors, len(rows) > limit, total, has_previous_page=after is not None)
+    codec = _CURSORS[order]
+
+    def cursor_of(row: Deal) -> str:
+        return codec.encode([_sort_value(row, order), row.id])
+
+    return Page(rows[:limit], cursor_of, len(rows) > limit, total, after is not None)
 
 
 async def list_deals(

@@ -95,9 +95,13 @@ class Webhook(Node):
         if after is not None:
             query = query.filter(id__lt=IdCursor.DELIVERY.read(after))
         found = await query.order_by("-id").limit(limit + 1)
-        items = found[:limit]
-        cursors = [IdCursor.DELIVERY.of(d.id) for d in items]
-        page = Page(items, cursors, len(found) > limit, total, has_previous_page=after is not None)
+        page = Page(
+            found[:limit],
+            lambda delivery: IdCursor.DELIVERY.of(delivery.id),
+            len(found) > limit,
+            total,
+            after is not None,
+        )
         return Connection.of(page, WebhookDelivery.from_row)
 
 

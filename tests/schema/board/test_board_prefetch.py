@@ -13,6 +13,7 @@ import pytest
 
 from resolvers.board import kanban
 from resolvers.board.kanban import CardRequest
+from resolvers.pagination import CursorCodec
 from schema import context
 from schema.board import prefetch, queries
 from schema.deals import types as deal_types
@@ -313,3 +314,40 @@ def _board_info(document: Any) -> Any:
         fragments=fragments,
         variable_values={},
     )
+
+
+@pytest.mark.parametrize("with_cursors", [False, True], ids=["end cursors", "edge cursors"])
+async def test_a_cards_cursor_is_encoded_only_when_asked_for(
+    team: Team,
+    manager_client: GraphQLClient,
+    monkeypatch: pytest.MonkeyPatch,
+    with_cursors: bool,
+):
+    """The board app pages its columns by `pageInfo.endCursor` and shows no edge's
+    cursor: a column's first and last cards' cursors are encoded (its page's start and
+    end), not one per card; edge cursors, when asked for, are the same cursors as ever
+    (the first the start cursor, the last the end cursor)."""
+    process_id = await seed(manager_client)
+    encoded: list[str] = []
+    real = CursorCodec.encode
+
+    def counted(codec: CursorCodec, values: Any) -> str:
+        encoded.append(real(codec, values))
+        return encoded[-1]
+
+    monkeypatch.setattr(CursorCodec, "encode", counted)
+    edge = "cursor node { id }" if with_cursors else "node { id }"
+    data = await manager_client.data(
+        "query B($processId: ID!) { board(processId: $processId) { columns { deals { "
+        f"pageInfo {{ endCursor }} edges {{ {edge} }} }} }} }} }}",
+        {"processId": process_id},
+    )
+
+    pages = [c["deals"] for c in data["board"]["columns"] if c["deals"]["edges"]]
+    assert len(pages) == 1 and len(pages[0]["edges"]) == 5
+    if with_cursors:
+        cursors = [e["cursor"] for e in pages[0]["edges"]]
+        assert len(set(cursors)) == 5 and cursors[-1] == pages[0]["pageInfo"]["endCursor"]
+        assert sorted(encoded) == sorted([*cursors, cursors[0], cursors[-1]])
+    else:
+        assert len(encoded) == 2 and pages[0]["pageInfo"]["endCursor"] in encoded
