@@ -90,21 +90,23 @@ class RowReader(Generic[M]):
         """A reader of the rows of one statement, whose columns are `names` in that
         order: each value taken by its position (no mapping made of the row, no lookup
         by name), the plain ones put in the instance's dictionary in one step; None
-        when a column of the model is missing, or when the model has a descriptor of a
-        column's name (then `read` each row)."""
+        when the model has a descriptor of a column's name (then `read` each row).
+
+        A statement of only some of the model's columns (`QuerySet.only`) makes partial
+        instances, as Tortoise does: they hold those columns alone (reading another is
+        an AttributeError) and cannot be saved."""
         place = {name: index for index, name in enumerate(names)}
-        if not self.keys <= place.keys() or not self.plain_dict:
+        if not self.plain_dict:
             return None
-        plain = [(place[key], name) for key, name, convert in self.columns if not convert]
-        converted = tuple(
-            (place[key], name, convert) for key, name, convert in self.columns if convert
-        )
+        present = [column for column in self.columns if column[0] in place]
+        plain = [(place[key], name) for key, name, convert in present if not convert]
+        converted = tuple((place[key], name, convert) for key, name, convert in present if convert)
         model, custom_pk = self.model, self.custom_pk
         names_of_plain = tuple(name for _, name in plain)
         # The plain columns' values in one step (a tuple of them, however many).
         values_of_plain = itemgetter(*(index for index, _ in plain)) if len(plain) > 1 else None
         flags = {
-            "_partial": False,
+            "_partial": len(present) < len(self.columns),
             "_saved_in_db": True,
             "_custom_generated_pk": custom_pk,
         }

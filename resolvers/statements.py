@@ -23,7 +23,8 @@ clock read inside, an argument written into the text or converted by Tortoise, a
 a field refuses), or a first real call whose own rendering is not the text filled in
 with its arguments, makes the layout uncacheable: its calls are rendered every time,
 as Tortoise would, and `cached` tells a test so. A layout with a list longer than
-`LONGEST_LIST` is always rendered (the cache stays small).
+`LONGEST_LIST` is always rendered, and so is every new layout once a statement keeps
+`MOST_LAYOUTS` (the cache stays small, whatever layouts its callers make).
 
 `Statement.rendered` gives a call's filled-in SQL without running it, for a statement
 made of several (a board's first pages, `resolvers.board.kanban`);
@@ -48,6 +49,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 LONGEST_LIST = 32
+MOST_LAYOUTS = 256
 
 Rendered = tuple[str, list[Any]]  # a query's SQL and its parameters
 
@@ -151,7 +153,11 @@ class Statement(Generic[R]):
             self._model = query.model  # type: ignore[attr-defined]
         db = router.db_for_read(self._model) or self._model._meta.db  # as `_choose_db`
         key = (db.capabilities.dialect, layout)
-        if key not in self._templates and all(length <= LONGEST_LIST for length, _ in layout):
+        if (
+            key not in self._templates
+            and len(self._templates) < MOST_LAYOUTS
+            and all(length <= LONGEST_LIST for length, _ in layout)
+        ):
             query = query or self.make(*_values(args))
             self._templates[key] = self._template(layout, leaves, query)
         template = self._templates.get(key)

@@ -2,7 +2,9 @@
 
 A board costs the same few SQL statements whatever its size: one grouped aggregate for
 every column's count and sums, and one UNION ALL statement for the cards of all the
-columns an operation asks for, each card with what its task dot needs and its owner.
+columns an operation asks for, each card with what its task dot needs and its owner,
+and with only the columns its fields need when the operation says which
+(`card_columns`: a board's document asks for a few of a deal's 29).
 Sums are exact: they add the integer cents kept on each deal, so a column's forecast is
 the sum of what its cards show.
 """
@@ -145,11 +147,31 @@ _FIGURES_OF = Statement(_figures_of)
 # A card's owner, read with it (`card_owners`).
 _OWNER = Related(User, "owner")
 
+# The columns a card is read with whatever it shows: its key, its place in its column
+# and its cursor (`CARD_ORDER`), and whose it is in which workspace (`card_owners`).
+CARD_KEY_COLUMNS = frozenset({"id", "updated_at", "owner_id", "workspace_id"})
 
-def _cards(deals: QuerySet[Deal], stage_id: int) -> QuerySet[Deal]:
-    """A column's cards among a board's `deals`, with what their task dots need and
-    their owners."""
-    return deals.filter(stage_id=stage_id).annotate(**CARD_TASKS, **_OWNER.annotations())
+# The columns of the cards a board shows: None for whole rows, or some of them (each
+# card then a partial row: `row_reader.RowReader.at`), in the model's order.
+CardColumns = tuple[str, ...] | None
+
+
+def card_columns(shown: Collection[str]) -> CardColumns:
+    """The columns cards showing what needs `shown` (columns of a deal) are read with."""
+    columns = Deal._meta.fields_db_projection
+    if not set(shown) <= columns.keys():
+        raise ValueError(f"not columns of a deal: {sorted(set(shown) - columns.keys())}")
+    wanted = CARD_KEY_COLUMNS | set(shown)
+    return tuple(name for name in columns if name in wanted)
+
+
+def _cards(deals: QuerySet[Deal], stage_id: int, columns: CardColumns = None) -> QuerySet[Deal]:
+    """A column's cards among a board's `deals` (with only `columns` if given), with
+    what their task dots need and their owners."""
+    cards = deals.filter(stage_id=stage_id)
+    if columns is not None:
+        cards = cards.only(*columns)
+    return cards.annotate(**CARD_TASKS, **_OWNER.annotations())
 
 
 def card_owners(cards: list[Deal]) -> dict[int, User]:
@@ -165,18 +187,24 @@ def card_owners(cards: list[Deal]) -> dict[int, User]:
 
 
 def _first_cards_of(
-    every_deal: bool, workspace_id: int, viewer_id: int, process_id: int, stage_id: int, first: int
+    every_deal: bool,
+    workspace_id: int,
+    viewer_id: int,
+    process_id: int,
+    stage_id: int,
+    first: int,
+    columns: CardColumns,
 ) -> QuerySet[Deal]:
     """A column's first page of an unfiltered board, from plain values (rendered once)."""
     deals = _board_deals(every_deal, workspace_id, viewer_id, process_id)
-    return keyset_query(_cards(deals, stage_id), CARD_ORDER, True, None, first)
+    return keyset_query(_cards(deals, stage_id, columns), CARD_ORDER, True, None, first)
 
 
 _FIRST_CARDS_OF = Statement(_first_cards_of)
 
 
 async def _first_pages(
-    scope: BoardScope, stage_ids: list[int], first: int
+    scope: BoardScope, stage_ids: list[int], first: int, columns: CardColumns
 ) -> list[list[Deal]] | None:
     """The first pages of an unfiltered board's columns in one statement, from the
     text kept for them (`_FIRST_CARDS_OF`); None for a filtered board, or while their
@@ -184,13 +212,13 @@ async def _first_pages(
     if scope.deal_filter is not None or not stage_ids:
         return None
     viewer = scope.viewer
-    every_deal, page = access.sees_every_deal(viewer), Shaping(first)
+    every_deal, page, read = access.sees_every_deal(viewer), Shaping(first), Shaping(columns)
     shape = (every_deal, viewer.workspace_id, viewer.id, scope.tree.row.id)
-    rendered = [_FIRST_CARDS_OF.rendered(*shape, stage_id, page) for stage_id in stage_ids]
+    rendered = [_FIRST_CARDS_OF.rendered(*shape, stage_id, page, read) for stage_id in stage_ids]
     if any(part is None for part in rendered):
         return None
     return await fetch_rendered(
-        _first_cards_of(*shape, stage_ids[0], first), [part for part in rendered if part]
+        _first_cards_of(*shape, stage_ids[0], first, columns), [part for part in rendered if part]
     )
 
 
@@ -319,21 +347,23 @@ async def column_cards(
     scope: BoardScope,
     requests: Sequence[CardRequest],
     read: Callable[[list[Deal], dict[int, User]], object] | None = None,
+    columns: CardColumns = None,
 ) -> list[Page[Deal]]:
     """The pages of cards of several columns, with their owners, in one statement; the
-    cards and their owners (by id) go to `read` too. A page's `total_count` is left at
-    0: a column's total is its count among the board's figures (`column_figures`), which
-    a board reads beside its cards (`schema.board`)."""
+    cards and their owners (by id) go to `read` too. Cards are whole rows, or partial
+    ones of `columns` (`card_columns`). A page's `total_count` is left at 0: a column's
+    total is its count among the board's figures (`column_figures`), which a board
+    reads beside its cards (`schema.board`)."""
     wanted = [request for request in requests if request.first > 0]
 
     def cards(request: CardRequest, stage_id: int) -> QuerySet[Deal]:
-        query = _cards(scope.deals(), stage_id)
+        query = _cards(scope.deals(), stage_id, columns)
         return keyset_query(query, CARD_ORDER, True, request.after, request.first)
 
     if wanted and all(r.after is None and r.first == wanted[0].first for r in wanted):
         # A board's first pages: one query whose only difference is the stage.
         stage_ids = [r.stage_id for r in wanted]
-        pages = await _first_pages(scope, stage_ids, wanted[0].first)
+        pages = await _first_pages(scope, stage_ids, wanted[0].first, columns)
         if pages is None:
             pages = await fetch_union_over(lambda stage_id: cards(wanted[0], stage_id), stage_ids)
     else:

@@ -22,7 +22,8 @@ at most once per selection set, so the walk is linear in the document's size.
 
 `may_select` answers the same walk for a field of the board itself, directives or not:
 the board reads the log's position (`eventCursor`) before its figures and cards only
-for a document that may ask for it.
+for a document that may ask for it. `card_fields` walks it down to the cards, for the
+columns of their rows that the document may show.
 """
 
 from __future__ import annotations
@@ -86,6 +87,51 @@ def may_select(raw_info: Any, name: str) -> bool:
         is not None
         for board in raw_info.field_nodes
     )
+
+
+def card_fields(raw_info: Any) -> set[str] | None:
+    """The names of the fields the board field `raw_info` may select on its cards
+    (`columns { deals { edges { node { ... } } } }`, through fragments whatever their
+    type conditions and directives: a superset of what execution will ask), for reading
+    only the columns they need (`schema.deals.types.columns_read`); None when that
+    cannot be told (a fragment the document does not define)."""
+    fragments: Mapping[str, FragmentDefinitionNode] = raw_info.fragments
+    names: set[str] = set()
+    levels: list[FieldNode] = list(raw_info.field_nodes)
+    try:
+        for name in ("columns", "deals", "edges", "node"):
+            levels = [
+                field
+                for parent in levels
+                for field in _every_field(parent.selection_set, fragments, set())
+                if field.name.value == name
+            ]
+        for node in levels:
+            names.update(f.name.value for f in _every_field(node.selection_set, fragments, set()))
+    except KeyError:
+        return None
+    return names
+
+
+def _every_field(
+    selection_set: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    visited: set[str],
+) -> Iterator[FieldNode]:
+    """Every field `selection_set` may select, through its fragments (`visited`: the
+    named ones already walked; one the document lacks is a KeyError)."""
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _every_field(selection.selection_set, fragments, visited)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in visited:
+            visited.add(selection.name.value)
+            yield from _every_field(
+                fragments[selection.name.value].selection_set, fragments, visited
+            )
 
 
 def _object_type(output: Any) -> GraphQLObjectType:

@@ -15,10 +15,11 @@ from resolvers.clock import now_utc
 from resolvers.events import log
 from resolvers.futures import heard, started
 from resolvers.pagination import IdCursor
-from schema.board.prefetch import foreseen_card_requests, may_select
+from schema.board.prefetch import card_fields, foreseen_card_requests, may_select
 from schema.board.types import Board, PipelineStats, card_loader
 from schema.context import Info
 from schema.deals.inputs import BoardFilter, deal_filter
+from schema.deals.types import columns_read
 from schema.ids import decode_id
 
 
@@ -54,7 +55,7 @@ class BoardQuery:
         # cards first, they are executed while the figures' statement runs, and the
         # fields that show figures wait for them (`BoardFigures`).
         figures = started(kanban.column_figures(found))
-        cards = card_loader(found, loaders)
+        cards = card_loader(found, loaders, _card_columns(info))
         stage_ids = [stage.row.id for stage in found.tree.stages]
         foreseen = [
             cast(asyncio.Future[Any], cards.load(request))  # DataLoader's are futures
@@ -73,6 +74,14 @@ class BoardQuery:
             cards,
             IdCursor.EVENT.of(position) if position else None,
         )
+
+
+def _card_columns(info: Info) -> kanban.CardColumns:
+    """The columns the board's cards are read with: only those the fields its document
+    may select on them read (`prefetch.card_fields`), or whole rows."""
+    fields = card_fields(info._raw_info)
+    shown = None if fields is None else columns_read(fields)
+    return None if shown is None else kanban.card_columns(shown)
 
 
 @strawberry.type

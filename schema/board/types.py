@@ -92,17 +92,19 @@ def _board_total(figures: Figures) -> ColumnFigures:
     return sum(figures.values(), NO_DEALS)
 
 
-def card_loader(scope: BoardScope, loaders: Loaders) -> CardLoader:
+def card_loader(
+    scope: BoardScope, loaders: Loaders, columns: kanban.CardColumns = None
+) -> CardLoader:
     """Batches the card pages of every column of one board into one statement, with
     what every card shows (owner, task dot) for all of them at once, so that no card
-    waits for a batch of its own."""
+    waits for a batch of its own. Cards are whole rows, or only their `columns`."""
 
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
         def read(cards: list[rows.Deal], owners: dict[int, rows_account.User]) -> None:
             loaders.open_task_dues.prime_many({deal.id: task_dot.card_dues(deal) for deal in cards})
             loaders.users.prime_many(owners)
 
-        return await kanban.column_cards(scope, requests, read)
+        return await kanban.column_cards(scope, requests, read, columns)
 
     return DataLoader(load_fn=load)
 

@@ -4,11 +4,14 @@ deal reached from elsewhere through the visibility filter."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from models import account as rows_account
 from models import deal as rows
@@ -171,6 +174,58 @@ class DealEvent(Node):
         )
 
 
+# The fields of `Deal` that are its row's columns as they are.
+_AS_STORED = (
+    "name",
+    "company",
+    "contact_person",
+    "value",
+    "currency",
+    "source",
+    "expected_close_date",
+    "is_public",
+    "status",
+    "probability",
+    "lost_reason",
+    "version",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+_read_stored = attrgetter(*_AS_STORED)
+
+# The columns of its row that each field of `Deal` reads, for the fields a card may show
+# without the whole row: a board whose cards ask for these alone reads only their
+# columns (`columns_read`). Any other field needs the whole row. A field's objects
+# (`owner`, `stage`, `process`) come from elsewhere: the row gives only their keys.
+_COLUMNS_READ: dict[str, tuple[str, ...]] = {
+    "__typename": (),
+    "id": ("id",),
+    **{to_camel_case(name): (name,) for name in _AS_STORED},
+    "forecastValue": ("forecast_cents",),
+    "externalId": ("external_id",),
+    "owner": ("owner_id",),
+    "process": ("process_id", "workspace_id"),
+    "stage": ("process_id", "stage_id", "workspace_id"),
+    "stageEnteredAt": ("stage_entered_at", "created_at"),
+    "isRotten": ("rots_at", "status", "deleted_at"),
+    "rottenSince": ("rots_at", "status", "deleted_at"),
+    "taskStatus": ("id",),
+}
+
+
+def columns_read(fields: Iterable[str]) -> set[str] | None:
+    """The columns a deal's `fields` (as the schema names them) read of its row; None
+    when one of them needs the whole row."""
+    columns: set[str] = set()
+    for name in fields:
+        read = _COLUMNS_READ.get(name)
+        if read is None:
+            return None
+        columns.update(read)
+    return columns
+
+
 @strawberry.type(description="A sale in progress.")
 class Deal(Node):
     row: strawberry.Private[rows.Deal]
@@ -199,26 +254,24 @@ class Deal(Node):
 
     @classmethod
     def from_row(cls, row: rows.Deal) -> Deal:
-        return cls(
-            id=strawberry.ID(global_id("Deal", row.id)),
-            row=row,
-            name=row.name,
-            company=row.company,
-            contact_person=row.contact_person,
-            value=row.value,
-            currency=row.currency,
-            source=row.source,
-            expected_close_date=row.expected_close_date,
-            is_public=row.is_public,
-            status=row.status,
-            probability=row.probability,
-            forecast_value=progress.amount_of_cents(row.forecast_cents),
-            lost_reason=row.lost_reason,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-        )
+        """A deal as its row holds it. A partial row (a board's cards, read with only
+        the columns their fields need: `columns_read`) leaves the fields it lacks null:
+        nothing asks for them."""
+        # Its fields set as the dataclass's __init__ sets them, in one step (a board
+        # makes one of every card).
+        deal = cls.__new__(cls)
+        fields = deal.__dict__
+        if row._partial:
+            held = vars(row)
+            fields.update(zip(_AS_STORED, map(held.get, _AS_STORED), strict=True))
+            cents = held.get("forecast_cents")
+        else:
+            fields.update(zip(_AS_STORED, _read_stored(row), strict=True))
+            cents = row.forecast_cents
+        fields["id"] = strawberry.ID(global_id("Deal", row.id))
+        fields["row"] = row
+        fields["forecast_value"] = None if cents is None else progress.amount_of_cents(cents)
+        return deal
 
     async def _tree(self, info: Info) -> ProcessTree:
         loaders = await info.context.loaders()

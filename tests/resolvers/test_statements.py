@@ -26,6 +26,7 @@ from resolvers.clock import now_utc
 from resolvers.deals.lists import keyset_query
 from resolvers.processes import tree
 from resolvers.statements import LONGEST_LIST, Shaping, Statement
+from schema.deals.types import columns_read
 from schema.ids import global_id
 from testkit.board_data import DealSeed, default_tree, seed_deals
 from testkit.documents import BOARD_QUERY
@@ -95,6 +96,22 @@ async def test_a_long_list_is_rendered_every_time(team: Team, monkeypatch: pytes
         found = await statement.all(team.workspace.id, ids)
         assert {u.id for u in found} == {team.admin.id, team.manager.id}
     assert renders == [] and not statement.cached(dialect(), 1, ids)
+
+
+def first_few(workspace_id: int, first: int) -> QuerySet[User]:
+    return User.filter(workspace_id=workspace_id).order_by("id").limit(first)
+
+
+async def test_a_statement_keeps_so_many_layouts(team: Team, monkeypatch: pytest.MonkeyPatch):
+    """Each page size (a `Shaping`) is a layout of its own; past `MOST_LAYOUTS` a new
+    one is rendered every time, its answer the same."""
+    monkeypatch.setattr(statements, "MOST_LAYOUTS", 3)
+    statement = Statement(first_few)
+    for first in (1, 2, 3, 4, 4, 1):
+        found = await statement.all(team.workspace.id, Shaping(first))
+        assert [u.id for u in found] == [u.id for u in await first_few(team.workspace.id, first)]
+    kept = [statement.cached(dialect(), 1, Shaping(first)) for first in (1, 2, 3, 4)]
+    assert kept == [True, True, True, False]
 
 
 def named_before_now(workspace_id: int) -> QuerySet[User]:
@@ -211,8 +228,14 @@ async def test_a_request_renders_its_session_once(
     assert auth._SESSIONS.cached(dialect(), now_utc(), ["a"])
     assert tree._PROCESSES.cached(dialect(), 1, [1])
     assert kanban._FIGURES_OF.cached(dialect(), True, 1, 1, 1, None, now_utc())
-    assert kanban._FIRST_CARDS_OF.cached(dialect(), True, 1, 1, 1, 1, Shaping(5))
-    assert not kanban._FIRST_CARDS_OF.cached(dialect(), True, 1, 1, 1, 1, Shaping(6))
+    # The board's cards are read with the columns its card fields need.
+    card = ["id", "name", "value", "probability", "forecastValue", "taskStatus", "owner"]
+    shown = columns_read(card)
+    assert shown is not None
+    read = Shaping(kanban.card_columns(shown))
+    assert kanban._FIRST_CARDS_OF.cached(dialect(), True, 1, 1, 1, 1, Shaping(5), read)
+    assert not kanban._FIRST_CARDS_OF.cached(dialect(), True, 1, 1, 1, 1, Shaping(6), read)
+    assert not kanban._FIRST_CARDS_OF.cached(dialect(), True, 1, 1, 1, 1, Shaping(5), Shaping(None))
 
 
 async def test_a_boards_first_pages_for_every_kind_of_viewer(team: Team, rival: Team):
@@ -241,12 +264,12 @@ async def test_a_boards_first_pages_for_every_kind_of_viewer(team: Team, rival: 
             scope = await kanban.board_scope(viewer, process, None, now, "UTC")
             every_deal = access.sees_every_deal(viewer)
             stage_ids = [stage.row.id for stage in scope.tree.stages]
-            for first in (2, 5):
-                found = await kanban._first_pages(scope, stage_ids, first)
+            for first, columns in ((2, None), (5, None), (5, kanban.card_columns({"name"}))):
+                found = await kanban._first_pages(scope, stage_ids, first, columns)
                 expected = await sql_union.fetch_union(
                     [
                         keyset_query(
-                            kanban._cards(scope.deals(), stage_id),
+                            kanban._cards(scope.deals(), stage_id, columns),
                             kanban.CARD_ORDER,
                             True,
                             None,
@@ -257,14 +280,22 @@ async def test_a_boards_first_pages_for_every_kind_of_viewer(team: Team, rival: 
                 )
                 assert found is not None
                 assert [
-                    [(d.id, d.updated_at, d.open_task_count) for d in page] for page in found
-                ] == [[(d.id, d.updated_at, d.open_task_count) for d in page] for page in expected]
+                    [(d.id, d.name, d.updated_at, d.open_task_count) for d in page]
+                    for page in found
+                ] == [
+                    [(d.id, d.name, d.updated_at, d.open_task_count) for d in page]
+                    for page in expected
+                ]
+                partial = {d._partial for page in found for d in page}
+                assert partial == {columns is not None}
+                if columns is not None:
+                    assert not any(hasattr(d, "company") for page in found for d in page)
                 assert sum(map(len, found)) > 0
                 owners = kanban.card_owners([d for page in found for d in page])
                 assert owners.keys() == {d.owner_id for page in found for d in page}
                 assert {o.workspace_id for o in owners.values()} == {which.workspace.id}
                 assert kanban._FIRST_CARDS_OF.cached(
-                    dialect(), every_deal, 1, 1, 1, 1, Shaping(first)
+                    dialect(), every_deal, 1, 1, 1, 1, Shaping(first), Shaping(columns)
                 )
 
 

@@ -64,9 +64,9 @@ def card_batches(monkeypatch: pytest.MonkeyPatch) -> list[list[CardRequest]]:
     batches: list[list[CardRequest]] = []
     real = kanban.column_cards
 
-    async def recorded(scope: Any, requests: Any, read: Any = None) -> Any:
+    async def recorded(scope: Any, requests: Any, read: Any = None, columns: Any = None) -> Any:
         batches.append(list(requests))
-        return await real(scope, requests, read)
+        return await real(scope, requests, read, columns)
 
     monkeypatch.setattr(kanban, "column_cards", recorded)
     return batches
@@ -151,8 +151,8 @@ def cards_read(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     read = asyncio.Event()
     real_cards = kanban.column_cards
 
-    async def cards(scope: Any, requests: Any, read_too: Any = None) -> Any:
-        pages = await real_cards(scope, requests, read_too)
+    async def cards(scope: Any, requests: Any, read_too: Any = None, columns: Any = None) -> Any:
+        pages = await real_cards(scope, requests, read_too, columns)
         read.set()
         return pages
 
