@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
@@ -48,9 +49,14 @@ def _users_of(workspace_id: int, ids: list[int]) -> QuerySet[User]:
 _USERS = Statement(_users_of)
 
 
+def in_workspace(workspace_id: int, users: Iterable[User]) -> dict[int, User]:
+    """Of `users`, those of the workspace, by id: the only users an operation in that
+    workspace may show (an owner, a participant), however they were read."""
+    return {user.id: user for user in users if user.workspace_id == workspace_id}
+
+
 async def users_by_ids(workspace_id: int, ids: list[int]) -> dict[int, User]:
-    rows = await _USERS.all(workspace_id, ids)
-    return {row.id: row for row in rows}
+    return in_workspace(workspace_id, await _USERS.all(workspace_id, ids))
 
 
 def _email_in_use() -> Refused:

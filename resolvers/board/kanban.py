@@ -23,6 +23,7 @@ from tortoise.queryset import QuerySet, ValuesQuery
 from models.account import User
 from models.deal import Deal, DealStatus
 from resolvers import access
+from resolvers.accounts.users import in_workspace
 from resolvers.deals.filters import DealFilter, apply_filter
 from resolvers.deals.lists import DealOrderField, check_cursor, keyset_page, keyset_query
 from resolvers.errors import Problems, not_found
@@ -174,16 +175,14 @@ def _cards(deals: QuerySet[Deal], stage_id: int, columns: CardColumns = None) ->
     return cards.annotate(**CARD_TASKS, **_OWNER.annotations())
 
 
-def card_owners(cards: list[Deal]) -> dict[int, User]:
-    """The owners of `cards` read with them (`_cards`), by id: of the card's workspace
-    only (an owner of another would be no one's to show)."""
-    owners: dict[int, User] = {}
+def card_owners(cards: list[Deal], workspace_id: int) -> dict[int, User]:
+    """The owners of `cards` read with them (`_cards`), by id: those of the viewer's
+    workspace only (`users.in_workspace`)."""
+    owners: dict[int, User | None] = {}
     for card in cards:
         if card.owner_id not in owners:
-            owner = _OWNER.read(card)
-            if owner is not None and owner.workspace_id == card.workspace_id:
-                owners[owner.id] = owner
-    return owners
+            owners[card.owner_id] = _OWNER.read(card)
+    return in_workspace(workspace_id, filter(None, owners.values()))
 
 
 def _first_cards_of(
@@ -375,5 +374,5 @@ async def column_cards(
     ]
     if read is not None:
         shown = [deal for page in made for deal in page.items]
-        read(shown, card_owners(shown))
+        read(shown, card_owners(shown, scope.viewer.workspace_id))
     return made

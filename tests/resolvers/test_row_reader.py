@@ -143,7 +143,25 @@ async def test_a_related_row_read_in_the_same_statement_is_tortoises_own(team: T
         owner = related.read(card)
         assert owner is not None
         assert_same(owner, await User.get(id=card.owner_id))
-    found = kanban.card_owners(cards)
+    found = kanban.card_owners(cards, team.workspace.id)
     assert found.keys() == {team.user.id, team.manager.id, team.admin.id}
     for pk, owner in found.items():
         assert_same(owner, await User.get(id=pk))
+
+
+def test_a_utc_datetime_is_kept_as_the_driver_gives_it():
+    """With the default zone UTC, asyncpg's datetimes (aware, `datetime.UTC`) are the
+    reader's values as they are, not converted anew (a board reads some 900), and
+    SQLite's text in UTC needs no conversion after parsing; another zone converts."""
+    from zoneinfo import ZoneInfo
+
+    from resolvers.row_reader import _aware_datetime
+
+    field = Deal._meta.fields_map["updated_at"]
+    in_utc = _aware_datetime(ZoneInfo("UTC"), field)
+    moment = datetime(2026, 7, 1, 9, 30, 15, 123456, tzinfo=UTC)
+    assert in_utc(moment) is moment
+    parsed = in_utc("2026-07-01 09:30:15.123456+00:00")
+    assert parsed == moment and parsed.tzinfo is UTC
+    in_warsaw = _aware_datetime(ZoneInfo("Europe/Warsaw"), field)(moment)
+    assert in_warsaw == moment and in_warsaw.utcoffset() == timedelta(hours=2)

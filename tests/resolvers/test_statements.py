@@ -291,7 +291,9 @@ async def test_a_boards_first_pages_for_every_kind_of_viewer(team: Team, rival: 
                 if columns is not None:
                     assert not any(hasattr(d, "company") for page in found for d in page)
                 assert sum(map(len, found)) > 0
-                owners = kanban.card_owners([d for page in found for d in page])
+                owners = kanban.card_owners(
+                    [d for page in found for d in page], viewer.workspace_id
+                )
                 assert owners.keys() == {d.owner_id for page in found for d in page}
                 assert {o.workspace_id for o in owners.values()} == {which.workspace.id}
                 assert kanban._FIRST_CARDS_OF.cached(
