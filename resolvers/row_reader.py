@@ -138,17 +138,23 @@ def row_reader(model: type[M]) -> RowReader[M]:
 @dataclass(frozen=True)
 class Related(Generic[M]):
     """The row of `model` that a query's rows refer to through their foreign key
-    `relation`, read in the same statement: `annotations` join its columns in (as
-    annotations named after the relation), and `read` makes the instance from what an
-    instance of the query's rows holds of them (None when it refers to none)."""
+    `relation`, read in the same statement: `annotations` join its columns (or only
+    `columns`: a partial instance) in, as annotations named after the relation, and
+    `read` makes the instance from what an instance of the query's rows holds of them
+    (None when it refers to none)."""
 
     model: type[M]
     relation: str
+    columns: tuple[str, ...] | None = None
 
     @cached_property
     def _names(self) -> list[tuple[str, str]]:
-        """(annotation, column) of each of the model's columns (once the ORM is set up)."""
-        return [(f"{self.relation}_row_{key}", key) for key, _, _ in row_reader(self.model).columns]
+        """(annotation, column) of each column read (once the ORM is set up)."""
+        return [
+            (f"{self.relation}_row_{key}", key)
+            for key, _, _ in row_reader(self.model).columns
+            if self.columns is None or key in self.columns
+        ]
 
     def annotations(self) -> dict[str, F]:
         fields = self.model._meta.fields_db_projection_reverse  # column -> field

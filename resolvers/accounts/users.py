@@ -41,8 +41,15 @@ async def workspace_users(actor: User) -> list[User]:
     return await User.filter(workspace_id=actor.workspace_id).order_by("name", "id")
 
 
+# What an operation reads of the users it shows beside what it is about (a card's owner,
+# a deal's participants, a task's assignee: `schema.accounts.types.User` and
+# `in_workspace`), never their password's hash: partial rows (reading another column is
+# an AttributeError), which cannot be saved.
+SHOWN_COLUMNS = ("id", "workspace_id", "email", "name", "role", "active")
+
+
 def _users_of(workspace_id: int, ids: list[int]) -> QuerySet[User]:
-    return User.filter(workspace_id=workspace_id, id__in=ids)
+    return User.filter(workspace_id=workspace_id, id__in=ids).only(*SHOWN_COLUMNS)
 
 
 # What a page of cards or deals shows of their owners: rendered once per count of ids.

@@ -23,7 +23,7 @@ from tortoise.queryset import QuerySet, ValuesQuery
 from models.account import User
 from models.deal import Deal, DealStatus
 from resolvers import access
-from resolvers.accounts.users import in_workspace
+from resolvers.accounts.users import SHOWN_COLUMNS, in_workspace
 from resolvers.deals.filters import DealFilter, apply_filter
 from resolvers.deals.lists import DealOrderField, check_cursor, keyset_page, keyset_query
 from resolvers.errors import Problems, not_found
@@ -145,8 +145,8 @@ def _grouped(deals: QuerySet[Deal], now: datetime, *by: str) -> ValuesQuery[Lite
 _FIGURES_OF = Statement(_figures_of)
 
 
-# A card's owner, read with it (`card_owners`).
-_OWNER = Related(User, "owner")
+# A card's owner, read with it (`card_owners`) as the users' loader reads users.
+_OWNER = Related(User, "owner", SHOWN_COLUMNS)
 
 # The columns a card is read with whatever it shows: its key, its place in its column
 # and its cursor (`CARD_ORDER`), and whose it is in which workspace (`card_owners`).

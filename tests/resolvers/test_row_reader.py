@@ -17,6 +17,7 @@ from models.account import User
 from models.deal import Deal, DealStatus
 from models.task import Task
 from resolvers import sql_union
+from resolvers.accounts import users
 from resolvers.board import kanban
 from resolvers.row_reader import Related, RowReader
 from testkit.board_data import DealSeed, TaskSeed, default_tree, seed_deals
@@ -138,15 +139,27 @@ async def test_a_related_row_read_in_the_same_statement_is_tortoises_own(team: T
     cards = [card for page in pages for card in page]
     assert len(cards) == 9
 
-    related = Related(User, "owner")
     for card in cards:
-        owner = related.read(card)
-        assert owner is not None
-        assert_same(owner, await User.get(id=card.owner_id))
+        owner = kanban._OWNER.read(card)
+        assert owner is not None and not hasattr(owner, "password_hash")
+        assert_same_present(owner, await shown_user(card.owner_id))
     found = kanban.card_owners(cards, team.workspace.id)
     assert found.keys() == {team.user.id, team.manager.id, team.admin.id}
     for pk, owner in found.items():
-        assert_same(owner, await User.get(id=pk))
+        assert_same_present(owner, await shown_user(pk))
+    # Every column of the row, when asked for.
+    whole = Related(User, "owner")
+    (card,) = await Deal.filter(id=cards[0].id).annotate(**whole.annotations())
+    owner = whole.read(card)
+    assert owner is not None
+    assert_same(owner, await User.get(id=card.owner_id))
+
+
+async def shown_user(pk: int) -> User:
+    """The user as Tortoise reads what an operation shows of one (`SHOWN_COLUMNS`)."""
+    found = await User.filter(id=pk).only(*users.SHOWN_COLUMNS).first()
+    assert found is not None and found._partial
+    return found
 
 
 def test_a_utc_datetime_is_kept_as_the_driver_gives_it():

@@ -98,6 +98,21 @@ async def test_a_long_list_is_rendered_every_time(team: Team, monkeypatch: pytes
     assert renders == [] and not statement.cached(dialect(), 1, ids)
 
 
+async def test_users_are_read_as_shown_without_their_password_hash(team: Team):
+    found = await users.users_by_ids(team.workspace.id, [team.admin.id, team.user.id])
+    assert found.keys() == {team.admin.id, team.user.id}
+    for pk, user in found.items():
+        assert user._partial and not hasattr(user, "password_hash")
+        full = await User.get(id=pk)
+        assert (user.email, user.name, user.role, user.active, user.workspace_id) == (
+            full.email,
+            full.name,
+            full.role,
+            full.active,
+            full.workspace_id,
+        )
+
+
 def first_few(workspace_id: int, first: int) -> QuerySet[User]:
     return User.filter(workspace_id=workspace_id).order_by("id").limit(first)
 
