@@ -96,21 +96,27 @@ def card_fields(raw_info: Any) -> set[str] | None:
     only the columns they need (`schema.deals.types.columns_read`); None when that
     cannot be told (a fragment the document does not define)."""
     fragments: Mapping[str, FragmentDefinitionNode] = raw_info.fragments
-    names: set[str] = set()
+    # Level by level, each field once and each named fragment once a level (what a
+    # fragment holds is the same wherever it is spread): linear in the document's size.
     levels: list[FieldNode] = list(raw_info.field_nodes)
     try:
         for name in ("columns", "deals", "edges", "node"):
-            levels = [
-                field
+            visited: set[str] = set()
+            found = {
+                id(field): field
                 for parent in levels
-                for field in _every_field(parent.selection_set, fragments, set())
+                for field in _every_field(parent.selection_set, fragments, visited)
                 if field.name.value == name
-            ]
-        for node in levels:
-            names.update(f.name.value for f in _every_field(node.selection_set, fragments, set()))
+            }
+            levels = list(found.values())
+        visited = set()
+        return {
+            field.name.value
+            for node in levels
+            for field in _every_field(node.selection_set, fragments, visited)
+        }
     except KeyError:
         return None
-    return names
 
 
 def _every_field(

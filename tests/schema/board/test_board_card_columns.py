@@ -255,3 +255,36 @@ async def test_a_deal_has_every_field_of_its_type_from_a_whole_or_partial_row(te
     assert set(vars(lean)) == names
     assert (lean.id, lean.name, lean.updated_at) == (deal.id, deal.name, deal.updated_at)
     assert lean.company is None and lean.forecast_value is None and lean.row is partial
+
+
+def test_reading_the_card_fields_is_linear_in_the_document(monkeypatch: pytest.MonkeyPatch):
+    """Aliases at every level spreading the same fragments, and fragments spreading
+    each other twice (2**20 paths): each field and fragment is walked once a level."""
+    width, depth = 40, 20
+    chain = [f"fragment F{i} on Deal {{ ...F{i + 1} ...F{i + 1} }}" for i in range(depth)]
+    chain.append(f"fragment F{depth} on Deal {{ name }}")
+    fragments = [
+        "fragment C on BoardColumn { "
+        + " ".join(f"d{i}: deals(first: 1) {{ ...E }}" for i in range(width))
+        + " }",
+        "fragment E on DealConnection { "
+        + " ".join(f"e{i}: edges {{ ...N }}" for i in range(width))
+        + " }",
+        "fragment N on DealEdge { "
+        + " ".join(f"n{i}: node {{ id ...F0 }}" for i in range(width))
+        + " }",
+        *chain,
+    ]
+    columns = " ".join(f"c{i}: columns {{ ...C }}" for i in range(width))
+    document = parse("query { board(processId: 1) { " + columns + " } } " + " ".join(fragments))
+    walked: list[int] = []
+    real = prefetch._every_field
+
+    def counted(*args: Any) -> Any:
+        walked.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(prefetch, "_every_field", counted)
+
+    assert prefetch.card_fields(_board_info(document)) == {"id", "name"}
+    assert len(walked) <= 6 * (width + depth + 4)
