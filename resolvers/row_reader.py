@@ -7,8 +7,10 @@ parser (some 6 us a datetime; a board's 126 cards hold seven each); an enum is f
 calling its class. `RowReader` decides per model, once, how each column
 becomes a value: as Tortoise would for everything but datetimes (`fromisoformat`, then
 the same time zone rule, settled when the reader is made) and enums (their value map),
-and makes the instance as `Model._init_from_db` does. A row that is not one of the
-model's whole rows (a column missing) goes through `_init_from_db` itself. Readers are
+and makes the instance as `Model._init_from_db` does. Read by name (`read`), a row
+that is not one of the model's whole rows (a column missing) goes through
+`_init_from_db` itself; read by position (`at`), the rows of a statement of some of
+the model's columns (`QuerySet.only`) become partial instances as Tortoise makes them. Readers are
 made once per model and process, after the ORM is set up: the time zone rule is the
 one Tortoise was configured with then (`use_tz`, UTC, for every entry point).
 

@@ -58,7 +58,9 @@ _USERS = Statement(_users_of)
 
 def in_workspace(workspace_id: int, users: Iterable[User]) -> dict[int, User]:
     """Of `users`, those of the workspace, by id: the only users an operation in that
-    workspace may show (an owner, a participant), however they were read."""
+    workspace may show (an owner, a participant), however they were read. (`_users_of`
+    asks the database for no others, so that none is even read: that filter narrows the
+    read, this decides.)"""
     return {user.id: user for user in users if user.workspace_id == workspace_id}
 
 

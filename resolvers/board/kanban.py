@@ -149,7 +149,8 @@ _FIGURES_OF = Statement(_figures_of)
 _OWNER = Related(User, "owner", SHOWN_COLUMNS)
 
 # The columns a card is read with whatever it shows: its key, its place in its column
-# and its cursor (`CARD_ORDER`), and whose it is in which workspace (`card_owners`).
+# and its cursor (`CARD_ORDER`), its owner (`card_owners`) and its workspace (what a
+# deal row is read with wherever it goes: `Deal`'s process and stage read it too).
 CARD_KEY_COLUMNS = frozenset({"id", "updated_at", "owner_id", "workspace_id"})
 
 # The columns of the cards a board shows: None for whole rows, or some of them (each

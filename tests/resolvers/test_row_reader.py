@@ -110,6 +110,28 @@ async def test_a_row_missing_columns_makes_a_partial_instance_as_tortoise_does(t
     assert partial is not None and partial._partial
 
 
+async def test_a_statement_of_some_columns_reads_as_tortoise_reads_it(team: Team):
+    """A board's cards of some columns (`kanban.card_columns`), read by position
+    through the cards' statement, are the partial instances Tortoise makes of that
+    query itself, field by field."""
+    tree = await default_tree(team.workspace.id)
+    seeds = [
+        DealSeed(name=f"Deal {i}", owner_id=team.user.id, company=None if i % 2 else "Acme")
+        for i in range(5)
+    ]
+    await seed_deals(team.workspace.id, tree, seeds, NOW)
+    columns = kanban.card_columns({"name", "company", "forecast_cents", "rots_at"})
+    query = kanban._cards(
+        Deal.filter(workspace_id=team.workspace.id), tree.stages[0].row.id, columns
+    )
+    (found,) = await sql_union.fetch_union([query.order_by("id")])
+    expected = await query.order_by("id")
+    assert len(found) == len(expected) == 5
+    for mine, theirs in zip(found, expected, strict=True):
+        assert mine._partial and not hasattr(mine, "contact_person")
+        assert_same_present(mine, theirs)
+
+
 def assert_same_present(found: Model, expected: Model) -> None:
     """`assert_same` over the fields `expected` holds."""
     held = [name for name in expected._meta.fields_db_projection if hasattr(expected, name)]

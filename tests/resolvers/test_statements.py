@@ -26,6 +26,7 @@ from resolvers.clock import now_utc
 from resolvers.deals.lists import keyset_query
 from resolvers.processes import tree
 from resolvers.statements import LONGEST_LIST, Shaping, Statement
+from schema.accounts.types import User as UserType
 from schema.deals.types import columns_read
 from schema.ids import global_id
 from testkit.board_data import DealSeed, default_tree, seed_deals
@@ -99,6 +100,8 @@ async def test_a_long_list_is_rendered_every_time(team: Team, monkeypatch: pytes
 
 
 async def test_users_are_read_as_shown_without_their_password_hash(team: Team):
+    """Without their hash, and with every column the API shows of a user: a `User`
+    is made of each as of the whole row (a field the type gains must be read too)."""
     found = await users.users_by_ids(team.workspace.id, [team.admin.id, team.user.id])
     assert found.keys() == {team.admin.id, team.user.id}
     for pk, user in found.items():
@@ -111,6 +114,7 @@ async def test_users_are_read_as_shown_without_their_password_hash(team: Team):
             full.active,
             full.workspace_id,
         )
+        assert vars(UserType.from_row(user)) == vars(UserType.from_row(full))
 
 
 def first_few(workspace_id: int, first: int) -> QuerySet[User]:

@@ -82,6 +82,10 @@ async def seeded(team: Team) -> str:
         await DealRow.filter(id=deal.id).update(
             rots_at=now - timedelta(days=1), external_id=f"crm-{deal.id}", source="web"
         )
+    for deal in deals[1::4]:  # unlike most cards, so that a field read as null shows
+        await DealRow.filter(id=deal.id).update(
+            currency="USD", version=3, lost_reason="Reopened after a loss"
+        )
     await DealRow.filter(id=deals[1].id).update(stage_entered_at=None)  # as before it was kept
     return global_id("Process", tree.row.id)
 
