@@ -30,8 +30,7 @@ async def test_events_written_outside_a_request_are_announced_by_the_relay(
 
 async def test_a_request_announces_its_own_events(app: Starlette, team: Team, manager_client):
     await create_deal_over_http(manager_client, name="Over HTTP")
-    for task in list(app.state.live.outbox._tasks):
-        await task
+    await app.state.live.outbox.settled()
 
     assert await Event.filter(published_at=None).count() == 0
 
@@ -61,3 +60,32 @@ async def test_a_process_wakes_on_others_announcements_not_on_its_own_echo(
     assert own_echo == []
     assert heard == [team.workspace.id, team.workspace.id]
     assert team.workspace.id in woken
+
+
+async def test_rings_are_marked_in_the_log_a_moment_later_in_one_write_per_workspace(
+    app: Starlette, team: Team, manager_client, monkeypatch
+):
+    """The mark is an UPDATE: made with each ring, it would be a write per commit, queued
+    ahead of the feeds' reads of the events it marks. Commits within `MARK_DELAY` share
+    one mark (here a longer moment, so that the three requests surely fall within it);
+    what each request answered for is still marked."""
+    outbox = app.state.live.outbox
+    monkeypatch.setattr(outbox, "mark_delay", 2.0)
+    marks: list[dict[int, int]] = []
+    mark_rung = outbox.mark_rung
+
+    async def counted() -> None:
+        marks.append(dict(outbox._rung))
+        await mark_rung()
+
+    monkeypatch.setattr(outbox, "mark_rung", counted)
+    for name in ("First", "Second", "Third"):
+        await create_deal_over_http(manager_client, name=name)
+    unmarked_right_after = await Event.filter(published_at=None).count()
+    await outbox.settled()
+
+    assert unmarked_right_after == 3
+    assert len(marks) == 1 and list(marks[0]) == [team.workspace.id]
+    last = await Event.all().order_by("-id").first()
+    assert last is not None and marks[0][team.workspace.id] == last.id
+    assert await Event.filter(published_at=None).count() == 0
