@@ -78,10 +78,19 @@ async def empty_all_tables() -> None:
         )
 
 
+# Columns a request that changes nothing may still see change: an event's `published_at`
+# is marked by the process's outbox a moment after the commit that wrote the event
+# (`subscriptions.outbox.MARK_DELAY`), whatever request comes next.
+BOOKKEEPING = {("Event", "published_at")}
+
+
 async def every_row() -> dict[str, list[str]]:
     """Every row of every model table, as text, in a stable order: equal before and after
-    a request that must change nothing."""
+    a request that must change nothing (`BOOKKEEPING` aside)."""
     rows: dict[str, list[str]] = {}
     for name, model in sorted(Tortoise.apps["models"].items()):
-        rows[name] = sorted(repr(sorted(row.items())) for row in await model.all().values())
+        rows[name] = sorted(
+            repr(sorted((k, v) for k, v in row.items() if (name, k) not in BOOKKEEPING))
+            for row in await model.all().values()
+        )
     return rows

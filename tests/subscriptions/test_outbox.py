@@ -70,6 +70,7 @@ async def test_rings_are_marked_in_the_log_a_moment_later_in_one_write_per_works
     one mark (here a longer moment, so that the three requests surely fall within it);
     what each request answered for is still marked."""
     outbox = app.state.live.outbox
+    await outbox.settled()  # no mark of an earlier test's pending
     monkeypatch.setattr(outbox, "mark_delay", 2.0)
 
     async def no_relay() -> None:  # it would mark what it finds a second old at once
