@@ -3,8 +3,8 @@
 A board costs the same few SQL statements whatever its size: one grouped aggregate for
 every column's count and sums, and one UNION ALL statement for the cards of all the
 columns an operation asks for, each card with what its task dot needs and its owner,
-and with only the columns its fields need when the operation says which
-(`card_columns`: a board's document asks for a few of a deal's 29).
+and with only the columns a card usually shows when those are all the operation's
+cards need (`card_columns`: 15 of a deal's 29).
 Sums are exact: they add the integer cents kept on each deal, so a column's forecast is
 the sum of what its cards show.
 """
@@ -153,18 +153,39 @@ _OWNER = Related(User, "owner", SHOWN_COLUMNS)
 # deal row is read with wherever it goes: `Deal`'s process and stage read it too).
 CARD_KEY_COLUMNS = frozenset({"id", "updated_at", "owner_id", "workspace_id"})
 
-# The columns of the cards a board shows: None for whole rows, or some of them (each
+# The columns of a card as boards usually show it (the board app's card, the
+# benchmark's): its name, company, amounts, rotting, stage and process. A board whose
+# cards need no more reads these alone, any other whole rows: two layouts of the cards'
+# statement, however many documents differ in their cards' fields (each column set of
+# its own would be a layout a document could add, and `Statement` keeps so many).
+CARD_COLUMNS = CARD_KEY_COLUMNS | {
+    "name",
+    "company",
+    "value",
+    "currency",
+    "probability",
+    "forecast_cents",
+    "rots_at",
+    "status",
+    "deleted_at",
+    "stage_id",
+    "process_id",
+}
+
+# The columns of the cards a board shows: None for whole rows, or `CARD_COLUMNS` (each
 # card then a partial row: `row_reader.RowReader.at`), in the model's order.
 CardColumns = tuple[str, ...] | None
 
 
 def card_columns(shown: Collection[str]) -> CardColumns:
-    """The columns cards showing what needs `shown` (columns of a deal) are read with."""
+    """The columns cards showing what needs `shown` (columns of a deal) are read with:
+    `CARD_COLUMNS` if they hold them, else None (whole rows)."""
     columns = Deal._meta.fields_db_projection
     if not set(shown) <= columns.keys():
         raise ValueError(f"not columns of a deal: {sorted(set(shown) - columns.keys())}")
-    wanted = CARD_KEY_COLUMNS | set(shown)
-    return tuple(name for name in columns if name in wanted)
+    if not set(shown) <= CARD_COLUMNS:
+        return None
+    return tuple(name for name in columns if name in CARD_COLUMNS)
 
 
 def _cards(deals: QuerySet[Deal], stage_id: int, columns: CardColumns = None) -> QuerySet[Deal]:

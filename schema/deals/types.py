@@ -195,8 +195,8 @@ _AS_STORED = (
 _read_stored = attrgetter(*_AS_STORED)
 
 # The columns of its row that each field of `Deal` reads, for the fields a card may show
-# without the whole row: a board whose cards ask for these alone reads only their
-# columns (`columns_read`). Any other field needs the whole row. A field's objects
+# without the whole row: a board whose cards ask for these alone may read fewer columns
+# (`columns_read`, `kanban.card_columns`). Any other field needs the whole row. A field's objects
 # (`owner`, `stage`, `process`) come from elsewhere: the row gives only their keys.
 _COLUMNS_READ: dict[str, tuple[str, ...]] = {
     "__typename": (),
@@ -255,22 +255,23 @@ class Deal(Node):
     @classmethod
     def from_row(cls, row: rows.Deal) -> Deal:
         """A deal as its row holds it. A partial row (a board's cards, read with only
-        the columns their fields need: `columns_read`) leaves the fields it lacks null:
-        nothing asks for them."""
+        the columns their fields need: `columns_read`) leaves the fields it lacks unset:
+        nothing asks for them, and one asked for all the same is a field error (an
+        AttributeError), never a wrong null."""
         # Its fields set as the dataclass's __init__ sets them, in one step (a board
         # makes one of every card).
         deal = cls.__new__(cls)
         fields = deal.__dict__
         if row._partial:
             held = vars(row)
-            fields.update(zip(_AS_STORED, map(held.get, _AS_STORED), strict=True))
-            cents = held.get("forecast_cents")
+            fields.update((name, held[name]) for name in _AS_STORED if name in held)
+            if "forecast_cents" in held:
+                fields["forecast_value"] = progress.amount_of_cents(held["forecast_cents"])
         else:
             fields.update(zip(_AS_STORED, _read_stored(row), strict=True))
-            cents = row.forecast_cents
+            fields["forecast_value"] = progress.amount_of_cents(row.forecast_cents)
         fields["id"] = strawberry.ID(global_id("Deal", row.id))
         fields["row"] = row
-        fields["forecast_value"] = None if cents is None else progress.amount_of_cents(cents)
         return deal
 
     async def _tree(self, info: Info) -> ProcessTree:

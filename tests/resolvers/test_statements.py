@@ -308,7 +308,7 @@ async def test_a_boards_first_pages_for_every_kind_of_viewer(team: Team, rival: 
                 partial = {d._partial for page in found for d in page}
                 assert partial == {columns is not None}
                 if columns is not None:
-                    assert not any(hasattr(d, "company") for page in found for d in page)
+                    assert not any(hasattr(d, "contact_person") for page in found for d in page)
                 assert sum(map(len, found)) > 0
                 owners = kanban.card_owners(
                     [d for page in found for d in page], viewer.workspace_id
