@@ -55,7 +55,8 @@ WEBSOCKETS = Gauge(
 )
 OUTBOX_LAG = Gauge(
     "dealflow_outbox_lag_seconds",
-    "Age of the oldest committed event not yet announced on the bus (0: none).",
+    "Age of the oldest committed event not yet marked announced on the bus (0: none; "
+    "an event rung for is marked some 50 ms later).",
     multiprocess_mode="mostrecent",
 )
 DB_POOL = Gauge(

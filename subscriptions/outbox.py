@@ -88,26 +88,40 @@ class Outbox:
             self._marking = self._start(self._mark_later())
 
     async def _mark_later(self) -> None:
+        """Mark what was rung for, a moment after; again while rings came meanwhile."""
+        while self._rung:
+            await self._moment()
+            await self.mark_rung()
+
+    async def _moment(self) -> None:
         await asyncio.sleep(self.mark_delay)
-        await self.mark_rung()
 
     async def mark_rung(self) -> None:
         """Mark as announced the events rung for: in each workspace, only those committed
         before its last ring (up to the id given), so that a later commit is announced
-        by its own."""
+        by its own. What a failure leaves unmarked the relay announces again; what a
+        cancellation (shutting down) leaves is kept for the next mark."""
         rung, self._rung = self._rung, {}
         try:
-            for workspace_id, up_to in sorted(rung.items()):
+            for workspace_id in sorted(rung):
                 await Event.filter(
-                    workspace_id=workspace_id, id__lte=up_to, published_at=None
+                    workspace_id=workspace_id, id__lte=rung[workspace_id], published_at=None
                 ).update(published_at=now_utc())
+                del rung[workspace_id]
         except Exception:
             log_failure(logger, "marking events announced failed; the relay will announce them")
+        except asyncio.CancelledError:
+            for workspace_id, up_to in rung.items():
+                self._rung[workspace_id] = max(self._rung.get(workspace_id, 0), up_to)
+            raise
 
     async def settled(self) -> None:
         """Until the announcements under way, and their marks, are done."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        while self._tasks or self._rung:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            else:
+                await self.mark_rung()
 
     async def relay_once(self) -> None:
         """Announce what was committed but not announced (older than a moment)."""
@@ -141,6 +155,8 @@ class Outbox:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for task in [self._relay, *self._tasks]:
-            await stop_task(task)
+        await stop_task(self._relay)
+        while self._tasks:  # one stopped may have started another meanwhile
+            for task in list(self._tasks):
+                await stop_task(task)
         await self.mark_rung()

@@ -6,9 +6,10 @@ import asyncio
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -78,19 +79,24 @@ async def empty_all_tables() -> None:
         )
 
 
-# Columns a request that changes nothing may still see change: an event's `published_at`
-# is marked by the process's outbox a moment after the commit that wrote the event
-# (`subscriptions.outbox.MARK_DELAY`), whatever request comes next.
-BOOKKEEPING = {("Event", "published_at")}
+# Columns a request that changes nothing may still see change, by table: an event's
+# `published_at` is marked by the process's outbox a moment after the commit that wrote
+# the event (`subscriptions.outbox.MARK_DELAY`), whatever request comes next.
+BOOKKEEPING_COLUMNS = {"event": frozenset({"published_at"})}
+
+
+def comparable_row(table: str, row: Mapping[str, Any]) -> str:
+    """A row as text, its table's bookkeeping columns left out: equal before and after a
+    request that must change nothing."""
+    skipped = BOOKKEEPING_COLUMNS.get(table, frozenset())
+    return repr(sorted((name, value) for name, value in row.items() if name not in skipped))
 
 
 async def every_row() -> dict[str, list[str]]:
     """Every row of every model table, as text, in a stable order: equal before and after
-    a request that must change nothing (`BOOKKEEPING` aside)."""
+    a request that must change nothing (`BOOKKEEPING_COLUMNS` aside)."""
     rows: dict[str, list[str]] = {}
     for name, model in sorted(Tortoise.apps["models"].items()):
-        rows[name] = sorted(
-            repr(sorted((k, v) for k, v in row.items() if (name, k) not in BOOKKEEPING))
-            for row in await model.all().values()
-        )
+        table = model._meta.db_table
+        rows[name] = sorted(comparable_row(table, row) for row in await model.all().values())
     return rows

@@ -14,6 +14,7 @@ from typing import Any
 from tortoise import Tortoise, connections
 
 from resolvers.errors import ErrorCode
+from testkit.database import comparable_row
 
 # The masked form of an internal error: a bug, whatever the input.
 UNEXPECTED = "Unexpected error."
@@ -164,7 +165,8 @@ def watching_logs() -> Iterator[LogWatch]:
 
 
 async def fingerprint() -> dict[str, str]:
-    """A digest of every row of every table but throttling's bookkeeping."""
+    """A digest of every row of every table but throttling's bookkeeping (and the
+    outbox's: `testkit.database.comparable_row`)."""
     connection = connections.get("default")
     digests = {}
     for model in Tortoise.apps["models"].values():
@@ -172,7 +174,7 @@ async def fingerprint() -> dict[str, str]:
         if table in BOOKKEEPING_TABLES:
             continue
         rows = await connection.execute_query_dict(f'SELECT * FROM "{table}"')
-        lines = sorted(repr(sorted(row.items())) for row in rows)
+        lines = sorted(comparable_row(table, row) for row in rows)
         digests[table] = hashlib.sha256(
             "\n".join(lines).encode("utf-8", "surrogatepass")
         ).hexdigest()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
+from typing import Any
+from unittest import mock
 
 from starlette.applications import Starlette
+from tortoise.queryset import QuerySet
 
 from models.event import Event
 from resolvers.clock import now_utc
@@ -66,28 +70,32 @@ async def test_rings_are_marked_in_the_log_a_moment_later_in_one_write_per_works
     app: Starlette, team: Team, manager_client, monkeypatch
 ):
     """The mark is an UPDATE: made with each ring, it would be a write per commit, queued
-    ahead of the feeds' reads of the events it marks. Commits within `MARK_DELAY` share
-    one mark (here a longer moment, so that the three requests surely fall within it);
-    what each request answered for is still marked."""
+    ahead of the feeds' reads of the events it marks. Commits within the moment share
+    one mark (here the moment lasts until the three requests are answered); what each
+    request answered for is still marked."""
     outbox = app.state.live.outbox
     await outbox.settled()  # no mark of an earlier test's pending
-    monkeypatch.setattr(outbox, "mark_delay", 2.0)
-
-    async def no_relay() -> None:  # it would mark what it finds a second old at once
-        pass
-
-    monkeypatch.setattr(outbox, "relay_once", no_relay)
+    moment_over = asyncio.Event()
     marks: list[dict[int, int]] = []
     mark_rung = outbox.mark_rung
+
+    async def moment() -> None:
+        await moment_over.wait()
 
     async def counted() -> None:
         marks.append(dict(outbox._rung))
         await mark_rung()
 
+    async def no_relay() -> None:  # it would mark what it finds a second old at once
+        pass
+
+    monkeypatch.setattr(outbox, "_moment", moment)
     monkeypatch.setattr(outbox, "mark_rung", counted)
+    monkeypatch.setattr(outbox, "relay_once", no_relay)
     for name in ("First", "Second", "Third"):
         await create_deal_over_http(manager_client, name=name)
     unmarked_right_after = await Event.filter(published_at=None).count()
+    moment_over.set()
     await outbox.settled()
 
     assert unmarked_right_after == 3
@@ -95,3 +103,44 @@ async def test_rings_are_marked_in_the_log_a_moment_later_in_one_write_per_works
     last = await Event.all().order_by("-id").first()
     assert last is not None and marks[0][team.workspace.id] == last.id
     assert await Event.filter(published_at=None).count() == 0
+
+
+async def test_a_ring_while_a_mark_is_written_is_marked_too(app: Starlette, team: Team):
+    """A commit rung for while the mark before it is written gets a mark of its own: it
+    does not wait for the relay."""
+    outbox = app.state.live.outbox
+    await outbox.settled()
+    first = await create_deal(team.manager, NewDeal(name="Marked first"))
+    writing, go_on = asyncio.Event(), asyncio.Event()
+    update = QuerySet.update
+
+    def held_update(self: QuerySet[Any], **fields: Any) -> Any:
+        if "published_at" not in fields or writing.is_set():
+            return update(self, **fields)
+
+        async def held() -> Any:  # the first mark, until the second ring is in
+            writing.set()
+            await go_on.wait()
+            return await update(self, **fields)
+
+        return held()
+
+    with mock.patch.object(QuerySet, "update", held_update):
+        outbox.announce({team.workspace.id: await last_event_id(team)})
+        await writing.wait()
+        second = await create_deal(team.manager, NewDeal(name="Rung meanwhile"))
+        outbox.announce({team.workspace.id: await last_event_id(team)})
+        await asyncio.sleep(0.01)  # its ring is in; the first mark still being written
+        go_on.set()
+        while outbox._tasks:  # the marker's own doing, not `settled`'s
+            await asyncio.gather(*outbox._tasks)
+
+    assert first.id != second.id
+    assert outbox._rung == {}
+    assert await Event.filter(published_at=None).count() == 0
+
+
+async def last_event_id(team: Team) -> int:
+    last = await Event.filter(workspace_id=team.workspace.id).order_by("-id").first()
+    assert last is not None
+    return last.id
