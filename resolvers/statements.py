@@ -23,8 +23,10 @@ clock read inside, an argument written into the text or converted by Tortoise, a
 a field refuses), or a first real call whose own rendering is not the text filled in
 with its arguments, makes the layout uncacheable: its calls are rendered every time,
 as Tortoise would, and `cached` tells a test so. A layout with a list longer than
-`LONGEST_LIST` is always rendered, and so is every new layout once a statement keeps
-`MOST_LAYOUTS` (the cache stays small, whatever layouts its callers make).
+`LONGEST_LIST` is always rendered. A statement keeps at most `MOST_LAYOUTS` layouts, the
+most recently used: whatever layouts its callers make (a page size is one, and a
+client chooses it), the cache stays small, and the layouts in use stay in it (a client
+making hundreds of new ones costs a rendering each, not the others their cache).
 
 `Statement.rendered` gives a call's filled-in SQL without running it, for a statement
 made of several (a board's first pages, `resolvers.board.kanban`);
@@ -34,6 +36,7 @@ made of several (a board's first pages, `resolvers.board.kanban`);
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -50,6 +53,7 @@ T = TypeVar("T")
 
 LONGEST_LIST = 32
 MOST_LAYOUTS = 256
+_NOT_KEPT: Any = object()
 
 Rendered = tuple[str, list[Any]]  # a query's SQL and its parameters
 
@@ -129,7 +133,8 @@ class Statement(Generic[R]):
             raise TypeError("a statement's query depends on its arguments alone")
         self.make = make
         self._model: Any = None  # the model of its queries, known from the first
-        self._templates: dict[tuple[str, Layout], _Template | None] = {}
+        # Least recently used first (`MOST_LAYOUTS`).
+        self._templates: OrderedDict[tuple[str, Layout], _Template | None] = OrderedDict()
 
     async def all(self, *args: Any) -> R:
         """`await make(*args)`, with the SQL rendered once."""
@@ -153,14 +158,17 @@ class Statement(Generic[R]):
             self._model = query.model  # type: ignore[attr-defined]
         db = router.db_for_read(self._model) or self._model._meta.db  # as `_choose_db`
         key = (db.capabilities.dialect, layout)
-        if (
-            key not in self._templates
-            and len(self._templates) < MOST_LAYOUTS
-            and all(length <= LONGEST_LIST for length, _ in layout)
-        ):
+        templates = self._templates
+        template = templates.get(key, _NOT_KEPT)
+        if template is not _NOT_KEPT:
+            templates.move_to_end(key)  # used last: the last to go
+        elif all(length <= LONGEST_LIST for length, _ in layout):
             query = query or self.make(*_values(args))
-            self._templates[key] = self._template(layout, leaves, query)
-        template = self._templates.get(key)
+            template = templates[key] = self._template(layout, leaves, query)
+            if len(templates) > MOST_LAYOUTS:
+                templates.popitem(last=False)  # the layout used longest ago
+        else:
+            template = None
         if template is None:
             return query or self.make(*_values(args)), db, None, ("", [])
         values = list(template.values)

@@ -155,9 +155,10 @@ CARD_KEY_COLUMNS = frozenset({"id", "updated_at", "owner_id", "workspace_id"})
 
 # The columns of a card as boards usually show it (the board app's card, the
 # benchmark's): its name, company, amounts, rotting, stage and process. A board whose
-# cards need no more reads these alone, any other whole rows: two layouts of the cards'
-# statement, however many documents differ in their cards' fields (each column set of
-# its own would be a layout a document could add, and `Statement` keeps so many).
+# cards need no more reads these alone, any other whole rows: two column sets, however
+# many documents differ in their cards' fields (a column set per document would be a
+# layout of the cards' statement for each; a layout is still a viewer kind, a page size
+# and a number of stages, and `Statement` keeps the layouts used last).
 CARD_COLUMNS = CARD_KEY_COLUMNS | {
     "name",
     "company",

@@ -92,9 +92,10 @@ def may_select(raw_info: Any, name: str) -> bool:
 def card_fields(raw_info: Any) -> set[str] | None:
     """The names of the fields the board field `raw_info` may select on its cards
     (`columns { deals { edges { node { ... } } } }`, through fragments whatever their
-    type conditions and directives: a superset of what execution will ask), for reading
-    only the columns they need (`schema.deals.types.columns_read`); None when that
-    cannot be told (a fragment the document does not define)."""
+    type conditions and directives: a superset of what execution will ask), to tell
+    whether the cards may be read with fewer columns (`schema.deals.types.columns_read`,
+    `kanban.card_columns`); None when that cannot be told (a fragment the document does
+    not define)."""
     fragments: Mapping[str, FragmentDefinitionNode] = raw_info.fragments
     # Level by level, each field once and each named fragment once a level (what a
     # fragment holds is the same wherever it is spread): linear in the document's size.

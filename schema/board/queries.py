@@ -77,8 +77,9 @@ class BoardQuery:
 
 
 def _card_columns(info: Info) -> kanban.CardColumns:
-    """The columns the board's cards are read with: only those the fields its document
-    may select on them read (`prefetch.card_fields`), or whole rows."""
+    """The columns the board's cards are read with: `kanban.CARD_COLUMNS` when the
+    fields its document may select on them (`prefetch.card_fields`) read no others, else
+    whole rows (None)."""
     fields = card_fields(info._raw_info)
     shown = None if fields is None else columns_read(fields)
     return None if shown is None else kanban.card_columns(shown)

@@ -254,8 +254,9 @@ class Deal(Node):
 
     @classmethod
     def from_row(cls, row: rows.Deal) -> Deal:
-        """A deal as its row holds it. A partial row (a board's cards, read with only
-        the columns their fields need: `columns_read`) leaves the fields it lacks unset:
+        """A deal as its row holds it. A partial row (a board's cards, read with
+        `kanban.CARD_COLUMNS` when their fields need no others: `columns_read`) leaves
+        the fields it lacks unset:
         nothing asks for them, and one asked for all the same is a field error (an
         AttributeError), never a wrong null."""
         # Its fields set as the dataclass's __init__ sets them, in one step (a board
