@@ -7,10 +7,11 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from json import JSONDecodeError
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.http import GraphQLRequestData, process_result
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
 from strawberry.http.types import QueryParams
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -85,7 +87,26 @@ logger = logging.getLogger("dealflow")
 class RefusingWebSocketAdapter(ASGIWebSocketAdapter):
     """Strawberry closes a refused `connection_init` with a code of its own (4403, or
     1011 on the legacy protocol); a refusal that has a code of its own (too many
-    sockets: 4429) set on the socket's state is closed with that one instead."""
+    sockets: 4429) set on the socket's state is closed with that one instead. And an
+    idle socket keeps no copy of the text of the last message it got (`iter_json`)."""
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        """Strawberry's, except that a message's text is not kept in a variable while
+        the socket waits for the next (for an idle subscriber, its subscribe message:
+        some 0.4 KB each)."""
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                try:
+                    yield self.view.decode_json(await self.ws.receive_text())
+                except JSONDecodeError as error:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from error
+        except KeyError as error:
+            raise NonTextMessageReceived from error
+        except WebSocketDisconnect:
+            pass
 
     async def close(self, code: int, reason: str) -> None:
         refusal = getattr(self.ws.state, "refusal", None)

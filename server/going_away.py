@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame
 from websockets.http11 import Request
 from websockets.protocol import State
 
@@ -121,6 +122,66 @@ class Writable:
         return True
 
 
+class Keepalives:
+    """The keepalive pings of every socket of an event loop, on one timer: uvicorn
+    schedules a timer for each socket's next ping (a timer handle, a bound method and a
+    copy of the context: some 0.5 KB for each open socket, for a ping every 20 s). Here
+    each socket is an entry in a map of when its next ping is due, and one timer, armed
+    for the earliest, sends the pings that are due. What a ping is, when the next one
+    is due and what a missing pong does stay uvicorn's (`send_keepalive_ping`,
+    `handle_pong`, `keepalive_timeout`). A socket's entry goes when its ping is sent or
+    its keepalive stops; a closed socket's ping is sent to nobody and schedules no
+    other (as with uvicorn's timers)."""
+
+    __slots__ = ("_armed_for", "_due", "_loop", "_timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._due: dict[GoingAwayWebSockets, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._armed_for = 0.0
+
+    def schedule(self, socket: GoingAwayWebSockets, delay: float) -> None:
+        when = self._loop.time() + delay
+        self._due[socket] = when
+        if self._timer is None or when < self._armed_for:
+            self._arm(when)
+
+    def cancel(self, socket: GoingAwayWebSockets) -> None:
+        self._due.pop(socket, None)
+
+    def _arm(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_at(when, self._ping_due)
+        self._armed_for = when
+
+    def _ping_due(self) -> None:
+        self._timer = None
+        now = self._loop.time()
+        due = [socket for socket, when in self._due.items() if when <= now]
+        for socket in due:
+            del self._due[socket]
+        for socket in due:
+            socket.send_keepalive_ping()
+        if self._due:
+            self._arm(min(self._due.values()))
+
+
+_keepalives: dict[asyncio.AbstractEventLoop, Keepalives] = {}
+
+
+def keepalives(loop: asyncio.AbstractEventLoop) -> Keepalives:
+    """The loop's keepalives (one per loop: a worker process has one; tests make many,
+    and an entry goes with its loop once the loop is closed)."""
+    found = _keepalives.get(loop)
+    if found is None:
+        for closed in [other for other in _keepalives if other.is_closed()]:
+            del _keepalives[closed]
+        found = _keepalives[loop] = Keepalives(loop)
+    return found
+
+
 class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     """uvicorn's default implementation (`--ws auto`, `websockets-sansio`), which also
     offers the app a synchronous write (`write_now`, in the scope's extensions), so that
@@ -133,7 +194,10 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     answered (uvicorn reads them only until then; the app has its scope): uvicorn's
     references to them, and the request's headers, which websockets would keep. The
     scope's headers go then too: code that needs a header of a socket reads it before
-    accepting."""
+    accepting. A message's data goes once uvicorn has handed it to the app (websockets'
+    parser keeps the last frame it read until the next comes: for an idle subscriber,
+    its subscribe message, some 0.4 KB), and its keepalive pings share one timer with
+    every other socket's (`Keepalives`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -151,6 +215,26 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
             # origin, the request id, the client's address): from now on the scope
             # keeps none (a browser's cookies alone can be kilobytes).
             cast("list[tuple[bytes, bytes]]", self.scope["headers"]).clear()
+
+    def handle_text(self, event: Frame) -> None:
+        super().handle_text(event)
+        event.data = b""  # uvicorn has its bytes; only websockets' parser keeps the frame
+
+    def handle_bytes(self, event: Frame) -> None:
+        super().handle_bytes(event)
+        event.data = b""
+
+    def handle_cont(self, event: Frame) -> None:
+        super().handle_cont(event)
+        event.data = b""
+
+    def schedule_ping(self) -> None:
+        assert self.ping_interval is not None
+        keepalives(self.loop).schedule(self, max(0.0, self.ping_interval - self.last_ping_rtt))
+
+    def stop_keepalive(self) -> None:
+        keepalives(self.loop).cancel(self)
+        super().stop_keepalive()
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)

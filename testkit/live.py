@@ -125,10 +125,15 @@ async def live_client(
 
 @asynccontextmanager
 async def uvicorn_serving(
-    app: Starlette, port: int = 0, compression: bool = False
+    app: Starlette,
+    port: int = 0,
+    compression: bool = False,
+    ping_every: float = 20.0,
+    pong_within: float = 20.0,
 ) -> AsyncIterator[str]:
     """`app` (its lifespan already open) served by uvicorn on `port` (0: a free one),
-    with per-message compression if asked (off, as `dealflow serve` runs); its WS URL."""
+    with per-message compression if asked (off, as `dealflow serve` runs) and keepalive
+    pings as uvicorn's defaults unless told; its WS URL."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -138,6 +143,8 @@ async def uvicorn_serving(
         http=HTTP_PROTOCOL,
         ws=WS_PROTOCOLS["auto"],
         ws_per_message_deflate=compression,
+        ws_ping_interval=ping_every,
+        ws_ping_timeout=pong_within,
         log_level="warning",
     )
     server = uvicorn.Server(config)

@@ -11,16 +11,19 @@ import asyncio
 import gc
 import inspect
 import json
+import sys
 import weakref
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
+from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.http11 import Request
@@ -331,3 +334,50 @@ async def test_a_subscription_the_feed_writes_for_ends_with_its_socket(
             await asyncio.sleep(0.01)
 
     assert not feed.subscribers
+
+
+@pytest.fixture
+def received(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[str]]:
+    """Every text frame a server's socket read, and every message text its app got."""
+    frames: list[Any] = []
+    texts: list[str] = []
+    handle_text = WebSocketsSansIOProtocol.handle_text
+
+    def frame_recorded(self: Any, event: Any) -> None:
+        frames.append(event)
+        handle_text(self, event)
+
+    receive_text = WebSocket.receive_text
+
+    async def text_recorded(self: WebSocket) -> str:
+        text = await receive_text(self)
+        texts.append(text)
+        return text
+
+    monkeypatch.setattr(WebSocketsSansIOProtocol, "handle_text", frame_recorded)
+    monkeypatch.setattr(WebSocket, "receive_text", text_recorded)
+    return frames, texts
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_an_idle_socket_keeps_neither_the_bytes_nor_the_text_of_its_last_message(
+    app, team: Team, process_id: str, received, protocol: str
+):
+    """websockets' parser keeps the last frame it read until the next comes, and
+    Strawberry's reader the last text: for an idle subscriber, its subscribe message.
+    The frame's data goes once uvicorn has it (`server.going_away`), the text once it
+    is decoded (`server.app.RefusingWebSocketAdapter.iter_json`)."""
+    frames, texts = received
+    async with (
+        uvicorn_serving(app) as url,
+        live_client(url, team.tokens["manager"], protocol) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        await asyncio.sleep(0.05)
+        # Its references beside the list's and the call's own.
+        kept = [sys.getrefcount(texts[index]) - 2 for index in range(len(texts))]
+
+    assert len(frames) == 2 and [frame.data for frame in frames] == [b"", b""]
+    assert len(texts) == 2 and ('"subscribe"' in texts[1] or '"start"' in texts[1])
+    assert kept == [0, 0]

@@ -1,0 +1,67 @@
+"""Keepalive pings (`server.going_away.Keepalives`): every socket's pings on one timer
+instead of a timer each, with uvicorn's meaning kept: a client that answers stays, one
+that does not is closed with 1011 once its pong is overdue."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from server.going_away import GoingAwayWebSockets, keepalives
+from testkit.deals import create_deal
+from testkit.live import BOARD_EVENTS, live_client, subscribed, uvicorn_serving
+from testkit.teams import Team
+
+
+@pytest.fixture
+def pings(monkeypatch: pytest.MonkeyPatch) -> dict[GoingAwayWebSockets, int]:
+    """How many keepalive pings each socket was sent."""
+    sent: dict[GoingAwayWebSockets, int] = {}
+    ping = GoingAwayWebSockets.send_keepalive_ping
+
+    def counted(self: GoingAwayWebSockets) -> None:
+        sent[self] = sent.get(self, 0) + 1
+        ping(self)
+
+    monkeypatch.setattr(GoingAwayWebSockets, "send_keepalive_ping", counted)
+    return sent
+
+
+async def test_a_client_that_answers_stays_and_one_that_does_not_is_closed(
+    app, team: Team, manager_client, process_id: str, pings
+):
+    async with (
+        uvicorn_serving(app, ping_every=0.1, pong_within=0.3) as url,
+        live_client(url, team.tokens["manager"]) as answering,
+        live_client(url, team.tokens["user"]) as silent,
+    ):
+        await answering.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await silent.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 2)
+        silent.ws.transport.pause_reading()  # it reads no ping, so it sends no pong
+        await asyncio.sleep(1.2)
+        silent.ws.transport.resume_reading()
+        await create_deal(manager_client, name="Heard by the one that answers")
+        event = await answering.event("board")
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(silent.ws.recv(), 5)
+        sockets = [socket for socket in pings if not socket.transport.is_closing()]
+
+    assert event["deal"]["name"] == "Heard by the one that answers"
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+    assert len(pings) == 2 and max(pings.values()) >= 5  # a ping every 0.1 s, 1.2 s long
+    assert [socket.ping_timer for socket in sockets] == [None]  # no timer of its own
+
+
+async def test_a_closed_socket_leaves_no_keepalive_behind(app, team: Team, process_id: str):
+    async with uvicorn_serving(app, ping_every=0.1, pong_within=0.3) as url:
+        for _ in range(3):
+            async with live_client(url, team.tokens["manager"]) as client:
+                await client.subscribe("board", BOARD_EVENTS, processId=process_id)
+                await subscribed(app, team.workspace.id, 1)
+        await asyncio.sleep(0.3)  # any ping still due is sent, to nobody
+        due = dict(keepalives(asyncio.get_running_loop())._due)
+
+    assert due == {}
