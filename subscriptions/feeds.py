@@ -162,6 +162,8 @@ class Delivery(Protocol):
 # The subscribers of one topic and group (`changes.group_of`): each event means the
 # same change to all of them.
 Audience = tuple[Topic, Hashable]
+# A session subscribers hold: its token, and who it was as they subscribed.
+Session = tuple[str, auth.SessionUser]
 
 
 @dataclass(eq=False)
@@ -244,17 +246,23 @@ class Subscribers:
     come and go, so that an event costs a step per audience that it concerns and only
     the write (or the queueing) per subscriber."""
 
-    __slots__ = ("_audiences", "_count")
+    __slots__ = ("_audiences", "_count", "_sessions")
 
     def __init__(self) -> None:
         self._audiences: dict[Audience, dict[Subscriber, None]] = {}
         self._count = 0
+        # How many subscribers here hold each session (its token, and who it was as
+        # they subscribed): what the feed checks before each batch, a step per session.
+        self._sessions: dict[Session, int] = {}
 
     def add(self, subscriber: Subscriber) -> None:
         members = self._audiences.setdefault(subscriber.audience, {})
         if subscriber not in members:
             members[subscriber] = None
             self._count += 1
+            if subscriber.token is not None:
+                session = (subscriber.token, subscriber.opened)
+                self._sessions[session] = self._sessions.get(session, 0) + 1
 
     def discard(self, subscriber: Subscriber) -> None:
         members = self._audiences.get(subscriber.audience)
@@ -263,6 +271,17 @@ class Subscribers:
             self._count -= 1
             if not members:
                 del self._audiences[subscriber.audience]
+            if subscriber.token is not None:
+                session = (subscriber.token, subscriber.opened)
+                left = self._sessions[session] - 1
+                if left:
+                    self._sessions[session] = left
+                else:
+                    del self._sessions[session]
+
+    def sessions(self) -> list[Session]:
+        """The sessions the subscribers here hold (each once)."""
+        return list(self._sessions)
 
     def __contains__(self, subscriber: object) -> bool:
         if not isinstance(subscriber, Subscriber):
@@ -424,20 +443,25 @@ class WorkspaceFeed:
                     return
 
     async def end_revoked_sessions(self) -> None:
-        """End the subscribers whose session ended (see the module's doc): one query."""
-        checked = [s for s in self.subscribers if s.token is not None]
-        if not checked:
+        """End the subscribers whose session ended (see the module's doc): one query,
+        then a step per session held here; the subscribers are gone through only when
+        one ended (a thousand sockets of a dozen people are a dozen sessions)."""
+        sessions = self.subscribers.sessions()
+        if not sessions:
             return
-        live = await self.live_sessions({s.token for s in checked if s.token is not None})
-        ended: set[str] = set()
-        for subscriber in checked:
-            assert subscriber.token is not None
-            if not auth.session_is_live(subscriber.opened, live.get(subscriber.token)):
+        live = await self.live_sessions({token for token, _ in sessions})
+        ended = {
+            (token, opened)
+            for token, opened in sessions
+            if not auth.session_is_live(opened, live.get(token))
+        }
+        if not ended:
+            return
+        for subscriber in self.subscribers:
+            if subscriber.token is not None and (subscriber.token, subscriber.opened) in ended:
                 subscriber.end_session()
                 self.subscribers.discard(subscriber)
-                ended.add(subscriber.token)
-        if ended:
-            self.sessions_ended(ended)
+        self.sessions_ended({token for token, _ in ended})
 
     async def _dispatch_event(self, event: Event, workspace: Workspace, held: Held) -> None:
         ids = {

@@ -4,17 +4,18 @@ sockets is in test_resume.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 
 import pytest
 
 from models.account import Workspace
 from models.event import Event
+from resolvers.accounts.auth import SessionUser
 from resolvers.errors import ErrorCode, Refused
 from resolvers.events import log
 from resolvers.pagination import IdCursor
 from subscriptions.changes import BoardChange, BoardEventKind, BoardTopic, Change
-from subscriptions.feeds import Hub
+from subscriptions.feeds import Hub, Subscriber, WorkspaceFeed
 from testkit.deals import create_deal
 from testkit.ids import pk
 from testkit.teams import Team
@@ -85,3 +86,38 @@ async def test_a_cursor_older_than_the_kept_log_is_refused_before_anything_is_se
 
     assert refused.value.problems[0].code == ErrorCode.CURSOR_EXPIRED
     assert team.workspace.id not in hub.feeds or not hub.feeds[team.workspace.id].subscribers
+
+
+async def test_the_session_check_asks_for_each_session_once_and_ends_only_the_revoked_ones(
+    team: Team,
+):
+    """Before each batch the feed checks its subscribers' sessions: one query with each
+    token once, then a step per session (a thousand sockets of a dozen people are a
+    dozen sessions); only the subscribers of a session that ended are ended."""
+    asked: list[set[str]] = []
+    ended: list[set[str]] = []
+    revoked = {"manager-token"}
+
+    async def live_sessions(tokens: Collection[str]) -> dict[str, SessionUser]:
+        asked.append(set(tokens))
+        users = {"manager-token": team.manager, "user-token": team.user}
+        return {t: SessionUser.of(users[t]) for t in tokens if t not in revoked}
+
+    feed = WorkspaceFeed(team.workspace.id, 2.0, live_sessions, ended.append)
+    topic = BoardTopic(1)
+    managers = [Subscriber(team.manager, topic, 10, "manager-token") for _ in range(30)]
+    users = [Subscriber(team.user, topic, 10, "user-token") for _ in range(20)]
+    unchecked = Subscriber(team.user, topic, 10, None)
+    for subscriber in [*managers, *users, unchecked]:
+        feed.subscribers.add(subscriber)
+    feed.subscribers.discard(users[0])
+    sessions_before = sorted(token for token, _ in feed.subscribers.sessions())
+
+    await feed.end_revoked_sessions()
+
+    assert sessions_before == ["manager-token", "user-token"]
+    assert asked == [{"manager-token", "user-token"}]
+    assert ended == [{"manager-token"}]
+    assert all(s.dropped and s not in feed.subscribers for s in managers)
+    assert all(s in feed.subscribers for s in [*users[1:], unchecked])
+    assert [token for token, _ in feed.subscribers.sessions()] == ["user-token"]
