@@ -5,11 +5,12 @@ that does not is closed with 1011 once its pong is overdue."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from server.going_away import GoingAwayWebSockets, keepalives
+from server.going_away import GoingAwayWebSockets, Keepalives, keepalives
 from testkit.deals import create_deal
 from testkit.live import BOARD_EVENTS, live_client, subscribed, uvicorn_serving
 from testkit.teams import Team
@@ -65,3 +66,47 @@ async def test_a_closed_socket_leaves_no_keepalive_behind(app, team: Team, proce
         due = dict(keepalives(asyncio.get_running_loop())._due)
 
     assert due == {}
+
+
+class FakeSocket:
+    """What `Keepalives` uses of a socket: its interval and its ping."""
+
+    def __init__(self, pings: list[FakeSocket], fails: bool = False) -> None:
+        self.ping_interval = 0.2
+        self.pings = pings
+        self.fails = fails
+
+    def send_keepalive_ping(self) -> None:
+        self.pings.append(self)
+        if self.fails:
+            raise RuntimeError("the socket's state refused the ping")
+
+
+async def test_many_sockets_cost_a_pass_a_tick_and_a_failing_ping_stops_no_other(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Due times spread over the interval would fire a timer per socket; one firing a
+    tick (a quarter of the interval here) sends every ping due within it. A ping that
+    raises is logged; the others go, and later ticks still come."""
+    loop = asyncio.get_running_loop()
+    keepalive = Keepalives(loop)
+    firings = 0
+    ping_due = Keepalives._ping_due
+
+    def counted(self: Keepalives) -> None:
+        nonlocal firings
+        firings += 1
+        ping_due(self)
+
+    monkeypatch.setattr(Keepalives, "_ping_due", counted)
+    pings: list[FakeSocket] = []
+    sockets = [FakeSocket(pings, fails=index == 0) for index in range(200)]
+    for index, socket in enumerate(sockets):
+        keepalive.schedule(cast(Any, socket), 0.2 * index / len(sockets))
+    await asyncio.sleep(0.35)
+
+    assert sorted(map(id, pings)) == sorted(map(id, sockets))  # each pinged once
+    assert firings <= 5  # 0.2 s of due times at one firing per 0.05 s tick, and one more
+    keepalive.schedule(cast(Any, sockets[1]), 0.01)
+    await asyncio.sleep(0.1)
+    assert pings[-1] is sockets[1]
