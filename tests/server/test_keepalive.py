@@ -10,6 +10,7 @@ from typing import Any, cast
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from bench.waiting import wait_until
 from server.going_away import GoingAwayWebSockets, Keepalives, keepalives
 from testkit.deals import create_deal
 from testkit.live import BOARD_EVENTS, live_client, subscribed, uvicorn_serving
@@ -57,14 +58,19 @@ async def test_a_client_that_answers_stays_and_one_that_does_not_is_closed(
 
 
 async def test_a_closed_socket_leaves_no_keepalive_behind(app, team: Team, process_id: str):
-    async with uvicorn_serving(app, ping_every=0.1, pong_within=0.3) as url:
+    """Its entry goes when the socket closes (`stop_keepalive`), not when its next ping
+    would have been due (a minute away here)."""
+    loop = asyncio.get_running_loop()
+    async with uvicorn_serving(app, ping_every=60, pong_within=20) as url:
         for _ in range(3):
             async with live_client(url, team.tokens["manager"]) as client:
                 await client.subscribe("board", BOARD_EVENTS, processId=process_id)
                 await subscribed(app, team.workspace.id, 1)
-        await asyncio.sleep(0.3)  # any ping still due is sent, to nobody
-        due = dict(keepalives(asyncio.get_running_loop())._due)
+                held_while_open = len(keepalives(loop)._due)
+        await wait_until(lambda: not keepalives(loop)._due, 5)
+        due = dict(keepalives(loop)._due)
 
+    assert held_while_open == 1
     assert due == {}
 
 
