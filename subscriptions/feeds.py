@@ -198,6 +198,11 @@ class Subscriber:
             self._queue = asyncio.Queue(self.queue_size)
         return self._queue
 
+    @property
+    def session(self) -> Session | None:
+        """The session it holds (None: not checked), as `Subscribers` counts it."""
+        return None if self.token is None else (self.token, self.opened)
+
     def queued(self) -> int:
         """How many changes wait in its queue (making none)."""
         return self._queue.qsize() if self._queue is not None else 0
@@ -260,8 +265,8 @@ class Subscribers:
         if subscriber not in members:
             members[subscriber] = None
             self._count += 1
-            if subscriber.token is not None:
-                session = (subscriber.token, subscriber.opened)
+            session = subscriber.session
+            if session is not None:
                 self._sessions[session] = self._sessions.get(session, 0) + 1
 
     def discard(self, subscriber: Subscriber) -> None:
@@ -271,8 +276,8 @@ class Subscribers:
             self._count -= 1
             if not members:
                 del self._audiences[subscriber.audience]
-            if subscriber.token is not None:
-                session = (subscriber.token, subscriber.opened)
+            session = subscriber.session
+            if session is not None:
                 left = self._sessions[session] - 1
                 if left:
                     self._sessions[session] = left
@@ -458,7 +463,7 @@ class WorkspaceFeed:
         if not ended:
             return
         for subscriber in self.subscribers:
-            if subscriber.token is not None and (subscriber.token, subscriber.opened) in ended:
+            if subscriber.session in ended:
                 subscriber.end_session()
                 self.subscribers.discard(subscriber)
         self.sessions_ended({token for token, _ in ended})
