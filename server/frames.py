@@ -67,16 +67,22 @@ class FrameSink:
     def writes_now(self) -> bool:
         return self.write_now is not None
 
-    def next_now(self, payloads: Sequence[str]) -> bool:
-        """The frames, in order, written at once and together by the server's protocol
-        (`server.going_away`); False when the socket's buffer is full (its client does
-        not read)."""
+    @staticmethod
+    def encoded(payload: str) -> bytes:
+        """A payload as `next_now` takes it: its bytes and the frame's closing brace,
+        shared by every socket it goes to (only the head differs between them)."""
+        return f"{payload}}}".encode()
+
+    def next_now(self, payloads: Sequence[bytes]) -> bool:
+        """The frames of `encoded` payloads, in order, written at once and together by
+        the server's protocol (`server.going_away`); False when the socket's buffer is
+        full (its client does not read)."""
         assert self.write_now is not None
         if self.still_open is not None and not self.still_open():
             return True
-        if self.websocket.application_state != WebSocketState.CONNECTED:
+        if self.websocket.application_state is not WebSocketState.CONNECTED:
             return True  # closing: its operation ends with it
-        return self.write_now(self.head_bytes, [_tail(payload) for payload in payloads])
+        return self.write_now(self.head_bytes, payloads)
 
     async def next(self, payload: str) -> None:
         if self.still_open is not None and not self.still_open():
@@ -87,25 +93,6 @@ class FrameSink:
             await self.send({"type": "websocket.send", "text": f"{self.head}{payload}}}"})
         except (OSError, WebSocketDisconnect) as closed:  # uvicorn: ClientDisconnected
             raise WebSocketDisconnected from closed
-
-
-# Payloads encoded with their frame's closing brace, by identity (each kept with its
-# payload, so that an identity is not reused while its entry lives): the feed writes a
-# group's payload, or a batch of events' payloads, to all the group's sockets in a row,
-# so each is encoded once. Emptied when full: a few entries serve a batch.
-_tails: dict[int, tuple[str, bytes]] = {}
-_TAILS_KEPT = 64
-
-
-def _tail(payload: str) -> bytes:
-    kept = _tails.get(id(payload))
-    if kept is not None and kept[0] is payload:
-        return kept[1]
-    if len(_tails) >= _TAILS_KEPT:
-        _tails.clear()
-    encoded = f"{payload}}}".encode()
-    _tails[id(payload)] = (payload, encoded)
-    return encoded
 
 
 RAW_SEND = "dealflow.raw_send"

@@ -301,10 +301,14 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
         super().shutdown()  # a close already sent: uvicorn only closes the transport
 
 
+# The headers of frames under 126 bytes (most of a board's events), made once.
+_SHORT_HEADERS = tuple(bytes((0x81, length)) for length in range(126))
+
+
 def _text_header(length: int) -> bytes:
     """A final, unmasked text frame's header for `length` bytes (RFC 6455 5.2)."""
     if length < 126:
-        return bytes((0x81, length))
+        return _SHORT_HEADERS[length]
     if length < 65536:
         return struct.pack("!BBH", 0x81, 126, length)
     return struct.pack("!BBQ", 0x81, 127, length)

@@ -151,12 +151,13 @@ class Delivery(Protocol):
         """Subscribers of one group with equal keys (the same document and variables)
         get the same frame payload."""
 
-    async def render(self, change: Change) -> str:
-        """The change's frame payload (JSON text)."""
+    async def render(self, change: Change) -> bytes:
+        """The change's frame payload, encoded as the sockets' frames carry it (the same
+        for every subscriber with an equal key; what it holds is the delivery's)."""
 
-    def write(self, payloads: Sequence[str]) -> bool:
-        """Write their frames now, in order and together; False when the socket cannot
-        take them (too far behind)."""
+    def write(self, payloads: Sequence[bytes]) -> bool:
+        """Write their frames now, in order and together (keeping nothing of
+        `payloads`); False when the socket cannot take them (too far behind)."""
 
 
 # The subscribers of one topic and group (`changes.group_of`): each event means the
@@ -185,10 +186,13 @@ class Subscriber:
     # must still be (`auth.session_is_live`).
     audience: Audience = field(init=False)
     opened: auth.SessionUser = field(init=False)
+    # Which of its audience get the same frames (`Delivery.key`; None: no delivery).
+    frames_key: Hashable = field(init=False)
 
     def __post_init__(self) -> None:
         self.audience = (self.topic, group_of(self.viewer, self.topic))
         self.opened = auth.SessionUser.of(self.viewer)
+        self.frames_key = self.delivery.key if self.delivery is not None else None
 
     @property
     def queue(self) -> asyncio.Queue[Change | object]:
@@ -247,68 +251,76 @@ class Subscriber:
 
 
 class Subscribers:
-    """A feed's subscribers, by audience, each in the order it came: kept so as they
-    come and go, so that an event costs a step per audience that it concerns and only
-    the write (or the queueing) per subscriber."""
+    """A feed's subscribers, by audience and, within an audience, by the frames they get
+    (their delivery's key: the same document and variables), each in the order it came:
+    kept so as they come and go, so that an event costs a step per audience and document
+    that it concerns and only the write (or the queueing) per subscriber."""
 
-    __slots__ = ("_audiences", "_count", "_sessions")
+    __slots__ = ("_audiences", "_sessions", "here")
 
     def __init__(self) -> None:
-        self._audiences: dict[Audience, dict[Subscriber, None]] = {}
-        self._count = 0
+        self._audiences: dict[Audience, dict[Hashable, dict[Subscriber, None]]] = {}
+        # Every subscriber here, by identity: what the feed asks of each socket it
+        # writes to (`in`, a dictionary's own lookup, no method of ours on the way).
+        self.here: dict[Subscriber, None] = {}
         # How many subscribers here hold each session (its token, and who it was as
         # they subscribed): what the feed checks before each batch, a step per session.
         self._sessions: dict[Session, int] = {}
 
     def add(self, subscriber: Subscriber) -> None:
-        members = self._audiences.setdefault(subscriber.audience, {})
-        if subscriber not in members:
-            members[subscriber] = None
-            self._count += 1
-            session = subscriber.session
-            if session is not None:
-                self._sessions[session] = self._sessions.get(session, 0) + 1
+        if subscriber in self.here:
+            return
+        self.here[subscriber] = None
+        groups = self._audiences.setdefault(subscriber.audience, {})
+        groups.setdefault(subscriber.frames_key, {})[subscriber] = None
+        session = subscriber.session
+        if session is not None:
+            self._sessions[session] = self._sessions.get(session, 0) + 1
 
     def discard(self, subscriber: Subscriber) -> None:
-        members = self._audiences.get(subscriber.audience)
-        if members is not None and subscriber in members:
-            del members[subscriber]
-            self._count -= 1
-            if not members:
+        if subscriber not in self.here:
+            return
+        del self.here[subscriber]
+        groups = self._audiences[subscriber.audience]
+        members = groups[subscriber.frames_key]
+        del members[subscriber]
+        if not members:
+            del groups[subscriber.frames_key]
+            if not groups:
                 del self._audiences[subscriber.audience]
-            session = subscriber.session
-            if session is not None:
-                left = self._sessions[session] - 1
-                if left:
-                    self._sessions[session] = left
-                else:
-                    del self._sessions[session]
+        session = subscriber.session
+        if session is not None:
+            left = self._sessions[session] - 1
+            if left:
+                self._sessions[session] = left
+            else:
+                del self._sessions[session]
 
     def sessions(self) -> list[Session]:
         """The sessions the subscribers here hold (each once)."""
         return list(self._sessions)
 
     def __contains__(self, subscriber: object) -> bool:
-        if not isinstance(subscriber, Subscriber):
-            return False
-        members = self._audiences.get(subscriber.audience)
-        return members is not None and subscriber in members
+        return subscriber in self.here
 
     def __iter__(self) -> Iterator[Subscriber]:
         """Those here now (leaving while iterated over changes nothing of it)."""
-        return iter([s for members in self._audiences.values() for s in members])
+        return iter(list(self.here))
 
     def __len__(self) -> int:
-        return self._count
+        return len(self.here)
 
     def any_topic(self, kind: type[Topic]) -> bool:
         """Whether anyone here has a topic of this kind (a step per audience, not per
         subscriber: asked before every batch of events)."""
         return any(isinstance(topic, kind) for topic, _ in self._audiences)
 
-    def audiences(self) -> list[tuple[Audience, list[Subscriber]]]:
-        """Each audience with its subscribers, as they are now."""
-        return [(audience, list(members)) for audience, members in self._audiences.items()]
+    def audiences(self) -> list[tuple[Audience, list[list[Subscriber]]]]:
+        """Each audience with its subscribers, as they are now: a list per frames key."""
+        return [
+            (audience, [list(members) for members in groups.values()])
+            for audience, groups in self._audiences.items()
+        ]
 
 
 class Held:
@@ -321,11 +333,11 @@ class Held:
     __slots__ = ("cursors", "frames", "last")
 
     def __init__(self) -> None:
-        self.frames: dict[Subscriber, list[str]] = {}
+        self.frames: dict[Subscriber, list[bytes]] = {}
         self.cursors: dict[Subscriber, int] = {}
         self.last = True
 
-    def hold(self, subscriber: Subscriber, payload: str, cursor: int) -> None:
+    def hold(self, subscriber: Subscriber, payload: bytes, cursor: int) -> None:
         frames = self.frames.get(subscriber)
         if frames is None:
             self.frames[subscriber] = [payload]
@@ -333,13 +345,16 @@ class Held:
             frames.append(payload)
         self.cursors[subscriber] = cursor
 
-    def take(self, subscriber: Subscriber) -> tuple[list[str], int]:
+    def holds_nothing(self) -> bool:
+        return not self.frames
+
+    def take(self, subscriber: Subscriber) -> tuple[list[bytes], int]:
         """What is held for the subscriber, and the cursor of its last (no longer held)."""
         if not self.frames:
             return [], 0
         return self.frames.pop(subscriber, []), self.cursors.pop(subscriber, 0)
 
-    def taken(self) -> list[tuple[Subscriber, list[str], int]]:
+    def taken(self) -> list[tuple[Subscriber, list[bytes], int]]:
         """Everything held, for each subscriber (no longer held)."""
         every = [(s, frames, self.cursors[s]) for s, frames in self.frames.items()]
         self.frames, self.cursors = {}, {}
@@ -488,67 +503,93 @@ class WorkspaceFeed:
             for process_id in boards:
                 self.trees.pop(process_id, None)  # read again when next needed
         audiences = [
-            (topic, members)
-            for (topic, _), members in self.subscribers.audiences()
+            (topic, groups)
+            for (topic, _), groups in self.subscribers.audiences()
             if _concerns(topic, event, boards)
         ]
         if not audiences:
             return 0
         salespeople = {
-            (topic.process_id, members[0].viewer)
-            for topic, members in audiences
-            if isinstance(topic, BoardTopic) and not access.sees_every_deal(members[0].viewer)
+            (topic.process_id, groups[0][0].viewer)
+            for topic, groups in audiences
+            if isinstance(topic, BoardTopic) and not access.sees_every_deal(groups[0][0].viewer)
         }
         reading = EventReading(event, workspace, {v.id for _, v in salespeople}, self.trees)
-        audiences.sort(key=lambda audience: len(audience[1]), reverse=True)
+        audiences.sort(key=lambda audience: sum(map(len, audience[1])), reverse=True)
         handed = 0
         foresee = salespeople
-        for topic, members in audiences:
-            change = await change_for(reading, topic, members[0].viewer)
+        for topic, groups in audiences:
+            change = await change_for(reading, topic, groups[0][0].viewer)
             if change is None:
                 continue
-            frames: dict[Hashable, list[Subscriber]] = {}
-            for subscriber in members:
-                if subscriber.direct and subscriber.delivery is not None:
-                    frames.setdefault(subscriber.delivery.key, []).append(subscriber)
-                elif subscriber.offer(change):
-                    handed += 1
-                else:
-                    self.subscribers.discard(subscriber)
-            for subscribers in frames.values():
-                payload = await _rendered(change, subscribers)
+            for members in groups:
+                payload = await _rendered(change, members) if members[0].delivery else None
                 if foresee:  # read while the first frames are written
                     reading.foresee_figures(foresee)
                     foresee = set()
-                handed += self._write(change, subscribers, payload, held)
+                handed += self._hand(change, members, payload, held)
         EVENTS_FANNED_OUT.inc(handed)
         return handed
 
-    def _write(
-        self, change: Change, subscribers: list[Subscriber], payload: str | Exception, held: Held
+    def _hand(
+        self,
+        change: Change,
+        subscribers: list[Subscriber],
+        payload: bytes | Exception | None,
+        held: Held,
     ) -> int:
-        """Write every subscriber's frame (those still here) after what was held for it,
-        or hold it; or end each with the error its frame could not be rendered for. How
-        many were written or held."""
-        written = 0
-        cursor, here = change.cursor, self.subscribers
+        """Hand the change to each subscriber still here, of one frames key: write its
+        frame (after what was held for it) or hold it, if the feed writes for it (or end
+        it with the error its frame could not be rendered for); else queue the change.
+        How many got it.
+
+        The hot path (an event read alone, thousands of sockets): a membership test,
+        an attribute or two and the socket's write per subscriber, nothing more."""
+        handed = 0
+        cursor, here = change.cursor, self.subscribers.here
+        if isinstance(payload, bytes) and held.last and held.holds_nothing():
+            frame = (payload,)
+            for subscriber in subscribers:
+                if subscriber not in here:
+                    continue  # ended meanwhile (its task is going)
+                if not subscriber.direct:
+                    handed += self._offer(subscriber, change)
+                elif subscriber.delivery.write(frame):  # type: ignore[union-attr]  # direct
+                    if cursor > subscriber.last_sent:
+                        subscriber.last_sent = cursor
+                    handed += 1
+                else:
+                    self._overflowed(subscriber)
+            return handed
         for subscriber in subscribers:
-            if subscriber.dropped or subscriber not in here:
-                continue  # ended meanwhile (its task is going)
+            if subscriber not in here:
+                continue
+            if not subscriber.direct:
+                handed += self._offer(subscriber, change)
+                continue
+            assert payload is not None  # it has a delivery, so its frames key a payload
             if isinstance(payload, Exception):
                 if self._send(subscriber, *held.take(subscriber)):
                     subscriber.end(payload)
-                    here.discard(subscriber)
+                    self.subscribers.discard(subscriber)
             elif not held.last:
                 held.hold(subscriber, payload, cursor)
-                written += 1
+                handed += 1
             else:
                 frames, _ = held.take(subscriber)
                 frames.append(payload)
-                written += self._send(subscriber, frames, cursor)
-        return written
+                handed += self._send(subscriber, frames, cursor)
+        return handed
 
-    def _send(self, subscriber: Subscriber, payloads: list[str], cursor: int) -> bool:
+    def _offer(self, subscriber: Subscriber, change: Change) -> bool:
+        """Queue the change for a subscriber whose task reads its queue (replaying, or
+        with no delivery); one that overflows leaves."""
+        if subscriber.offer(change):
+            return True
+        self.subscribers.discard(subscriber)
+        return False
+
+    def _send(self, subscriber: Subscriber, payloads: list[bytes], cursor: int) -> bool:
         """Write the subscriber's frames; if its socket cannot take them, it is dropped
         and told to resume after what it had before them. Whether they were written."""
         if not payloads:
@@ -557,9 +598,13 @@ class WorkspaceFeed:
         if subscriber.delivery.write(payloads):
             subscriber.last_sent = max(subscriber.last_sent, cursor)
             return True
+        self._overflowed(subscriber)
+        return False
+
+    def _overflowed(self, subscriber: Subscriber) -> None:
+        """Its socket could not take its frames: it ends, told where to resume."""
         subscriber.end(_OVERFLOW)
         self.subscribers.discard(subscriber)
-        return False
 
     def _write_held(self, held: Held) -> None:
         """What is held for each subscriber still here, written."""
@@ -578,7 +623,7 @@ class WorkspaceFeed:
                     self.subscribers.discard(subscriber)
 
 
-async def _rendered(change: Change, subscribers: list[Subscriber]) -> str | Exception:
+async def _rendered(change: Change, subscribers: list[Subscriber]) -> bytes | Exception:
     """The change's frame payload for the subscribers' document (rendered once), or
     why it cannot be (each subscriber's task raises it: its client is told)."""
     delivery = subscribers[0].delivery

@@ -64,10 +64,13 @@ class FrameSink(Protocol):
     def writes_now(self) -> bool:
         """Whether `next_now` can write to this socket (else its task sends)."""
 
-    def next_now(self, payloads: Sequence[str]) -> bool:
-        """Write their frames at once (in order, together), from any task: True written
-        (or the operation is over), False the socket cannot take them now (too far
-        behind)."""
+    def encoded(self, payload: str) -> bytes:
+        """A payload as `next_now` takes it (the same for every sink of its protocol)."""
+
+    def next_now(self, payloads: Sequence[bytes]) -> bool:
+        """Write their frames (payloads `encoded`) at once, in order and together, from
+        any task: True written (or the operation is over), False the socket cannot take
+        them now (too far behind)."""
 
 
 # The sink of the operation whose task this is (None: stream results instead). Weak, as
@@ -140,9 +143,11 @@ _renderers: weakref.WeakValueDictionary[tuple[int, str, str | None], SharedEvent
 
 class _Delivery:
     """`subscriptions.feeds.Delivery` for one operation: the group's payload made by the
-    operation's executor (shared as in the task's path), written by its sink."""
+    operation's executor (shared as in the task's path), encoded and written by its
+    sink (`write` is the sink's own `next_now`: no call of ours between the feed and the
+    socket)."""
 
-    __slots__ = ("executor", "key", "make", "sink")
+    __slots__ = ("executor", "key", "make", "sink", "write")
 
     def __init__(
         self,
@@ -154,12 +159,10 @@ class _Delivery:
         self.executor = executor
         self.make = make
         self.key = executor._result_key()
+        self.write: Callable[[Sequence[bytes]], bool] = sink.next_now
 
-    async def render(self, change: Change) -> str:
-        return await self.executor._payload(await self.make(change))
-
-    def write(self, payloads: Sequence[str]) -> bool:
-        return self.sink.next_now(payloads)
+    async def render(self, change: Change) -> bytes:
+        return self.sink.encoded(await self.executor._payload(await self.make(change)))
 
 
 def compact_json(value: object) -> str:

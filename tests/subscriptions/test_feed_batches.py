@@ -35,16 +35,16 @@ class Recording:
         self.broken = broken
         self.writes: list[list[str]] = []
 
-    async def render(self, change: Change) -> str:
+    async def render(self, change: Change) -> bytes:
         assert isinstance(change, BoardChange)
         if change.deal is not None and change.deal.name == self.broken:
             raise RuntimeError("the document cannot be executed")
-        return str(change.cursor)
+        return str(change.cursor).encode()
 
-    def write(self, payloads: Sequence[str]) -> bool:
+    def write(self, payloads: Sequence[bytes]) -> bool:
         if self.refuses:
             return False
-        self.writes.append(list(payloads))
+        self.writes.append([payload.decode() for payload in payloads])
         return True
 
 

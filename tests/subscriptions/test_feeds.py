@@ -4,7 +4,7 @@ sockets is in test_resume.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 
 import pytest
 
@@ -15,7 +15,7 @@ from resolvers.errors import ErrorCode, Refused
 from resolvers.events import log
 from resolvers.pagination import IdCursor
 from subscriptions.changes import BoardChange, BoardEventKind, BoardTopic, Change
-from subscriptions.feeds import Hub, Subscriber, WorkspaceFeed
+from subscriptions.feeds import Hub, Subscriber, Subscribers, WorkspaceFeed
 from testkit.deals import create_deal
 from testkit.ids import pk
 from testkit.teams import Team
@@ -121,3 +121,46 @@ async def test_the_session_check_asks_for_each_session_once_and_ends_only_the_re
     assert all(s.dropped and s not in feed.subscribers for s in managers)
     assert all(s in feed.subscribers for s in [*users[1:], unchecked])
     assert [token for token, _ in feed.subscribers.sessions()] == ["user-token"]
+
+
+class Keyed:
+    """A delivery that only has a key (the test writes nothing)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    async def render(self, change: Change) -> bytes:
+        raise AssertionError("not rendered here")
+
+    def write(self, payloads: Sequence[bytes]) -> bool:
+        raise AssertionError("not written here")
+
+
+def test_subscribers_are_kept_by_audience_and_document_in_the_order_they_came(team: Team):
+    """What an event is handed out over: a list per audience and frames key, kept as
+    subscribers come and go (an emptied group, and an emptied audience, go)."""
+    subscribers = Subscribers()
+    board, other_board = BoardTopic(1), BoardTopic(2)
+    cards, counts = Keyed("cards"), Keyed("counts")
+    a, b, c = (Subscriber(team.manager, board, 10, delivery=cards) for _ in range(3))
+    d = Subscriber(team.admin, board, 10, delivery=counts)  # the managers' audience too
+    queued = Subscriber(team.manager, board, 10)  # no delivery: its task reads its queue
+    e = Subscriber(team.user, board, 10, delivery=cards)  # a salesperson: their own
+    f = Subscriber(team.manager, other_board, 10, delivery=cards)
+    for subscriber in [a, d, b, queued, e, f, c, b]:
+        subscribers.add(subscriber)
+
+    assert len(subscribers) == 7
+    assert subscribers.audiences() == [
+        (a.audience, [[a, b, c], [d], [queued]]),
+        (e.audience, [[e]]),
+        (f.audience, [[f]]),
+    ]
+
+    for subscriber in [d, e, b, e]:
+        subscribers.discard(subscriber)
+
+    assert len(subscribers) == 4
+    assert subscribers.audiences() == [(a.audience, [[a, c], [queued]]), (f.audience, [[f]])]
+    assert e not in subscribers and a in subscribers
+    assert list(subscribers) == [a, queued, f, c]
