@@ -7,10 +7,10 @@ whatever the number of sockets in the group.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable, Iterable, Set
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from tortoise.queryset import QuerySet, ValuesQuery
 
@@ -25,6 +25,8 @@ from resolvers.events.log import BoardFacts, facts_of
 from resolvers.futures import started
 from resolvers.processes.tree import ProcessTree, load_process_tree
 from resolvers.statements import Statement
+
+T = TypeVar("T")
 
 
 class BoardEventKind(StrEnum):
@@ -84,9 +86,10 @@ class GroupShare:
 
 @dataclass(eq=False)
 class EventShare:
-    """What every group's change of the same event shares: the workspace as the feed
-    read it, and the schema layer's loaders (given that workspace), so that the rows of
-    one event are read once for all groups."""
+    """What every group's change of the events of one batch shares (`BatchReading`):
+    the workspace as the feed read it, and the schema layer's loaders (given that
+    workspace), so that the rows the batch's events are shown with are read once for
+    all its events and groups."""
 
     workspace: Workspace | None = None
     loaders: Any = None
@@ -155,14 +158,64 @@ _DEAL_OF = Statement(_deal_of)
 _PARTICIPANTS_OF = Statement(_participants_of)
 
 
-class EventReading:
-    """What the groups of one event share: the deal row, the process trees, and the
-    column figures of every salesperson watching (`salespeople`), read together.
+class BatchReading:
+    """What the events of one batch (read from the log together) are shown with, read
+    once for all of them: each deal as it is now, with who takes part in it, the column
+    figures of each board and group as they are now, and the schema layer's loaders
+    (`EventShare`). An event's change shows things as they are when it is handed out
+    (`board_change`: the card as it is now; a later event says what changed since), so
+    the events handed out together share one reading of them: a burst of events on one
+    deal reads the deal and its columns once, not once an event. Everything read here
+    was read after the batch's events were: it shows them all.
 
-    `trees` is the feed's cache of process trees: a tree is read once and kept until
-    the log says its process changed (`forget_tree`, in log order), or until a deal or
-    an event names a stage the kept tree does not have (a stage made since: read
-    again)."""
+    `trees` is the feed's cache of process trees, kept from batch to batch: a tree is
+    read once and kept until the log says its process changed (the feed forgets it, in
+    log order), or until a deal or an event names a stage the kept tree does not have
+    (a stage made since: read again)."""
+
+    def __init__(
+        self, workspace: Workspace, trees: dict[int, ProcessTree | None] | None = None
+    ) -> None:
+        self.workspace_id = workspace.id
+        self.timezone = workspace.timezone
+        self.now = now_utc()
+        self.trees: dict[int, ProcessTree | None] = trees if trees is not None else {}
+        self.shared = EventShare(workspace)
+        self._read: dict[Hashable, asyncio.Future[Any]] = {}
+
+    def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
+        """What `read` reads, started at the first asking for `key` in the batch."""
+        found = self._read.get(key)
+        if found is None:
+            found = self._read[key] = started(read())
+        return found
+
+    async def deal(self, deal_id: int) -> tuple[Deal | None, set[int]]:
+        """The deal (deleted or not) and the ids of those who take part in it, now."""
+        return await _awaited(self.once(("deal", deal_id), lambda: self._deal(deal_id)))
+
+    async def _deal(self, deal_id: int) -> tuple[Deal | None, set[int]]:
+        found = await _DEAL_OF.all(self.workspace_id, deal_id)
+        if not found:
+            return None, set()
+        participants = await _PARTICIPANTS_OF.all(deal_id)
+        return found[0], {int(row["user_id"]) for row in participants}
+
+    async def tree(self, process_id: int, stage_ids: Set[int] = frozenset()) -> ProcessTree | None:
+        """The process's tree, with `stage_ids` in it if they exist (read again when
+        the kept tree lacks one)."""
+        kept = self.trees.get(process_id)
+        if process_id not in self.trees or (
+            kept is not None and any(kept.stage(stage_id) is None for stage_id in stage_ids)
+        ):
+            self.trees[process_id] = await load_process_tree(self.workspace_id, process_id)
+        return self.trees[process_id]
+
+
+class EventReading:
+    """One event of a batch, and what its groups' changes are read from: the batch's
+    reading (`BatchReading`), and the column figures of every salesperson watching
+    (`salespeople`), read together for all of them."""
 
     def __init__(
         self,
@@ -170,42 +223,32 @@ class EventReading:
         workspace: Workspace,
         salespeople: Set[int] = frozenset(),
         trees: dict[int, ProcessTree | None] | None = None,
+        batch: BatchReading | None = None,
     ) -> None:
         self.event = event
-        self.timezone = workspace.timezone
-        self.salespeople = salespeople
-        self._figures: dict[int, asyncio.Future[dict[int, dict[int, ColumnFigures]]]] = {}
-        self.now = now_utc()
-        self._deal: Deal | None = None
-        self._participant_ids: set[int] = set()
-        self._deal_read = False
-        self._trees: dict[int, ProcessTree | None] = trees if trees is not None else {}
-        self._boards: dict[tuple[int, Hashable], asyncio.Future[dict[int, ColumnFigures]]] = {}
-        self._salespeople_boards: dict[
-            int, asyncio.Future[dict[int, dict[int, ColumnFigures]]]
-        ] = {}
-        self.shared = EventShare(workspace)
+        self.batch = batch if batch is not None else BatchReading(workspace, trees)
+        self.timezone = self.batch.timezone
+        self.now = self.batch.now
+        self.shared = self.batch.shared
+        self.salespeople = frozenset(salespeople)
 
     async def deal_for(self, viewer: User) -> Deal | None:
         """The deal as it is now, if `viewer` may see it now."""
-        if not self._deal_read and self.event.deal_id is not None:
-            self._deal_read = True
-            found = await _DEAL_OF.all(self.event.workspace_id, self.event.deal_id)
-            self._deal = found[0] if found else None
-            if self._deal is not None:
-                participants = await _PARTICIPANTS_OF.all(self._deal.id)
-                self._participant_ids = {int(row["user_id"]) for row in participants}
-        deal = self._deal
+        if self.event.deal_id is None:
+            return None
+        deal, participant_ids = await self.batch.deal(self.event.deal_id)
         if deal is None or deal.deleted_at is not None:
             return None
-        return deal if access.can_see(viewer, deal, self._participant_ids) else None
+        return deal if access.can_see(viewer, deal, participant_ids) else None
 
     async def figures(self, scope: BoardScope, stage_ids: set[int]) -> dict[int, ColumnFigures]:
         """The columns `stage_ids` as the scope's viewer sees them."""
         viewer, process_id = scope.viewer, scope.tree.row.id
         if access.sees_every_deal(viewer) or viewer.id not in self.salespeople:
-            return await column_figures(scope, stage_ids)
-        seen = (await asyncio.shield(self._salespeople_figures(process_id)))[viewer.id]
+            group = group_of(viewer, BoardTopic(process_id))
+            key = ("columns", process_id, group, frozenset(stage_ids))
+            return await _awaited(self.batch.once(key, lambda: column_figures(scope, stage_ids)))
+        seen = (await _awaited(self._salespeople_figures(process_id)))[viewer.id]
         return {stage_id: seen.get(stage_id, ColumnFigures()) for stage_id in stage_ids}
 
     def foresee_figures(self, watching: Iterable[tuple[int, User]]) -> None:
@@ -221,49 +264,47 @@ class EventReading:
         self, process_id: int
     ) -> asyncio.Future[dict[int, dict[int, ColumnFigures]]]:
         """The columns the event changed on the board, as each salesperson sees them:
-        read once, for all of them."""
-        if process_id not in self._figures:
-            stages = {
-                facts.stage_id
-                for facts in facts_of(self.event)
-                if facts is not None and facts.process_id == process_id and facts.stage_id
-            }
-            self._figures[process_id] = started(
-                figures_by_salesperson(
-                    self.event.workspace_id, process_id, stages, self.salespeople, self.now
-                )
-            )
-        return self._figures[process_id]
+        read once, for all of them (and for the batch's other events on those columns)."""
+        stages = frozenset(
+            facts.stage_id
+            for facts in facts_of(self.event)
+            if facts is not None and facts.process_id == process_id and facts.stage_id
+        )
+        return self.batch.once(
+            ("salespeople's columns", process_id, stages, self.salespeople),
+            lambda: figures_by_salesperson(
+                self.event.workspace_id, process_id, stages, self.salespeople, self.now
+            ),
+        )
 
     async def board_figures(self, scope: BoardScope) -> dict[int, ColumnFigures]:
         """Every column of the scope's (unfiltered) board as its viewer sees it: read
-        once per event and group, and for every watching salesperson together (the
+        once per batch and group, and for every watching salesperson together (the
         same three statements as `figures`, over all the stages)."""
         viewer, process_id = scope.viewer, scope.tree.row.id
-        stage_ids = [stage.row.id for stage in scope.tree.stages]
+        stage_ids = tuple(stage.row.id for stage in scope.tree.stages)
         if access.sees_every_deal(viewer) or viewer.id not in self.salespeople:
-            key = (process_id, group_of(viewer, BoardTopic(process_id)))
-            if key not in self._boards:
-                self._boards[key] = asyncio.ensure_future(column_figures(scope))
-            return await asyncio.shield(self._boards[key])
-        if process_id not in self._salespeople_boards:
-            self._salespeople_boards[process_id] = asyncio.ensure_future(
-                figures_by_salesperson(
+            key = ("board", process_id, group_of(viewer, BoardTopic(process_id)), stage_ids)
+            return await _awaited(self.batch.once(key, lambda: column_figures(scope)))
+        seen = await _awaited(
+            self.batch.once(
+                ("salespeople's board", process_id, stage_ids, self.salespeople),
+                lambda: figures_by_salesperson(
                     self.event.workspace_id, process_id, stage_ids, self.salespeople, self.now
-                )
+                ),
             )
-        seen = await asyncio.shield(self._salespeople_boards[process_id])
+        )
         return seen[viewer.id]
 
     async def tree(self, process_id: int, stage_ids: Set[int] = frozenset()) -> ProcessTree | None:
-        """The process's tree, with `stage_ids` in it if they exist (read again when
-        the kept tree lacks one)."""
-        kept = self._trees.get(process_id)
-        if process_id not in self._trees or (
-            kept is not None and any(kept.stage(stage_id) is None for stage_id in stage_ids)
-        ):
-            self._trees[process_id] = await load_process_tree(self.event.workspace_id, process_id)
-        return self._trees[process_id]
+        return await self.batch.tree(process_id, stage_ids)
+
+
+async def _awaited(read: asyncio.Future[T]) -> T:
+    """A shared read's result: one who stops waiting for it stops it for nobody."""
+    if read.done():
+        return read.result()
+    return await asyncio.shield(read)
 
 
 def board_processes(event: Event) -> set[int]:

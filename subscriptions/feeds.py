@@ -69,6 +69,7 @@ from resolvers.processes.tree import ProcessTree
 from subscriptions.background import log_failure, stop_task
 from subscriptions.changes import (
     ActivityTopic,
+    BatchReading,
     BoardTopic,
     Change,
     DealTopic,
@@ -378,7 +379,7 @@ class WorkspaceFeed:
         self.woken = asyncio.Event()
         self.events_seen = 0
         self.notifications_seen = 0
-        # Process trees, kept from event to event (`changes.EventReading`).
+        # Process trees, kept from batch to batch (`changes.BatchReading`).
         self.trees: dict[int, ProcessTree | None] = {}
         self._workspace: Workspace | None = None
         self.task: asyncio.Task[None] | None = None
@@ -449,10 +450,11 @@ class WorkspaceFeed:
                 if events or notifications:
                     await self.end_revoked_sessions()
                 held = Held()
+                batch = BatchReading(await self.workspace(), self.trees)
                 try:
                     for event in events:
                         held.last = event is events[-1]
-                        await self._dispatch_event(event, await self.workspace(), held)
+                        await self._dispatch_event(event, batch, held)
                         self.events_seen = event.id
                 finally:
                     self._write_held(held)
@@ -483,17 +485,17 @@ class WorkspaceFeed:
                 self.subscribers.discard(subscriber)
         self.sessions_ended({token for token, _ in ended})
 
-    async def _dispatch_event(self, event: Event, workspace: Workspace, held: Held) -> None:
+    async def _dispatch_event(self, event: Event, batch: BatchReading, held: Held) -> None:
         ids = {
             "dealflow.workspace.id": self.workspace_id,
             "dealflow.event.id": event.id,
             "dealflow.event.kind": str(event.kind),
         }
         with FEED_EVENT_SECONDS.time(), tracing.span("live event", ids) as span:
-            handed = await self._dispatch_event_timed(event, workspace, held)
+            handed = await self._dispatch_event_timed(event, batch, held)
             tracing.annotate(span, {"dealflow.subscribers": handed})
 
-    async def _dispatch_event_timed(self, event: Event, workspace: Workspace, held: Held) -> int:
+    async def _dispatch_event_timed(self, event: Event, batch: BatchReading, held: Held) -> int:
         """Hands the event to the subscribers it concerns, audience by audience (the
         largest first): the audience's change is built, then each of its documents'
         frames rendered and written, before the next audience's (unless the batch has
@@ -514,7 +516,8 @@ class WorkspaceFeed:
             for topic, groups in audiences
             if isinstance(topic, BoardTopic) and not access.sees_every_deal(groups[0][0].viewer)
         }
-        reading = EventReading(event, workspace, {v.id for _, v in salespeople}, self.trees)
+        workspace = await self.workspace()
+        reading = EventReading(event, workspace, {v.id for _, v in salespeople}, batch=batch)
         audiences.sort(key=lambda audience: sum(map(len, audience[1])), reverse=True)
         handed = 0
         foresee = salespeople
@@ -808,9 +811,11 @@ async def _replay(
     workspace = await feed.workspace()
     while cursor < position:
         events = await log.events_between(workspace_id, cursor, position)
+        batch = BatchReading(workspace)
         for event in events:
             if _concerns(topic, event):
-                change = await change_for(EventReading(event, workspace), topic, viewer)
+                reading = EventReading(event, workspace, batch=batch)
+                change = await change_for(reading, topic, viewer)
                 if change is not None:
                     yield change
         if len(events) < log.REPLAY_BATCH:

@@ -20,7 +20,9 @@ from subscriptions import changes
 from subscriptions.changes import BoardChange, BoardTopic, Change
 from subscriptions.feeds import HandedOver, Hub, SubscriberTooSlow, WorkspaceFeed
 from testkit.deals import create_deal
+from testkit.documents import UPDATE_DEAL_MUTATION
 from testkit.ids import pk
+from testkit.queries import logged_queries
 from testkit.teams import Team
 
 
@@ -195,4 +197,38 @@ async def test_after_the_first_event_the_feed_renders_no_statement(
     # (the outbox marking the mutation's events published may render meanwhile)
     assert [str(query) for query in renders if str(query).startswith("SELECT")] == []
     assert len(manager_view.writes) == len(seller_view.writes) == 2
+    one.cancel(), other.cancel()
+
+
+async def test_events_read_together_read_their_deal_and_columns_once(
+    hub: Hub, team: Team, manager_client, process_id: str
+):
+    """What a batch's events are shown with is read once for the batch, as it is now
+    (`changes.BatchReading`): three changes of one deal cost the statements of one, and
+    each viewer still gets each of them."""
+    manager_view, seller_view = Recording(), Recording()
+    feed, one = await handed_over(hub, team, process_id, manager_view)
+    _, other = await handed_over(hub, team, process_id, seller_view, team.user)
+    deal = await create_deal(manager_client, name="Watched", isPublic=True)
+    await feed.catch_up()
+    version = deal["version"]
+
+    async def renamed(count: int) -> list[str]:
+        nonlocal version
+        for _ in range(count):
+            answer = await manager_client.data(
+                UPDATE_DEAL_MUTATION,
+                {"input": {"id": deal["id"], "version": version, "name": f"v{version}"}},
+            )
+            version = answer["updateDeal"]["deal"]["version"]
+        with logged_queries() as log:
+            await feed.catch_up()
+        return log.statements
+
+    alone = await renamed(1)
+    together = await renamed(3)
+
+    assert len(together) == len(alone), together
+    cursors = [str(e.id) for e in await Event.filter(workspace_id=team.workspace.id)]
+    assert manager_view.writes[1:] == seller_view.writes[1:] == [cursors[-4:-3], cursors[-3:]]
     one.cancel(), other.cancel()
