@@ -30,9 +30,11 @@ open (for a wall screen, all day; per idle subscriber, 7-8 KB less of live objec
 A socket that does not read fills its buffer; past the socket's limit its write is
 refused and the subscriber is dropped and told where to resume, as with a full queue.
 
-What an event costs: subscribers are kept by audience (`Subscribers`: topic and group,
-worked out when they subscribe), so an event takes a step per audience it concerns and
-a write per socket. Audiences go largest first, each written as soon as its frame is
+What an event costs: subscribers are kept by audience and document (`Subscribers`:
+topic and group, and the delivery's key, worked out when they subscribe), so an event
+takes a step per audience and document it concerns and a write per socket; what the
+events of a batch are shown with (the deal, its columns) is read once for the batch
+(`changes.BatchReading`). Audiences go largest first, each written as soon as its frame is
 rendered, so most sockets have the event before the last audience's change is built.
 Events read in one batch (they came faster than they were fanned out) reach each socket
 in one write (`Held`): a socket costs a system call per batch, not per event.
