@@ -68,8 +68,9 @@ class Loaders:
     Only `deals`, `leads`, `deal_leads` and `visible_tasks` depend on who asks (the
     visibility filters);
     the others read the
-    workspace as it is. Live changes of one event share those between every group of
-    subscribers (`shared`), so that an event's owner, stage or task dot is read once.
+    workspace as it is. Live changes of one batch of events share those between every
+    group of subscribers and event (`shared`; `subscriptions.changes.BatchReading`), so
+    that an event's owner, stage or task dot is read once.
     """
 
     def __init__(self, actor: User, shared: Loaders | None = None) -> None:
@@ -262,8 +263,8 @@ class Context:
 
     def for_viewer(self, viewer: User, shared: Loaders | None = None) -> Context:
         """A context of its own for executing one live change as `viewer`'s group sees
-        it: fresh loaders (one event, one snapshot; the workspace reads `shared` with
-        the other groups of the event), no token lookup."""
+        it: fresh loaders (one batch of events, one snapshot; the workspace reads
+        `shared` with the other groups and events of the batch), no token lookup."""
         return replace(self, user=viewer, authenticated=True, _loaders=Loaders(viewer, shared))
 
     def reset_for_operation(self) -> None:

@@ -107,8 +107,9 @@ class Change:
 
 @dataclass(eq=False)
 class BoardChange(Change):
-    """`figures` are the columns the event changed, read when the event was handed out;
-    `board()` reads the whole board, only if a subscriber's document asks for it."""
+    """`figures` are the columns the event changed, as they were when its batch was
+    handed out (`BatchReading`); `board()` reads the whole board, only if a
+    subscriber's document asks for it."""
 
     kind: BoardEventKind
     process_id: int
@@ -169,13 +170,14 @@ class BatchReading:
     was read after the batch's events were: it shows them all.
 
     `trees` is the feed's cache of process trees, kept from batch to batch: a tree is
-    read once and kept until the log says its process changed (the feed forgets it, in
+    read once and kept until the log says its process changed (`process_changed`, in
     log order), or until a deal or an event names a stage the kept tree does not have
     (a stage made since: read again)."""
 
     def __init__(
         self, workspace: Workspace, trees: dict[int, ProcessTree | None] | None = None
     ) -> None:
+        self.workspace = workspace
         self.workspace_id = workspace.id
         self.timezone = workspace.timezone
         self.now = now_utc()
@@ -183,12 +185,26 @@ class BatchReading:
         self.shared = EventShare(workspace)
         self._read: dict[Hashable, asyncio.Future[Any]] = {}
 
+    def process_changed(self, process_ids: Iterable[int]) -> None:
+        """An event of the batch changed these processes: the events after it read
+        their trees again, and get loaders of their own (the ones before hold the old
+        trees, which the events before it are shown with)."""
+        for process_id in process_ids:
+            self.trees.pop(process_id, None)
+        self.shared = EventShare(self.workspace)
+
     def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
-        """What `read` reads, started at the first asking for `key` in the batch."""
+        """What `read` reads, started at the first asking for `key` in the batch (a read
+        that failed is not kept: the next asking reads again)."""
         found = self._read.get(key)
         if found is None:
             found = self._read[key] = started(read())
+            found.add_done_callback(lambda done: self._forget_failed(key, done))
         return found
+
+    def _forget_failed(self, key: Hashable, done: asyncio.Future[Any]) -> None:
+        if (done.cancelled() or done.exception() is not None) and self._read.get(key) is done:
+            del self._read[key]
 
     async def deal(self, deal_id: int) -> tuple[Deal | None, set[int]]:
         """The deal (deleted or not) and the ids of those who take part in it, now."""
@@ -214,8 +230,9 @@ class BatchReading:
 
 class EventReading:
     """One event of a batch, and what its groups' changes are read from: the batch's
-    reading (`BatchReading`), and the column figures of every salesperson watching
-    (`salespeople`), read together for all of them."""
+    reading (`BatchReading`; without one, a batch of its own, with `trees` kept), and
+    the column figures of every salesperson watching (`salespeople`), read together
+    for all of them."""
 
     def __init__(
         self,

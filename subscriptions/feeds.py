@@ -504,8 +504,7 @@ class WorkspaceFeed:
         more events: then held, to be written with theirs). How many got it."""
         boards = board_processes(event)
         if event.kind == EventKind.PROCESS_CHANGED:
-            for process_id in boards:
-                self.trees.pop(process_id, None)  # read again when next needed
+            batch.process_changed(boards)  # read again when next needed
         audiences = [
             (topic, groups)
             for (topic, _), groups in self.subscribers.audiences()
@@ -528,7 +527,7 @@ class WorkspaceFeed:
             if change is None:
                 continue
             for members in groups:
-                payload = await _rendered(change, members) if members[0].delivery else None
+                payload = await self._rendered(change, members)
                 if foresee:  # read while the first frames are written
                     reading.foresee_figures(foresee)
                     foresee = set()
@@ -586,6 +585,22 @@ class WorkspaceFeed:
                 handed += self._send(subscriber, frames, cursor)
         return handed
 
+    async def _rendered(
+        self, change: Change, subscribers: list[Subscriber]
+    ) -> bytes | Exception | None:
+        """The change's frame payload for the subscribers' document (rendered once), or
+        why it cannot be (each subscriber's task raises it: its client is told); None
+        when the feed writes for none of them (those still replaying get the change
+        queued)."""
+        here = self.subscribers.here
+        writer = next((s for s in subscribers if s.direct and s in here), None)
+        if writer is None or writer.delivery is None:
+            return None
+        try:
+            return await writer.delivery.render(change)
+        except Exception as error:
+            return error
+
     def _offer(self, subscriber: Subscriber, change: Change) -> bool:
         """Queue the change for a subscriber whose task reads its queue (replaying, or
         with no delivery); one that overflows leaves."""
@@ -614,7 +629,7 @@ class WorkspaceFeed:
     def _write_held(self, held: Held) -> None:
         """What is held for each subscriber still here, written."""
         for subscriber, payloads, cursor in held.taken():
-            if not subscriber.dropped and subscriber in self.subscribers:
+            if subscriber in self.subscribers.here:
                 self._send(subscriber, payloads, cursor)
 
     def _dispatch_notification(self, notification: Notification) -> None:
@@ -626,17 +641,6 @@ class WorkspaceFeed:
                 change = NotificationChange(notification.id, subscriber.viewer, notification)
                 if not subscriber.offer(change):
                     self.subscribers.discard(subscriber)
-
-
-async def _rendered(change: Change, subscribers: list[Subscriber]) -> bytes | Exception:
-    """The change's frame payload for the subscribers' document (rendered once), or
-    why it cannot be (each subscriber's task raises it: its client is told)."""
-    delivery = subscribers[0].delivery
-    assert delivery is not None
-    try:
-        return await delivery.render(change)
-    except Exception as error:
-        return error
 
 
 def _concerns(topic: Topic, event: Event, boards: set[int] | None = None) -> bool:
@@ -815,6 +819,8 @@ async def _replay(
         events = await log.events_between(workspace_id, cursor, position)
         batch = BatchReading(workspace)
         for event in events:
+            if event.kind == EventKind.PROCESS_CHANGED:
+                batch.process_changed(board_processes(event))
             if _concerns(topic, event):
                 reading = EventReading(event, workspace, batch=batch)
                 change = await change_for(reading, topic, viewer)

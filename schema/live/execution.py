@@ -1,5 +1,5 @@
 """Executing a live change once per group of subscribers and document, and handing
-each socket its frame as text.
+each socket its frame.
 
 Each subscription wraps each change in its GraphQL type once per group of subscribers
 (`shared_object`: the first subscriber of the group makes it, the rest wait for it).
@@ -19,7 +19,8 @@ Strawberry result or extension hooks, no message dict, no JSON encoding). Errors
 shared result are logged and masked once, for the group (`schema.errors.process_errors`).
 Once the feed writes a subscription's frames itself (`live_delivery`), its stream is
 handed over (`subscriptions.feeds.HandedOver`) and its execution unwinds: one executor
-per document and variables renders for every such subscription (`_renderers`), and
+per document and variables renders for every such subscription (`_renderers`; the
+payload encoded by the sink, once per group, as its frames carry it), and
 what makes each change's object keeps the socket's context, not the resolver's `info`
 (which keeps its executor). Whatever ends the stream (falling behind, an error in the
 source) still ends it the usual way: the error as its last result, then `complete`

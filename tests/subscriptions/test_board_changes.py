@@ -167,3 +167,31 @@ async def test_a_deal_in_a_stage_newer_than_the_kept_tree_reads_the_tree_again(
 
     assert change is not None and change.scope is not None
     assert change.scope.tree.stage(brand_new.row.id) is not None
+
+
+async def test_events_after_a_process_change_in_one_batch_are_shown_with_the_new_tree(
+    live_url, app, team: Team, admin_client, manager_client, process_id: str
+):
+    """The events of one batch share what they are shown with (`BatchReading`), up to a
+    change of their process: the events after it read the tree again, cards and columns
+    alike (the loaders too, which would otherwise keep the old tree)."""
+    async with live_client(live_url, team.tokens["manager"]) as manager:
+        await manager.subscribe("board", BOARD_WITH_PROCESS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        await create_deal(manager_client, name="Warm")  # the feed keeps the tree
+        await manager.event("board")
+        feed = app.state.live.hub.feeds[team.workspace.id]
+        process = (await admin_client.data(PROCESS_QUERY, {"id": process_id}))["process"]
+        update = as_update(process)
+        update["stages"][0]["name"] = "Qualify (renamed)"
+        async with feed.lock:  # the three events wait, and are read in one batch
+            await create_deal(manager_client, name="Before")
+            changed = await admin_client.mutate(UPDATE_PROCESS_MUTATION, {"input": update})
+            await create_deal(manager_client, name="After")
+        before, renamed, after = [await manager.event("board") for _ in range(3)]
+
+    assert changed["errors"] == []
+    assert before["deal"] == {"name": "Before", "stage": {"name": "Qualify"}}
+    assert renamed["kind"] == "PROCESS_CHANGED"
+    assert after["deal"] == {"name": "After", "stage": {"name": "Qualify (renamed)"}}
+    assert after["columns"] == [{"stage": {"name": "Qualify (renamed)"}}]

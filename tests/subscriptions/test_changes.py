@@ -14,6 +14,7 @@ from models.event import Event, EventKind
 from resolvers.accounts import auth
 from resolvers.events.log import BoardFacts
 from subscriptions.changes import (
+    BatchReading,
     BoardEventKind,
     BoardTopic,
     DealTopic,
@@ -156,3 +157,23 @@ def test_a_card_is_on_a_salesperson_s_board_when_open_there_and_in_sight(changes
     card = facts(**{"owner_id": SELLER, **changes})
 
     assert card.on_board(BOARD, person(SELLER)) is on_board
+
+
+async def test_a_batchs_read_is_shared_and_a_failed_one_is_read_again():
+    """`BatchReading.once`: what the batch's events share is read once; a read that
+    failed (the database for a moment out of reach) is not kept for the rest of the
+    batch: the next event to ask reads again."""
+    batch = BatchReading(WORKSPACE)
+    reads: list[str] = []
+
+    async def read(answer: str) -> str:
+        reads.append(answer)
+        if answer == "down":
+            raise ConnectionError("the database is out of reach")
+        return answer
+
+    with pytest.raises(ConnectionError):
+        await batch.once("columns", lambda: read("down"))
+    assert await batch.once("columns", lambda: read("up")) == "up"
+    assert await batch.once("columns", lambda: read("again")) == "up"
+    assert reads == ["down", "up"]
