@@ -232,3 +232,39 @@ async def test_events_read_together_read_their_deal_and_columns_once(
     cursors = [str(e.id) for e in await Event.filter(workspace_id=team.workspace.id)]
     assert manager_view.writes[1:] == seller_view.writes[1:] == [cursors[-4:-3], cursors[-3:]]
     one.cancel(), other.cancel()
+
+
+async def test_a_subscriber_still_replaying_gets_its_groups_changes_queued_then_frames(
+    hub: Hub, team: Team, manager_client, process_id: str
+):
+    """One document, one audience: the feed writes the frames of those handed over and
+    queues the change for one still replaying (its task sends it after the replay, in
+    order); once its queue is read, the feed writes its frames too."""
+    written = Recording()
+    feed, one = await handed_over(hub, team, process_id, written)
+    first = (await three_deals(team, manager_client))[-1]
+    await feed.catch_up()
+    replaying = Recording()
+    changes = await hub.stream(
+        team.manager,
+        BoardTopic(pk(process_id)),
+        IdCursor.EVENT.of(first - 1),
+        delivery=replaying,
+    )
+    await create_deal(manager_client, name="Live")
+
+    await feed.catch_up()
+    replayed = [await asyncio.wait_for(anext(changes), 5) for _ in range(2)]
+    task = asyncio.ensure_future(followed(changes))
+    for _ in range(100):
+        if all(s.direct for s in feed.subscribers):
+            break
+        await asyncio.sleep(0)
+    await create_deal(manager_client, name="Later")
+    await feed.catch_up()
+
+    ids = [e.id for e in await Event.filter(workspace_id=team.workspace.id).order_by("id")]
+    assert [change.cursor for change in replayed] == [first, ids[-2]]
+    assert written.writes[-2:] == [[str(ids[-2])], [str(ids[-1])]]
+    assert replaying.writes == [[str(ids[-1])]]
+    one.cancel(), task.cancel()
