@@ -268,3 +268,54 @@ async def test_a_subscriber_still_replaying_gets_its_groups_changes_queued_then_
     assert written.writes[-2:] == [[str(ids[-2])], [str(ids[-1])]]
     assert replaying.writes == [[str(ids[-1])]]
     one.cancel(), task.cancel()
+
+
+class Gated(Recording):
+    """Renders only once `gate` is set: the test acts while the feed waits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.rendering = asyncio.Event()
+
+    async def render(self, change: Change) -> bytes:
+        self.rendering.set()
+        await self.gate.wait()
+        return await super().render(change)
+
+
+async def test_a_subscriber_handed_over_while_its_groups_frame_renders_gets_it_once(
+    hub: Hub, team: Team, manager_client, process_id: str
+):
+    """The feed renders a group's frame, and meanwhile a member of the group finishes
+    its replay and is handed over: it gets the event as a frame, once, and its replay
+    did not have it."""
+    gated = Gated()
+    feed, one = await handed_over(hub, team, process_id, gated)
+    before = (await three_deals(team, manager_client))[-1]
+    gated.gate.set()
+    await feed.catch_up()
+    gated.gate.clear()
+    late = Recording()
+    changes = await hub.stream(
+        team.manager, BoardTopic(pk(process_id)), IdCursor.EVENT.of(before - 1), delivery=late
+    )
+    await create_deal(manager_client, name="While rendering")
+    catching_up = asyncio.ensure_future(feed.catch_up())
+    await asyncio.wait_for(gated.rendering.wait(), 5)
+
+    replayed = await asyncio.wait_for(anext(changes), 5)
+    task = asyncio.ensure_future(followed(changes))
+    for _ in range(100):
+        if all(s.direct for s in feed.subscribers):
+            break
+        await asyncio.sleep(0)
+    gated.gate.set()
+    await asyncio.wait_for(catching_up, 5)
+
+    latest = (await Event.filter(workspace_id=team.workspace.id).order_by("-id").first()).id
+    assert all(s.direct for s in feed.subscribers)
+    assert replayed.cursor == before
+    assert late.writes == [[str(latest)]]
+    assert gated.writes[-1] == [str(latest)]
+    one.cancel(), task.cancel()
