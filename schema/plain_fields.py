@@ -47,7 +47,7 @@ overrides `Executor.execute_fields`, whose shape it keeps, and mirrors `execute_
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property, lru_cache
@@ -251,9 +251,10 @@ class PlainFieldExecution(CheckedExecution):
 
     # Off: every field the general way (the tests compare the two).
     plain_fields_enabled = True
-    _plans: dict[tuple[str, int], FieldPlan] | None = None
-    _subplans: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, FieldPlan | None]] | None
-    _subplans = None
+    _plans: dict[tuple[str, Hashable], FieldPlan] | None = None
+    _subplans: (
+        dict[tuple[GraphQLObjectType, Hashable], tuple[FieldDetailsList, FieldPlan | None]] | None
+    ) = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
         executor = super().build_per_event_executor(payload)
@@ -282,7 +283,7 @@ class PlainFieldExecution(CheckedExecution):
         plans = self._plans
         if plans is None:
             plans = self._plans = {}
-        key = (parent_type.name, id(fields))
+        key = (parent_type.name, self._set_key(fields))
         plan = plans.get(key)
         if plan is None:
             planned = tuple(
@@ -293,6 +294,16 @@ class PlainFieldExecution(CheckedExecution):
                 planned, fields, any(how is not None for _, _, how in planned)
             )
         return plan
+
+    def _set_key(self, fields: GroupedFieldSet) -> Hashable:
+        """What plans of a field set are kept under: its identity (the field set
+        is kept alive with its plan)."""
+        return id(fields)
+
+    def _details_key(self, details: FieldDetailsList) -> Hashable:
+        """What the plan of the selection a field makes is kept under: the identity of
+        its field's details (kept alive with the plan)."""
+        return id(details)
 
     def _planned(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> Planned:
         how = planned_field(parent_type, details[0].node.name.value, self._direct_calls)
@@ -313,7 +324,7 @@ class PlainFieldExecution(CheckedExecution):
         subplans = self._subplans
         if subplans is None:
             subplans = self._subplans = {}
-        key = (object_type, id(details))
+        key = (object_type, self._details_key(details))
         found = subplans.get(key)
         if found is None:
             grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, details)

@@ -27,8 +27,12 @@ source) still ends it the usual way: the error as its last result, then `complet
 (`server.websocket_handlers`). Without a sink (the schema called directly), events
 stream as graphql-core's results, shared the same way.
 
-graphql-core is pinned (pyproject.toml): this subclasses its executor and touches one of
-its internals (`_relevant_sub_fields`).
+What a document's selections collect, and their plans (`schema.plain_fields`), are worked
+out at its first event and kept for the next under the document's own nodes
+(`_Selections`): graphql-core collects them anew for every event, as lists of its own.
+
+graphql-core is pinned (pyproject.toml): this subclasses its executor, overrides its
+`collect_subfields` and touches one of its internals (`_relevant_sub_fields`).
 """
 
 from __future__ import annotations
@@ -36,12 +40,21 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Sequence,
+)
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-from graphql import ExecutionResult, GraphQLError
+from graphql import ExecutionResult, FragmentSpreadNode, GraphQLError, GraphQLObjectType
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
 
 from schema.context import Context
 from schema.errors import process_errors
@@ -190,6 +203,10 @@ class SharedEventExecution(PlainFieldExecution):
 
     # Worked out once per subscription; per-event executors are copies that share it.
     _shared_result_key: tuple[int, str, str | None] | None = None
+    # What every event's executor keeps of the document's selections (`_Selections`):
+    # None until the first event, False for a document whose selections cannot be known
+    # by their nodes alone.
+    _selections: _Selections | bool | None = None
 
     @classmethod
     def build(cls, *args: Any, **kwargs: Any) -> list[GraphQLError] | Any:
@@ -204,13 +221,41 @@ class SharedEventExecution(PlainFieldExecution):
             found = change.shared.results.get(self._result_key())
             if found is not None:
                 return _Answered(found)  # no executor copy for the group's later sockets
+        if self._selections is None:
+            self._selections = _Selections() if _known_by_nodes(self) else False
         executor = super().build_per_event_executor(payload)
         # graphql-core 3.3 makes the event's executor a shallow copy of the subscription's,
         # memo of collected subfields included, and keys that memo by the identity of field
         # lists collected anew for every event: shared, it gained entries with every event
         # for as long as the subscription lived (the soak's servers grew ~20 MB a minute).
         executor._relevant_sub_fields = {}
+        selections = self._selections
+        if isinstance(selections, _Selections):
+            executor._plans, executor._subplans = selections.plans, selections.subplans
         return executor
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        selections = self._selections
+        if not isinstance(selections, _Selections):
+            return super().collect_subfields(return_type, field_details_list)
+        key = (return_type, _nodes(field_details_list))
+        found = selections.subfields.get(key)
+        if found is None:
+            found = super().collect_subfields(return_type, field_details_list)
+            selections.subfields[key] = found
+        return found
+
+    def _set_key(self, fields: GroupedFieldSet) -> Hashable:
+        if not isinstance(self._selections, _Selections):
+            return super()._set_key(fields)
+        return tuple((name, _nodes(details)) for name, details in fields.items())
+
+    def _details_key(self, details: FieldDetailsList) -> Hashable:
+        if not isinstance(self._selections, _Selections):
+            return super()._details_key(details)
+        return _nodes(details)
 
     def cancellable_iterable(self, iterable: AsyncIterable[Any]) -> AsyncIterable[Any]:
         """The subscription's source stream: over a socket with a sink, consumed here,
@@ -275,6 +320,49 @@ class SharedEventExecution(PlainFieldExecution):
             result = super().execute_operation(serially)
             results[key] = _shareable(result) if self.is_awaitable(result) else result
         return results[key]
+
+
+@dataclass(eq=False)
+class _Selections:
+    """What a live document's executors keep from event to event: the subfields each
+    selection collects (graphql-core's `collect_subfields`) and their plans
+    (`schema.plain_fields`), each worked out at the first event and kept under the
+    document's own nodes, which are the same objects for every event (graphql-core
+    collects the lists of them anew for each). As many entries as the document has
+    selections, however many events."""
+
+    subfields: dict[tuple[GraphQLObjectType, tuple[int, ...]], CollectedFields] = field(
+        default_factory=dict
+    )
+    plans: dict[tuple[str, Hashable], Any] = field(default_factory=dict)
+    subplans: dict[tuple[GraphQLObjectType, Hashable], Any] = field(default_factory=dict)
+
+
+def _nodes(details: FieldDetailsList) -> tuple[int, ...]:
+    """A field's details as the document's nodes they stand for (held by the document,
+    so an identity is not reused while its executors live)."""
+    return tuple(id(detail.node) for detail in details)
+
+
+def _known_by_nodes(executor: SharedEventExecution) -> bool:
+    """Whether a document's selections collect the same for every event, given their
+    nodes: not with `@defer`/`@stream` (each collection makes its own defer usages) nor
+    with fragment arguments (their values are made per collection)."""
+    if any(f.variable_signatures for f in executor.fragments.values()):
+        return False
+    pending = [executor.operation.selection_set]
+    pending += [f.definition.selection_set for f in executor.fragments.values()]
+    while pending:
+        selection_set = pending.pop()
+        for selection in selection_set.selections:
+            if any(d.name.value in ("defer", "stream") for d in selection.directives or ()):
+                return False
+            if isinstance(selection, FragmentSpreadNode) and getattr(selection, "arguments", None):
+                return False
+            inner = getattr(selection, "selection_set", None)  # fields and inline fragments
+            if inner is not None:
+                pending.append(inner)
+    return True
 
 
 class _Answered:

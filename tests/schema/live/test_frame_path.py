@@ -138,3 +138,58 @@ async def test_an_operation_id_that_is_not_unicode_still_gets_its_frames(
         event = await socket.event(LONE_SURROGATE_ID)
 
     assert event["dealId"] == deal["id"]
+
+
+WITH_FRAGMENTS = """
+subscription Board($processId: ID!, $withColumns: Boolean!) {
+  boardEvents(processId: $processId) {
+    cursor
+    deal { ...Card owner { name } }
+    columns @include(if: $withColumns) { stage { name } dealCount }
+    ... on BoardEvent { kind }
+  }
+}
+fragment Card on Deal { name stage { name } }
+"""
+
+
+async def test_a_live_documents_selections_are_worked_out_once_for_every_event(
+    live_url, app, team: Team, manager_client, process_id: str, monkeypatch: pytest.MonkeyPatch
+):
+    """What a document's selections collect (fragments spread, `@include` applied) is
+    worked out at its first event and kept under the document's own nodes
+    (`execution._Selections`): later events collect nothing again, the memo holds at
+    most an entry per selection of the document however many events, and each event
+    still means what its document says."""
+    collected: list[object] = []
+    collect = execution.PlainFieldExecution.collect_subfields
+
+    def counted(self: Any, return_type: Any, details: Any) -> Any:
+        if getattr(self, "_selections", None) is not None:  # a live event's, not a mutation's
+            collected.append(return_type)
+        return collect(self, return_type, details)
+
+    monkeypatch.setattr(execution.PlainFieldExecution, "collect_subfields", counted)
+    names = ["First", *(f"Later {i}" for i in range(11))]  # more events than selections
+    async with live_client(live_url, team.tokens["manager"]) as socket:
+        await socket.subscribe("board", WITH_FRAGMENTS, processId=process_id, withColumns=True)
+        await subscribed(app, team.workspace.id, 1)
+        events = []
+        for name in names:
+            await create_deal(manager_client, name=name, isPublic=True)
+            events.append(await socket.event("board"))
+            if name == "First":
+                after_first = len(collected)
+        (renderer,) = [r for r in execution._renderers.values() if "Card" in r.fragments]
+        kept = renderer._selections
+
+    selections = 8  # boardEvents, deal, Card, its stage, owner, columns, their stage, `... on`
+    assert isinstance(kept, execution._Selections)
+    assert after_first > 0 and len(collected) == after_first
+    assert len(kept.subfields) <= selections and len(kept.subplans) <= selections
+    assert len(kept.plans) <= selections + 1  # and the root's
+    for event, name in zip(events, names, strict=True):
+        assert list(event) == ["cursor", "deal", "columns", "kind"]
+        assert event["deal"]["name"] == name and event["deal"]["stage"] == {"name": "Qualify"}
+        assert event["deal"]["owner"]["name"]
+        assert event["kind"] == "DEAL_ADDED" and event["columns"][0]["dealCount"] >= 1
