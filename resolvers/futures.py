@@ -30,3 +30,12 @@ def started(
         future = asyncio.ensure_future(work)
     future.add_done_callback(heard)
     return future
+
+
+async def shared_result(future: asyncio.Future[T]) -> T:
+    """The result of work several wait for (a group's object, a batch's read): one
+    waiter cancelled stops it for nobody. A future already done is answered at once,
+    with no shield to make (most of a large group's waiters)."""
+    if future.done():
+        return future.result()
+    return await asyncio.shield(future)

@@ -22,7 +22,7 @@ from resolvers.board.kanban import BoardScope, ColumnFigures, column_figures, fi
 from resolvers.clock import now_utc
 from resolvers.events.activity import ActivityFilter, sees_event
 from resolvers.events.log import BoardFacts, facts_of
-from resolvers.futures import started
+from resolvers.futures import shared_result, started
 from resolvers.processes.tree import ProcessTree, load_process_tree
 from resolvers.statements import Statement
 
@@ -208,7 +208,7 @@ class BatchReading:
 
     async def deal(self, deal_id: int) -> tuple[Deal | None, set[int]]:
         """The deal (deleted or not) and the ids of those who take part in it, now."""
-        return await _awaited(self.once(("deal", deal_id), lambda: self._deal(deal_id)))
+        return await shared_result(self.once(("deal", deal_id), lambda: self._deal(deal_id)))
 
     async def _deal(self, deal_id: int) -> tuple[Deal | None, set[int]]:
         found = await _DEAL_OF.all(self.workspace_id, deal_id)
@@ -264,8 +264,10 @@ class EventReading:
         if access.sees_every_deal(viewer) or viewer.id not in self.salespeople:
             group = group_of(viewer, BoardTopic(process_id))
             key = ("columns", process_id, group, frozenset(stage_ids))
-            return await _awaited(self.batch.once(key, lambda: column_figures(scope, stage_ids)))
-        seen = (await _awaited(self._salespeople_figures(process_id)))[viewer.id]
+            return await shared_result(
+                self.batch.once(key, lambda: column_figures(scope, stage_ids))
+            )
+        seen = (await shared_result(self._salespeople_figures(process_id)))[viewer.id]
         return {stage_id: seen.get(stage_id, ColumnFigures()) for stage_id in stage_ids}
 
     def foresee_figures(self, watching: Iterable[tuple[int, User]]) -> None:
@@ -302,8 +304,8 @@ class EventReading:
         stage_ids = tuple(stage.row.id for stage in scope.tree.stages)
         if access.sees_every_deal(viewer) or viewer.id not in self.salespeople:
             key = ("board", process_id, group_of(viewer, BoardTopic(process_id)), stage_ids)
-            return await _awaited(self.batch.once(key, lambda: column_figures(scope)))
-        seen = await _awaited(
+            return await shared_result(self.batch.once(key, lambda: column_figures(scope)))
+        seen = await shared_result(
             self.batch.once(
                 ("salespeople's board", process_id, stage_ids, self.salespeople),
                 lambda: figures_by_salesperson(
@@ -315,13 +317,6 @@ class EventReading:
 
     async def tree(self, process_id: int, stage_ids: Set[int] = frozenset()) -> ProcessTree | None:
         return await self.batch.tree(process_id, stage_ids)
-
-
-async def _awaited(read: asyncio.Future[T]) -> T:
-    """A shared read's result: one who stops waiting for it stops it for nobody."""
-    if read.done():
-        return read.result()
-    return await asyncio.shield(read)
 
 
 def board_processes(event: Event) -> set[int]:

@@ -639,8 +639,7 @@ class WorkspaceFeed:
                 and subscriber.viewer.id == notification.recipient_id
             ):
                 change = NotificationChange(notification.id, subscriber.viewer, notification)
-                if not subscriber.offer(change):
-                    self.subscribers.discard(subscriber)
+                self._offer(subscriber, change)
 
 
 def _concerns(topic: Topic, event: Event, boards: set[int] | None = None) -> bool:

@@ -56,6 +56,7 @@ import orjson
 from graphql import ExecutionResult, FragmentSpreadNode, GraphQLError, GraphQLObjectType
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
 
+from resolvers.futures import shared_result
 from schema.context import Context
 from schema.errors import process_errors
 from schema.plain_fields import PlainFieldExecution
@@ -284,9 +285,7 @@ class SharedEventExecution(PlainFieldExecution):
         made = payloads.get(key)
         if made is None:
             made = payloads[key] = asyncio.ensure_future(self._encoded(payload))
-        if made.done():
-            return made.result()
-        return await asyncio.shield(made)
+        return await shared_result(made)
 
     async def _encoded(self, payload: Any) -> str:
         result = self.build_per_event_executor(payload).execute_operation(False)
@@ -390,9 +389,7 @@ async def shared_object(
     made = change.shared.made
     if made is None:
         made = change.shared.made = asyncio.ensure_future(_make(context, change, wrap))
-    if made.done():  # most of a large group: no waiting, no shield to make
-        return made.result()
-    return await asyncio.shield(made)
+    return await shared_result(made)
 
 
 async def _make(asking: Context, change: Change, wrap: Callable[[Context], Awaitable[Any]]) -> Any:
