@@ -14,7 +14,7 @@ from types import TracebackType
 import httpx
 
 from resolvers.clock import now_utc
-from resolvers.webhooks.delivery import make_out, send_due
+from resolvers.webhooks.delivery import active_webhooks, make_out, send_due
 from resolvers.webhooks.policy import WebhookPolicy
 from subscriptions.background import log_failure, stop_task
 
@@ -35,7 +35,10 @@ class WebhookWorker:
 
     async def run_once(self) -> None:
         assert self._http is not None
-        await make_out(now_utc())
+        webhooks = await active_webhooks()
+        if not webhooks:
+            return  # nothing to make out, and only an active webhook's deliveries are sent
+        await make_out(now_utc(), webhooks)
         await send_due(self.policy, self._http, now_utc())
 
     async def _run(self) -> None:

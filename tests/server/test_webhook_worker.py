@@ -15,10 +15,12 @@ import pytest
 from resolvers.clock import now_utc
 from resolvers.webhooks.delivery import make_out
 from server.settings import Settings
+from server.webhook_worker import WebhookWorker
 from testkit.clients import GraphQLClient
 from testkit.database import is_postgres
 from testkit.deals import create_deal
 from testkit.live import served_app
+from testkit.queries import logged_queries
 from testkit.receiver import receiver
 from testkit.servers import dealflow_server, env_of
 
@@ -97,3 +99,22 @@ async def test_two_server_processes_share_the_deliveries_and_never_make_one_atte
     assert len(deliveries) == webhooks * deals
     names = Counter(json.loads(r.body)["data"]["deal"]["name"] for r in hook.received)
     assert set(names) == {f"Deal {index}" for index in range(deals)}
+
+
+async def test_a_round_with_no_active_webhook_reads_one_statement_and_sends_nothing(
+    settings: Settings, manager_client: GraphQLClient
+):
+    """The worker wakes after every commit of every workspace: with no active webhook
+    anywhere, its round is the one question whether there is any."""
+    await create_deal(manager_client, name="Nobody listens")
+    async with WebhookWorker(settings.webhook_policy(), 60) as worker:
+        with logged_queries() as quiet:
+            await worker.run_once()
+        async with receiver() as hook:
+            await manager_client.mutate(CREATE, {"url": hook.url})
+            await create_deal(manager_client, name="Somebody listens")
+            await worker.run_once()
+            (received,) = await hook.wait_for(1, within=3)
+
+    assert quiet.count == 1
+    assert json.loads(received.body)["data"]["deal"]["name"] == "Somebody listens"
