@@ -254,9 +254,10 @@ async def _change_owner(
             "id", "name"
         )
     )
-    await DealParticipant.filter(deal_id=deal.id, user_id=owner_id).delete()
+    if owner_id in state.participant_ids:
+        await state.remove_participant(owner_id)
     if previous not in state.participant_ids:
-        await DealParticipant.create(deal_id=deal.id, user_id=previous)
+        await state.add_participant(previous)
     # By name, as history names every other person and thing it mentions.
     moved.append(change("owner", names.get(previous), names.get(owner_id)))
     deal.owner_id = owner_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from models.account import User
-from models.deal import AccessRequest, AccessRequestStatus, Deal, DealParticipant
+from models.deal import AccessRequest, AccessRequestStatus, Deal
 from models.event import EventKind, NotificationKind
 from resolvers import access, idempotency, validation
 from resolvers.clock import now_utc
@@ -51,8 +51,7 @@ async def _workspace_user(actor: User, user_id: int) -> User:
 async def _add(state: DealState, actor: User, user: User) -> Deal:
     if user.id == state.deal.owner_id or user.id in state.participant_ids:
         return state.deal
-    await DealParticipant.create(deal_id=state.deal.id, user_id=user.id)
-    state.participant_ids.add(user.id)
+    await state.add_participant(user.id)
     return await save(
         state,
         actor,
@@ -84,8 +83,7 @@ async def remove_participant(actor: User, deal_id: int, user_id: int) -> Deal:
             )
         if user_id not in state.participant_ids:
             return state.deal
-        await DealParticipant.filter(deal_id=state.deal.id, user_id=user_id).delete()
-        state.participant_ids.discard(user_id)
+        await state.remove_participant(user_id)
         return await save(
             state,
             actor,

@@ -44,6 +44,17 @@ class DealState:
         """A live step of the deal's current process."""
         return self.tree.step(step_id)
 
+    async def add_participant(self, user_id: int) -> None:
+        """The one way a locked deal gains a participant: `participant_ids` stays what
+        the database holds, which its events' board facts are taken from (`record`)."""
+        await DealParticipant.create(deal_id=self.deal.id, user_id=user_id)
+        self.participant_ids.add(user_id)
+
+    async def remove_participant(self, user_id: int) -> None:
+        """The one way a locked deal loses a participant (see `add_participant`)."""
+        await DealParticipant.filter(deal_id=self.deal.id, user_id=user_id).delete()
+        self.participant_ids.discard(user_id)
+
 
 async def load_state(deal: Deal) -> DealState:
     tree = await load_process_tree(deal.workspace_id, deal.process_id)
@@ -225,5 +236,11 @@ async def record(
             .update(last_activity_at=deal.last_activity_at, rots_at=deal.rots_at)
         )
     state.facts = await record_event(
-        state.deal, actor, kind, changes, before=state.facts, **details
+        state.deal,
+        actor,
+        kind,
+        changes,
+        before=state.facts,
+        participant_ids=state.participant_ids,
+        **details,
     )

@@ -4,6 +4,7 @@ client reads back (newest first, with before/after values)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from models.history import HistoryEntry
 from models.lead import Lead
 from resolvers.access import visible_deals_and_trash
 from resolvers.errors import not_found
-from resolvers.events.log import BoardFacts, before_log_write, board_facts, note_event_written
+from resolvers.events.log import BoardFacts, before_log_write, facts_from, note_event_written
 from resolvers.pagination import IdCursor, Page, newest_first, page_size
 
 
@@ -34,17 +35,20 @@ async def record_event(
     changes: list[dict[str, Any]] | None = None,
     *,
     before: BoardFacts | None,
+    participant_ids: Iterable[int],
     key: str | None = None,
     **details: Any,
 ) -> BoardFacts:
     """Write one change: its replay event and its history entry (one id). Call inside
     the transaction of the change, after the deal row and its participants were written,
     with the deal's board facts from before the change (`DealState.facts`: as the
-    mutation locked it, or as its previous event in the transaction left it). Returns
+    mutation locked it, or as its previous event in the transaction left it) and its
+    participants as they now stand (`DealState.participant_ids`, which every write of
+    them keeps up to date: not read again for each event). Returns
     the facts after, for the next event of the same transaction. A `key` makes a second
     write of the same event fail (IntegrityError)."""
     await before_log_write(deal.workspace_id)
-    after = await board_facts(deal)
+    after = facts_from(deal, participant_ids)
     await write_history(
         deal,
         actor.id if actor else None,

@@ -28,7 +28,7 @@ from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from models.account import User, Workspace
-from models.deal import Deal, DealParticipant, DealStatus
+from models.deal import Deal, DealStatus
 from models.event import Event, Notification
 from models.webhook import Webhook
 from resolvers import access
@@ -101,12 +101,6 @@ def facts_from(deal: Deal, participant_ids: Iterable[int]) -> BoardFacts:
         owner_id=deal.owner_id,
         participant_ids=frozenset(participant_ids),
     )
-
-
-async def board_facts(deal: Deal) -> BoardFacts:
-    """The deal's facts as its row and participants stand in the database."""
-    participants = await DealParticipant.filter(deal_id=deal.id).values_list("user_id", flat=True)
-    return facts_from(deal, (int(i) for i in participants))  # type: ignore[call-overload]
 
 
 def facts_of(event: Event) -> tuple[BoardFacts | None, BoardFacts | None]:

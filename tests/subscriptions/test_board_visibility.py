@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schema.ids import global_id
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
 from testkit.documents import (
@@ -85,6 +86,44 @@ async def test_access_changes_are_followed_mid_stream(
     assert added["kind"] == "DEAL_ADDED"
     assert (removed["kind"], removed["deal"]) == ("DEAL_REMOVED", None)
     assert version["name"] == "x", "the owner's later change is not told to the removed user"
+
+
+async def test_a_new_owner_and_the_old_one_both_keep_the_card(
+    live_url,
+    app,
+    team: Team,
+    http,
+    user_client,
+    manager_client,
+    other_seller: Member,
+    process_id: str,
+):
+    """A participant made owner stops being a participant, the old owner becomes one:
+    the event's board facts say so (the locked deal's participants, kept up to date by
+    each write of them), and later events follow from there."""
+    deal = await create_deal(
+        user_client, name="Handed on", value="30.00", participantIds=[other_seller.id]
+    )
+    async with (
+        live_client(live_url, team.tokens["user"]) as old_owner,
+        live_client(live_url, other_seller.token) as new_owner,
+    ):
+        for client in (old_owner, new_owner):
+            await client.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 2)
+        handed = {"input": {"id": deal["id"], "version": 1, "ownerId": other_seller.id}}
+        await ok(manager_client, UPDATE_DEAL_MUTATION, handed)
+        old_sees, new_sees = await old_owner.event("board"), await new_owner.event("board")
+        left = {"input": {"dealId": deal["id"], "userId": global_id("User", team.user.id)}}
+        await ok(other_seller.client(http), REMOVE_PARTICIPANT_MUTATION, left)
+        old_loses = await old_owner.event("board")
+        await new_owner.event("board")
+
+    for seen in (old_sees, new_sees):
+        assert seen["kind"] != "DEAL_REMOVED" and seen["deal"]["name"] == "Handed on"
+        assert seen["deal"]["owner"]["id"] == other_seller.id
+        assert seen["columns"][0]["dealCount"] == 1
+    assert (old_loses["kind"], old_loses["deal"]) == ("DEAL_REMOVED", None)
 
 
 async def test_closing_trashing_and_reopening_move_cards_off_and_on(
