@@ -120,7 +120,14 @@ def visible_deals_and_trash(actor: User) -> QuerySet[Deal]:
 
 def visible_trash(actor: User) -> QuerySet[Deal]:
     """The deleted deals `actor` would see if they were restored."""
-    return Deal.filter(_visibility(actor), deleted_at__not_isnull=True)
+    return visible_trash_of(actor.workspace_id, actor.id, sees_every_deal(actor))
+
+
+def visible_trash_of(workspace_id: int, viewer_id: int, every_deal: bool) -> QuerySet[Deal]:
+    """`visible_trash` of a viewer given as plain values (see `visible_deals_of`)."""
+    return Deal.filter(
+        _visibility_of(workspace_id, viewer_id, every_deal), deleted_at__not_isnull=True
+    )
 
 
 def visible_tasks(actor: User) -> QuerySet[Task]:

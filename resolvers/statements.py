@@ -28,6 +28,11 @@ most recently used: whatever layouts its callers make (a page size is one, and a
 client chooses it), the cache stays small, and the layouts in use stay in it (a client
 making hundreds of new ones costs a rendering each, not the others their cache).
 
+A query that locks its rows (`select_for_update`) has its lock in its text (where the
+dialect has one: PostgreSQL's FOR UPDATE; SQLite locks the whole database for a
+transaction's first write), and runs on the connection Tortoise would give it: inside
+a transaction, the transaction's own.
+
 `Statement.rendered` gives a call's filled-in SQL without running it, for a statement
 made of several (a board's first pages, `resolvers.board.kanban`);
 `resolvers.sql_union.fetch_union_over` finds where a key lands the same way
@@ -209,8 +214,8 @@ def _runner(query: Any) -> Run | None:
     what it selects related and its annotations), or `.values()` rows into
     dictionaries with each field's conversion; None for any other kind of query."""
     if type(query) is QuerySet:
-        if query._prefetch_map or query._single or query._select_for_update:
-            return None  # prefetching, `.first()`, locking: left to Tortoise
+        if query._prefetch_map or query._single:
+            return None  # prefetching, `.first()`: left to Tortoise
         model, related, annotations = (
             query.model,
             query._select_related_idx,

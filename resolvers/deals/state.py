@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import Enum, auto
 from typing import Any
 
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 
 from models.account import User
 from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
@@ -21,6 +21,7 @@ from resolvers.events.log import BoardFacts, facts_from
 from resolvers.processes.tree import ProcessTree, StepNode, load_process_tree
 from resolvers.progress import cents, deal_probability, deal_stage, forecast_cents
 from resolvers.rotting import rot_moment
+from resolvers.statements import Statement
 
 
 @dataclass
@@ -56,13 +57,25 @@ class DealState:
         self.participant_ids.discard(user_id)
 
 
+def _participants_of(deal_id: int) -> ValuesQuery[Any]:
+    return DealParticipant.filter(deal_id=deal_id).values("user_id")
+
+
+def _completions_of(deal_id: int) -> QuerySet[StepCompletion]:
+    return StepCompletion.filter(deal_id=deal_id)
+
+
+# Every mutation of a deal reads these after its lock: rendered once (see `_LOCKED`).
+_PARTICIPANTS = Statement(_participants_of)
+_COMPLETIONS = Statement(_completions_of)
+
+
 async def load_state(deal: Deal) -> DealState:
     tree = await load_process_tree(deal.workspace_id, deal.process_id)
     if tree is None:
         raise RuntimeError(f"deal {deal.id} follows a process that cannot be read")
-    participants = await DealParticipant.filter(deal_id=deal.id).only("user_id")
-    participant_ids = {p.user_id for p in participants}
-    completions = {c.step_id: c for c in await StepCompletion.filter(deal_id=deal.id)}
+    participant_ids = {int(row["user_id"]) for row in await _PARTICIPANTS.all(deal.id)}
+    completions = {c.step_id: c for c in await _COMPLETIONS.all(deal.id)}
     return DealState(deal, tree, participant_ids, completions, facts_from(deal, participant_ids))
 
 
@@ -75,18 +88,32 @@ class Reach(Enum):
     WORKSPACE = auto()  # every deal of the workspace: a task's deal, whoever sees it now
 
 
-def _reachable(actor: User, reach: Reach) -> QuerySet[Deal]:
+def _locked(
+    workspace_id: int, viewer_id: int, every_deal: bool, reach: Reach, deal_id: int
+) -> QuerySet[Deal]:
+    """The deal `deal_id` if `reach` lets the viewer (given as plain values, as
+    `access.visible_deals_of` takes them) find it, its row locked."""
     if reach == Reach.VISIBLE:
-        return access.visible_deals(actor)
-    if reach == Reach.TRASH:
-        return access.visible_trash(actor)
-    deals = access.workspace_deals(actor.workspace_id)
-    return deals.filter(deleted_at=None) if reach == Reach.REQUESTABLE else deals
+        deals = access.visible_deals_of(workspace_id, viewer_id, every_deal)
+    elif reach == Reach.TRASH:
+        deals = access.visible_trash_of(workspace_id, viewer_id, every_deal)
+    elif reach == Reach.REQUESTABLE:
+        deals = access.workspace_deals(workspace_id).filter(deleted_at=None)
+    else:
+        deals = access.workspace_deals(workspace_id)
+    return deals.filter(id=deal_id).select_for_update().limit(1)
 
 
-async def _lock(deals: QuerySet[Deal], deal_id: int) -> DealState | None:
-    deal = await deals.filter(id=deal_id).select_for_update().first()
-    return None if deal is None else await load_state(deal)
+# Every mutation of a deal starts with this statement: its SQL (a salesperson's has a
+# subquery) is rendered once per kind of viewer and reach, not on every mutation.
+_LOCKED = Statement(_locked)
+
+
+async def _lock(
+    workspace_id: int, viewer_id: int, every_deal: bool, reach: Reach, deal_id: int
+) -> DealState | None:
+    found = await _LOCKED.all(workspace_id, viewer_id, every_deal, reach, deal_id)
+    return await load_state(found[0]) if found else None
 
 
 async def lock_deal(
@@ -105,12 +132,13 @@ async def try_lock_deal(
     actor: User, deal_id: int, *, reach: Reach = Reach.VISIBLE
 ) -> DealState | None:
     """`lock_deal` for a caller that answers a deal out of reach its own way."""
-    return await _lock(_reachable(actor, reach), deal_id)
+    every_deal = access.sees_every_deal(actor)
+    return await _lock(actor.workspace_id, actor.id, every_deal, reach, deal_id)
 
 
 async def lock_deal_for_system(workspace_id: int, deal_id: int) -> DealState | None:
     """`lock_deal` for the system's own jobs (the task clock): no actor, no visibility."""
-    return await _lock(access.workspace_deals(workspace_id), deal_id)
+    return await _lock(workspace_id, 0, True, Reach.WORKSPACE, deal_id)
 
 
 def require_edit(actor: User, state: DealState) -> None:

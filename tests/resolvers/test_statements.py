@@ -23,6 +23,7 @@ from resolvers import access, sql_union, statements
 from resolvers.accounts import auth, users
 from resolvers.board import kanban
 from resolvers.clock import now_utc
+from resolvers.deals import state
 from resolvers.deals.lists import keyset_query
 from resolvers.processes import tree
 from resolvers.statements import LONGEST_LIST, Shaping, Statement
@@ -372,3 +373,49 @@ def test_probes_are_unlike_each_other_and_real_values():
     assert len(set(first_leaves) | set(second_leaves)) == 12
     assert all(i < 0 for i in (first[0], second[0]))
     assert first[3] == [] and second[3] == []
+
+
+async def test_a_deals_lock_for_every_kind_of_viewer_and_reach(team: Team, rival: Team):
+    """The statement every mutation of a deal starts with finds, inside a transaction,
+    what Tortoise finds: each viewer's own deals, public ones, ones they take part in,
+    the trash as the reach says, never another workspace's."""
+    now = now_utc()
+    default = await default_tree(team.workspace.id)
+    mine, manager = team.user.id, team.manager.id
+    seeds = [
+        DealSeed(name="Own", owner_id=mine),
+        DealSeed(name="Public", owner_id=manager, is_public=True),
+        DealSeed(name="Joined", owner_id=manager, participant_ids=(mine,)),
+        DealSeed(name="Hidden", owner_id=manager),
+        DealSeed(name="Own, trashed", owner_id=mine, deleted_at=now),
+        DealSeed(name="Hidden, trashed", owner_id=manager, deleted_at=now),
+    ]
+    ours = await seed_deals(team.workspace.id, default, seeds, now)
+    theirs = await seed_deals(
+        rival.workspace.id,
+        await default_tree(rival.workspace.id),
+        [DealSeed(name="Theirs", owner_id=rival.user.id, is_public=True)],
+        now,
+    )
+    deal_ids = [deal.id for deal in [*ours, *theirs]]
+    found: dict[tuple[str, str], list[str]] = {}
+    for viewer in (team.manager, team.user):
+        every_deal = access.sees_every_deal(viewer)
+        for reach in state.Reach:
+            for deal_id in deal_ids:
+                args = (team.workspace.id, viewer.id, every_deal, reach, deal_id)
+                async with in_transaction():
+                    kept = await state._LOCKED.all(*args)
+                    assert [d.id for d in kept] == [d.id for d in await state._locked(*args)]
+                found.setdefault((viewer.name, reach.name), []).extend(d.name for d in kept)
+            assert state._LOCKED.cached(dialect(), 1, 1, every_deal, reach, 1)
+    user, boss = team.user.name, team.manager.name
+    assert found[(user, "VISIBLE")] == ["Own", "Public", "Joined"]
+    assert found[(user, "TRASH")] == ["Own, trashed"]
+    assert found[(boss, "TRASH")] == ["Own, trashed", "Hidden, trashed"]
+    everything = [seed.name for seed in seeds]
+    assert found[(user, "WORKSPACE")] == found[(boss, "WORKSPACE")] == everything
+    assert found[(user, "REQUESTABLE")] == everything[:4]
+    rendered = state._LOCKED.rendered(team.workspace.id, mine, False, state.Reach.VISIBLE, 1)
+    assert rendered is not None
+    assert ("FOR UPDATE" in rendered[0]) == (dialect() == "postgres"), "the row lock is kept"
