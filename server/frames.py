@@ -58,7 +58,7 @@ class FrameSink:
         self.websocket = websocket
         self.send: Send = websocket.scope.get(RAW_SEND) or websocket.send
         extensions = websocket.scope.get("extensions") or {}
-        self.write_now: Callable[[bytes, Sequence[bytes]], bool] | None = extensions.get(WRITE_NOW)
+        self.write_now: WriteNow | None = extensions.get(WRITE_NOW)
         self.head = head
         self.head_bytes = head.encode()
         self.still_open = still_open
@@ -73,16 +73,17 @@ class FrameSink:
         shared by every socket it goes to (only the head differs between them)."""
         return f"{payload}}}".encode()
 
-    def next_now(self, payloads: Sequence[bytes]) -> bool:
+    def next_now(self, payloads: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
         """The frames of `encoded` payloads, in order, written at once and together by
         the server's protocol (`server.going_away`); False when the socket's buffer is
-        full (its client does not read)."""
+        full (its client does not read). `frames`: one payload's whole frames, shared by
+        the sockets it goes to (see `GoingAwayWebSockets.write_now`)."""
         assert self.write_now is not None
         if self.still_open is not None and not self.still_open():
             return True
         if self.websocket.application_state is not WebSocketState.CONNECTED:
             return True  # closing: its operation ends with it
-        return self.write_now(self.head_bytes, payloads)
+        return self.write_now(self.head_bytes, payloads, frames)
 
     async def next(self, payload: str) -> None:
         if self.still_open is not None and not self.still_open():
@@ -95,6 +96,8 @@ class FrameSink:
             raise WebSocketDisconnected from closed
 
 
+# The protocol's synchronous write: a head, the tails, and the frames shared by sockets.
+WriteNow = Callable[[bytes, Sequence[bytes], "dict[bytes, bytes] | None"], bool]
 RAW_SEND = "dealflow.raw_send"
 # The ASGI extension under which `server.going_away`'s protocol offers synchronous writes.
 WRITE_NOW = "dealflow.websocket.write_now"

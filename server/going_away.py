@@ -259,11 +259,17 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
         if scope is not None:  # accepted: the app's task starts on the next loop turn
             scope["extensions"][WRITE_NOW] = self.write_now
 
-    def write_now(self, head: bytes, tails: Sequence[bytes]) -> bool:
+    def write_now(
+        self, head: bytes, tails: Sequence[bytes], frames: dict[bytes, bytes] | None = None
+    ) -> bool:
         """The text frames `head + tail`, one per tail (UTF-8), written at once, in one
         write; False (nothing written) when the socket's send buffer is over
         `BUFFER_LIMIT`. A socket going away takes nothing and says True: the app hears of
         its end from uvicorn.
+
+        `frames`, for one tail written to many sockets (a group's event): its whole
+        frames by head, each made by the first socket of that head and written as it
+        is by the others (a group's operations mostly share their id, so mostly one).
 
         Without extensions (per-message compression is off unless configured), a
         server's text frame is its header and its bytes as they are (RFC 6455 5.2: no
@@ -279,8 +285,13 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
                 self.conn.send_text(head + tail)
             self.transport.write(b"".join(self.conn.data_to_send()))
         elif len(tails) == 1:
-            tail = tails[0]
-            self.transport.write(b"".join((_text_header(len(head) + len(tail)), head, tail)))
+            frame = None if frames is None else frames.get(head)
+            if frame is None:
+                tail = tails[0]
+                frame = b"".join((_text_header(len(head) + len(tail)), head, tail))
+                if frames is not None:
+                    frames[head] = frame
+            self.transport.write(frame)
         else:
             self.transport.write(
                 b"".join(

@@ -158,9 +158,11 @@ class Delivery(Protocol):
         """The change's frame payload, encoded as the sockets' frames carry it (the same
         for every subscriber with an equal key; what it holds is the delivery's)."""
 
-    def write(self, payloads: Sequence[bytes]) -> bool:
+    def write(self, payloads: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
         """Write their frames now, in order and together (keeping nothing of
-        `payloads`); False when the socket cannot take them (too far behind)."""
+        `payloads`); False when the socket cannot take them (too far behind). `frames`,
+        for one payload written to a whole group: the frames made for it so far, which
+        the delivery may reuse and add to (sockets whose frames are alike share one)."""
 
 
 # The subscribers of one topic and group (`changes.group_of`): each event means the
@@ -553,12 +555,13 @@ class WorkspaceFeed:
         cursor, here = change.cursor, self.subscribers.here
         if isinstance(payload, bytes) and held.last and held.holds_nothing():
             frame = (payload,)
+            shared: dict[bytes, bytes] = {}  # the whole frame, made once per operation id
             for subscriber in subscribers:
                 if subscriber not in here:
                     continue  # ended meanwhile (its task is going)
                 if not subscriber.direct:
                     handed += self._offer(subscriber, change)
-                elif subscriber.delivery.write(frame):  # type: ignore[union-attr]  # direct
+                elif subscriber.delivery.write(frame, shared):  # type: ignore[union-attr]
                     if cursor > subscriber.last_sent:
                         subscriber.last_sent = cursor
                     handed += 1

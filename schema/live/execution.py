@@ -82,10 +82,11 @@ class FrameSink(Protocol):
     def encoded(self, payload: str) -> bytes:
         """A payload as `next_now` takes it (the same for every sink of its protocol)."""
 
-    def next_now(self, payloads: Sequence[bytes]) -> bool:
+    def next_now(self, payloads: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
         """Write their frames (payloads `encoded`) at once, in order and together, from
         any task: True written (or the operation is over), False the socket cannot take
-        them now (too far behind)."""
+        them now (too far behind). `frames` (one payload for many sockets): the whole
+        frames made so far for it, by the sink's head, to reuse and add to."""
 
 
 # The sink of the operation whose task this is (None: stream results instead). Weak, as
@@ -174,7 +175,7 @@ class _Delivery:
         self.executor = executor
         self.make = make
         self.key = executor._result_key()
-        self.write: Callable[[Sequence[bytes]], bool] = sink.next_now
+        self.write = sink.next_now
 
     async def render(self, change: Change) -> bytes:
         return self.sink.encoded(await self.executor._payload(await self.make(change)))

@@ -5,6 +5,7 @@ websockets would write, and go through websockets when an extension is on
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -124,9 +125,11 @@ def writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     made: list[int] = []
     write_now = going_away.GoingAwayWebSockets.write_now
 
-    def counted(self: going_away.GoingAwayWebSockets, head: bytes, tails: Any) -> bool:
+    def counted(
+        self: going_away.GoingAwayWebSockets, head: bytes, tails: Any, frames: Any = None
+    ) -> bool:
         made.append(len(tails))
-        return write_now(self, head, tails)
+        return write_now(self, head, tails, frames)
 
     monkeypatch.setattr(going_away.GoingAwayWebSockets, "write_now", counted)
     return made
@@ -167,3 +170,38 @@ async def test_events_read_together_reach_a_socket_in_one_write_in_order(
     cursors = [event_id(e["cursor"]) for e in events]
     assert cursors == sorted(cursors)
     assert writes == [3]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_groups_frame_is_made_once_per_operation_id_and_each_socket_gets_its_own(
+    app, team: Team, manager_client, process_id: str, headers_made: list[int], protocol: str
+):
+    """Sockets of one group (one viewer, one document) get one payload: its whole frame
+    is made once for each operation id among them, and written as it is to the others
+    with that id, each socket reading its own id, odd ones included."""
+    ids = ["1", "1", "1", 'quote"d', "\u0142\u00f3d\u017a", "1", "</script>"]
+    async with (
+        uvicorn_serving(app) as url,
+        contextlib.AsyncExitStack() as sockets,
+    ):
+        clients = [
+            await sockets.enter_async_context(live_client(url, team.tokens["manager"], protocol))
+            for _ in ids
+        ]
+        for client, op_id in zip(clients, ids, strict=True):
+            await client.subscribe(op_id, BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, len(ids))
+        feed = app.state.live.hub.feeds[team.workspace.id]
+        await create_deal(manager_client, name="Warm")  # every socket handed over by then
+        for client, op_id in zip(clients, ids, strict=True):
+            await client.event(op_id)
+        assert all(s.direct for s in feed.subscribers), "handed over: the feed writes"
+        headers_made.clear()
+        await create_deal(manager_client, name="Shared")
+        got = [await client.message(op_id) for client, op_id in zip(clients, ids, strict=True)]
+
+    assert [message["id"] for message in got] == ids
+    assert {message["payload"]["data"]["boardEvents"]["deal"]["name"] for message in got} == {
+        "Shared"
+    }
+    assert len(headers_made) == len(set(ids))

@@ -43,7 +43,7 @@ class Recording:
             raise RuntimeError("the document cannot be executed")
         return str(change.cursor).encode()
 
-    def write(self, payloads: Sequence[bytes]) -> bool:
+    def write(self, payloads: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
         if self.refuses:
             return False
         self.writes.append([payload.decode() for payload in payloads])
