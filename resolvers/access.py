@@ -53,6 +53,10 @@ def _visibility(actor: User) -> Q:
 
 
 def _visibility_of(workspace_id: int, viewer_id: int, every_deal: bool) -> Q:
+    if not isinstance(every_deal, bool):
+        # It shapes the query: a kept statement takes a bool as part of its layout, but
+        # would fill an int in as a value, and one viewer's text would serve the other.
+        raise TypeError(f"every_deal is a bool, not {every_deal!r}")
     if every_deal:
         return Q(workspace_id=workspace_id)
     takes_part = Subquery(DealParticipant.filter(user_id=viewer_id).values("deal_id"))

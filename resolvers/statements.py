@@ -30,8 +30,8 @@ making hundreds of new ones costs a rendering each, not the others their cache).
 
 A query that locks its rows (`select_for_update`) has its lock in its text (where the
 dialect has one: PostgreSQL's FOR UPDATE; SQLite locks the whole database for a
-transaction's first write), and runs on the connection Tortoise would give it: inside
-a transaction, the transaction's own.
+transaction's first write), and runs on the connection Tortoise would give it (where
+writes go, as for Tortoise): inside a transaction, the transaction's own.
 
 `Statement.rendered` gives a call's filled-in SQL without running it, for a statement
 made of several (a board's first pages, `resolvers.board.kanban`);
@@ -138,6 +138,7 @@ class Statement(Generic[R]):
             raise TypeError("a statement's query depends on its arguments alone")
         self.make = make
         self._model: Any = None  # the model of its queries, known from the first
+        self._locks = False  # whether its queries lock their rows, known from the first
         # Least recently used first (`MOST_LAYOUTS`).
         self._templates: OrderedDict[tuple[str, Layout], _Template | None] = OrderedDict()
 
@@ -161,7 +162,10 @@ class Statement(Generic[R]):
         if self._model is None:
             query = self.make(*_values(args))
             self._model = query.model  # type: ignore[attr-defined]
-        db = router.db_for_read(self._model) or self._model._meta.db  # as `_choose_db`
+            self._locks = bool(getattr(query, "_select_for_update", False))
+        # As Tortoise's `_choose_db`: a query that locks goes where writes go.
+        route = router.db_for_write if self._locks else router.db_for_read
+        db = route(self._model) or self._model._meta.db
         key = (db.capabilities.dialect, layout)
         templates = self._templates
         template = templates.get(key, _NOT_KEPT)

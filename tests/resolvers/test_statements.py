@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from pypika_tortoise.queries import QueryBuilder
@@ -30,7 +31,9 @@ from resolvers.statements import LONGEST_LIST, Shaping, Statement
 from schema.accounts.types import User as UserType
 from schema.deals.types import columns_read
 from schema.ids import global_id
+from server.settings import Settings
 from testkit.board_data import DealSeed, default_tree, seed_deals
+from testkit.database import is_postgres
 from testkit.documents import BOARD_QUERY
 from testkit.teams import Team
 
@@ -411,6 +414,8 @@ async def test_a_deals_lock_for_every_kind_of_viewer_and_reach(team: Team, rival
             assert state._LOCKED.cached(dialect(), 1, 1, every_deal, reach, 1)
     user, boss = team.user.name, team.manager.name
     assert found[(user, "VISIBLE")] == ["Own", "Public", "Joined"]
+    assert found[(boss, "VISIBLE")] == ["Own", "Public", "Joined", "Hidden"]
+    assert found[(boss, "REQUESTABLE")] == found[(boss, "VISIBLE")]
     assert found[(user, "TRASH")] == ["Own, trashed"]
     assert found[(boss, "TRASH")] == ["Own, trashed", "Hidden, trashed"]
     everything = [seed.name for seed in seeds]
@@ -419,3 +424,37 @@ async def test_a_deals_lock_for_every_kind_of_viewer_and_reach(team: Team, rival
     rendered = state._LOCKED.rendered(team.workspace.id, mine, False, state.Reach.VISIBLE, 1)
     assert rendered is not None
     assert ("FOR UPDATE" in rendered[0]) == (dialect() == "postgres"), "the row lock is kept"
+
+
+async def test_a_deals_lock_holds_the_row_until_the_transaction_ends(
+    team: Team, settings: Settings
+):
+    """On PostgreSQL the kept text locks the row on the transaction's own connection:
+    another connection cannot lock it meanwhile, and can once the transaction ended.
+    (SQLite has no row locks: a transaction's first write locks the whole database.)"""
+    if not is_postgres(settings.database_url):
+        pytest.skip("row locks are PostgreSQL's")
+    default = await default_tree(team.workspace.id)
+    (deal,) = await seed_deals(
+        team.workspace.id, default, [DealSeed(name="Locked", owner_id=team.user.id)], now_utc()
+    )
+    other = await asyncpg.connect(settings.database_url)
+    try:
+        probe = 'SELECT id FROM "deal" WHERE id = $1 FOR UPDATE NOWAIT'
+        for viewer in (team.user, team.manager, team.user):  # the last from the kept text
+            every_deal = access.sees_every_deal(viewer)
+            async with in_transaction():
+                args = (team.workspace.id, viewer.id, every_deal, state.Reach.VISIBLE, deal.id)
+                assert [d.id for d in await state._LOCKED.all(*args)] == [deal.id]
+                with pytest.raises(asyncpg.LockNotAvailableError):
+                    await other.fetch(probe, deal.id)
+            assert await other.fetch(probe, deal.id)  # the transaction ended: free again
+    finally:
+        await other.close()
+
+
+def test_whether_a_viewer_sees_every_deal_is_a_bool_not_a_number():
+    """It shapes a kept statement's text; as a number it would be filled in as a value,
+    and the first viewer's text would serve every other."""
+    with pytest.raises(TypeError):
+        access.visible_deals_of(1, 1, 1)  # type: ignore[arg-type]

@@ -201,6 +201,8 @@ async def test_a_groups_frame_is_made_once_per_operation_id_and_each_socket_gets
         got = [await client.message(op_id) for client, op_id in zip(clients, ids, strict=True)]
 
     assert [message["id"] for message in got] == ids
+    for client, op_id in zip(clients, ids, strict=True):
+        assert set(client.results) == {op_id}, "no frame of another socket's operation"
     assert {message["payload"]["data"]["boardEvents"]["deal"]["name"] for message in got} == {
         "Shared"
     }

@@ -132,7 +132,7 @@ class Keyed:
     async def render(self, change: Change) -> bytes:
         raise AssertionError("not rendered here")
 
-    def write(self, payloads: Sequence[bytes]) -> bool:
+    def write(self, payloads: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
         raise AssertionError("not written here")
 
 
