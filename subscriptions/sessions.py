@@ -8,6 +8,10 @@ change and whether or not the bus is up:
   (`subscriptions.feeds`): nothing committed after a revocation reaches the socket;
 - every `check_seconds`, each process checks all its sockets, those with no event
   coming too (the safety net, and what closes an idle socket).
+
+Sockets are kept by session (a thousand sockets of a wall of screens are a dozen
+sessions): a check costs a step per session, and goes through sockets only of the
+sessions that ended.
 """
 
 from __future__ import annotations
@@ -53,36 +57,51 @@ class Session:
 class Sessions:
     def __init__(self, check_seconds: float) -> None:
         self.check_seconds = check_seconds
+        # Weak: a socket goes from here when it is gone (its adapter lives on the socket).
         self._sockets: weakref.WeakKeyDictionary[Socket, Session] = weakref.WeakKeyDictionary()
+        self._by_session: dict[Session, weakref.WeakSet[Socket]] = {}
         self._task: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
     def opened(self, socket: Socket, token: str, user: User) -> None:
-        self._sockets[socket] = Session(token, auth.SessionUser.of(user))
+        session = Session(token, auth.SessionUser.of(user))
+        before = self._sockets.get(socket)
+        if before is not None and before != session:
+            self._by_session.get(before, weakref.WeakSet()).discard(socket)
+        self._sockets[socket] = session
+        self._by_session.setdefault(session, weakref.WeakSet()).add(socket)
+
+    def _take(self, session: Session) -> list[Socket]:
+        """The session's sockets, no longer kept here."""
+        sockets = list(self._by_session.pop(session, ()))
+        for ws in sockets:
+            self._sockets.pop(ws, None)
+        return sockets
 
     async def check_once(self) -> int:
-        """Close the sockets whose session ended; how many were closed."""
-        open_ = {ws: session for ws, session in list(self._sockets.items()) if ws.is_open()}
-        for ws in set(self._sockets) - set(open_):
-            self._sockets.pop(ws, None)
-        if not open_:
+        """Close the sockets whose session ended; how many open ones were closed."""
+        for session in [s for s, sockets in self._by_session.items() if not sockets]:
+            del self._by_session[session]  # its sockets are all gone
+        if not self._by_session:
             return 0
-        live = await auth.live_session_users({session.token for session in open_.values()})
+        live = await auth.live_session_users({session.token for session in self._by_session})
         ended = [
-            ws
-            for ws, session in open_.items()
+            session
+            for session in list(self._by_session)
             if not auth.session_is_live(session.opened_as, live.get(session.token))
         ]
-        for ws in ended:
-            self._sockets.pop(ws, None)
-            await close_ended(ws)
-        return len(ended)
+        closed = 0
+        for session in ended:
+            for ws in self._take(session):
+                if ws.is_open():
+                    await close_ended(ws)
+                    closed += 1
+        return closed
 
     def end(self, tokens: set[str]) -> None:
         """Close this process's sockets of these sessions (a feed found them ended)."""
-        for ws, session in list(self._sockets.items()):
-            if session.token in tokens:
-                self._sockets.pop(ws, None)
+        for session in [s for s in self._by_session if s.token in tokens]:
+            for ws in self._take(session):
                 task = asyncio.create_task(close_ended(ws), name="dealflow-session-ended")
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)

@@ -10,6 +10,7 @@ import pytest
 from starlette.applications import Starlette
 
 from server.settings import Settings
+from subscriptions.sessions import Sessions
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
 from testkit.documents import LOGOUT_MUTATION, UPDATE_USER_MUTATION
@@ -143,3 +144,43 @@ async def test_a_resume_after_the_session_ended_replays_nothing(
     errors = payload if isinstance(payload, list) else payload.get("errors") or [payload]
     assert answer["type"] != "next" or payload.get("data") is None, answer
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+class CountedSocket:
+    """A socket that counts how often the check looks at it."""
+
+    def __init__(self) -> None:
+        self.looked = 0
+        self.closed: tuple[int, str] | None = None
+
+    def is_open(self) -> bool:
+        self.looked += 1
+        return self.closed is None
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+
+async def test_a_check_looks_at_the_sockets_of_ended_sessions_only(
+    team: Team, http, other_seller: Member
+):
+    """A thousand sockets of two sessions are two steps to check; when one session ends,
+    its sockets, and only those, are looked at and closed."""
+    sessions = Sessions(check_seconds=60)
+    watching = [CountedSocket() for _ in range(600)]
+    leaving = [CountedSocket() for _ in range(400)]
+    for socket in watching:
+        sessions.opened(socket, team.tokens["manager"], team.manager)
+    for socket in leaving:
+        sessions.opened(socket, other_seller.token, other_seller.user)
+
+    assert await sessions.check_once() == 0
+    looked_while_live = sum(s.looked for s in watching + leaving)
+    await other_seller.client(http).data(LOGOUT_MUTATION)
+    closed = await sessions.check_once()
+
+    assert looked_while_live == 0
+    assert closed == 400
+    assert all(s.closed and s.closed[0] == 4403 for s in leaving)
+    assert all(s.looked == 0 and s.closed is None for s in watching)
+    assert await sessions.check_once() == 0, "an ended session's sockets are not kept"
