@@ -185,6 +185,13 @@ class BatchReading:
         self.shared = EventShare(workspace)
         self._read: dict[Hashable, asyncio.Future[Any]] = {}
 
+    def follow(self, event: Event) -> None:
+        """Called with each of the batch's events in log order, before it is shown: a
+        change of a process (`PROCESS_CHANGED`) makes the events after it read the
+        process's tree again."""
+        if event.kind == EventKind.PROCESS_CHANGED:
+            self.process_changed(board_processes(event))
+
     def process_changed(self, process_ids: Iterable[int]) -> None:
         """An event of the batch changed these processes: the events after it read
         their trees again, and get loaders of their own (the ones before hold the old

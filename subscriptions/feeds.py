@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from models.account import User, Workspace
-from models.event import Event, EventKind, Notification
+from models.event import Event, Notification
 from resolvers import access, tracing
 from resolvers.accounts import auth
 from resolvers.errors import ErrorCode, Refused
@@ -504,9 +504,8 @@ class WorkspaceFeed:
         largest first): the audience's change is built, then each of its documents'
         frames rendered and written, before the next audience's (unless the batch has
         more events: then held, to be written with theirs). How many got it."""
+        batch.follow(event)  # a process changed: its tree is read again when next needed
         boards = board_processes(event)
-        if event.kind == EventKind.PROCESS_CHANGED:
-            batch.process_changed(boards)  # read again when next needed
         audiences = [
             (topic, groups)
             for (topic, _), groups in self.subscribers.audiences()
@@ -821,8 +820,7 @@ async def _replay(
         events = await log.events_between(workspace_id, cursor, position)
         batch = BatchReading(workspace)
         for event in events:
-            if event.kind == EventKind.PROCESS_CHANGED:
-                batch.process_changed(board_processes(event))
+            batch.follow(event)
             if _concerns(topic, event):
                 reading = EventReading(event, workspace, batch=batch)
                 change = await change_for(reading, topic, viewer)
