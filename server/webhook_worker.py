@@ -2,7 +2,13 @@
 announcement wakes it) and at least every `WEBHOOK_POLL_SECONDS` (retries fall due,
 announcements can be missed), make out deliveries for what was committed and make the
 attempts that are due (`resolvers.webhooks.delivery`:
-every server process runs one, and they share the work without doing any twice)."""
+every server process runs one, and they share the work without doing any twice).
+
+Woken by a commit, the worker looks `SETTLE_SECONDS` later, not at once: the commits of
+a burst make one round, and the live feeds, woken by the same announcement, read the log
+ahead of it (on SQLite's one connection its statement would queue before theirs, and
+every socket's frame would wait for it). A webhook is told tens of milliseconds later
+than it could be; a board, not at all."""
 
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from resolvers.webhooks.policy import WebhookPolicy
 from subscriptions.background import log_failure, stop_task
 
 logger = logging.getLogger("dealflow.webhooks")
+
+SETTLE_SECONDS = 0.02
 
 
 class WebhookWorker:
@@ -49,6 +57,8 @@ class WebhookWorker:
                 log_failure(logger, "the webhook worker failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), self.poll_seconds)
+            if self._woken.is_set():
+                await asyncio.sleep(SETTLE_SECONDS)  # the rest of a burst wakes it meanwhile
             self._woken.clear()
 
     async def __aenter__(self) -> WebhookWorker:

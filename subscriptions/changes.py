@@ -279,8 +279,8 @@ class EventReading:
 
     def foresee_figures(self, watching: Iterable[tuple[int, User]]) -> None:
         """Start reading the salespeople's figures of each board (process id) a watching
-        salesperson sees the event's deal on, before or after: the statement runs while
-        the feed hands the event to other audiences."""
+        salesperson sees the event's deal on, before or after: the statements run while
+        the feed builds the other audiences' changes and writes their frames."""
         before, after = facts_of(self.event)
         for process_id, viewer in watching:
             if any(f is not None and f.on_board(process_id, viewer) for f in (before, after)):

@@ -521,17 +521,17 @@ class WorkspaceFeed:
         workspace = await self.workspace()
         reading = EventReading(event, workspace, {v.id for _, v in salespeople}, batch=batch)
         audiences.sort(key=lambda audience: sum(map(len, audience[1])), reverse=True)
+        # Started now, so that its statements are under way while the first audiences'
+        # changes are built: a read started later, just before a write loop, would not
+        # even begin until the loop is over (writing does not yield to the event loop).
+        reading.foresee_figures(salespeople)
         handed = 0
-        foresee = salespeople
         for topic, groups in audiences:
             change = await change_for(reading, topic, groups[0][0].viewer)
             if change is None:
                 continue
             for members in groups:
                 payload = await self._rendered(change, members)
-                if foresee:  # read while the first frames are written
-                    reading.foresee_figures(foresee)
-                    foresee = set()
                 handed += self._hand(change, members, payload, held)
         EVENTS_FANNED_OUT.inc(handed)
         return handed

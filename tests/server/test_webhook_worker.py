@@ -15,7 +15,7 @@ import pytest
 from resolvers.clock import now_utc
 from resolvers.webhooks.delivery import make_out
 from server.settings import Settings
-from server.webhook_worker import WebhookWorker
+from server.webhook_worker import SETTLE_SECONDS, WebhookWorker
 from testkit.clients import GraphQLClient
 from testkit.database import is_postgres
 from testkit.deals import create_deal
@@ -118,3 +118,26 @@ async def test_a_round_with_no_active_webhook_reads_one_statement_and_sends_noth
 
     assert quiet.count == 1
     assert json.loads(received.body)["data"]["deal"]["name"] == "Somebody listens"
+
+
+async def test_a_burst_of_commits_makes_one_round(settings: Settings):
+    """Woken again and again within `SETTLE_SECONDS` (a burst of mutations), the worker
+    makes one round after the burst, not one per commit ahead of the live feeds."""
+    rounds: list[float] = []
+    async with WebhookWorker(settings.webhook_policy(), 60) as worker:
+
+        async def counted() -> None:
+            rounds.append(time.monotonic())
+
+        worker.run_once = counted  # type: ignore[method-assign]
+        while not rounds:  # the round it starts with
+            await asyncio.sleep(0.001)
+        rounds.clear()
+        woken = time.monotonic()
+        for _ in range(5):
+            worker.wake()
+            await asyncio.sleep(SETTLE_SECONDS / 10)
+        await asyncio.sleep(SETTLE_SECONDS * 5)
+
+    assert len(rounds) == 1
+    assert rounds[0] - woken >= SETTLE_SECONDS

@@ -171,6 +171,37 @@ async def test_salespeoples_figures_are_read_only_for_an_event_one_of_them_sees(
     manager.cancel(), seller.cancel()
 
 
+async def test_salespeoples_figures_are_under_way_before_the_first_frames_are_written(
+    hub: Hub, team: Team, manager_client, process_id: str, monkeypatch: pytest.MonkeyPatch
+):
+    """The feed's writes to an audience's sockets do not yield to the event loop: a read
+    for a later audience has to be started before them, or it only begins once they
+    are all written. The salespeople's figures are started before the first audience's
+    change is built."""
+    read_started: list[bool] = []
+    read_figures = changes.figures_by_salesperson
+
+    async def marked(*args: Any) -> Any:
+        read_started.append(True)
+        return await read_figures(*args)
+
+    class Watching(Recording):
+        def write(self, payloads: Sequence[bytes], frames: Any = None) -> bool:
+            self.started_before = bool(read_started)
+            return super().write(payloads, frames)
+
+    monkeypatch.setattr(changes, "figures_by_salesperson", marked)
+    managers, salesperson = Watching(), Recording()
+    feed, manager = await handed_over(hub, team, process_id, managers)
+    _, seller = await handed_over(hub, team, process_id, salesperson, team.user)
+    await create_deal(manager_client, name="Public", isPublic=True)
+    await feed.catch_up()
+
+    assert len(managers.writes) == len(salesperson.writes) == 1
+    assert managers.started_before
+    manager.cancel(), seller.cancel()
+
+
 async def test_after_the_first_event_the_feed_renders_no_statement(
     hub: Hub, team: Team, manager_client, process_id: str, monkeypatch: pytest.MonkeyPatch
 ):
