@@ -184,3 +184,23 @@ async def test_a_check_looks_at_the_sockets_of_ended_sessions_only(
     assert all(s.closed and s.closed[0] == 4403 for s in leaving)
     assert all(s.looked == 0 and s.closed is None for s in watching)
     assert await sessions.check_once() == 0, "an ended session's sockets are not kept"
+
+
+async def test_a_socket_authenticated_again_is_kept_by_its_new_session_only(
+    team: Team, http, other_seller: Member
+):
+    """A second `connection_init` (the legacy protocol lets one through) moves the
+    socket to its new session: the old one ending closes nothing, the new one ending
+    closes it."""
+    sessions = Sessions(check_seconds=60)
+    socket = CountedSocket()
+    sessions.opened(socket, other_seller.token, other_seller.user)
+    sessions.opened(socket, team.tokens["manager"], team.manager)
+
+    await other_seller.client(http).data(LOGOUT_MUTATION)
+    assert await sessions.check_once() == 0
+    assert socket.closed is None
+
+    await team.client(http, "manager").data(LOGOUT_MUTATION)
+    assert await sessions.check_once() == 1
+    assert socket.closed is not None and socket.closed[0] == 4403
