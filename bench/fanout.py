@@ -7,14 +7,17 @@ managers and salespeople, all watching one board through `boardEvents`), then se
 stream of `completeStep`/`uncompleteStep` mutations on a public deal and measures, for
 every subscriber and event, the delay from the mutation's response to the event's
 arrival (median, p99); then a burst of back-to-back mutations (events fully delivered to
-every subscriber per second); and the servers' memory per idle subscriber (RSS growth
-over N subscribed sockets). Setups: one `dealflow serve` process on SQLite and
+every subscriber per second); the CPU time the servers and the client used per event,
+in each of the two; and the servers' memory per idle subscriber (RSS growth over N
+subscribed sockets). Setups: one `dealflow serve` process on SQLite and
 `memory://`; two processes on PostgreSQL and Redis (subscribers split between them,
 mutations sent to the first); and the peer in `../shared/peers/graphql-ws-node`
 (graphql-js + graphql-ws with a trivial subscription) with the same client. `--large`
 subscribers (10,000 by default; 0 leaves them out) are measured on the two processes and
 on the peer only. Each row has its p99 and its events per second as ratios to the
-peer's with as many subscribers. The client's garbage collector is held off while it
+peer's with as many subscribers, and its servers' CPU per spaced event as a ratio to
+the peer's (work done, which a stall of the machine does not inflate as it does a
+delay). The client's garbage collector is held off while it
 times arrivals (`quiet_collector`). Writes `bench/results/fanout.json`.
 """
 
@@ -33,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +48,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from bench.databases import fresh_database
-from bench.process_stats import rss_kb
+from bench.process_stats import cpu_seconds, own_cpu_seconds, rss_kb
 from bench.teams import bench_team
 from bench.waiting import wait_until
 from resolvers.accounts import auth
@@ -172,16 +176,19 @@ async def measure(
     await trigger(1)  # warm up the event path (every subscriber's first event)
     await delivered(subscribers, 1)
     with quiet_collector():
-        delays, burst = await _timed_events(subscribers, trigger, events)
+        timed = await _timed_events(subscribers, trigger, events, pids)
     for s in subscribers:
         s.task.cancel()
         await s.ws.close()
     return {
         "subscribers": len(subscribers),
-        "p50_ms": round(statistics.median(delays), 1),
-        "p99_ms": round(statistics.quantiles(delays, n=100)[98], 1),
-        "events_per_s": round(events / burst, 1),
+        "p50_ms": round(statistics.median(timed.delays), 1),
+        "p99_ms": round(statistics.quantiles(timed.delays, n=100)[98], 1),
+        "events_per_s": round(events / timed.burst_seconds, 1),
         "kb_per_subscriber": round((after - before) / len(subscribers), 1),
+        "cpu_ms_per_event": round(timed.spaced_cpu.servers * 1000 / events, 1),
+        "burst_cpu_ms_per_event": round(timed.burst_cpu.servers * 1000 / events, 1),
+        "client_cpu_ms_per_event": round(timed.spaced_cpu.client * 1000 / events, 1),
     }
 
 
@@ -203,26 +210,83 @@ def quiet_collector() -> Iterator[None]:
         gc.unfreeze()
 
 
+@dataclass(frozen=True)
+class CpuUsed:
+    """CPU seconds (user and system) the servers and the client used over a span."""
+
+    servers: float
+    client: float
+
+
+class CpuClock:
+    """The servers' and the client's CPU time over the spans it times (`timing`), added up.
+
+    CPU time is what a stall of the machine does not add to: a process that is
+    descheduled, or waits for a core the other holds, uses none meanwhile, whereas each
+    of its late frames counts in the delays. Only the spans count, not the pauses
+    between spaced events (idle servers still use some: timers, collections). The
+    kernel charges CPU time a clock tick (10 ms) at a time to the process running at
+    the tick: over many spans the sum is a fair sample, about 0.5 ms an event over 20."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.servers = self.client = 0.0
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        servers, client = self._servers(), own_cpu_seconds()
+        yield
+        self.servers += self._servers() - servers
+        self.client += own_cpu_seconds() - client
+
+    def _servers(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.pids)
+
+    def used(self) -> CpuUsed:
+        return CpuUsed(self.servers, self.client)
+
+
+@dataclass(frozen=True)
+class Timed:
+    """Each spaced event's delay to every subscriber (ms), how long the burst took to
+    reach everyone (s), and the CPU each part used."""
+
+    delays: list[float]
+    burst_seconds: float
+    spaced_cpu: CpuUsed
+    burst_cpu: CpuUsed
+
+
 async def _timed_events(
-    subscribers: list[Subscriber], trigger: Callable[[int], Awaitable[None]], events: int
-) -> tuple[list[float], float]:
+    subscribers: list[Subscriber],
+    trigger: Callable[[int], Awaitable[None]],
+    events: int,
+    pids: list[int],
+) -> Timed:
     """Each event's delay to every subscriber, the events sent apart; then how long a
-    burst of as many back-to-back events takes to reach everyone."""
+    burst of as many back-to-back events takes to reach everyone; and the CPU time the
+    servers and the client used in each, from the first mutation sent to the last frame
+    arrived (the spaced events' pauses left out)."""
     delays: list[float] = []
+    spaced = CpuClock(pids)
     for index in range(events):
         await asyncio.sleep(SPACING)
         expected = len(subscribers[0].arrivals) + 1
-        await trigger(index)
-        responded = time.perf_counter()
-        await delivered(subscribers, expected)
+        with spaced.timing():
+            await trigger(index)
+            responded = time.perf_counter()
+            await delivered(subscribers, expected)
         delays += [(s.arrivals[expected - 1] - responded) * 1000 for s in subscribers]
     await asyncio.sleep(SPACING)
     expected = len(subscribers[0].arrivals) + events
-    started = time.perf_counter()
-    for index in range(events):
-        await trigger(index)
-    await delivered(subscribers, expected, 120)
-    return delays, time.perf_counter() - started
+    burst = CpuClock(pids)
+    with burst.timing():
+        started = time.perf_counter()
+        for index in range(events):
+            await trigger(index)
+        await delivered(subscribers, expected, 120)
+        burst_seconds = time.perf_counter() - started
+    return Timed(delays, burst_seconds, spaced.used(), burst.used())
 
 
 async def seed(settings: Settings) -> dict[str, Any]:
@@ -379,17 +443,19 @@ async def peer(counts: list[int], events: int) -> list[dict[str, Any]]:
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| setup | subscribers | p50 ms | p99 ms | events/s | KB per subscriber "
-        "| p99 / peer | events/s / peer |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| p99 / peer | events/s / peer "
+        "| server CPU ms per event (burst) | CPU / peer | client CPU ms per event |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
-        ratio = r.get("ratio_p99_to_peer")
-        through = r.get("ratio_events_per_s_to_peer")
+        ratios = (r.get(k) for k in ("ratio_p99_to_peer", "ratio_events_per_s_to_peer"))
+        p99, through = ("" if x is None else f"{x}x" for x in ratios)
+        cpu = r.get("ratio_cpu_to_peer")
         lines.append(
             f"| {r['setup']} | {r['subscribers']:,} | {r['p50_ms']} | {r['p99_ms']} | "
-            f"{r['events_per_s']} | {r['kb_per_subscriber']} | "
-            f"{'' if ratio is None else f'{ratio}x'} | "
-            f"{'' if through is None else f'{through}x'} |"
+            f"{r['events_per_s']} | {r['kb_per_subscriber']} | {p99} | {through} | "
+            f"{r.get('cpu_ms_per_event', '')} ({r.get('burst_cpu_ms_per_event', '')}) | "
+            f"{'' if cpu is None else f'{cpu}x'} | {r.get('client_cpu_ms_per_event', '')} |"
         )
     return "\n".join(lines)
 
@@ -431,6 +497,7 @@ def main() -> None:
         if peer_row is not None:
             r["ratio_p99_to_peer"] = round(r["p99_ms"] / peer_row["p99_ms"], 2)
             r["ratio_events_per_s_to_peer"] = round(r["events_per_s"] / peer_row["events_per_s"], 2)
+            r["ratio_cpu_to_peer"] = round(r["cpu_ms_per_event"] / peer_row["cpu_ms_per_event"], 2)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     print(table(rows))

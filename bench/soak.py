@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import random
-import resource
 import shutil
 import signal
 import tempfile
@@ -38,7 +37,7 @@ import httpx
 from redis.asyncio import Redis
 
 from bench.databases import fresh_database
-from bench.process_stats import cpu_seconds, rss_kb
+from bench.process_stats import cpu_seconds, own_cpu_seconds, rss_kb
 from bench.soak_calls import Calls, ErrorLog
 from bench.soak_cast import Cast, cast_team, seed_people
 from bench.soak_checks import (
@@ -164,14 +163,14 @@ async def measure(
     await _sample_memory(samples, pids, began, began, working)
     start = [rss_kb([pid]) for pid in pids]
     cpu = [cpu_seconds(pid) for pid in pids]
-    client_cpu = _own_cpu_seconds()
+    client_cpu = own_cpu_seconds()
     calls.measuring = True
     print(f"measuring for {args.minutes} min ...", flush=True)
     await _sample_memory(samples, pids, began + args.minutes * 60, began, working)
     end = [rss_kb([pid]) for pid in pids]
     seconds = time.perf_counter() - began
     server_cpu = [(cpu_seconds(pid) - used) / seconds for pid, used in zip(pids, cpu, strict=True)]
-    client_share = (_own_cpu_seconds() - client_cpu) / seconds
+    client_share = (own_cpu_seconds() - client_cpu) / seconds
     return {
         "seconds": seconds,
         "memory_kb": {"start": start, "end": end, "samples": samples},
@@ -203,11 +202,6 @@ async def redis_run_id() -> str:
     finally:
         await redis.aclose()
     return str(info["run_id"])
-
-
-def _own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def report(
