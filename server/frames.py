@@ -15,7 +15,7 @@ so (`SUBSCRIBER_TOO_SLOW`) instead of growing the server's buffers.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -30,42 +30,52 @@ def encode(message: object) -> str:
     return compact_json(message)
 
 
+class Completable(Protocol):
+    """An operation that may be over (Strawberry's graphql-transport-ws `Operation`: it
+    sends nothing after its `complete` or `error`)."""
+
+    completed: bool
+
+
 class FrameSink:
     """One operation's result frames on one socket (`schema.live.execution.FrameSink`).
-    `still_open` says whether the operation may still send (graphql-transport-ws: not
-    after its `complete` or `error`).
+    `operation`: whether it may still send (graphql-transport-ws; None: no such rule).
 
     Frames go to the server's own ASGI `send` (`RawSocketSend`), not through
     Starlette's socket and middleware wrappers: on the hot path, each wrapper is a call
-    per frame per socket. The socket's state is checked as Starlette would."""
+    per frame per socket. The socket's state is checked as Starlette would.
+
+    `next_now` is the server protocol's own writer for the operation (made here, once):
+    no call of ours between the feed and the socket's write."""
 
     __slots__ = (
         "__weakref__",
         "head",
-        "head_bytes",
+        "next_now",
+        "operation",
         "send",
-        "still_open",
         "websocket",
-        "write_now",
+        "writes_now",
     )
 
     def __init__(
         self,
         websocket: WebSocket,
         head: str,
-        still_open: Callable[[], bool] | None = None,
+        operation: Completable | None = None,
     ) -> None:
         self.websocket = websocket
         self.send: Send = websocket.scope.get(RAW_SEND) or websocket.send
-        extensions = websocket.scope.get("extensions") or {}
-        self.write_now: WriteNow | None = extensions.get(WRITE_NOW)
         self.head = head
-        self.head_bytes = head.encode()
-        self.still_open = still_open
-
-    @property
-    def writes_now(self) -> bool:
-        return self.write_now is not None
+        self.operation = operation
+        extensions = websocket.scope.get("extensions") or {}
+        make_writer: MakeFrameWriter | None = extensions.get(FRAME_WRITER)
+        self.writes_now = make_writer is not None
+        self.next_now: WriteNow = (
+            make_writer(head.encode(), operation).write
+            if make_writer is not None
+            else _cannot_write_now
+        )
 
     @staticmethod
     def encoded(payload: str) -> bytes:
@@ -73,20 +83,8 @@ class FrameSink:
         shared by every socket it goes to (only the head differs between them)."""
         return f"{payload}}}".encode()
 
-    def next_now(self, payloads: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
-        """The frames of `encoded` payloads, in order, written at once and together by
-        the server's protocol (`server.going_away`); False when the socket's buffer is
-        full (its client does not read). `frames`: one payload's whole frames, shared by
-        the sockets it goes to (see `GoingAwayWebSockets.write_now`)."""
-        assert self.write_now is not None
-        if self.still_open is not None and not self.still_open():
-            return True
-        if self.websocket.application_state is not WebSocketState.CONNECTED:
-            return True  # closing: its operation ends with it
-        return self.write_now(self.head_bytes, payloads, frames)
-
     async def next(self, payload: str) -> None:
-        if self.still_open is not None and not self.still_open():
+        if self.operation is not None and self.operation.completed:
             return
         if self.websocket.application_state != WebSocketState.CONNECTED:
             raise WebSocketDisconnected
@@ -96,11 +94,31 @@ class FrameSink:
             raise WebSocketDisconnected from closed
 
 
-# The protocol's synchronous write: a head, the tails, and the frames shared by sockets.
-WriteNow = Callable[[bytes, Sequence[bytes], "dict[bytes, bytes] | None"], bool]
+class WriteNow(Protocol):
+    """The frames of `encoded` payloads, in order, written at once and together by the
+    server's protocol (`server.going_away.FrameWriter.write`); False when the socket's
+    buffer is full (its client does not read). `frames`: one payload's whole frames,
+    shared by the sockets it goes to."""
+
+    def __call__(self, tails: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
+        """Write them, or say why not."""
+
+
+class FrameWriterLike(Protocol):
+    write: WriteNow
+
+
+# The protocol's writer for one operation: its frames' head, and the operation.
+MakeFrameWriter = Callable[[bytes, "Completable | None"], FrameWriterLike]
+
+
+def _cannot_write_now(tails: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
+    raise RuntimeError("this socket's server offers no synchronous write (see `writes_now`)")
+
+
 RAW_SEND = "dealflow.raw_send"
 # The ASGI extension under which `server.going_away`'s protocol offers synchronous writes.
-WRITE_NOW = "dealflow.websocket.write_now"
+FRAME_WRITER = "dealflow.websocket.frame_writer"
 
 
 class RawSocketSend(Frameless):
@@ -117,10 +135,10 @@ class RawSocketSend(Frameless):
         return self.app(scope, receive, send)
 
 
-def transport_sink(websocket: WebSocket, operation_id: str, operation: Any) -> FrameSink:
+def transport_sink(websocket: WebSocket, operation_id: str, operation: Completable) -> FrameSink:
     """graphql-transport-ws: `{"id":…,"type":"next","payload":…}`."""
     head = f'{{"id":{encode(operation_id)},"type":"next","payload":'
-    return FrameSink(websocket, head, lambda: not operation.completed)
+    return FrameSink(websocket, head, operation)
 
 
 def legacy_sink(websocket: WebSocket, operation_id: str) -> FrameSink:

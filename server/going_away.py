@@ -1,6 +1,6 @@
 """The WebSocket protocol `dealflow serve` gives uvicorn: uvicorn's own, except that a
 server shutting down closes its open sockets with 1001 (going away) instead of 1012
-(service restart), that the app may write a frame at once (`write_now`: the live
+(service restart), that the app may write a frame at once (`FrameWriter`: the live
 feed's direct delivery, `subscriptions.feeds`), and that an open socket keeps less
 (`GoingAwayWebSockets`: thousands of idle subscribers each keep one).
 
@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any, cast
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame
 from websockets.http11 import Request
-from websockets.protocol import State
 
-from server.frames import WRITE_NOW
+from server.frames import FRAME_WRITER, Completable
 
 if TYPE_CHECKING:  # uvicorn's private module, for types only
     from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
@@ -201,8 +200,8 @@ def keepalives(loop: asyncio.AbstractEventLoop) -> Keepalives:
 
 class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     """uvicorn's default implementation (`--ws auto`, `websockets-sansio`), which also
-    offers the app a synchronous write (`write_now`, in the scope's extensions), so that
-    a live feed writes thousands of sockets' frames without waking a task for each.
+    offers the app synchronous writes (`frame_writer`, in the scope's extensions), so
+    that a live feed writes thousands of sockets' frames without waking a task for each.
 
     For an open socket it keeps less than uvicorn does: its app's messages wait in an
     `Inbox` instead of an `asyncio.Queue`, its sends wait for room in the transport's
@@ -257,50 +256,12 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None:  # accepted: the app's task starts on the next loop turn
-            scope["extensions"][WRITE_NOW] = self.write_now
+            scope["extensions"][FRAME_WRITER] = self.frame_writer
 
-    def write_now(
-        self, head: bytes, tails: Sequence[bytes], frames: dict[bytes, bytes] | None = None
-    ) -> bool:
-        """The text frames `head + tail`, one per tail (UTF-8), written at once, in one
-        write; False (nothing written) when the socket's send buffer is over
-        `BUFFER_LIMIT`. A socket going away takes nothing and says True: the app hears of
-        its end from uvicorn.
-
-        `frames`, for one tail written to many sockets (a group's event): its whole
-        frames by head, each made by the first socket of that head and written as it
-        is by the others (a group's operations mostly share their id, so mostly one).
-
-        Without extensions (per-message compression is off unless configured), a
-        server's text frame is its header and its bytes as they are (RFC 6455 5.2: no
-        mask): written so, a group's encoded tail is shared by all its sockets instead
-        of each building a websockets frame of its own. With an extension, websockets
-        frames them."""
-        if self.disconnected or self.close_sent or self.transport.is_closing():
-            return True
-        if self.transport.get_write_buffer_size() > BUFFER_LIMIT:
-            return False
-        if self.conn.extensions or self.conn.state is not State.OPEN:
-            for tail in tails:
-                self.conn.send_text(head + tail)
-            self.transport.write(b"".join(self.conn.data_to_send()))
-        elif len(tails) == 1:
-            frame = None if frames is None else frames.get(head)
-            if frame is None:
-                tail = tails[0]
-                frame = b"".join((_text_header(len(head) + len(tail)), head, tail))
-                if frames is not None:
-                    frames[head] = frame
-            self.transport.write(frame)
-        else:
-            self.transport.write(
-                b"".join(
-                    part
-                    for tail in tails
-                    for part in (_text_header(len(head) + len(tail)), head, tail)
-                )
-            )
-        return True
+    def frame_writer(self, head: bytes, operation: Completable | None) -> FrameWriter:
+        """Writes at once for one operation on this socket, its frames' head `head`
+        (made when the operation starts: the socket is open and its extensions agreed)."""
+        return FrameWriter(self, head, operation)
 
     def shutdown(self) -> None:
         if self.handshake_complete and not self.close_sent and not self.transport.is_closing():
@@ -310,6 +271,80 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
             self.transport.write(b"".join(self.conn.data_to_send()))
             self.close_sent = True
         super().shutdown()  # a close already sent: uvicorn only closes the transport
+
+
+class FrameWriter:
+    """One operation's frames written at once on one socket (`write`): the live feed's
+    call for each of thousands of sockets an event goes to, so it reads as little as it
+    can, all of it kept here when the operation starts.
+
+    It writes nothing to an operation that is over (`operation.completed`: its
+    `complete` or `error` was sent) or to a socket that is closing: uvicorn has sent its
+    close frame (`close_sent`: the app closed it, its keepalive timed out, its client
+    broke the protocol, the server is going away), or has lost the connection
+    (`disconnected`), or has closed the transport (the client's close frame answered).
+    Every way out of websockets' open state goes through one of those, so the
+    connection's state is not read for each frame; neither is Starlette's view of the
+    socket (its app-side state turns to disconnected when the app sends its close, on
+    the way to uvicorn setting `close_sent`: a frame written in between goes before
+    the close frame, as any frame sent before it would).
+
+    Without extensions (per-message compression is off unless configured), a server's
+    text frame is its header and its bytes as they are (RFC 6455 5.2: no mask): written
+    so, a group's encoded tail is shared by all its sockets instead of each building a
+    websockets frame of its own. With an extension, websockets frames them."""
+
+    __slots__ = ("framed", "head", "operation", "protocol", "transport")
+
+    def __init__(
+        self, protocol: GoingAwayWebSockets, head: bytes, operation: Completable | None
+    ) -> None:
+        self.protocol = protocol
+        self.transport = protocol.transport
+        self.head = head
+        self.operation = operation
+        self.framed = bool(protocol.conn.extensions)
+
+    def write(self, tails: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
+        """The text frames `head + tail`, one per tail (UTF-8), written at once, in one
+        write; False (nothing written) when the socket's send buffer is over
+        `BUFFER_LIMIT`. An operation that is over, or a socket going away, takes nothing
+        and says True: the app hears of their end its own way.
+
+        `frames`, for one tail written to many sockets (a group's event): its whole
+        frames by head, each made by the first socket of that head and written as it
+        is by the others (a group's operations mostly share their id, so mostly one)."""
+        operation = self.operation
+        if operation is not None and operation.completed:
+            return True
+        protocol, transport = self.protocol, self.transport
+        if protocol.close_sent or protocol.disconnected or transport.is_closing():
+            return True
+        if transport.get_write_buffer_size() > BUFFER_LIMIT:
+            return False
+        head = self.head
+        if self.framed:
+            conn = protocol.conn
+            for tail in tails:
+                conn.send_text(head + tail)
+            transport.write(b"".join(conn.data_to_send()))
+        elif len(tails) == 1:
+            frame = None if frames is None else frames.get(head)
+            if frame is None:
+                tail = tails[0]
+                frame = b"".join((_text_header(len(head) + len(tail)), head, tail))
+                if frames is not None:
+                    frames[head] = frame
+            transport.write(frame)
+        else:
+            transport.write(
+                b"".join(
+                    part
+                    for tail in tails
+                    for part in (_text_header(len(head) + len(tail)), head, tail)
+                )
+            )
+        return True
 
 
 # The headers of frames under 126 bytes (most of a board's events), made once.

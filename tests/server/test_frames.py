@@ -123,15 +123,13 @@ async def test_frames_are_raw_bytes_unless_the_client_negotiated_compression(
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many frames each of the server's writes at once held."""
     made: list[int] = []
-    write_now = going_away.GoingAwayWebSockets.write_now
+    write = going_away.FrameWriter.write
 
-    def counted(
-        self: going_away.GoingAwayWebSockets, head: bytes, tails: Any, frames: Any = None
-    ) -> bool:
+    def counted(self: going_away.FrameWriter, tails: Any, frames: Any = None) -> bool:
         made.append(len(tails))
-        return write_now(self, head, tails, frames)
+        return write(self, tails, frames)
 
-    monkeypatch.setattr(going_away.GoingAwayWebSockets, "write_now", counted)
+    monkeypatch.setattr(going_away.FrameWriter, "write", counted)
     return made
 
 
@@ -207,3 +205,83 @@ async def test_a_groups_frame_is_made_once_per_operation_id_and_each_socket_gets
         "Shared"
     }
     assert len(headers_made) == len(set(ids))
+
+
+class Transport:
+    """What a `FrameWriter` uses of a transport: what it was given, and its state."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.closing = False
+        self.buffered = 0
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+
+class Protocol:
+    """What a `FrameWriter` uses of uvicorn's protocol: its transport, its connection's
+    extensions and whether it has sent its close or lost the connection."""
+
+    def __init__(self) -> None:
+        self.transport = Transport()
+        self.conn = type("Conn", (), {"extensions": []})()
+        self.close_sent = False
+        self.disconnected = False
+
+
+def writer(operation: Operation | None = None) -> tuple[going_away.FrameWriter, Transport]:
+    protocol: Any = Protocol()
+    return going_away.FrameWriter(protocol, b'{"id":"1","payload":', operation), protocol.transport
+
+
+def test_a_writer_writes_each_tail_as_one_whole_frame_in_one_write() -> None:
+    made, transport = writer(Operation())
+    assert made.write([b"1}", b"2}"]) is True
+    assert made.write([b"3}"]) is True
+    head = b'{"id":"1","payload":'
+    frames = [Frame(Opcode.TEXT, head + tail).serialize(mask=False) for tail in (b"1}", b"2}")]
+    assert transport.written == [b"".join(frames), _text_header(len(head) + 2) + head + b"3}"]
+
+
+def test_sockets_with_the_same_head_share_one_frame_and_others_make_their_own() -> None:
+    shared: dict[bytes, bytes] = {}
+    first, one = writer()
+    second, two = writer()
+    other = going_away.FrameWriter(Protocol(), b'{"id":"2","payload":', None)  # type: ignore[arg-type]
+    for made in (first, second, other):
+        made.write([b"x}"], shared)
+    assert one.written[0] is two.written[0]
+    assert set(shared) == {b'{"id":"1","payload":', b'{"id":"2","payload":'}
+
+
+@pytest.mark.parametrize("state", ["completed", "close_sent", "disconnected", "closing"])
+def test_nothing_is_written_for_an_operation_that_is_over_or_a_socket_going_away(
+    state: str,
+) -> None:
+    operation = Operation()
+    made, transport = writer(operation)
+    if state == "completed":
+        operation.completed = True
+    elif state == "closing":
+        transport.closing = True
+    else:
+        setattr(made.protocol, state, True)
+    assert made.write([b"1}"]) is True, "not a socket that fell behind"
+    assert transport.written == []
+
+
+def test_a_socket_whose_buffer_is_over_the_limit_takes_nothing_and_says_so() -> None:
+    made, transport = writer()
+    transport.buffered = going_away.BUFFER_LIMIT + 1
+    assert made.write([b"1}"]) is False
+    assert transport.written == []
+    transport.buffered = going_away.BUFFER_LIMIT
+    assert made.write([b"1}"]) is True
+    assert len(transport.written) == 1
