@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame
 from websockets.http11 import Request
+from websockets.protocol import State
 
 from server.frames import FRAME_WRITER, Completable
 
@@ -284,7 +285,8 @@ class FrameWriter:
     broke the protocol, the server is going away), or has lost the connection
     (`disconnected`), or has closed the transport (the client's close frame answered).
     Every way out of websockets' open state goes through one of those, so the
-    connection's state is not read for each frame; neither is Starlette's view of the
+    connection's state is not read for each frame (only before websockets frames one,
+    with an extension: it would refuse); neither is Starlette's view of the
     socket (its app-side state turns to disconnected when the app sends its close, on
     the way to uvicorn setting `close_sent`: a frame written in between goes before
     the close frame, as any frame sent before it would).
@@ -325,6 +327,8 @@ class FrameWriter:
         head = self.head
         if self.framed:
             conn = protocol.conn
+            if conn.state is not State.OPEN:
+                return True  # as above; websockets would refuse to frame it
             for tail in tails:
                 conn.send_text(head + tail)
             transport.write(b"".join(conn.data_to_send()))

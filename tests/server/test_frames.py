@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
+from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from server import going_away
 from server.frames import RAW_SEND, encode, legacy_sink, transport_sink
@@ -275,6 +278,21 @@ def test_nothing_is_written_for_an_operation_that_is_over_or_a_socket_going_away
         setattr(made.protocol, state, True)
     assert made.write([b"1}"]) is True, "not a socket that fell behind"
     assert transport.written == []
+
+
+def test_a_compressed_socket_out_of_the_open_state_takes_nothing() -> None:
+    """With an extension websockets frames the text, and refuses to once the
+    connection has left its open state: the writer does not ask it to."""
+    protocol: Any = Protocol()
+    protocol.conn = ServerProtocol(extensions=[])
+    protocol.conn.state = State.OPEN
+    protocol.conn.extensions = [PerMessageDeflate(False, False, 15, 15)]  # as if agreed
+    made = going_away.FrameWriter(protocol, b'{"id":"1","payload":', None)
+    assert made.write([b"1}"]) is True
+    assert len(protocol.transport.written) == 1
+    protocol.conn.state = State.CLOSING
+    assert made.write([b"2}"]) is True
+    assert len(protocol.transport.written) == 1
 
 
 def test_a_socket_whose_buffer_is_over_the_limit_takes_nothing_and_says_so() -> None:
