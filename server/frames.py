@@ -43,7 +43,8 @@ class FrameSink:
 
     Frames go to the server's own ASGI `send` (`RawSocketSend`), not through
     Starlette's socket and middleware wrappers: on the hot path, each wrapper is a call
-    per frame per socket. The socket's state is checked as Starlette would.
+    per frame per socket. `next` checks the socket's state as Starlette would; `next_now`
+    leaves it to the protocol's writer (see `server.going_away.FrameWriter`).
 
     `next_now` is the server protocol's own writer for the operation (made here, once):
     no call of ours between the feed and the socket's write."""
@@ -105,7 +106,10 @@ class WriteNow(Protocol):
 
 
 class FrameWriterLike(Protocol):
-    write: WriteNow
+    """What the server's protocol makes for one operation (`server.going_away.FrameWriter`)."""
+
+    def write(self, tails: Sequence[bytes], frames: dict[bytes, bytes] | None = None) -> bool:
+        """See `WriteNow`."""
 
 
 # The protocol's writer for one operation: its frames' head, and the operation.

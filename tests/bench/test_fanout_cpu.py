@@ -32,8 +32,8 @@ def test_the_clock_adds_up_the_timed_spans_and_leaves_out_the_pauses() -> None:
         server.kill()
         server.wait()
     # Two spans of about 0.3 s each, the server busy throughout, on a shared machine
-    # (it may get a third of a core, under a loaded test run); clock ticks are 10 ms.
-    # Counting the pause too would make it 1.2 s or more.
-    assert 0.1 <= used.servers <= 0.75
+    # (it may get a small share of a core, under a loaded test run); clock ticks are
+    # 10 ms. Counting the pause too would make it 1.2 s or more.
+    assert 0.03 <= used.servers <= 0.75
     # The client spun 0.3 s inside a span and 0.3 s outside it.
     assert 0.25 <= used.client <= 0.45
