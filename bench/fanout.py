@@ -451,14 +451,13 @@ def table(rows: list[dict[str, Any]]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
-        ratios = (r.get(k) for k in ("ratio_p99_to_peer", "ratio_events_per_s_to_peer"))
-        p99, through = ("" if x is None else f"{x}x" for x in ratios)
-        cpu = r.get("ratio_cpu_to_peer")
+        keys = ("ratio_p99_to_peer", "ratio_events_per_s_to_peer", "ratio_cpu_to_peer")
+        p99, through, cpu = ("" if r.get(k) is None else f"{r[k]}x" for k in keys)
         lines.append(
             f"| {r['setup']} | {r['subscribers']:,} | {r['p50_ms']} | {r['p99_ms']} | "
             f"{r['events_per_s']} | {r['kb_per_subscriber']} | {p99} | {through} | "
             f"{r.get('cpu_ms_per_event', '')} ({r.get('burst_cpu_ms_per_event', '')}) | "
-            f"{'' if cpu is None else f'{cpu}x'} | {r.get('client_cpu_ms_per_event', '')} |"
+            f"{cpu} | {r.get('client_cpu_ms_per_event', '')} |"
         )
     return "\n".join(lines)
 
