@@ -11,11 +11,11 @@ from datetime import timedelta
 from typing import Protocol, TypeVar
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.event import IdempotencyRecord
 from resolvers.clock import now_utc
+from resolvers.transactions import in_transaction
 
 RETENTION = timedelta(hours=24)
 

@@ -149,7 +149,10 @@ async def uvicorn_serving(
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+    while not server.started:  # uvicorn offers no event to wait on
+        if task.done():  # it could not start (it has logged why)
+            task.result()
+            raise RuntimeError("uvicorn did not start")
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:

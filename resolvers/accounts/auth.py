@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
 from tortoise.queryset import QuerySet, ValuesQuery
-from tortoise.transactions import in_transaction
 
 from models.account import AuthToken, LoginFailure, TokenKind, User, Workspace
 from resolvers.accounts import passwords
 from resolvers.clock import now_utc
 from resolvers.errors import ErrorCode, Refused, rate_limited
 from resolvers.statements import Statement
+from resolvers.transactions import in_transaction
 
 
 @dataclass(frozen=True)

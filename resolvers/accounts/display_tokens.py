@@ -19,14 +19,13 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from tortoise.transactions import in_transaction
-
 from models.account import DisplayToken, Role, User
 from models.process import Process
 from resolvers import access, validation
 from resolvers.accounts.auth import token_digest
 from resolvers.clock import now_utc
 from resolvers.errors import Problems, not_found
+from resolvers.transactions import in_transaction
 
 DISPLAY_PREFIX = "dfd_"
 MAX_DISPLAY_TOKENS_PER_WORKSPACE = 100

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models.account import Role, User
 from resolvers import validation
@@ -17,6 +16,7 @@ from resolvers.accounts.auth import normalise_email, revoke_all_tokens
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.locks import lock_workspace
 from resolvers.statements import Statement
+from resolvers.transactions import in_transaction
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import available_timezones
 
-from tortoise.transactions import in_transaction
-
 from models.account import Role, User, Workspace
 from resolvers import validation
 from resolvers.accounts.users import NewUser, add_user
@@ -16,6 +14,7 @@ from resolvers.errors import Problems
 from resolvers.processes.configuration import create_process
 from resolvers.processes.specs import ProcessSpec
 from resolvers.processes.starters import suggested_process
+from resolvers.transactions import in_transaction
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 

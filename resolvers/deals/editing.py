@@ -7,8 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models.account import User, Workspace
 from models.deal import Deal, DealCost, DealParticipant, LineItem
 from models.event import EventKind
@@ -28,6 +26,7 @@ from resolvers.deals.state import (
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.events.history import change
 from resolvers.processes.tree import load_process_tree
+from resolvers.transactions import in_transaction
 from resolvers.validation import KEEP, Keep, amount, kept, optional_text
 
 MAX_COSTS = 50

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tortoise.transactions import in_transaction
-
 from models.account import User
 from models.deal import Deal, DealStatus
 from models.event import EventKind
@@ -27,6 +25,7 @@ from resolvers.errors import ErrorCode, Problem, Problems, Refused, not_found
 from resolvers.events.history import change
 from resolvers.processes.tree import load_process_tree
 from resolvers.progress import missing_mandatory_steps
+from resolvers.transactions import in_transaction
 
 
 def _stage_name(state: DealState, stage_id: int | None) -> str | None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from tortoise.transactions import in_transaction
-
 from models.account import User
 from models.deal import Deal, LineItem
 from models.event import EventKind
@@ -19,6 +17,7 @@ from resolvers.errors import ErrorCode, Problems
 from resolvers.events.history import change
 from resolvers.products.catalogue import products_by_ids
 from resolvers.progress import CENT
+from resolvers.transactions import in_transaction
 from resolvers.validation import MAX_AMOUNT
 
 MAX_LINE_ITEMS = 100

@@ -7,8 +7,6 @@ without learning anything about it until access is granted.
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
 from models.account import User
 from models.deal import AccessRequest, AccessRequestStatus, Deal
 from models.event import EventKind, NotificationKind
@@ -28,6 +26,7 @@ from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.events.history import change
 from resolvers.events.notifications import notify, notify_without_deal
 from resolvers.pagination import IdCursor, Page, newest_first
+from resolvers.transactions import in_transaction
 
 
 async def set_deal_public(actor: User, deal_id: int, is_public: bool) -> Deal:

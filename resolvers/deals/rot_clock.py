@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models.deal import Deal, DealStatus
 from models.event import EventKind
 from resolvers.deals.state import lock_deal_for_system, record
 from resolvers.events.history import change
+from resolvers.transactions import in_transaction
 
 
 async def record_rotten_deals(since: datetime, now: datetime) -> set[int]:

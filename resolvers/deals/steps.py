@@ -8,8 +8,6 @@ note and file the step requires must be there (NOTE_REQUIRED, FILE_REQUIRED).
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
 from models.account import User
 from models.deal import Deal, StepCompletion
 from models.event import EventKind, NotificationKind
@@ -30,6 +28,7 @@ from resolvers.events.history import change
 from resolvers.events.notifications import notify, step_audience
 from resolvers.processes.tree import StepNode
 from resolvers.tasks.editing import trigger_task
+from resolvers.transactions import in_transaction
 
 
 async def _checked_step(actor: User, state: DealState, step_id: int) -> StepNode:

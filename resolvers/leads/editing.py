@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models.account import User
 from models.event import EventKind
 from models.lead import OPEN_LEAD_STATUSES, Lead, LeadStatus
@@ -14,6 +12,7 @@ from resolvers import access, idempotency, validation
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.events.history import change, record_lead_event
 from resolvers.leads.state import lock_lead, require_open, require_version, require_work, save
+from resolvers.transactions import in_transaction
 from resolvers.validation import KEEP, Keep
 
 MAX_PHONE_LENGTH = 50

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import httpx
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.event import EventKind
@@ -31,6 +30,7 @@ from resolvers.errors import Problems, not_found
 from resolvers.events.history import change, record_lead_event
 from resolvers.leads.editing import NewLead, checked_texts
 from resolvers.opaque import decrypt_secret, encrypt_secret
+from resolvers.transactions import in_transaction
 from resolvers.validation import KEEP, Keep
 
 TOKEN_PREFIX = "dff_"

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tortoise.transactions import in_transaction
-
 from models.account import User
 from models.deal import Deal
 from models.event import EventKind
@@ -20,6 +18,7 @@ from resolvers.deals.state import save as save_deal
 from resolvers.errors import ErrorCode, Problems, Refused
 from resolvers.events.history import change
 from resolvers.leads.state import lock_lead, require_open, require_work, save
+from resolvers.transactions import in_transaction
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tortoise.transactions import in_transaction
-
 from models.account import User
 from models.process import Process, Stage, Step, StepNotifyUser, StepPerformer
 from resolvers import access
@@ -28,6 +26,7 @@ from resolvers.processes.specs import (
     validate_configuration,
 )
 from resolvers.processes.tree import ProcessTree, load_process_tree
+from resolvers.transactions import in_transaction
 
 
 async def _stored_config(process_id: int) -> StoredConfig:

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.product import Product
 from resolvers import access, validation
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
+from resolvers.transactions import in_transaction
 from resolvers.validation import Keep
 
 MAX_CODE_LENGTH = 64

@@ -19,12 +19,12 @@ from enum import StrEnum
 from typing import IO
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models.account import User
 from resolvers.errors import ErrorCode, Problem, Refused
 from resolvers.events.log import collecting_writes, note_writes
 from resolvers.spreadsheets.cells import CellProblem, FileProblem, Row, Table, read_table
+from resolvers.transactions import in_transaction
 
 # Errors listed in one report (each row's are counted beyond it: `error_count`).
 MAX_REPORTED_ERRORS = 1000

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models.account import Workspace
 from models.event import EventKind
@@ -21,6 +20,7 @@ from resolvers.deals.state import lock_deal_for_system, record
 from resolvers.events.history import change
 from resolvers.progress import local_day_bounds
 from resolvers.task_dot import open_dues_of, task_status
+from resolvers.transactions import in_transaction
 
 # A dot is judged just before and just after the moment it may change.
 _JUST_BEFORE = timedelta(microseconds=1)

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models.account import User, Workspace
 from models.event import EventKind, NotificationKind
 from models.process import TaskAssignee
@@ -20,6 +18,7 @@ from resolvers.events.history import change
 from resolvers.events.notifications import notify
 from resolvers.processes.tree import StepNode
 from resolvers.progress import due_in_days
+from resolvers.transactions import in_transaction
 from resolvers.validation import KEEP, Keep
 
 

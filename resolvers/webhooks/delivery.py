@@ -36,7 +36,6 @@ from typing import Any
 import httpx
 from tortoise.expressions import Q
 from tortoise.queryset import ValuesQuery
-from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.event import Event
@@ -46,6 +45,7 @@ from resolvers.clock import now_utc
 from resolvers.events.log import REPLAY_BATCH
 from resolvers.opaque import decrypt_secret, seal
 from resolvers.statements import Statement
+from resolvers.transactions import in_transaction
 from resolvers.webhooks.events import body_of, names_of, wanted
 from resolvers.webhooks.policy import WebhookPolicy
 from resolvers.webhooks.targets import UnsafeTarget, checked_target

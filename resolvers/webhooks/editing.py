@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models.account import User
 from models.process import Process, Step
@@ -18,6 +17,7 @@ from resolvers.clock import now_utc
 from resolvers.errors import ErrorCode, Problems, Refused, not_found
 from resolvers.events.log import latest_event_id
 from resolvers.opaque import encrypt_secret
+from resolvers.transactions import in_transaction
 from resolvers.validation import KEEP, Keep
 from resolvers.webhooks.events import EVENT_NAMES
 from resolvers.webhooks.policy import WebhookPolicy

@@ -15,13 +15,13 @@ from typing import IO, Any
 
 from tortoise import connections
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models.account import Workspace
 from models.history import HistoryEntry
 from resolvers.clock import now_utc
 from resolvers.deals.files import FileStore
 from resolvers.events.log import latest_event_id
+from resolvers.transactions import in_transaction
 from server.backup import attachments
 from server.backup.format import (
     FORMAT,

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError, OperationalError
-from tortoise.transactions import in_transaction
 
 from models.account import Role, User, Workspace
 from models.deal import Deal
@@ -38,6 +37,7 @@ from resolvers.deals.state import sync_amounts
 from resolvers.errors import Problems
 from resolvers.events.history import write_history
 from resolvers.events.log import before_log_write, continue_event_ids_after
+from resolvers.transactions import in_transaction
 from server.backup import attachments
 from server.backup.format import (
     BY_NAME,

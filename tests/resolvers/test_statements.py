@@ -17,7 +17,6 @@ import pytest
 from pypika_tortoise.queries import QueryBuilder
 from tortoise import connections
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models.account import AuthToken, Role, User
 from resolvers import access, sql_union, statements
@@ -28,6 +27,7 @@ from resolvers.deals import state
 from resolvers.deals.lists import keyset_query
 from resolvers.processes import tree
 from resolvers.statements import LONGEST_LIST, Shaping, Statement
+from resolvers.transactions import in_transaction
 from schema.accounts.types import User as UserType
 from schema.deals.types import columns_read
 from schema.ids import global_id
