@@ -17,8 +17,10 @@ subscribers (10,000 by default; 0 leaves them out) are measured on the two proce
 on the peer only. Each row has its p99 and its events per second as ratios to the
 peer's with as many subscribers, and its servers' CPU per spaced event as a ratio to
 the peer's (work done, which a stall of the machine does not inflate as it does a
-delay). The client's garbage collector is held off while it
-times arrivals (`quiet_collector`). Writes `bench/results/fanout.json`.
+delay). Once subscribed, each socket is read by `bench.arrivals.ArrivalClock` (frame
+headers only, the same for both servers: a full WebSocket client's CPU was as much as a
+server's), and the client's garbage collector is held off while it times arrivals
+(`quiet_collector`). Writes `bench/results/fanout.json`.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from tortoise.migrations.api import migrate
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from bench.arrivals import ArrivalClock
 from bench.databases import fresh_database
 from bench.process_stats import cpu_seconds, own_cpu_seconds, rss_kb
 from bench.teams import bench_team
@@ -83,18 +86,20 @@ PEER_EVENTS = "subscription { board { n t } }"
 
 
 class Subscriber:
-    """One socket; the arrival time of every event, in order."""
+    """One subscribed socket, read from then on by an `ArrivalClock`: the arrival time
+    of every event, in order."""
 
     def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.arrivals: list[float] = []
-        self.task = asyncio.create_task(self._read())
+        self.clock = ArrivalClock()
+        self.clock.take_over(ws.transport)
+        self.arrivals = self.clock.arrivals
 
-    async def _read(self) -> None:
-        with contextlib.suppress(Exception):
-            async for raw in self.ws:
-                if '"next"' in str(raw)[:40]:
-                    self.arrivals.append(time.perf_counter())
+    @property
+    def close_code(self) -> int | None:
+        return self.clock.close_code
+
+    def close(self) -> None:
+        self.clock.close()
 
 
 async def subscribe(
@@ -102,9 +107,15 @@ async def subscribe(
 ) -> Subscriber:
     protocol = Subprotocol("graphql-transport-ws")
     # Thousands of sockets open at once: a server answers their handshakes in turn, for
-    # seconds (websockets' own limit is 10 s). The benchmark measures delivery.
+    # seconds (websockets' own limit is 10 s). The benchmark measures delivery. No
+    # pings of the client's own: once subscribed, the socket is read by the clock.
     ws = await connect(
-        url, subprotocols=[protocol], compression=None, max_queue=None, open_timeout=60
+        url,
+        subprotocols=[protocol],
+        compression=None,
+        max_queue=None,
+        open_timeout=60,
+        ping_interval=None,
     )
     init: dict[str, Any] = {"type": "connection_init"}
     if token:
@@ -127,7 +138,7 @@ async def delivered(subscribers: list[Subscriber], count: int, limit: float = 30
     if await wait_until(everyone_has(subscribers, count), limit):
         return
     behind = [s for s in subscribers if len(s.arrivals) < count]
-    closed = [s.ws.close_code for s in behind if s.ws.close_code is not None]
+    closed = [s.close_code for s in behind if s.close_code is not None]
     raise RuntimeError(
         f"{len(behind)} of {len(subscribers)} subscribers lack event {count} after "
         f"{limit} s (fewest events: {min(len(s.arrivals) for s in behind)}; closed: "
@@ -178,8 +189,7 @@ async def measure(
     with quiet_collector():
         timed = await _timed_events(subscribers, trigger, events, pids)
     for s in subscribers:
-        s.task.cancel()
-        await s.ws.close()
+        s.close()
     return {
         "subscribers": len(subscribers),
         "p50_ms": round(statistics.median(timed.delays), 1),
