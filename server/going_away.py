@@ -214,7 +214,53 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     accepting. A message's data goes once uvicorn has handed it to the app (websockets'
     parser keeps the last frame it read until the next comes: for an idle subscriber,
     its subscribe message, some 0.4 KB), and its keepalive pings share one timer with
-    every other socket's (`Keepalives`)."""
+    every other socket's (`Keepalives`).
+
+    Every attribute uvicorn's protocol sets lives in a slot (`__slots__`): its 35 would
+    otherwise make an instance dictionary of 1.6 KB a socket (more than 30 keys: no keys
+    shared between instances), against 8 bytes a slot. The class keeps uvicorn's
+    `__dict__` for anything else; a test fails when uvicorn sets an attribute that is
+    not in a slot (`test_an_open_socket_keeps_its_protocol_state_in_slots`)."""
+
+    __slots__ = (
+        "app",
+        "app_state",
+        "asgi_version",
+        "client",
+        "close_sent",
+        "close_timeout",
+        "close_timer",
+        "config",
+        "conn",
+        "connections",
+        "curr_msg_data_type",
+        "default_headers",
+        "disconnected",
+        "frames",
+        "handshake_complete",
+        "handshake_initiated",
+        "initial_response",
+        "last_ping_rtt",
+        "logger",
+        "loop",
+        "pending_ping_payload",
+        "ping_interval",
+        "ping_sent_at",
+        "ping_timeout",
+        "ping_timer",
+        "pong_timer",
+        "queue",
+        "read_paused",
+        "request",
+        "response",
+        "root_path",
+        "scheme",
+        "scope",
+        "server",
+        "tasks",
+        "transport",
+        "writable",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

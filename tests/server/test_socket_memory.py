@@ -28,6 +28,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.http11 import Request
 
+from bench.waiting import wait_until
 from schema.ids import global_id
 from schema.live.execution import SharedEventExecution
 from server.going_away import GoingAwayWebSockets
@@ -115,6 +116,29 @@ async def test_an_open_socket_keeps_no_handshake_headers(
         assert dict(request.headers) == {}
         assert socket.scope["headers"] == []
         assert not hasattr(socket, "request")
+
+
+async def test_an_open_socket_keeps_its_protocol_state_in_slots(
+    app, team: Team, process_id: str, manager_client, handshakes
+):
+    """uvicorn's protocol sets 35 attributes, an instance dictionary of 1.6 KB a socket:
+    they live in `GoingAwayWebSockets`' slots. An attribute a uvicorn upgrade adds would
+    go to the dictionary again, and fail here: give it a slot."""
+    async with (
+        uvicorn_serving(app, ping_every=0.05, pong_within=5) as url,
+        live_client(url, team.tokens["manager"]) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        [(socket, _)] = handshakes
+        assert await wait_until(lambda: socket.last_ping_rtt > 0, 5)  # a ping and its pong
+        await create_deal(manager_client, name="Slotted")  # a frame out
+        await manager.event("board")
+
+        assert socket.handshake_complete and socket.conn is not None
+        assert vars(socket) == {}
+    assert socket.close_sent or socket.disconnected
+    assert vars(socket) == {}
 
 
 def awaiting(task: asyncio.Task[object]) -> list[str]:
