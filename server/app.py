@@ -52,7 +52,7 @@ from server.form_route import form_preflight, submit_form
 from server.frames import RawSocketSend
 from server.frames import encode as encode_frame
 from server.gc_tuning import tune_for_serving
-from server.http_only import Frameless
+from server.http_only import Frameless, FramelessStarlette
 from server.logs import RequestIds, request_id
 from server.metrics import WEBSOCKETS, observe_operation, process_ended, serve_metrics
 from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
@@ -579,7 +579,7 @@ def create_app(
                 await Tortoise.close_connections()
 
     graphql = DealflowGraphQL(settings)
-    app = Starlette(
+    app = FramelessStarlette(
         debug=False,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

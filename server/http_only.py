@@ -14,9 +14,16 @@ awaitable the same way.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+from starlette.applications import Starlette
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+Function = TypeVar("Function", bound=Callable[..., Any])
 
 
 class Frameless:
@@ -42,3 +49,39 @@ class HTTPOnly(Frameless):
     def http(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         """The HTTP request's handling (usually an `async def`)."""
         raise NotImplementedError
+
+
+def _taken_for_a_coroutine_function(function: Function) -> Function:
+    """`function`, which returns an awaitable, marked so that servers that tell ASGI 3
+    apps by `iscoroutinefunction(app.__call__)` (uvicorn's `--interface auto`) take it
+    for one: `inspect.markcoroutinefunction` from Python 3.12, asyncio's own marker
+    before (what asgiref's `markcoroutinefunction` does)."""
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    if mark is not None:
+        return mark(function)  # type: ignore[no-any-return]
+    function._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]
+    return function
+
+
+class FramelessStarlette(Starlette):
+    """Starlette, whose `__call__` keeps no frame of its own while a WebSocket is open,
+    nor its server error middleware's: for each idle subscriber, two coroutines (some
+    0.5 KB). Starlette's `__call__` sets `scope["app"]`, builds the middleware stack once
+    and awaits it; this one does the same and returns the stack's awaitable. A
+    WebSocket goes past `ServerErrorMiddleware`, which hands anything but HTTP on as it
+    is, without a `try` of its own (an error still reaches uvicorn, which closes the
+    socket with 1011, as before)."""
+
+    _asgi_single_callable = True  # see `Frameless`
+
+    @_taken_for_a_coroutine_function
+    def __call__(  # type: ignore[override]
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> Awaitable[None]:
+        scope["app"] = self
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+        if scope["type"] == "websocket" and type(stack) is ServerErrorMiddleware:
+            return stack.app(scope, receive, send)
+        return stack(scope, receive, send)
