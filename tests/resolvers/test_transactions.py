@@ -11,6 +11,7 @@ import random
 import sqlite3
 from urllib.parse import urlsplit
 
+import pytest
 from tortoise import connections
 
 from models.event import IdempotencyRecord
@@ -79,3 +80,43 @@ async def test_a_cancelled_transaction_leaves_the_connection_free_and_nothing_op
                 "SELECT count(*) FROM idempotency_record WHERE operation IN ('cancelled', 'after')"
             ).fetchone()[0]
         assert seen == len(written) + 2
+
+
+async def test_a_transaction_waiting_for_the_connection_can_be_given_up(settings: Settings):
+    """While a transaction waits for the connection (SQLite's one, or the pool's, all in
+    use), a timeout or a cancellation ends the wait at once and takes nothing."""
+    holders = 1
+    if is_postgres(settings.database_url):
+        holders = connections.get("default")._pool.get_max_size()
+    entered, release = asyncio.Semaphore(0), asyncio.Event()
+
+    async def hold() -> None:
+        async with in_transaction():
+            entered.release()
+            await release.wait()
+
+    held = [asyncio.create_task(hold()) for _ in range(holders)]
+    for _ in range(holders):
+        await asyncio.wait_for(entered.acquire(), 5)
+
+    async def wait_for_one() -> None:
+        async with in_transaction():
+            raise AssertionError("entered while every connection was in use")
+
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(wait_for_one(), 0.2)
+    assert asyncio.get_running_loop().time() - started < 2  # not until a holder let go
+    waiting = asyncio.create_task(wait_for_one())
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*held), 5)
+    async with asyncio.timeout(5), in_transaction():  # nothing was left taken
+        pass
+    if is_postgres(settings.database_url):
+        pool = connections.get("default")._pool
+        assert pool.get_idle_size() == pool.get_size()

@@ -121,9 +121,10 @@ async def test_an_open_socket_keeps_no_handshake_headers(
 async def test_an_open_socket_keeps_its_protocol_state_in_slots(
     app, team: Team, process_id: str, manager_client, handshakes
 ):
-    """uvicorn's protocol sets 35 attributes, an instance dictionary of 1.6 KB a socket:
-    they live in `GoingAwayWebSockets`' slots. An attribute a uvicorn upgrade adds would
-    go to the dictionary again, and fail here: give it a slot."""
+    """The 35 attributes of uvicorn's protocol that an open socket keeps, an instance
+    dictionary of 1.6 KB a socket, live in `GoingAwayWebSockets`' slots. An attribute a
+    uvicorn upgrade adds would go to the dictionary again, and fail here: give it a
+    slot."""
     async with (
         uvicorn_serving(app, ping_every=0.05, pong_within=5) as url,
         live_client(url, team.tokens["manager"]) as manager,
