@@ -10,29 +10,22 @@ clock notes the time as the bytes come off the socket (asyncio's `data_received`
 parses no more than frame headers, the same for the peer and for Dealflow.
 
 Server frames are unmasked and, with compression off (the benchmark asks for none),
-never carry RSV bits. The clock answers pings (a server's keepalive) and notes a close;
+never carry RSV bits. The few frames the clock sends are `websockets`' own (masked, as
+a client's must be). The clock answers pings (a server's keepalive) and notes a close;
 it sends no pings of its own (connect with `ping_interval=None`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import struct
 import time
 
+from websockets.frames import Close, Frame, Opcode
+
 TEXT, CONTINUATION, CLOSE, PING = 0x1, 0x0, 0x8, 0x9
-PONG_HEAD = 0x80 | 0xA  # FIN, pong
-CLOSE_HEAD = 0x80 | CLOSE
 NEXT = b'"next"'  # within a message's first bytes: `{"id":"1","type":"next",...}`
 NEXT_WITHIN = 40
-
-
-def masked_frame(head: int, payload: bytes) -> bytes:
-    """A client's frame (clients mask theirs), for payloads under 126 bytes."""
-    mask = os.urandom(4)
-    body = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
-    return bytes((head, 0x80 | len(payload))) + mask + body
 
 
 class ArrivalClock(asyncio.Protocol):
@@ -98,7 +91,8 @@ class ArrivalClock(asyncio.Protocol):
             if final and self._message_is_next:
                 self.arrivals.append(now)
         elif opcode == PING and self.transport is not None:
-            self.transport.write(masked_frame(PONG_HEAD, bytes(buffer[payload_start:end])))
+            pong = Frame(Opcode.PONG, bytes(buffer[payload_start:end]))
+            self.transport.write(pong.serialize(mask=True))
         elif opcode == CLOSE:
             code = buffer[payload_start : payload_start + 2]
             self.close_code = int.from_bytes(code, "big") if len(code) == 2 else 1005
@@ -110,5 +104,6 @@ class ArrivalClock(asyncio.Protocol):
     def close(self) -> None:
         """Say goodbye (1000) and let go of the socket, without waiting for the answer."""
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(masked_frame(CLOSE_HEAD, (1000).to_bytes(2, "big")))
+            goodbye = Frame(Opcode.CLOSE, Close(1000, "").serialize())
+            self.transport.write(goodbye.serialize(mask=True))
             self.transport.close()
