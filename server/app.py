@@ -7,11 +7,10 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from json import JSONDecodeError
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.http import GraphQLRequestData, process_result
-from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
+from strawberry.http.async_base_view import AsyncBaseHTTPView
 from strawberry.http.types import QueryParams
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -69,6 +68,7 @@ from server.session_sockets import session_socket
 from server.settings import Settings
 from server.setup_turns import SetupTurns
 from server.socket_count_limit import TOO_MANY_SOCKETS, TOO_MANY_SOCKETS_REASON, SocketSlots
+from server.socket_reader import JsonMessages
 from server.socket_route import SocketRoute
 from server.tracing import HTTPSpans, Traces, provider_from_env
 from server.tracing import problem as tracing_problem
@@ -87,26 +87,24 @@ logger = logging.getLogger("dealflow")
 class RefusingWebSocketAdapter(ASGIWebSocketAdapter):
     """Strawberry closes a refused `connection_init` with a code of its own (4403, or
     1011 on the legacy protocol); a refusal that has a code of its own (too many
-    sockets: 4429) set on the socket's state is closed with that one instead. And an
-    idle socket keeps no copy of the text of the last message it got (`iter_json`)."""
+    sockets: 4429) set on the socket's state is closed with that one instead. Its
+    messages are read one coroutine deep (`server.socket_reader`), from the server's
+    `receive` the socket was made with."""
 
-    async def iter_json(
+    def __init__(
+        self,
+        view: AsyncBaseHTTPView[Any, Any, Any, Any, Any, Any, Any],
+        request: WebSocket,
+        response: WebSocket,
+        receive: Receive,
+    ) -> None:
+        super().__init__(view, request, response)
+        self._receive = receive
+
+    def iter_json(  # type: ignore[override]  # an async iterator, not a generator
         self, *, ignore_parsing_errors: bool = False
-    ) -> AsyncGenerator[object, None]:
-        """Strawberry's, except that a message's text is not kept in a variable while
-        the socket waits for the next (for an idle subscriber, its subscribe message:
-        some 0.4 KB each)."""
-        try:
-            while self.ws.application_state != WebSocketState.DISCONNECTED:
-                try:
-                    yield self.view.decode_json(await self.ws.receive_text())
-                except JSONDecodeError as error:
-                    if not ignore_parsing_errors:
-                        raise NonJsonMessageReceived from error
-        except KeyError as error:
-            raise NonTextMessageReceived from error
-        except WebSocketDisconnect:
-            pass
+    ) -> JsonMessages:
+        return JsonMessages(self.ws, self._receive, self.view.decode_json, ignore_parsing_errors)
 
     async def close(self, code: int, reason: str) -> None:
         refusal = getattr(self.ws.state, "refusal", None)
@@ -124,8 +122,6 @@ def _client(request: Request | WebSocket) -> str:
 class DealflowGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
-
-    websocket_adapter_class = RefusingWebSocketAdapter
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -170,7 +166,9 @@ class DealflowGraphQL(GraphQL[Context, None]):
             websocket = WebSocket(scope, receive, send)
             WEBSOCKETS.inc()
             try:
-                await self.run(websocket)
+                handler = await self._socket_handler(websocket, receive)
+                if handler is not None:
+                    await handler.handle()
             finally:
                 WEBSOCKETS.dec()
                 if slot := getattr(websocket.state, "socket_slot", None):
@@ -185,6 +183,47 @@ class DealflowGraphQL(GraphQL[Context, None]):
             return
         with tracing.span("graphql", {"dealflow.request_id": request_id.get()}) as span:
             await self._answer(request, scope, receive, send, span)
+
+    async def _socket_handler(
+        self, websocket: WebSocket, receive: Receive
+    ) -> TransportWSHandler | LegacyWSHandler | None:
+        """What Strawberry's `run` does for a socket, up to its sub-protocol's handler,
+        which `__call__` then awaits itself: awaited inside `run`, as Strawberry does,
+        the handler kept `run`'s frame suspended (0.4 KB) for as long as the socket is
+        open. In Strawberry's order: a disallowed origin is refused before any hook of
+        the app runs (403), the socket is accepted with the sub-protocol picked, the
+        context made (the app has no root value), and a socket that offered neither
+        sub-protocol closed with 4406. None when there is nothing left to handle."""
+        if not self._check_websocket_origin(websocket):
+            await self.reject_websocket(websocket)
+            return None
+        subprotocol = await self.pick_websocket_subprotocol(websocket)
+        response = await self.create_websocket_response(websocket, subprotocol)
+        adapter = RefusingWebSocketAdapter(self, websocket, response, receive)
+        context = await self.get_context(websocket, response=response)
+        if subprotocol == GRAPHQL_TRANSPORT_WS_PROTOCOL:
+            return self.graphql_transport_ws_handler_class(
+                view=self,
+                websocket=adapter,
+                context=context,
+                root_value=None,
+                schema=self.schema,
+                connection_init_wait_timeout=self.connection_init_wait_timeout,
+                max_subscriptions_per_connection=self.max_subscriptions_per_connection,
+            )
+        if subprotocol == GRAPHQL_WS_PROTOCOL:
+            return self.graphql_ws_handler_class(
+                view=self,
+                websocket=adapter,
+                context=context,
+                root_value=None,
+                schema=self.schema,
+                keep_alive=self.keep_alive,
+                keep_alive_interval=self.keep_alive_interval,
+                max_subscriptions_per_connection=self.max_subscriptions_per_connection,
+            )
+        await adapter.close(4406, "Subprotocol not acceptable")
+        return None
 
     async def _answer(
         self, request: Request, scope: Scope, receive: Receive, send: Send, span: Any = None

@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Coroutine, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame
@@ -28,7 +29,7 @@ from websockets.protocol import State
 from server.frames import FRAME_WRITER, Completable
 
 if TYPE_CHECKING:  # uvicorn's private module, for types only
-    from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
+    from uvicorn._types import ASGIReceiveEvent, ASGISendEvent, ASGIVersions
 
 logger = logging.getLogger("dealflow")
 
@@ -48,7 +49,13 @@ class Inbox:
     """What uvicorn's protocol uses of an `asyncio.Queue` for the messages its app is
     to receive (`put_nowait`, `get`, `empty`), unbounded and first in, first out, in
     two lists: an `asyncio.Queue` is four deques and an event, some 3 KB for each open
-    socket, which mostly holds nothing."""
+    socket, which mostly holds nothing.
+
+    `get(protocol)` also does what uvicorn's `receive` does once a message is taken: the
+    protocol pauses reading its transport when it puts a message in, and reading
+    resumes once the app has taken every message. So the protocol's `receive` returns
+    `get`'s coroutine instead of awaiting it in one of its own, which an idle socket
+    would keep suspended for as long as it waits (0.2 KB)."""
 
     __slots__ = ("_items", "_waiters")
 
@@ -66,7 +73,7 @@ class Inbox:
         self._items.append(item)
         self._wake_next()
 
-    async def get(self) -> ASGIReceiveEvent:
+    async def get(self, protocol: WebSocketsSansIOProtocol | None = None) -> ASGIReceiveEvent:
         while not self._items:
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
@@ -80,7 +87,11 @@ class Inbox:
                 if self._items and not waiter.cancelled():
                     self._wake_next()
                 raise
-        return self._items.pop(0)
+        message = self._items.pop(0)
+        if protocol is not None and protocol.read_paused and not self._items:
+            protocol.read_paused = False
+            protocol.transport.resume_reading()
+        return message
 
     def _wake_next(self) -> None:
         while self._waiters:
@@ -205,16 +216,20 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
     that a live feed writes thousands of sockets' frames without waking a task for each.
 
     For an open socket it keeps less than uvicorn does: its app's messages wait in an
-    `Inbox` instead of an `asyncio.Queue`, its sends wait for room in the transport's
-    buffer on a `Writable` instead of an `asyncio.Event`, and the handshake's request
-    and response (their headers parsed into objects, some 5 KB) go once the handshake is
-    answered (uvicorn reads them only until then; the app has its scope): uvicorn's
-    references to them, and the request's headers, which websockets would keep. The
-    scope's headers go then too: code that needs a header of a socket reads it before
-    accepting. A message's data goes once uvicorn has handed it to the app (websockets'
-    parser keeps the last frame it read until the next comes: for an idle subscriber,
-    its subscribe message, some 0.4 KB), and its keepalive pings share one timer with
-    every other socket's (`Keepalives`).
+    `Inbox` instead of an `asyncio.Queue` (the app waiting for one waits in the inbox's
+    `get`, not in a `receive` of the protocol's around it), its sends wait for room in
+    the transport's buffer on a `Writable` instead of an `asyncio.Event`, and the
+    handshake's request and response (their headers parsed into objects, some 5 KB) go
+    once the handshake is answered (uvicorn reads them only until then; the app has its
+    scope): uvicorn's references to them, and the request's headers, which websockets
+    would keep. The scope's headers go then too: code that needs a header of a socket
+    reads it before accepting. What every socket's scope holds alike (its ASGI version,
+    the server's address, the empty `websocket.http.response` extension) is one
+    read-only value for them all (`_shared`: 0.3 KB a socket). A message's data goes
+    once uvicorn has handed it to the app (websockets' parser keeps the last frame it
+    read until the next comes: for an idle subscriber, its subscribe message, some 0.4
+    KB), and its keepalive pings share one timer with every other socket's
+    (`Keepalives`).
 
     Every attribute uvicorn's protocol sets lives in a slot (`__slots__`; 37 names, the
     handshake's request and response among them): the 35 an open socket keeps would
@@ -268,6 +283,9 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
         self.queue = cast("asyncio.Queue[ASGIReceiveEvent]", Inbox())
         self.writable = cast("asyncio.Event", Writable())
 
+    def receive(self) -> Coroutine[Any, Any, ASGIReceiveEvent]:
+        return cast("Inbox", self.queue).get(self)
+
     async def send(self, message: ASGISendEvent) -> None:
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
@@ -305,6 +323,11 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)
         if scope is not None:  # accepted: the app's task starts on the next loop turn
             scope["extensions"][FRAME_WRITER] = self.frame_writer
+            # What every socket's scope holds alike is held once, read-only.
+            scope["asgi"] = cast("ASGIVersions", _shared(MappingProxyType(scope["asgi"])))
+            scope["extensions"]["websocket.http.response"] = _shared(MappingProxyType({}))
+            if self.server is not None:
+                self.server = scope["server"] = _shared(self.server)
 
     def frame_writer(self, head: bytes, operation: Completable | None) -> FrameWriter:
         """Writes at once for one operation on this socket, its frames' head `head`
@@ -319,6 +342,25 @@ class GoingAwayWebSockets(WebSocketsSansIOProtocol):
             self.transport.write(b"".join(self.conn.data_to_send()))
             self.close_sent = True
         super().shutdown()  # a close already sent: uvicorn only closes the transport
+
+
+# Values that every socket of a process holds alike, held once: a few at most (an ASGI
+# version, an address per listening socket), and never more than this many.
+_SHARED_AT_MOST = 64
+_T = TypeVar("_T")
+_shared_values: dict[Any, Any] = {}
+
+
+def _shared(value: _T) -> _T:
+    """`value`, or an equal one already kept for every socket that holds it alike (a
+    read-only one: `MappingProxyType`, tuples of strings and numbers)."""
+    key = tuple(value.items()) if isinstance(value, MappingProxyType) else value
+    kept = _shared_values.get(key)
+    if kept is None:
+        if len(_shared_values) >= _SHARED_AT_MOST:
+            return value
+        kept = _shared_values[key] = value
+    return cast("_T", kept)
 
 
 class FrameWriter:

@@ -145,6 +145,8 @@ async def uvicorn_serving(
         ws_per_message_deflate=compression,
         ws_ping_interval=ping_every,
         ws_ping_timeout=pong_within,
+        # As `dealflow serve`: the app trusts forwarded headers itself (server.app).
+        proxy_headers=False,
         log_level="warning",
     )
     server = uvicorn.Server(config)

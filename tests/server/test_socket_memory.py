@@ -18,7 +18,6 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -31,6 +30,7 @@ from websockets.http11 import Request
 from bench.waiting import wait_until
 from schema.ids import global_id
 from schema.live.execution import SharedEventExecution
+from server.app import DealflowGraphQL
 from server.going_away import GoingAwayWebSockets
 from server.http_protocol import UpgradeReleasingHttpTools
 from testkit.deals import create_deal
@@ -142,6 +142,32 @@ async def test_an_open_socket_keeps_its_protocol_state_in_slots(
     assert vars(socket) == {}
 
 
+async def test_sockets_hold_what_their_scopes_have_alike_once_and_read_only(
+    app, team: Team, process_id: str, handshakes
+):
+    async with (
+        uvicorn_serving(app) as url,
+        live_client(url, team.tokens["manager"]) as manager,
+        live_client(url, team.tokens["user"], PROTOCOLS[1]) as user,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await user.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 2)
+        [first, second] = [socket.scope for socket, _ in handshakes]
+
+        for name in ("asgi", "server"):
+            assert first[name] is second[name]
+        http_response = "websocket.http.response"
+        assert first["extensions"][http_response] is second["extensions"][http_response]
+        assert first["extensions"] is not second["extensions"]  # each its frame writer
+        assert dict(first["asgi"]) == {"version": "3.0", "spec_version": "2.4"}
+        with pytest.raises(TypeError):
+            first["asgi"]["version"] = "2.0"  # type: ignore[index]
+        with pytest.raises(TypeError):
+            first["extensions"][http_response]["x"] = 1
+        assert first["client"] != second["client"]
+
+
 def awaiting(task: asyncio.Task[object]) -> list[str]:
     """The qualified names of the coroutines a task is suspended in, outermost first."""
     names: list[str] = []
@@ -179,6 +205,40 @@ async def test_an_open_socket_is_held_by_no_middleware_frame_of_ours(
     # The walk starts at uvicorn's task and reaches Strawberry's handler, past them.
     assert socket[0] == "WebSocketsSansIOProtocol.run_asgi"
     assert "BaseGraphQLTransportWSHandler.handle" in socket
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_an_idle_socket_waits_for_its_next_message_four_coroutines_deep(
+    app, team: Team, process_id: str, protocol: str
+):
+    """Between messages a socket's task is suspended in uvicorn's task, the app's
+    `__call__`, the protocol handler's read loop, the reader's `__anext__`
+    (`server.socket_reader`) and the inbox's `get` (`server.going_away.Inbox`), and
+    in nothing else: neither Strawberry's `run` (`DealflowGraphQL._socket_handler`),
+    nor Strawberry's async generator of messages and Starlette's two receives, nor
+    uvicorn's `receive` around the inbox. Each would be kept for as long as the socket
+    is open."""
+    handle = {
+        "graphql-transport-ws": "BaseGraphQLTransportWSHandler.handle",
+        "graphql-ws": "LegacyWSHandler.handle",
+    }[protocol]
+    async with (
+        uvicorn_serving(app) as url,
+        live_client(url, team.tokens["manager"], protocol) as manager,
+    ):
+        await manager.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await handed_over(app, team.workspace.id, 1)
+
+        stacks = [awaiting(task) for task in asyncio.all_tasks()]
+        [socket] = [s for s in stacks if s and s[0] == "WebSocketsSansIOProtocol.run_asgi"]
+
+    assert socket == [
+        "WebSocketsSansIOProtocol.run_asgi",
+        "DealflowGraphQL.__call__",
+        handle,
+        "JsonMessages.__anext__",
+        "Inbox.get",
+    ]
 
 
 @pytest.fixture
@@ -377,15 +437,14 @@ def received(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[str]]:
         frames.append(event)
         handle_text(self, event)
 
-    receive_text = WebSocket.receive_text
+    decode_json = DealflowGraphQL.decode_json
 
-    async def text_recorded(self: WebSocket) -> str:
-        text = await receive_text(self)
+    def text_recorded(self: DealflowGraphQL, text: str) -> object:
         texts.append(text)
-        return text
+        return decode_json(self, text)
 
     monkeypatch.setattr(WebSocketsSansIOProtocol, "handle_text", frame_recorded)
-    monkeypatch.setattr(WebSocket, "receive_text", text_recorded)
+    monkeypatch.setattr(DealflowGraphQL, "decode_json", text_recorded)
     return frames, texts
 
 
@@ -396,7 +455,7 @@ async def test_an_idle_socket_keeps_neither_the_bytes_nor_the_text_of_its_last_m
     """websockets' parser keeps the last frame it read until the next comes, and
     Strawberry's reader the last text: for an idle subscriber, its subscribe message.
     The frame's data goes once uvicorn has it (`server.going_away`), the text once it
-    is decoded (`server.app.RefusingWebSocketAdapter.iter_json`)."""
+    is decoded (`server.socket_reader`)."""
     frames, texts = received
     async with (
         uvicorn_serving(app) as url,
