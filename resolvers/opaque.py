@@ -75,6 +75,7 @@ def use_secret(secret: str) -> None:
     _Keys.cipher = Cipher(algorithms.AES(key), modes.ECB())
     _Keys.box = AESGCM(hashlib.sha256(b"dealflow stored secrets\x00" + secret.encode()).digest())
     _encoded.cache_clear()
+    _decoded.cache_clear()
 
 
 def _box() -> AESGCM:
@@ -123,6 +124,9 @@ def _encoded(tag: int, pk: int) -> str:
     return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
+# And every id a request names is decoded: a block decryption is an OpenSSL context
+# each time (some 10 µs), for the same few ids again and again (a board's process).
+@lru_cache(maxsize=65536)
 def _decoded(raw: str) -> tuple[int, int] | None:
     if len(raw) != _ENCODED_LENGTH or not raw.isascii():
         return None

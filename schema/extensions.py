@@ -15,6 +15,7 @@ from graphql import (
     ASTValidationRule,
     DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     OperationType,
@@ -24,9 +25,9 @@ from strawberry.extensions import (
     MaskErrors,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.schema import validate_document
 
 from resolvers.accounts.display_tokens import is_display_token
 from resolvers.errors import ErrorCode, Refused, database_unavailable
@@ -73,7 +74,42 @@ class NoSubscriptionOverHTTP(ASTValidationRule):
             )
 
 
-class DocumentChecks(ValidationCache):
+class _Validations:
+    """Validation's errors per schema, document and rules, the oldest forgotten first.
+    Strawberry's `ValidationCache` keys an `lru_cache` on the document itself, and
+    graphql-core's syntax nodes are frozen dataclasses whose hash walks the whole
+    document, every node, on every lookup: a few percent of a board's time. Parsed
+    documents come from the parser's cache (`DocumentCache`), the same object for the
+    same text, so they are looked up here by identity; an entry holds its schema and
+    document, so that neither id can be another object's while it is kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: dict[
+            tuple[int, int, tuple[type[ASTValidationRule], ...]],
+            tuple[GraphQLSchema, DocumentNode, list[GraphQLError]],
+        ] = {}
+
+    def errors(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        rules: tuple[type[ASTValidationRule], ...],
+    ) -> list[GraphQLError]:
+        key = (id(schema), id(document), rules)
+        kept = self.kept.pop(key, None)
+        if kept is None or kept[0] is not schema or kept[1] is not document:
+            kept = (schema, document, validate_document(schema, document, rules))
+            if len(self.kept) >= self.size:
+                del self.kept[next(iter(self.kept))]
+        self.kept[key] = kept  # the most recent last
+        return kept[2]
+
+
+_validations = _Validations(DOCUMENT_CACHE_SIZE)
+
+
+class DocumentChecks(SchemaExtension):
     """Everything a document must pass before it runs, cheapest first, in one extension
     (every extension costs something on each result of each live subscription):
 
@@ -93,7 +129,7 @@ class DocumentChecks(ValidationCache):
         max_tokens: int,
         max_cost: int,
     ) -> None:
-        super().__init__(maxsize=DOCUMENT_CACHE_SIZE)
+        super().__init__()
         self.rules = rules
         self.limits = limits
         self.max_tokens = max_tokens
@@ -121,9 +157,7 @@ class DocumentChecks(ValidationCache):
         )
         if not errors:
             errors = mark_literal_refusals(
-                self.cached_validate_document(
-                    context.schema._schema, document, context.validation_rules
-                )
+                _validations.errors(context.schema._schema, document, context.validation_rules)
             )
         if not errors:
             errors = self.cost_errors()

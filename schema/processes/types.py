@@ -87,11 +87,18 @@ async def _users(info: Info, ids: list[int]) -> list[User]:
     return [User.from_row(row) for row in await loaders.users.load_many(ids) if row is not None]
 
 
+def _steps_of(root: Stage) -> list[Step]:
+    """A stage's steps, made when asked for: a board shows each of its columns' stage,
+    rarely its steps."""
+    return [Step.from_node(s) for s in root.node.steps]
+
+
 @strawberry.type
 class Stage(Node):
+    node: strawberry.Private[StageNode]
     name: str
     position: int
-    steps: list[Step]
+    steps: list[Step] = strawberry.field(resolver=_steps_of)
     archived_at: datetime | None
     rotten_after_days: int | None = strawberry.field(
         description="An open deal here rots after this many days without a change; null: never."
@@ -101,9 +108,9 @@ class Stage(Node):
     def from_node(cls, node: StageNode) -> Stage:
         return cls(
             id=strawberry.ID(global_id("Stage", node.row.id)),
+            node=node,
             name=node.row.name,
             position=node.row.position,
-            steps=[Step.from_node(s) for s in node.steps],
             archived_at=node.row.archived_at,
             rotten_after_days=node.row.rotten_after_days,
         )
