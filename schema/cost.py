@@ -98,6 +98,8 @@ class OperationCost:
         }
         self.memo: dict[str, int] = {}
         self.measuring: set[str] = set()
+        # The variables its page sizes read, whatever their values (`_KeptCosts`).
+        self.read: set[str] = set()
         self.mutation_type = schema.mutation_type
 
     def total(self) -> int:
@@ -162,6 +164,7 @@ class OperationCost:
             if isinstance(argument.value, IntValueNode):
                 size = _int(argument.value.value)
             elif isinstance(argument.value, VariableNode):
+                self.read.add(argument.value.name.value)
                 value = self.variables.get(argument.value.name.value)
                 size = value if isinstance(value, int) and not isinstance(value, bool) else None
         if size is None:
@@ -196,7 +199,91 @@ def operation_cost(
     variables: Mapping[str, Any] | None,
 ) -> int | None:
     """The cost of the operation a request runs, or None if the document does not name
-    one (execution then refuses it)."""
+    one (execution then refuses it); remembered (`_KeptCosts`)."""
+    return _kept_costs.cost(schema, document, operation_name, variables)
+
+
+class _Measured:
+    """One operation's costs, by the values of the variables its page sizes read."""
+
+    __slots__ = ("costs", "document", "operation", "reads", "schema")
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode | None,
+        reads: tuple[str, ...],
+    ) -> None:
+        self.schema, self.document, self.operation = schema, document, operation
+        self.reads = reads
+        self.costs: dict[tuple[int | bool, ...], int] = {}
+
+
+class _KeptCosts:
+    """Costs remembered per schema, document and operation name, the oldest forgotten
+    first, and for each, per value of the variables its page sizes read (which
+    variables those are depends on the document only; a value that is not an Int counts
+    as no value, as `OperationCost.page_size` reads it). The same few documents come all
+    day with the same page sizes: a board's cost was 2% of its time. Documents are the
+    parser cache's (`schema.extensions.DocumentCache`), looked up by identity as
+    validation's are; an entry holds its document and schema, so that neither id can be
+    another object's while it is kept."""
+
+    def __init__(self, documents: int, values: int) -> None:
+        self.documents, self.values = documents, values
+        self.kept: dict[tuple[int, int, str | None], _Measured] = {}
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> int | None:
+        given = variables if isinstance(variables, Mapping) else {}
+        key = (id(schema), id(document), operation_name)
+        measured = self.kept.pop(key, None)
+        cost: int | None = None
+        if measured is None or measured.schema is not schema or measured.document is not document:
+            operation = _operation(document, operation_name)
+            reads: tuple[str, ...] = ()
+            if operation is not None:
+                measuring = OperationCost(schema, document, operation, given)
+                cost = measuring.total()
+                reads = tuple(sorted(measuring.read))
+            measured = _Measured(schema, document, operation, reads)
+            if len(self.kept) >= self.documents:
+                del self.kept[next(iter(self.kept))]
+        self.kept[key] = measured  # the most recent last
+        if measured.operation is None:
+            return None
+        values = tuple(_page_value(given.get(name, _MISSING)) for name in measured.reads)
+        if cost is None:
+            cost = measured.costs.get(values)
+        if cost is None:
+            cost = OperationCost(schema, document, measured.operation, given).total()
+        if values not in measured.costs:
+            if len(measured.costs) >= self.values:
+                del measured.costs[next(iter(measured.costs))]
+            measured.costs[values] = cost
+        return cost
+
+
+_MISSING = object()
+_kept_costs = _KeptCosts(documents=256, values=16)
+
+
+def _page_value(value: object) -> int | bool:
+    """A page size variable's value as the cost reads it: an Int, or whether it was
+    left out (then its default counts) rather than given as something else (then the
+    field's default page size counts)."""
+    return value if type(value) is int else value is _MISSING
+
+
+def _operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
     operations = [
         definition
         for definition in document.definitions
@@ -208,6 +295,4 @@ def operation_cost(
             for operation in operations
             if operation.name is not None and operation.name.value == operation_name
         ]
-    if len(operations) != 1:
-        return None
-    return OperationCost(schema, document, operations[0], variables).total()
+    return operations[0] if len(operations) == 1 else None

@@ -35,6 +35,30 @@ def _cost(document: str, variables: dict[str, object] | None = None) -> int:
     return cost
 
 
+def test_a_remembered_document_is_costed_for_each_requests_page_sizes():
+    """The same document object (as the parser's cache hands it) with other variables
+    costs what a fresh walk says: a variable given, left out for its default, given as
+    something that is not an Int, and given again."""
+    graphql_schema = build_schema()._schema
+    text = boards_with_history(2).replace("$first: Int", "$first: Int = 7")
+    document = parse(text)
+    requests: list[dict[str, object]] = [
+        {"first": 10, "history": 10},
+        {"first": 50, "history": 10},
+        {"history": 10},
+        {"first": None, "history": 10},
+        {"first": "10", "history": 10},
+        {"first": True, "history": 10},
+        {"first": 10, "history": 10},
+        {"first": 10, "history": 99},
+    ]
+
+    costs = [operation_cost(graphql_schema, document, None, v) for v in requests]
+
+    assert costs == [_cost(text, v) for v in requests]
+    assert len(set(costs)) == 5  # 10, 50, default 7, the field's default (3 ways), history 99
+
+
 def test_documented_operations_cost_well_inside_the_default():
     documents = {
         name: value
