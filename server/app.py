@@ -201,26 +201,21 @@ class DealflowGraphQL(GraphQL[Context, None]):
         response = await self.create_websocket_response(websocket, subprotocol)
         adapter = RefusingWebSocketAdapter(self, websocket, response, receive)
         context = await self.get_context(websocket, response=response)
+        both: dict[str, Any] = {
+            "view": self,
+            "websocket": adapter,
+            "context": context,
+            "root_value": None,
+            "schema": self.schema,
+            "max_subscriptions_per_connection": self.max_subscriptions_per_connection,
+        }
         if subprotocol == GRAPHQL_TRANSPORT_WS_PROTOCOL:
             return self.graphql_transport_ws_handler_class(
-                view=self,
-                websocket=adapter,
-                context=context,
-                root_value=None,
-                schema=self.schema,
-                connection_init_wait_timeout=self.connection_init_wait_timeout,
-                max_subscriptions_per_connection=self.max_subscriptions_per_connection,
+                **both, connection_init_wait_timeout=self.connection_init_wait_timeout
             )
         if subprotocol == GRAPHQL_WS_PROTOCOL:
             return self.graphql_ws_handler_class(
-                view=self,
-                websocket=adapter,
-                context=context,
-                root_value=None,
-                schema=self.schema,
-                keep_alive=self.keep_alive,
-                keep_alive_interval=self.keep_alive_interval,
-                max_subscriptions_per_connection=self.max_subscriptions_per_connection,
+                **both, keep_alive=self.keep_alive, keep_alive_interval=self.keep_alive_interval
             )
         await adapter.close(4406, "Subprotocol not acceptable")
         return None
