@@ -53,7 +53,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-from graphql import ExecutionResult, FragmentSpreadNode, GraphQLError, GraphQLObjectType
+from graphql import (
+    ExecutionResult,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    OperationType,
+    VariableNode,
+)
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
 
 from resolvers.futures import shared_result
@@ -215,6 +222,11 @@ class SharedEventExecution(PlainFieldExecution):
         built = super().build(*args, **kwargs)
         if isinstance(built, SharedEventExecution):
             _subscription.set(weakref.ref(built))  # for `live_delivery`, if a subscription
+            if built.operation.operation is not OperationType.SUBSCRIPTION:
+                selections = _kept_selections.of(built)
+                if selections is not None:
+                    built._selections = selections
+                    built._plans, built._subplans = selections.plans, selections.subplans
         return built
 
     def build_per_event_executor(self, payload: Any) -> Any:
@@ -338,16 +350,48 @@ class _Selections:
     subplans: dict[tuple[GraphQLObjectType, Hashable], Any] = field(default_factory=dict)
 
 
+class _KeptSelections:
+    """The selections of the queries and mutations of recently run documents, the
+    oldest forgotten first: the same few documents come all day (a board reloads), and
+    their executors would each collect every selection and work out its plan anew (a
+    few per cent of a board). Kept per schema and operation node (the parser's cache
+    hands the same document for the same text, so the same nodes), and only for an
+    operation whose selections are the same for any variables (`_known_by_nodes` with
+    no `@include` or `@skip` that reads one); an entry holds its schema and operation,
+    so that neither id can be another object's while it is kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: dict[tuple[int, int], tuple[Any, Any, _Selections | None]] = {}
+
+    def of(self, executor: SharedEventExecution) -> _Selections | None:
+        schema, operation = executor.schema, executor.operation
+        key = (id(schema), id(operation))
+        kept = self.kept.pop(key, None)
+        if kept is None or kept[0] is not schema or kept[1] is not operation:
+            shared = _known_by_nodes(executor, for_any_variables=True)
+            kept = (schema, operation, _Selections() if shared else None)
+            if len(self.kept) >= self.size:
+                del self.kept[next(iter(self.kept))]
+        self.kept[key] = kept  # the most recent last
+        return kept[2]
+
+
+_kept_selections = _KeptSelections(256)
+
+
 def _nodes(details: FieldDetailsList) -> tuple[int, ...]:
     """A field's details as the document's nodes they stand for (held by the document,
     so an identity is not reused while its executors live)."""
     return tuple(id(detail.node) for detail in details)
 
 
-def _known_by_nodes(executor: SharedEventExecution) -> bool:
+def _known_by_nodes(executor: SharedEventExecution, for_any_variables: bool = False) -> bool:
     """Whether a document's selections collect the same for every event, given their
     nodes: not with `@defer`/`@stream` (each collection makes its own defer usages) nor
-    with fragment arguments (their values are made per collection)."""
+    with fragment arguments (their values are made per collection); and, asked
+    `for_any_variables` (for every request of a query, not every event of one
+    subscription), not with an `@include` or `@skip` whose condition is a variable."""
     if any(f.variable_signatures for f in executor.fragments.values()):
         return False
     pending = [executor.operation.selection_set]
@@ -355,7 +399,14 @@ def _known_by_nodes(executor: SharedEventExecution) -> bool:
     while pending:
         selection_set = pending.pop()
         for selection in selection_set.selections:
-            if any(d.name.value in ("defer", "stream") for d in selection.directives or ()):
+            directives = selection.directives or ()
+            if any(d.name.value in ("defer", "stream") for d in directives):
+                return False
+            if for_any_variables and any(
+                isinstance(argument.value, VariableNode)
+                for d in directives
+                for argument in d.arguments or ()
+            ):
                 return False
             if isinstance(selection, FragmentSpreadNode) and getattr(selection, "arguments", None):
                 return False
