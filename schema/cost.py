@@ -38,6 +38,7 @@ from graphql import (
 )
 
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.kept import KeptByIdentity
 
 # The most an operation may cost (the `MAX_QUERY_COST` setting).
 DEFAULT_MAX_COST = 100_000
@@ -98,7 +99,7 @@ class OperationCost:
         }
         self.memo: dict[str, int] = {}
         self.measuring: set[str] = set()
-        # The variables its page sizes read, whatever their values (`_KeptCosts`).
+        # The variables its page sizes read, whatever their values (`_costed`).
         self.read: set[str] = set()
         self.mutation_type = schema.mutation_type
 
@@ -199,79 +200,63 @@ def operation_cost(
     variables: Mapping[str, Any] | None,
 ) -> int | None:
     """The cost of the operation a request runs, or None if the document does not name
-    one (execution then refuses it); remembered (`_KeptCosts`)."""
-    return _kept_costs.cost(schema, document, operation_name, variables)
+    one (execution then refuses it); remembered (`_costed`)."""
+    return _costed(schema, document, operation_name, variables)
 
 
 class _Measured:
     """One operation's costs, by the values of the variables its page sizes read."""
 
-    __slots__ = ("costs", "document", "operation", "reads", "schema")
+    __slots__ = ("costs", "operation", "reads")
 
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        operation: OperationDefinitionNode | None,
-        reads: tuple[str, ...],
-    ) -> None:
-        self.schema, self.document, self.operation = schema, document, operation
+    def __init__(self, operation: OperationDefinitionNode | None, reads: tuple[str, ...]) -> None:
+        self.operation = operation
         self.reads = reads
         self.costs: dict[tuple[int | bool, ...], int] = {}
 
+    def values(self, variables: Mapping[str, Any]) -> tuple[int | bool, ...]:
+        return tuple(_page_value(variables.get(name, _MISSING)) for name in self.reads)
 
-class _KeptCosts:
-    """Costs remembered per schema, document and operation name, the oldest forgotten
-    first, and for each, per value of the variables its page sizes read (which
-    variables those are depends on the document only; a value that is not an Int counts
-    as no value, as `OperationCost.page_size` reads it). The same few documents come all
-    day with the same page sizes: a board's cost was 2% of its time. Documents are the
-    parser cache's (`schema.extensions.DocumentCache`), looked up by identity as
-    validation's are; an entry holds its document and schema, so that neither id can be
-    another object's while it is kept."""
 
-    def __init__(self, documents: int, values: int) -> None:
-        self.documents, self.values = documents, values
-        self.kept: dict[tuple[int, int, str | None], _Measured] = {}
+def _costed(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> int | None:
+    """The cost, remembered per schema, document and operation name (`schema.kept`),
+    and for each, per value of the variables its page sizes read (which variables
+    those are depends on the document only; a value that is not an Int counts as no
+    value, as `OperationCost.page_size` reads it). The same few documents come all day
+    with the same page sizes: a board's cost was 2% of its time."""
+    given = variables if isinstance(variables, Mapping) else {}
 
-    def cost(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        operation_name: str | None,
-        variables: Mapping[str, Any] | None,
-    ) -> int | None:
-        given = variables if isinstance(variables, Mapping) else {}
-        key = (id(schema), id(document), operation_name)
-        measured = self.kept.pop(key, None)
-        cost: int | None = None
-        if measured is None or measured.schema is not schema or measured.document is not document:
-            operation = _operation(document, operation_name)
-            reads: tuple[str, ...] = ()
-            if operation is not None:
-                measuring = OperationCost(schema, document, operation, given)
-                cost = measuring.total()
-                reads = tuple(sorted(measuring.read))
-            measured = _Measured(schema, document, operation, reads)
-            if len(self.kept) >= self.documents:
-                del self.kept[next(iter(self.kept))]
-        self.kept[key] = measured  # the most recent last
-        if measured.operation is None:
-            return None
-        values = tuple(_page_value(given.get(name, _MISSING)) for name in measured.reads)
-        if cost is None:
-            cost = measured.costs.get(values)
-        if cost is None:
-            cost = OperationCost(schema, document, measured.operation, given).total()
-        if values not in measured.costs:
-            if len(measured.costs) >= self.values:
-                del measured.costs[next(iter(measured.costs))]
-            measured.costs[values] = cost
-        return cost
+    def measured() -> _Measured:
+        operation = _operation(document, operation_name)
+        if operation is None:
+            return _Measured(None, ())
+        measuring = OperationCost(schema, document, operation, given)
+        cost = measuring.total()
+        made = _Measured(operation, tuple(sorted(measuring.read)))
+        made.costs[made.values(given)] = cost
+        return made
+
+    kept = _kept_costs.get((schema, document), operation_name, measured)
+    if kept.operation is None:
+        return None
+    values = kept.values(given)
+    cost = kept.costs.get(values)
+    if cost is None:
+        cost = OperationCost(schema, document, kept.operation, given).total()
+        if len(kept.costs) >= KEPT_COSTS_PER_DOCUMENT:
+            del kept.costs[next(iter(kept.costs))]
+        kept.costs[values] = cost
+    return cost
 
 
 _MISSING = object()
-_kept_costs = _KeptCosts(documents=256, values=16)
+KEPT_COSTS_PER_DOCUMENT = 16
+_kept_costs: KeptByIdentity[_Measured] = KeptByIdentity(256)
 
 
 def _page_value(value: object) -> int | bool:

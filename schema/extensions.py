@@ -36,6 +36,7 @@ from schema.context import Context
 from schema.cost import operation_cost
 from schema.display_scope import DisplayScopeRule
 from schema.input_text import LiteralTextRule, mark_literal_refusals
+from schema.kept import KeptByIdentity
 from schema.limits import ShapeLimits, too_complex
 
 # Clients send the same few documents again and again (a board refreshes all day):
@@ -74,39 +75,17 @@ class NoSubscriptionOverHTTP(ASTValidationRule):
             )
 
 
-class _Validations:
-    """Validation's errors per schema, document and rules, the oldest forgotten first.
-    Strawberry's `ValidationCache` keys an `lru_cache` on the document itself, and
-    graphql-core's syntax nodes are frozen dataclasses whose hash walks the whole
-    document, every node, on every lookup: a few percent of a board's time. Parsed
-    documents come from the parser's cache (`DocumentCache`), the same object for the
-    same text, so they are looked up here by identity; an entry holds its schema and
-    document, so that neither id can be another object's while it is kept."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.kept: dict[
-            tuple[int, int, tuple[type[ASTValidationRule], ...]],
-            tuple[GraphQLSchema, DocumentNode, list[GraphQLError]],
-        ] = {}
-
-    def errors(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        rules: tuple[type[ASTValidationRule], ...],
-    ) -> list[GraphQLError]:
-        key = (id(schema), id(document), rules)
-        kept = self.kept.pop(key, None)
-        if kept is None or kept[0] is not schema or kept[1] is not document:
-            kept = (schema, document, validate_document(schema, document, rules))
-            if len(self.kept) >= self.size:
-                del self.kept[next(iter(self.kept))]
-        self.kept[key] = kept  # the most recent last
-        return kept[2]
+# Validation's errors per schema, document and rules (`schema.kept`: Strawberry's
+# `ValidationCache` hashes the whole document on every lookup, 3% of a board).
+_validations: KeptByIdentity[list[GraphQLError]] = KeptByIdentity(DOCUMENT_CACHE_SIZE)
 
 
-_validations = _Validations(DOCUMENT_CACHE_SIZE)
+def _validated(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    return _validations.get(
+        (schema, document), rules, lambda: validate_document(schema, document, rules)
+    )
 
 
 class DocumentChecks(SchemaExtension):
@@ -157,7 +136,7 @@ class DocumentChecks(SchemaExtension):
         )
         if not errors:
             errors = mark_literal_refusals(
-                _validations.errors(context.schema._schema, document, context.validation_rules)
+                _validated(context.schema._schema, document, context.validation_rules)
             )
         if not errors:
             errors = self.cost_errors()

@@ -66,6 +66,7 @@ from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, 
 from resolvers.futures import shared_result
 from schema.context import Context
 from schema.errors import process_errors
+from schema.kept import KeptByIdentity
 from schema.plain_fields import PlainFieldExecution
 from subscriptions.changes import Change
 from subscriptions.feeds import Delivery
@@ -223,7 +224,7 @@ class SharedEventExecution(PlainFieldExecution):
         if isinstance(built, SharedEventExecution):
             _subscription.set(weakref.ref(built))  # for `live_delivery`, if a subscription
             if built.operation.operation is not OperationType.SUBSCRIPTION:
-                selections = _kept_selections.of(built)
+                selections = _kept_selections_of(built)
                 if selections is not None:
                     built._selections = selections
                     built._plans, built._subplans = selections.plans, selections.subplans
@@ -350,34 +351,21 @@ class _Selections:
     subplans: dict[tuple[GraphQLObjectType, Hashable], Any] = field(default_factory=dict)
 
 
-class _KeptSelections:
-    """The selections of the queries and mutations of recently run documents, the
-    oldest forgotten first: the same few documents come all day (a board reloads), and
-    their executors would each collect every selection and work out its plan anew (a
-    few per cent of a board). Kept per schema and operation node (the parser's cache
-    hands the same document for the same text, so the same nodes), and only for an
+def _kept_selections_of(executor: SharedEventExecution) -> _Selections | None:
+    """The selections of a query or mutation, kept from one request of its document to
+    the next (`schema.kept`): the same few documents come all day (a board reloads),
+    and their executors would each collect every selection and work out its plan anew
+    (a few per cent of a board). Kept under the operation's node, and only for an
     operation whose selections are the same for any variables (`_known_by_nodes` with
-    no `@include` or `@skip` that reads one); an entry holds its schema and operation,
-    so that neither id can be another object's while it is kept."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.kept: dict[tuple[int, int], tuple[Any, Any, _Selections | None]] = {}
-
-    def of(self, executor: SharedEventExecution) -> _Selections | None:
-        schema, operation = executor.schema, executor.operation
-        key = (id(schema), id(operation))
-        kept = self.kept.pop(key, None)
-        if kept is None or kept[0] is not schema or kept[1] is not operation:
-            shared = _known_by_nodes(executor, for_any_variables=True)
-            kept = (schema, operation, _Selections() if shared else None)
-            if len(self.kept) >= self.size:
-                del self.kept[next(iter(self.kept))]
-        self.kept[key] = kept  # the most recent last
-        return kept[2]
+    no `@include` or `@skip` that reads one)."""
+    return _kept_selections.get(
+        (executor.schema, executor.operation),
+        None,
+        lambda: _Selections() if _known_by_nodes(executor, for_any_variables=True) else None,
+    )
 
 
-_kept_selections = _KeptSelections(256)
+_kept_selections: KeptByIdentity[_Selections | None] = KeptByIdentity(256)
 
 
 def _nodes(details: FieldDetailsList) -> tuple[int, ...]:

@@ -154,7 +154,7 @@ async def test_a_documents_fields_are_planned_once_not_per_request(
 ):
     """How each field is completed is worked out once per field of the schema (it was
     on every request, some 1.5 ms of a 10,000-deal board), and a document's plans once
-    per document (`schema.live.execution._KeptSelections`): a board asked again, with
+    per document (`schema.live.execution._kept_selections_of`): a board asked again, with
     another page size, looks nothing up anew."""
     process_id = await seed_cards(team)
     variables = {"processId": global_id("Process", process_id), "first": 3}

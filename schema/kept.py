@@ -1,0 +1,39 @@
+"""What is worked out once per document and kept for its next requests: its
+validation's errors (`schema.extensions`), its cost (`schema.cost`), its plans
+(`schema.live.execution`).
+
+The same few documents come all day (a board reloads), and the parser's cache
+(`schema.extensions.DocumentCache`) hands the same document object for the same text,
+so what is kept is looked up by the identity of the objects it was made from, never by
+their value: graphql-core's syntax nodes are frozen dataclasses, whose hash walks every
+node of a document on every lookup. An entry holds those objects, so that none of
+their ids can be another object's while it is kept; the least recently used entry is
+forgotten first, so unique documents cannot grow memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class KeptByIdentity(Generic[V]):
+    """At most `size` values, each under the objects it was made from and a key."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: dict[tuple[Hashable, ...], tuple[tuple[object, ...], V]] = {}
+
+    def get(self, objects: tuple[object, ...], key: Hashable, make: Callable[[], V]) -> V:
+        """The value kept for `objects` (these very objects) and `key`, or `make()`'s,
+        kept from now on."""
+        at = (*(id(held) for held in objects), key)
+        kept = self.kept.pop(at, None)
+        if kept is None or any(a is not b for a, b in zip(kept[0], objects, strict=True)):
+            kept = (objects, make())
+            if len(self.kept) >= self.size:
+                del self.kept[next(iter(self.kept))]
+        self.kept[at] = kept  # the most recent last
+        return kept[1]
