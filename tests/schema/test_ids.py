@@ -34,6 +34,7 @@ def test_ids_of_neighbouring_rows_share_nothing_readable():
 
 def test_another_secret_makes_other_ids_and_refuses_these():
     mine = global_id("Deal", 7)
+    assert parse_global_id(mine) == ("Deal", 7)  # decoded (and remembered) under this one
     try:
         opaque.use_secret("another server's secret")
         assert global_id("Deal", 7) != mine
