@@ -167,7 +167,7 @@ class OperationCost:
             elif isinstance(argument.value, VariableNode):
                 self.read.add(argument.value.name.value)
                 value = self.variables.get(argument.value.name.value)
-                size = value if isinstance(value, int) and not isinstance(value, bool) else None
+                size = _given_int(value)
         if size is None:
             size = DEFAULT_PAGE_SIZE
         return min(max(size, 0), MAX_PAGE_SIZE)
@@ -263,7 +263,13 @@ def _page_value(value: object) -> int | bool:
     """A page size variable's value as the cost reads it: an Int, or whether it was
     left out (then its default counts) rather than given as something else (then the
     field's default page size counts)."""
-    return value if type(value) is int else value is _MISSING
+    given = _given_int(value)
+    return given if given is not None else value is _MISSING
+
+
+def _given_int(value: object) -> int | None:
+    """A variable's value as a page size: an Int, or nothing (a boolean is not one)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _operation(
