@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Set
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from resolvers.processes.tree import ProcessTree, StageNode, StepNode
@@ -69,8 +70,14 @@ def missing_mandatory_steps(tree: ProcessTree, completed: Set[int]) -> list[Step
 
 def local_day_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     """The start and end (exclusive) of `now`'s day in the time zone, as aware datetimes."""
-    zone = ZoneInfo(timezone)
-    today: date = now.astimezone(zone).date()
+    zone = ZoneInfo(timezone)  # ZoneInfo keeps its zones: the same object each time
+    return _day_bounds(zone, now.astimezone(zone).date())
+
+
+@lru_cache(maxsize=1024)
+def _day_bounds(zone: ZoneInfo, today: date) -> tuple[datetime, datetime]:
+    """A local day's bounds, the same for every moment of it (a board's task dots ask
+    for today's once per card)."""
     start = datetime.combine(today, time.min, tzinfo=zone)
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
     return start, end

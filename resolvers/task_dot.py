@@ -90,9 +90,13 @@ CARD_TASKS: dict[str, Any] = {
 }
 
 
-def card_dues(card: Any) -> list[datetime | None]:
+def card_dues(card: Any) -> list[datetime | None] | None:
     """The open tasks' due times of a card read with `CARD_TASKS`, as far as its dot
-    needs them: the earliest, or one undated task, or none."""
-    if not getattr(card, "open_task_count", 0):
+    needs them: the earliest, or one undated task, or none; None for a deal not read
+    with them."""
+    held = vars(card)
+    if "open_task_count" not in held:
+        return None
+    if not held["open_task_count"]:
         return []
-    return [value_reader(Task, "due_at")(getattr(card, "first_open_due", None))]
+    return [value_reader(Task, "due_at")(held.get("first_open_due"))]

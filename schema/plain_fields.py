@@ -255,6 +255,16 @@ class PlainFieldExecution(CheckedExecution):
     _subplans: (
         dict[tuple[GraphQLObjectType, Hashable], tuple[FieldDetailsList, FieldPlan | None]] | None
     ) = None
+    # This executor's own front of the two: by the identity of the field set or of the
+    # details (held beside their plan, so that an identity is not reused while it is in
+    # here). The keys of the two above may cost more to make (`SharedEventExecution`
+    # keys them by the document's nodes) than executing a card's plan.
+    _plans_here: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, FieldPlan]] | None = (
+        None
+    )
+    _subplans_here: (
+        dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, FieldPlan | None]] | None
+    ) = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
         executor = super().build_per_event_executor(payload)
@@ -262,6 +272,8 @@ class PlainFieldExecution(CheckedExecution):
             # Plans are keyed by the identity of field sets collected anew for each event.
             executor._plans = None
             executor._subplans = None
+            executor._plans_here = None
+            executor._subplans_here = None
         return executor
 
     @cached_property
@@ -280,6 +292,18 @@ class PlainFieldExecution(CheckedExecution):
         return manager is not None and bool(manager.middlewares)
 
     def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> FieldPlan:
+        here = self._plans_here
+        if here is None:
+            here = self._plans_here = {}
+        key = (parent_type, id(fields))
+        found = here.get(key)
+        if found is not None and found[0] is fields:
+            return found[1]
+        plan = self._kept_plan(parent_type, fields)
+        here[key] = (fields, plan)
+        return plan
+
+    def _kept_plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> FieldPlan:
         plans = self._plans
         if plans is None:
             plans = self._plans = {}
@@ -321,6 +345,20 @@ class PlainFieldExecution(CheckedExecution):
         `collect_and_execute_subfields` asks again for every object of a list); None
         when graphql-core must execute it itself (it defers fragments, or nothing in it
         is planned)."""
+        here = self._subplans_here
+        if here is None:
+            here = self._subplans_here = {}
+        key = (object_type, id(details))
+        found = here.get(key)
+        if found is not None and found[0] is details:
+            return found[1]
+        plan = self._kept_subplan(object_type, details)
+        here[key] = (details, plan)
+        return plan
+
+    def _kept_subplan(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> FieldPlan | None:
         subplans = self._subplans
         if subplans is None:
             subplans = self._subplans = {}

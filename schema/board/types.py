@@ -18,7 +18,6 @@ from strawberry.dataloader import DataLoader
 
 from models import account as rows_account
 from models import deal as rows
-from resolvers import task_dot
 from resolvers.board import kanban, statistics
 from resolvers.board.kanban import BoardScope, CardRequest, ColumnFigures
 from resolvers.deals.filters import DealFilter
@@ -97,11 +96,12 @@ def card_loader(
 ) -> CardLoader:
     """Batches the card pages of every column of one board into one statement, with
     what every card shows (owner, task dot) for all of them at once, so that no card
-    waits for a batch of its own. Cards are whole rows, or only their `columns`."""
+    waits for a batch of its own: the owners go to the users' loader, and each card's
+    row holds what its dot needs (`task_dot.CARD_TASKS`, read by `Deal.task_status`).
+    Cards are whole rows, or only their `columns`."""
 
     async def load(requests: list[CardRequest]) -> list[Page[rows.Deal]]:
-        def read(cards: list[rows.Deal], owners: dict[int, rows_account.User]) -> None:
-            loaders.open_task_dues.prime_many({deal.id: task_dot.card_dues(deal) for deal in cards})
+        def read(_cards: list[rows.Deal], owners: dict[int, rows_account.User]) -> None:
             loaders.users.prime_many(owners)
 
         return await kanban.column_cards(scope, requests, read, columns)
