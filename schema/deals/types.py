@@ -384,10 +384,12 @@ class Deal(Node):
         """Synchronous for board cards, like `owner`."""
         loaders = info.context.ready_loaders()
         if loaders is not None and loaders.workspace_row is not None:
-            dues = task_dot.card_dues(self.row)
-            loaded = already_loaded(loaders.open_task_dues, self.row.id) if dues is None else dues
-            if isinstance(loaded, list):
-                return task_dot.task_status(loaded, now_utc(), loaders.workspace_row.timezone)
+            dues = task_dot.card_dues(self.row)  # a card's row holds them
+            if dues is None:
+                loaded = already_loaded(loaders.open_task_dues, self.row.id)
+                dues = loaded if isinstance(loaded, list) else None
+            if dues is not None:
+                return task_dot.task_status(dues, now_utc(), loaders.workspace_row.timezone)
         return cast(task_dot.TaskStatus, self._load_task_status(info))
 
     async def _load_task_status(self, info: Info) -> task_dot.TaskStatus:
