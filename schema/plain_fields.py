@@ -47,6 +47,7 @@ overrides `Executor.execute_fields`, whose shape it keeps, and mirrors `execute_
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -156,6 +157,14 @@ class DirectField:
     info_name: str | None  # the name of its `info` parameter, if it takes one
     leaf: LeafOutput | None  # its scalar or enum type, if it is one
     held: HeldObjects | None  # how to complete the object(s) it returns, if it does
+    # Values of this exact type are complete as the resolver returns them, when it takes
+    # only `self` (a cursor's text, a flag): `_execute_plan` calls it in place. (Its
+    # `field` above hides dataclasses' in this class.)
+    same: type | None = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        same = self.leaf.same if self.leaf is not None and self.info_name is None else None
+        object.__setattr__(self, "same", same if same is not int else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +443,16 @@ class PlainFieldExecution(CheckedExecution):
                     if value is not _UNCOMPLETED:
                         results[response_name] = value
                         continue
+                called: Any = _UNCOMPLETED  # a simple resolver's value, once it is called
+                if type(how) is DirectField and how.same is not None:
+                    # Called in place: most return what they answer (a cursor, a flag).
+                    try:
+                        called = how.call(source_value)
+                    except Exception as raw_error:
+                        called = _Failed(raw_error)
+                    if type(called) is how.same:
+                        results[response_name] = called
+                        continue
                 field_path = Path(path, response_name, parent_type.name)
                 if type(how) is HeldObjects:
                     result = self._complete_held(
@@ -443,9 +462,13 @@ class PlainFieldExecution(CheckedExecution):
                         result = self.execute_field(
                             parent_type, source_value, details, field_path, position_context
                         )
-                elif type(how) is DirectField:
+                elif type(how) is DirectField and called is _UNCOMPLETED:
                     result = self._execute_direct(
                         parent_type, source_value, details, field_path, how, position_context
+                    )
+                elif type(how) is DirectField:
+                    result = self._complete_direct(
+                        parent_type, details, field_path, how, called, None, position_context
                     )
                 else:
                     result = self.execute_field(
@@ -474,7 +497,6 @@ class PlainFieldExecution(CheckedExecution):
     ) -> Any:
         """graphql-core's `execute_field` for a simple resolver, called as Strawberry's
         wrappers would call it (`self` the object, `info` Strawberry's)."""
-        return_type = direct.field_def.type
         deferred: _DeferredResolveInfo | None = None
         try:
             if direct.info_name is None:
@@ -483,6 +505,29 @@ class PlainFieldExecution(CheckedExecution):
                 deferred = _DeferredResolveInfo(self, direct, details, parent_type, path)
                 strawberry_info = self._info_class(_raw_info=deferred, _field=direct.field)  # type: ignore[arg-type]
                 result = direct.call(source, **{direct.info_name: strawberry_info})
+        except Exception as raw_error:
+            result = _Failed(raw_error)
+        return self._complete_direct(
+            parent_type, details, path, direct, result, deferred, position_context
+        )
+
+    def _complete_direct(
+        self,
+        parent_type: GraphQLObjectType,
+        details: FieldDetailsList,
+        path: Path,
+        direct: DirectField,
+        result: Any,
+        deferred: _DeferredResolveInfo | None,
+        position_context: Any,
+    ) -> Any:
+        """What a simple resolver returned (or `_Failed` with what it raised), completed
+        as `execute_field` does past its call."""
+        return_type = direct.field_def.type
+        if type(result) is _Failed:
+            self.handle_field_error(result.error, return_type, details, path)
+            return None
+        try:
             if result is not None and not self.is_awaitable(result):
                 if direct.leaf is not None:
                     coerced = _coerced(direct.leaf, result)
@@ -656,6 +701,13 @@ async def _awaited(results: dict[str, Any], awaitable_fields: list[str]) -> dict
 
 
 _UNCOMPLETED = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """What a resolver raised, held until its field's path is made."""
+
+    error: Exception
 
 
 async def _items_awaited(completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
