@@ -19,11 +19,20 @@ import httptools
 
 
 class _Response:
-    """httptools' callbacks: the body's parts, and whether the message is complete."""
+    """httptools' callbacks: the status, whether the connection stays open (read when
+    the headers are in: the parser forgets it once the message is complete), the body's
+    parts, and whether the message is complete."""
 
     def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.status = 0
+        self.keep_alive = False
         self.parts: list[bytes] = []
         self.complete = False
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        self.keep_alive = self.parser.should_keep_alive()
 
     def on_body(self, body: bytes) -> None:
         self.parts.append(body)
@@ -88,7 +97,6 @@ class LeanHTTP:
         reader, writer = self._streams
         writer.write(request)
         response = _Response()
-        parser = httptools.HttpResponseParser(response)
         received = False
         while not response.complete:
             try:
@@ -100,8 +108,8 @@ class LeanHTTP:
                     return None
                 raise ConnectionError("the connection ended inside a response")
             received = True
-            parser.feed_data(data)
-        if not parser.should_keep_alive():
+            response.parser.feed_data(data)
+        if not response.keep_alive:
             await self._close()
             await self._open()
-        return parser.get_status_code(), b"".join(response.parts)
+        return response.status, b"".join(response.parts)
