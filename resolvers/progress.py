@@ -7,7 +7,7 @@ steps here, and nowhere else (the task dot: `resolvers.task_dot`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Set
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -72,6 +72,22 @@ def local_day_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     """The start and end (exclusive) of `now`'s day in the time zone, as aware datetimes."""
     zone = ZoneInfo(timezone)  # ZoneInfo keeps its zones: the same object each time
     return _day_bounds(zone, now.astimezone(zone).date())
+
+
+def end_of_local_day(now: datetime, timezone: str) -> datetime:
+    """The end of `now`'s day in the time zone (`local_day_bounds`), in UTC: a board's
+    task dots ask for it once per card, and compare it with due times kept in UTC (a
+    comparison across zones asks the zone for its offset each time). The day last asked
+    for in each zone is kept: every moment within its bounds has it for its day."""
+    known = _last_days.get(timezone)
+    if known is not None and known[0] <= now < known[1]:
+        return known[1]
+    start, end = local_day_bounds(now, timezone)
+    _last_days[timezone] = (start.astimezone(UTC), end.astimezone(UTC))
+    return _last_days[timezone][1]
+
+
+_last_days: dict[str, tuple[datetime, datetime]] = {}  # a time zone's name: its bounds
 
 
 @lru_cache(maxsize=1024)

@@ -21,7 +21,7 @@ from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
 from models.task import Task
-from resolvers.progress import local_day_bounds
+from resolvers.progress import end_of_local_day, local_day_bounds
 from resolvers.row_reader import value_reader
 
 
@@ -40,7 +40,7 @@ def task_status(open_due: Iterable[datetime | None], now: datetime, timezone: st
         if due is not None and due < now:
             return TaskStatus.OVERDUE
         if due is not None and end_of_today is None:
-            _, end_of_today = local_day_bounds(now, timezone)
+            end_of_today = end_of_local_day(now, timezone)
         if due is not None and end_of_today is not None and due < end_of_today:
             status = TaskStatus.TODAY
         elif status == TaskStatus.NONE:

@@ -16,6 +16,7 @@ from resolvers.progress import (
     deal_probability,
     deal_stage,
     due_in_days,
+    end_of_local_day,
     forecast_value,
     local_day_bounds,
     missing_mandatory_steps,
@@ -116,3 +117,21 @@ def test_the_local_day_holds_now_and_starts_at_local_midnight(now, zone):
     assert local_start.time() == local_end.time() == time.min
     assert local_end.date() - local_start.date() == timedelta(days=1)
     assert end - start in {timedelta(hours=h) for h in (23, 24, 25)}  # daylight saving
+
+
+# Zones whose clocks jump at or around midnight as well (Sao Paulo until 2019, Havana,
+# Santiago), so that a kept day meets a day of 23 or 25 hours.
+DAY_ZONES = [*ZONES, "America/Sao_Paulo", "America/Havana", "America/Santiago"]
+hours_apart = st.lists(st.integers(-72, 72), min_size=1, max_size=30)
+
+
+@given(instants, st.sampled_from(DAY_ZONES), hours_apart)
+def test_the_end_of_the_local_day_is_that_of_its_bounds_whichever_day_was_asked_before(
+    first, zone, offsets
+):
+    """`end_of_local_day` keeps the day last asked for in each zone: moments within it,
+    before it, after it and across a change of the clocks all get their own day's end."""
+    for hours in [0, *offsets]:
+        now = first + timedelta(hours=hours, minutes=hours * 7)
+        end = end_of_local_day(now, zone)
+        assert end == local_day_bounds(now, zone)[1] and end.tzinfo is UTC
