@@ -107,7 +107,7 @@ class KeyPart(Protocol):
     """One part of a keyset cursor's sort key: how it is written, and read back."""
 
     def encode(self, value: Any) -> Any:
-        """The JSON value for `value`."""
+        """The JSON value for `value`, or a value orjson writes as that JSON."""
 
     def decode(self, raw: Any) -> Any:
         """The value behind `raw`; ValueError when it is not one this part writes."""
@@ -131,8 +131,10 @@ class IntKey:
 class MomentKey:
     """An aware datetime, within what every backend stores."""
 
-    def encode(self, value: datetime) -> str:
-        return value.isoformat()
+    def encode(self, value: datetime) -> datetime | str:
+        """Its ISO 8601 text; a datetime in UTC as it is, which orjson writes as that
+        text (a test compares the two), four times faster than `isoformat`."""
+        return value if value.tzinfo is UTC else value.isoformat()
 
     def decode(self, raw: Any) -> datetime:
         if not isinstance(raw, str) or len(raw) > 40 or not raw.isascii():
@@ -174,6 +176,9 @@ def _no_constants(name: str) -> Any:
     raise ValueError(name)  # NaN, Infinity: not JSON, and never in our cursors
 
 
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 @dataclass(frozen=True)
 class CursorCodec:
     """A keyset cursor: its sort key's parts, each typed, as base64 of a JSON list. A
@@ -186,7 +191,9 @@ class CursorCodec:
         key = [part.encode(value) for part, value in zip(self.parts, values, strict=True)]
         # orjson writes what `json.dumps` with compact separators writes for these
         # parts (ASCII strings and ints), some ten times faster: a board has 120 cursors.
-        return base64.urlsafe_b64encode(orjson.dumps(key)).decode()
+        # As `base64.urlsafe_b64encode`, without its two calls around these.
+        encoded = binascii.b2a_base64(orjson.dumps(key), newline=False)
+        return encoded.translate(_URL_SAFE).decode()
 
     def decode(self, cursor: str | None, field: str = "after") -> list[Any] | None:
         if cursor is None:

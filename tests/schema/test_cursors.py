@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given as for_every
+from hypothesis import strategies as st
 
 from resolvers.clock import now_utc
+from resolvers.pagination import CursorCodec, IntKey, MomentKey
 from resolvers.webhooks.delivery import make_out
 from schema.ids import global_id
 from testkit.clients import GraphQLClient
@@ -188,3 +193,21 @@ async def test_cursors_carry_no_plain_row_id(admin_client: GraphQLClient, given:
     (edge,) = (await admin_client.data(document, variables))["deals"]["edges"]
 
     assert json.loads(base64.urlsafe_b64decode(edge["cursor"])) == [0, given["deal"]]
+
+
+@for_every(
+    st.datetimes(
+        min_value=datetime(1900, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from([UTC, ZoneInfo("Europe/Warsaw")]),
+    ),
+    st.integers(1, 2**31 - 1),
+)
+def test_a_moment_is_written_as_its_iso_text_whatever_its_zone(moment: datetime, pk: int):
+    """`MomentKey` leaves a moment in UTC to orjson: the cursor's text is what
+    `isoformat` writes, as for any other zone, and it reads back as the same moment."""
+    codec = CursorCodec((MomentKey(), IntKey(1, 2**31 - 1)))
+    cursor = codec.encode([moment, pk])
+    assert json.loads(base64.urlsafe_b64decode(cursor)) == [moment.isoformat(), pk]
+    read, read_pk = codec.decode(cursor) or []
+    assert read.timestamp() == moment.timestamp() and read_pk == pk
