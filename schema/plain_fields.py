@@ -528,12 +528,13 @@ class PlainFieldExecution(CheckedExecution):
             self.handle_field_error(result.error, return_type, details, path)
             return None
         try:
-            if result is not None and not self.is_awaitable(result):
+            if result is not None:
                 if direct.leaf is not None:
-                    coerced = _coerced(direct.leaf, result)
-                    if coerced is not _UNCOMPLETED:
-                        return coerced
-                elif direct.held is not None:
+                    if not self.is_awaitable(result):
+                        coerced = _coerced(direct.leaf, result)
+                        if coerced is not _UNCOMPLETED:
+                            return coerced
+                elif direct.held is not None:  # refuses an awaitable itself
                     completed = self._complete_held(
                         direct.held, details, path, result, position_context
                     )

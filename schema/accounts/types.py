@@ -47,13 +47,17 @@ class User(Node):
 
     @classmethod
     def from_row(cls, row: rows.User) -> User:
-        return cls(
+        # Its fields set as the dataclass's __init__ sets them, in one step (a board
+        # makes one for every card's owner).
+        user = cls.__new__(cls)
+        user.__dict__.update(
             id=strawberry.ID(global_id("User", row.id)),
             email=row.email,
             name=row.name,
             role=row.role,
             active=row.active,
         )
+        return user
 
 
 @fetches("User")
