@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property, lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     GraphQLBoolean,
@@ -304,13 +304,7 @@ class PlainFieldExecution(CheckedExecution):
         here = self._plans_here
         if here is None:
             here = self._plans_here = {}
-        key = (parent_type, id(fields))
-        found = here.get(key)
-        if found is not None and found[0] is fields:
-            return found[1]
-        plan = self._kept_plan(parent_type, fields)
-        here[key] = (fields, plan)
-        return plan
+        return _known_here(here, parent_type, fields, self._kept_plan)
 
     def _kept_plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> FieldPlan:
         plans = self._plans
@@ -357,13 +351,7 @@ class PlainFieldExecution(CheckedExecution):
         here = self._subplans_here
         if here is None:
             here = self._subplans_here = {}
-        key = (object_type, id(details))
-        found = here.get(key)
-        if found is not None and found[0] is details:
-            return found[1]
-        plan = self._kept_subplan(object_type, details)
-        here[key] = (details, plan)
-        return plan
+        return _known_here(here, object_type, details, self._kept_subplan)
 
     def _kept_subplan(
         self, object_type: GraphQLObjectType, details: FieldDetailsList
@@ -689,6 +677,27 @@ class PlainFieldExecution(CheckedExecution):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, details, path)
             return None
+
+
+H = TypeVar("H")
+V = TypeVar("V")
+
+
+def _known_here(
+    here: dict[tuple[GraphQLObjectType, int], tuple[H, V]],
+    object_type: GraphQLObjectType,
+    held: H,
+    make: Callable[[GraphQLObjectType, H], V],
+) -> V:
+    """What `make` answers for (`object_type`, `held`), found first by `held`'s identity
+    in `here`, which holds `held` beside it (so its identity is not reused meanwhile)."""
+    key = (object_type, id(held))
+    found = here.get(key)
+    if found is not None and found[0] is held:
+        return found[1]
+    made = make(object_type, held)
+    here[key] = (held, made)
+    return made
 
 
 async def _awaited(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
