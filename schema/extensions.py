@@ -163,20 +163,13 @@ class DocumentChecks(SchemaExtension):
         ]
 
 
-_SHAPE_ERRORS: dict[tuple[ShapeLimits, str], list[GraphQLError]] = {}
+_shape_errors: KeptByIdentity[list[GraphQLError]] = KeptByIdentity(DOCUMENT_CACHE_SIZE)
 
 
 def shape_errors(limits: ShapeLimits, query: str, document: DocumentNode) -> list[GraphQLError]:
     """The shape limits' errors for a document, remembered by its text (the same few
-    documents come all day); the oldest is forgotten first."""
-    key = (limits, query)
-    errors = _SHAPE_ERRORS.get(key)
-    if errors is None:
-        errors = limits.errors(document)
-        if len(_SHAPE_ERRORS) >= DOCUMENT_CACHE_SIZE:
-            del _SHAPE_ERRORS[next(iter(_SHAPE_ERRORS))]
-        _SHAPE_ERRORS[key] = errors
-    return list(errors)
+    documents come all day); the least recently used is forgotten first."""
+    return list(_shape_errors.get((), (limits, query), lambda: limits.errors(document)))
 
 
 class OperationScope(SchemaExtension):

@@ -1,6 +1,7 @@
 """What is worked out once per document and kept for its next requests: its
 validation's errors (`schema.extensions`), its cost (`schema.cost`), its plans
-(`schema.live.execution`).
+(`schema.live.execution`); and, within one execution, what a selection's plan is
+(`known_by_identity`, for `schema.plain_fields`).
 
 The same few documents come all day (a board reloads), and the parser's cache
 (`schema.extensions.DocumentCache`) hands the same document object for the same text,
@@ -16,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+H = TypeVar("H")
+K = TypeVar("K")
 V = TypeVar("V")
 
 
@@ -37,3 +40,20 @@ class KeptByIdentity(Generic[V]):
                 del self.kept[next(iter(self.kept))]
         self.kept[at] = kept  # the most recent last
         return kept[1]
+
+
+def known_by_identity(
+    here: dict[tuple[K, int], tuple[H, V]], kind: K, held: H, make: Callable[[K, H], V]
+) -> V:
+    """What `make(kind, held)` answers, found first in `here` under `kind` and the
+    identity of `held`, which the entry holds beside it (so that its id cannot be
+    another object's meanwhile). The same rule as `KeptByIdentity` without its bound and
+    its order: for a dictionary that lives as long as one execution, and holds an entry
+    per selection of its document, on a path taken for every card of a board."""
+    key = (kind, id(held))
+    found = here.get(key)
+    if found is not None and found[0] is held:
+        return found[1]
+    made = make(kind, held)
+    here[key] = (held, made)
+    return made

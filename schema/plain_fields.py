@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property, lru_cache
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from graphql import (
     GraphQLBoolean,
@@ -77,6 +77,7 @@ from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.field import StrawberryField
 
 from schema.input_text import CheckedExecution
+from schema.kept import known_by_identity
 
 # Strawberry keeps its field beside graphql-core's under this key.
 _STRAWBERRY_FIELD = "strawberry-definition"
@@ -304,7 +305,7 @@ class PlainFieldExecution(CheckedExecution):
         here = self._plans_here
         if here is None:
             here = self._plans_here = {}
-        return _known_here(here, parent_type, fields, self._kept_plan)
+        return known_by_identity(here, parent_type, fields, self._kept_plan)
 
     def _kept_plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> FieldPlan:
         plans = self._plans
@@ -351,7 +352,7 @@ class PlainFieldExecution(CheckedExecution):
         here = self._subplans_here
         if here is None:
             here = self._subplans_here = {}
-        return _known_here(here, object_type, details, self._kept_subplan)
+        return known_by_identity(here, object_type, details, self._kept_subplan)
 
     def _kept_subplan(
         self, object_type: GraphQLObjectType, details: FieldDetailsList
@@ -677,27 +678,6 @@ class PlainFieldExecution(CheckedExecution):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, details, path)
             return None
-
-
-H = TypeVar("H")
-V = TypeVar("V")
-
-
-def _known_here(
-    here: dict[tuple[GraphQLObjectType, int], tuple[H, V]],
-    object_type: GraphQLObjectType,
-    held: H,
-    make: Callable[[GraphQLObjectType, H], V],
-) -> V:
-    """What `make` answers for (`object_type`, `held`), found first by `held`'s identity
-    in `here`, which holds `held` beside it (so its identity is not reused meanwhile)."""
-    key = (object_type, id(held))
-    found = here.get(key)
-    if found is not None and found[0] is held:
-        return found[1]
-    made = make(object_type, held)
-    here[key] = (held, made)
-    return made
 
 
 async def _awaited(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:

@@ -82,3 +82,20 @@ async def test_board_statements_do_not_grow_with_deals_or_cards(
     for who in ("manager", "user"):
         assert small[who][0] == large[who][0], (who, small, large)
     assert large["manager"][0] <= 15, large
+
+
+async def test_a_cards_task_dot_is_read_with_the_card(team: Team, manager_client, user_client):
+    """Each card's dot comes from what the cards' statement read for it (`CARD_TASKS`):
+    no statement of a board reads tasks on its own, whatever the dots show."""
+    process_id = await seed(team, 60, 0)
+    for client in (manager_client, user_client):
+        with logged_queries() as log:
+            data = await client.data(BOARD_QUERY, {"processId": process_id, "first": 20})
+        dots = {
+            edge["node"]["taskStatus"]
+            for column in data["board"]["columns"]
+            for edge in column["deals"]["edges"]
+        }
+        assert len(dots) > 1, dots  # the seed gives overdue, today's and later tasks
+        own = [s for s in log.statements if '"task"' in s and '"union_part"' not in s]
+        assert own == [], own
