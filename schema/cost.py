@@ -212,9 +212,9 @@ class _Measured:
     def __init__(self, operation: OperationDefinitionNode | None, reads: tuple[str, ...]) -> None:
         self.operation = operation
         self.reads = reads
-        self.costs: dict[tuple[int | bool, ...], int] = {}
+        self.costs: dict[tuple[int | str, ...], int] = {}
 
-    def values(self, variables: Mapping[str, Any]) -> tuple[int | bool, ...]:
+    def values(self, variables: Mapping[str, Any]) -> tuple[int | str, ...]:
         return tuple(_page_value(variables.get(name, _MISSING)) for name in self.reads)
 
 
@@ -259,12 +259,15 @@ KEPT_COSTS_PER_DOCUMENT = 16
 _kept_costs: KeptByIdentity[_Measured] = KeptByIdentity(256)
 
 
-def _page_value(value: object) -> int | bool:
+def _page_value(value: object) -> int | str:
     """A page size variable's value as the cost reads it: an Int, or whether it was
-    left out (then its default counts) rather than given as something else (then the
-    field's default page size counts)."""
+    left out (then its default counts) or given as something else (then the field's
+    default page size counts). Named by text, never by a boolean: Python holds
+    `1 == True`, and a cost kept for `first: 1` would answer for `first` left out."""
     given = _given_int(value)
-    return given if given is not None else value is _MISSING
+    if given is not None:
+        return given
+    return "left out" if value is _MISSING else "not an Int"
 
 
 def _given_int(value: object) -> int | None:

@@ -59,6 +59,27 @@ def test_a_remembered_document_is_costed_for_each_requests_page_sizes():
     assert len(set(costs)) == 5  # 10, 50, default 7, the field's default (3 ways), history 99
 
 
+def test_a_page_size_of_one_or_zero_is_not_taken_for_one_left_out_or_not_an_int():
+    """Python holds 1 == True and 0 == False: a remembered cost must not answer for a
+    variable left out (its default, here 100) with the cost of `first: 1`, nor for one
+    that is not an Int (the field's default page size) with the cost of `first: 0`. An
+    attacker could otherwise have a cheap cost remembered, then run the dear one."""
+    graphql_schema = build_schema()._schema
+    text = boards_with_history(3).replace("$first: Int", "$first: Int = 100")
+    document = parse(text)
+    requests: list[dict[str, object]] = [
+        {"first": 1, "history": 1},
+        {"history": 1},
+        {"first": 0, "history": 0},
+        {"first": "many", "history": "many"},
+    ]
+
+    costs = [operation_cost(graphql_schema, document, None, v) for v in requests]
+
+    assert costs == [_cost(text, v) for v in requests]
+    assert costs[1] > costs[0] and costs[3] > costs[2]
+
+
 def test_documented_operations_cost_well_inside_the_default():
     documents = {
         name: value
