@@ -38,7 +38,7 @@ from graphql import (
 )
 
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from schema.kept import KeptByIdentity
+from schema.kept import KEPT_DOCUMENTS, KeptByIdentity
 
 # The most an operation may cost (the `MAX_QUERY_COST` setting).
 DEFAULT_MAX_COST = 100_000
@@ -256,7 +256,7 @@ def _costed(
 
 _MISSING = object()
 KEPT_COSTS_PER_DOCUMENT = 16
-_kept_costs: KeptByIdentity[_Measured] = KeptByIdentity(256)
+_kept_costs: KeptByIdentity[_Measured] = KeptByIdentity(KEPT_DOCUMENTS)
 
 
 def _page_value(value: object) -> int | str:

@@ -36,13 +36,8 @@ from schema.context import Context
 from schema.cost import operation_cost
 from schema.display_scope import DisplayScopeRule
 from schema.input_text import LiteralTextRule, mark_literal_refusals
-from schema.kept import KeptByIdentity
+from schema.kept import KEPT_DOCUMENTS, KeptByIdentity
 from schema.limits import ShapeLimits, too_complex
-
-# Clients send the same few documents again and again (a board refreshes all day):
-# parsing and validating them once saves milliseconds on every request. The caches are
-# bounded, so unique documents cannot grow memory.
-DOCUMENT_CACHE_SIZE = 256
 
 
 class DocumentCache(ParserCache):
@@ -77,7 +72,7 @@ class NoSubscriptionOverHTTP(ASTValidationRule):
 
 # Validation's errors per schema, document and rules (`schema.kept`: Strawberry's
 # `ValidationCache` hashes the whole document on every lookup, 3% of a board).
-_validations: KeptByIdentity[list[GraphQLError]] = KeptByIdentity(DOCUMENT_CACHE_SIZE)
+_validations: KeptByIdentity[list[GraphQLError]] = KeptByIdentity(KEPT_DOCUMENTS)
 
 
 def _validated(
@@ -163,7 +158,7 @@ class DocumentChecks(SchemaExtension):
         ]
 
 
-_shape_errors: KeptByIdentity[list[GraphQLError]] = KeptByIdentity(DOCUMENT_CACHE_SIZE)
+_shape_errors: KeptByIdentity[list[GraphQLError]] = KeptByIdentity(KEPT_DOCUMENTS)
 
 
 def shape_errors(limits: ShapeLimits, query: str, document: DocumentNode) -> list[GraphQLError]:
@@ -264,6 +259,6 @@ def schema_extensions(
     limits = ShapeLimits(max_depth, max_aliases, max_fields=max_tokens)
     return [
         lambda: DocumentChecks(rules, limits, max_tokens, max_cost),
-        lambda: DocumentCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: DocumentCache(maxsize=KEPT_DOCUMENTS),
         OperationScope,
     ]

@@ -17,6 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+# How many documents (parsed, validated, costed, planned) are kept: clients send the
+# same few again and again (a board refreshes all day), and the bound keeps unique
+# documents from growing memory. Each cache of them has this size, so that none forgets
+# a document that the others still hold.
+KEPT_DOCUMENTS = 256
+
 H = TypeVar("H")
 K = TypeVar("K")
 V = TypeVar("V")

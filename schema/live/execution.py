@@ -66,7 +66,7 @@ from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, 
 from resolvers.futures import shared_result
 from schema.context import Context
 from schema.errors import process_errors
-from schema.kept import KeptByIdentity
+from schema.kept import KEPT_DOCUMENTS, KeptByIdentity
 from schema.plain_fields import PlainFieldExecution
 from subscriptions.changes import Change
 from subscriptions.feeds import Delivery
@@ -365,7 +365,7 @@ def _kept_selections_of(executor: SharedEventExecution) -> _Selections | None:
     )
 
 
-_kept_selections: KeptByIdentity[_Selections | None] = KeptByIdentity(256)
+_kept_selections: KeptByIdentity[_Selections | None] = KeptByIdentity(KEPT_DOCUMENTS)
 
 
 def _nodes(details: FieldDetailsList) -> tuple[int, ...]:
