@@ -93,10 +93,21 @@ _last_days: dict[str, tuple[datetime, datetime]] = {}  # a time zone's name: its
 @lru_cache(maxsize=1024)
 def _day_bounds(zone: ZoneInfo, today: date) -> tuple[datetime, datetime]:
     """A local day's bounds, the same for every moment of it (a board's task dots ask
-    for today's once per card)."""
+    for today's once per card).
+
+    Where the clocks jump over midnight (Santiago in September, Havana in March) the
+    day starts when they land (01:00): a bound is always a time the clocks show, read
+    back from its instant. Python holds a time the clocks skip or show twice unequal to
+    every time in another zone (PEP 495), so compare bounds as instants (in UTC)."""
     start = datetime.combine(today, time.min, tzinfo=zone)
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
+    return _shown(start, zone), _shown(end, zone)
+
+
+def _shown(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The time the clocks show at `moment`'s instant (midnight in a gap: the first
+    time after it; midnight shown twice: its first showing, as `fold=0` reads it)."""
+    return moment.astimezone(UTC).astimezone(zone)
 
 
 def due_in_days(now: datetime, days: int, timezone: str) -> datetime:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from resolvers.processes.tree import ProcessTree, StageNode, StepNode
@@ -119,6 +119,24 @@ def test_the_local_day_holds_now_and_starts_at_local_midnight(now, zone):
     assert end - start in {timedelta(hours=h) for h in (23, 24, 25)}  # daylight saving
 
 
+def test_a_day_whose_midnight_the_clocks_skip_or_show_twice_has_the_bounds_of_its_instants():
+    """Santiago skips from 00:00 to 01:00 on 5 September 2032; Havana shows 00:00 twice
+    on 1 November 2026. A bound is a time the clocks show, and equal to its instant in
+    UTC (Python holds a skipped time unequal to every time in another zone)."""
+    santiago = ZoneInfo("America/Santiago")
+    start, end = local_day_bounds(datetime(2032, 9, 5, 12, tzinfo=UTC), "America/Santiago")
+    assert start.astimezone(santiago).time() == time(1) and start.utcoffset() == timedelta(hours=-3)
+    assert start == datetime(2032, 9, 5, 4, tzinfo=UTC)
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=23)
+    before, end_before = local_day_bounds(datetime(2032, 9, 4, 12, tzinfo=UTC), "America/Santiago")
+    assert end_before == start and before.astimezone(santiago).time() == time.min
+    assert end_of_local_day(datetime(2032, 9, 5, 3, 59, tzinfo=UTC), "America/Santiago") == start
+
+    start, end = local_day_bounds(datetime(2026, 11, 1, 12, tzinfo=UTC), "America/Havana")
+    assert start.astimezone(UTC) == datetime(2026, 11, 1, 4, tzinfo=UTC)  # the first 00:00
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25)
+
+
 # Zones whose clocks jump at or around midnight as well (Sao Paulo until 2019, Havana,
 # Santiago), so that a kept day meets a day of 23 or 25 hours.
 DAY_ZONES = [*ZONES, "America/Sao_Paulo", "America/Havana", "America/Santiago"]
@@ -126,6 +144,7 @@ hours_apart = st.lists(st.integers(-72, 72), min_size=1, max_size=30)
 
 
 @given(instants, st.sampled_from(DAY_ZONES), hours_apart)
+@example(datetime(2032, 9, 5, tzinfo=UTC), "America/Santiago", [0])  # ends where clocks skip
 def test_the_end_of_the_local_day_is_that_of_its_bounds_whichever_day_was_asked_before(
     first, zone, offsets
 ):
@@ -134,4 +153,4 @@ def test_the_end_of_the_local_day_is_that_of_its_bounds_whichever_day_was_asked_
     for hours in [0, *offsets]:
         now = first + timedelta(hours=hours, minutes=hours * 7)
         end = end_of_local_day(now, zone)
-        assert end == local_day_bounds(now, zone)[1] and end.tzinfo is UTC
+        assert end == local_day_bounds(now, zone)[1].astimezone(UTC) and end.tzinfo is UTC
