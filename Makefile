@@ -47,9 +47,10 @@ clients: tests/clients/node_modules/.installed
 test: $(STAMP) lint web clients
 	$(BIN)/pytest
 
-## The long fuzz run (random, many examples; the short one is part of `make test`).
+## The long random run of every property test, the fuzz tests among them (`make test`
+## draws the same short set each time).
 fuzz: $(STAMP)
-	DEALFLOW_FUZZ=long $(BIN)/pytest tests/fuzz
+	DEALFLOW_FUZZ=long $(BIN)/pytest -m property tests
 
 lint: $(STAMP) clients
 	$(BIN)/ruff check .
