@@ -145,6 +145,8 @@ class DisplayToken(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
+    # Null: until revoked. From then on it opens nothing, as if revoked.
+    expires_at = fields.DatetimeField(null=True)
 
     workspace_id: int
     process_id: int

@@ -410,11 +410,15 @@ FIELDS: dict[str, str] = {
     "DisplayToken.id": "Its global id, for revokeDisplayToken.",
     "DisplayToken.label": "The name given to the screen; null: none.",
     "DisplayToken.createdAt": "When it was made.",
-    "DisplayToken.revokedAt": "When it was revoked; null while it is valid.",
+    "DisplayToken.revokedAt": "When it was revoked; null if it was not.",
+    "DisplayToken.expiresAt": "When it stops opening its board (as if revoked then); null: "
+    "only when revoked.",
     "DisplayToken.createdBy": "The administrator who made it; null if unknown.",
     "DisplayTokenPayload.displayToken": "The token as the mutation left it; null when refused.",
     "DisplayTokenInput.processId": "The board's process.",
     "DisplayTokenInput.label": "A name for the screen, at most 200 characters.",
+    "DisplayTokenInput.expiresAt": "When it stops opening its board, in the future; "
+    "null (the default): only when revoked.",
     # Webhooks
     "Webhook.url": "Where deliveries are POSTed.",
     "Webhook.events": "The event types it is sent: deal.won, lead.created, ...",

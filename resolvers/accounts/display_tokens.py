@@ -10,7 +10,9 @@ ask is decided before anything runs (`schema.display_scope`: the board's fields,
 board's process only); the file route refuses it.
 
 Tokens start with `DISPLAY_PREFIX`, so that a request's kind of token is known before
-any lookup; only their SHA-256 is stored, and the token itself is shown once.
+any lookup; only their SHA-256 is stored, and the token itself is shown once. A token
+may be made to expire (a screen lent for a trade fair): from then on it opens nothing,
+as if revoked, and its sockets close at the next session check.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Q
 
 from models.account import DisplayToken, Role, User
 from models.process import Process
@@ -61,8 +66,8 @@ def viewer_of(row: DisplayToken) -> User:
 
 
 async def display_viewers(tokens: Collection[str]) -> dict[str, User]:
-    """Of these display tokens, the unrevoked ones of live processes, as their viewers
-    (one query)."""
+    """Of these display tokens, the unrevoked, unexpired ones of live processes, as
+    their viewers (one query)."""
     digests = {
         token_digest(token): token
         for token in tokens
@@ -71,18 +76,24 @@ async def display_viewers(tokens: Collection[str]) -> dict[str, User]:
     if not digests:
         return {}
     rows = await DisplayToken.filter(
-        token_hash__in=list(digests), revoked_at=None, process__deleted_at=None
+        Q(expires_at=None) | Q(expires_at__gt=now_utc()),
+        token_hash__in=list(digests),
+        revoked_at=None,
+        process__deleted_at=None,
     ).select_related("workspace")
     return {digests[row.token_hash]: viewer_of(row) for row in rows}
 
 
 async def create_display_token(
-    actor: User, process_id: int, label: str | None
+    actor: User, process_id: int, label: str | None, expires_at: datetime | None = None
 ) -> tuple[str, DisplayToken]:
-    """A new token for the board of `process_id` (the token itself is returned once)."""
+    """A new token for the board of `process_id` (the token itself is returned once),
+    valid until revoked or, if given, until `expires_at`."""
     access.require_admin(actor, "create display tokens")
     problems = Problems()
     label = validation.optional_text(problems, label, ["input", "label"])
+    if expires_at is not None and expires_at <= now_utc():
+        problems.invalid("A display token must expire in the future.", ["input", "expiresAt"])
     problems.raise_if_any()
     async with in_transaction():
         found = await Process.filter(
@@ -105,6 +116,7 @@ async def create_display_token(
             label=label,
             token_hash=token_digest(token),
             created_by_id=actor.id,
+            expires_at=expires_at,
         )
     return token, row
 

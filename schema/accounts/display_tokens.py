@@ -23,6 +23,7 @@ class DisplayToken:
     label: str | None
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None
 
     @classmethod
     def from_row(cls, row: rows.DisplayToken) -> DisplayToken:
@@ -32,6 +33,7 @@ class DisplayToken:
             label=row.label,
             created_at=row.created_at,
             revoked_at=row.revoked_at,
+            expires_at=row.expires_at,
         )
 
     @strawberry.field(description="The board it shows.")
@@ -50,6 +52,7 @@ class DisplayToken:
 class DisplayTokenInput:
     process_id: strawberry.ID
     label: str | None = None
+    expires_at: datetime | None = None
 
 
 @strawberry.type
@@ -83,7 +86,9 @@ class DisplayTokenMutation:
 
         async def act() -> DisplayTokenPayload:
             process_id = decode_id(input.process_id, "Process", ("input", "processId"))
-            token, row = await display_tokens.create_display_token(actor, process_id, input.label)
+            token, row = await display_tokens.create_display_token(
+                actor, process_id, input.label, input.expires_at
+            )
             return DisplayTokenPayload(token=token, display_token=DisplayToken.from_row(row))
 
         return await payload_of(act, lambda errors: DisplayTokenPayload(errors=errors))

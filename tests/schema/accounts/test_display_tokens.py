@@ -5,6 +5,7 @@ and nothing else (no other board, no other field, no mutation, no file)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from starlette.applications import Starlette
 from models.account import DisplayToken
 from schema.ids import global_id
 from testkit.clients import GraphQLClient
+from testkit.clock import FrozenClock
 from testkit.deals import create_deal
 from testkit.documents import BOARD_QUERY, CREATE_DEAL_MUTATION, PROCESSES_QUERY
 from testkit.live import BOARD_EVENTS, PROTOCOLS, live_client, subscribed
@@ -33,6 +35,7 @@ mutation($id: ID!) {
 }
 """
 LIST = "{ displayTokens { id label revokedAt process { name } } }"
+LIST_EXPIRY = "{ displayTokens { expiresAt revokedAt } }"
 
 
 async def made(admin: GraphQLClient, process_id: str, label: str = "Sales floor") -> Any:
@@ -171,4 +174,69 @@ async def test_a_wall_screen_follows_its_board_live_and_closes_when_revoked(
     assert refused["type"] in ("error", "next", "data")
     assert "NOT_FOUND" in str(refused["payload"])
     assert closed == 1
+    assert code == 4403 and "Session ended" in reason
+
+
+async def test_a_display_token_made_to_expire_opens_its_board_until_then_and_nothing_after(
+    http: httpx.AsyncClient,
+    admin_client: GraphQLClient,
+    process_id: str,
+    frozen_clock: FrozenClock,
+):
+    payload = await admin_client.mutate(
+        CREATE, {"input": {"processId": process_id, "expiresAt": "2026-03-10T13:00:00Z"}}
+    )
+    wall = GraphQLClient(http, payload["token"])
+
+    before = await wall.post(BOARD_QUERY, {"processId": process_id})
+    frozen_clock.now += timedelta(hours=1)
+    after = await wall.post(BOARD_QUERY, {"processId": process_id})
+    listed = (await admin_client.data(LIST_EXPIRY))["displayTokens"]
+
+    assert payload["errors"] == [] and payload["displayToken"]["revokedAt"] is None
+    assert before["data"]["board"]["columns"], before
+    assert after["data"] is None
+    assert after["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert listed == [{"expiresAt": "2026-03-10T13:00:00+00:00", "revokedAt": None}]
+
+
+async def test_a_display_token_cannot_be_made_to_expire_now_or_before(
+    team: Team, admin_client: GraphQLClient, process_id: str, frozen_clock: FrozenClock
+):
+    answers = [
+        await admin_client.mutate(CREATE, {"input": {"processId": process_id, "expiresAt": moment}})
+        for moment in ("2026-03-10T12:00:00Z", "2026-03-10T11:59:59+00:00", "2020-01-01T00:00:00Z")
+    ]
+
+    for answer in answers:
+        assert answer["token"] is None and answer["displayToken"] is None
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [
+            ("VALIDATION", ["input", "expiresAt"])
+        ]
+    assert await DisplayToken.filter(workspace_id=team.workspace.id).count() == 0
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_wall_screens_socket_closes_when_its_token_expires(
+    app: Starlette,
+    live_url: str,
+    team: Team,
+    admin_client: GraphQLClient,
+    process_id: str,
+    frozen_clock: FrozenClock,
+    protocol: str,
+):
+    payload = await admin_client.mutate(
+        CREATE, {"input": {"processId": process_id, "expiresAt": "2026-03-10T12:30:00Z"}}
+    )
+
+    async with live_client(live_url, payload["token"], protocol) as wall:
+        await wall.subscribe("board", BOARD_EVENTS, processId=process_id)
+        await subscribed(app, team.workspace.id, 1)
+        kept = await app.state.live.sessions.check_once()
+        frozen_clock.now += timedelta(minutes=30)
+        closed = await app.state.live.sessions.check_once()
+        code, reason = await asyncio.wait_for(wall.closed, 5)
+
+    assert (kept, closed) == (0, 1)
     assert code == 4403 and "Session ended" in reason
