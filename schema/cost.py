@@ -15,14 +15,16 @@ One walk of the operation, each fragment's cost computed once: linear in the doc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLField,
+    GraphQLInt,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -271,8 +273,12 @@ def _page_value(value: object) -> int | str:
 
 
 def _given_int(value: object) -> int | None:
-    """A variable's value as a page size: an Int, or nothing (a boolean is not one)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A variable's value as a page size, read as execution will read it (graphql-core's
+    Int: `100.0` is 100, a boolean or `"100"` is no Int), or nothing if it is none."""
+    try:
+        return cast(int, GraphQLInt.parse_value(value))
+    except GraphQLError:
+        return None
 
 
 def _operation(

@@ -80,6 +80,17 @@ def test_a_page_size_of_one_or_zero_is_not_taken_for_one_left_out_or_not_an_int(
     assert costs[1] > costs[0] and costs[3] > costs[2]
 
 
+def test_a_page_size_given_as_a_whole_float_costs_as_the_int_execution_reads():
+    """JSON has one kind of number: graphql-core reads `100.0` for an Int as 100, so
+    the cost must too (it once took it for no Int and counted the default page size)."""
+    text = boards_with_history(3)
+    as_ints = {"first": 100, "history": 100}
+    as_floats = {"first": 100.0, "history": 100.0}
+
+    assert _cost(text, as_floats) == _cost(text, as_ints) > DEFAULT_MAX_COST
+    assert _cost(text, {"first": 100.5, "history": 100.0}) < _cost(text, as_ints)
+
+
 def test_documented_operations_cost_well_inside_the_default():
     documents = {
         name: value
@@ -143,6 +154,21 @@ async def test_thirty_boards_with_every_cards_history_are_refused(
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert f"Allowed: {DEFAULT_MAX_COST}" in error["message"]
+
+
+async def test_page_sizes_sent_as_whole_floats_are_refused_as_their_ints_are(
+    user_client: GraphQLClient, process_id: str
+):
+    bodies = [
+        await user_client.post(
+            boards_with_history(1), {"processId": process_id, "first": size, "history": size}
+        )
+        for size in (100, 100.0)  # at the default page sizes it would run
+    ]
+
+    for body in bodies:
+        assert body.get("data") is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COMPLEX"]
 
 
 async def test_the_same_document_with_small_pages_runs(user_client: GraphQLClient, process_id: str):
