@@ -1,4 +1,5 @@
-"""How often one client may do something: operations per token and per address, logins
+"""How often one client may do something: operations per token and per address (over
+HTTP and over WebSockets, but for subscriptions, which count per user), logins
 per address, uploads and subscriptions per user, lead form submissions per address.
 
 Counted with the `limits` library (sliding windows), in memory in one process, or in
@@ -20,6 +21,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
+from resolvers.accounts.auth import token_digest
 from resolvers.errors import rate_limited
 
 logger = logging.getLogger("dealflow.rate_limits")
@@ -74,6 +76,16 @@ class RateLimits:
         except StorageError as error:
             self._log_outage(error)
         return None
+
+    async def operation_wait(self, token: str | None, address: str) -> float | None:
+        """Count one GraphQL operation (over HTTP or a WebSocket, or an export) for the
+        address and for the token (by its digest: no token is written to the store);
+        the seconds to wait if either is over."""
+        waits = [await self.retry_after(Limit.OPERATIONS_PER_ADDRESS, address_key(address))]
+        if token:
+            waits.append(await self.retry_after(Limit.OPERATIONS_PER_TOKEN, token_digest(token)))
+        over = [wait for wait in waits if wait is not None]
+        return max(over) if over else None
 
     async def check(self, limit: Limit, key: str, message: str = "Too many requests.") -> None:
         """Count one more `limit` for `key`; over it, a RATE_LIMITED refusal."""

@@ -54,7 +54,7 @@ from server.gc_tuning import tune_for_serving
 from server.http_only import Frameless, FramelessStarlette
 from server.logs import RequestIds, request_id
 from server.metrics import WEBSOCKETS, observe_operation, process_ended, serve_metrics
-from server.operation_rate_limits import is_operation, operation_wait, too_many_requests
+from server.operation_rate_limits import is_operation, too_many_requests
 from server.persisted_queries import PersistedQueries, PersistedQueryError
 from server.request_body import (
     MalformedRequest,
@@ -228,8 +228,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
         persist_after_run.set(None)
         response: Response
         wait = (
-            await operation_wait(
-                self.rate_limits,
+            await self.rate_limits.operation_wait(
                 bearer_token(request.headers.get("authorization")),
                 _client(request),
             )

@@ -22,7 +22,7 @@ from resolvers.task_dot import TaskStatus
 from schema.ids import decode_id
 from server.bearer_tokens import bearer_token, person_of
 from server.error_responses import error_response
-from server.operation_rate_limits import operation_wait, too_many_requests
+from server.operation_rate_limits import too_many_requests
 
 
 def _refused(status: int, code: ErrorCode, message: str, field: str | None = None) -> JSONResponse:
@@ -66,7 +66,7 @@ def _export_filter(request: Request) -> DealFilter:
 async def export_deals(request: Request) -> Response:
     token = bearer_token(request.headers.get("authorization"))
     client = request.client.host if request.client else "unknown"
-    wait = await operation_wait(request.app.state.rate_limits, token, client)
+    wait = await request.app.state.rate_limits.operation_wait(token, client)
     if wait is not None:
         return too_many_requests(wait)
     user = await person_of(request)

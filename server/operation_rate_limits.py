@@ -1,5 +1,6 @@
-"""The rate limits on GraphQL operations over HTTP: per bearer token and per client
-address, counted before the body is read, so that a flood costs the server as little
+"""The rate limits on GraphQL operations over HTTP (`RateLimits.operation_wait`: per
+bearer token and per client address; over a WebSocket, `schema.extensions`' count the
+same), counted before the body is read, so that a flood costs the server as little
 as possible. Over a limit: HTTP 429, a `Retry-After` header, and a GraphQL-shaped body
 with `extensions.code = RATE_LIMITED` and `extensions.retryAfter`."""
 
@@ -10,25 +11,13 @@ import math
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from resolvers.accounts.auth import token_digest
 from resolvers.errors import ErrorCode
-from resolvers.rate_limits import Limit, RateLimits, address_key
 
 
 def is_operation(request: Request) -> bool:
     """POSTs, and GETs that carry a query or name a persisted one (not GraphiQL's page)."""
     params = request.query_params
     return request.method == "POST" or "query" in params or "extensions" in params
-
-
-async def operation_wait(limits: RateLimits, token: str | None, address: str) -> float | None:
-    """Count one operation for the address and for the token (by its digest: no token
-    is written to the limits' store); the seconds to wait if either is over."""
-    waits = [await limits.retry_after(Limit.OPERATIONS_PER_ADDRESS, address_key(address))]
-    if token:
-        waits.append(await limits.retry_after(Limit.OPERATIONS_PER_TOKEN, token_digest(token)))
-    over = [wait for wait in waits if wait is not None]
-    return max(over) if over else None
 
 
 def too_many_requests(wait: float, what: str = "requests") -> JSONResponse:

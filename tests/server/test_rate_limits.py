@@ -22,12 +22,13 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from models.account import LoginFailure
+from models.deal import Deal
 from resolvers.rate_limits import Limit, RateLimits, RateLimitSettings
 from server.app import create_app
 from server.settings import Settings
 from testkit.clients import GraphQLClient
 from testkit.deals import complete_with_file, create_deal, steps_by_name
-from testkit.documents import LOGIN_MUTATION, ME_QUERY
+from testkit.documents import CREATE_DEAL_MUTATION, LOGIN_MUTATION, ME_QUERY
 from testkit.live import NOTIFICATIONS, PROTOCOLS, live_client, served_app, subscribed
 from testkit.teams import PASSWORD, Team
 
@@ -246,6 +247,68 @@ async def test_subscriptions_started_per_user(settings: Settings, team: Team):
     errors = refused["payload"]["errors"] if refused["type"] == "next" else refused["payload"]
     assert errors[0]["extensions"]["code"] == "RATE_LIMITED"
     assert errors[0]["extensions"]["retryAfter"] >= 1
+
+
+def _errors_of(message: dict[str, object]) -> list[dict[str, object]]:
+    """A refused operation's errors in either sub-protocol's message."""
+    payload = message["payload"]
+    if message["type"] == "error" and isinstance(payload, list):
+        return payload
+    assert message["type"] in ("next", "data") and isinstance(payload, dict), message
+    return list(payload.get("errors") or [])
+
+
+async def test_queries_and_mutations_over_a_socket_count_as_operations_of_its_token(
+    settings: Settings, team: Team
+):
+    """A query or mutation sent over a WebSocket (graphql-transport-ws runs them; the
+    legacy graphql-ws refuses them) counts against the same limits as over HTTP (here
+    the token's, shared with its HTTP requests): the socket is no way around them.
+    Subscriptions count per user as they start, not here."""
+    limited = settings.replace(**{**NO_LIMITS, "rate_limit_per_token": "3/minute"})
+    token = team.tokens["user"]
+    async with served_app(limited) as served:
+        root = served.url.replace("ws://", "http://").removesuffix("/graphql")
+        async with httpx.AsyncClient(base_url=root) as http:
+            over_http = await GraphQLClient(http, token).post(ME_QUERY)
+        async with live_client(served.url, token) as live:
+            answers = []
+            for op in ("q1", "q2", "q3"):
+                await live.subscribe(op, ME_QUERY)
+                answers.append(await live.message(op))
+            await live.subscribe(
+                "m", CREATE_DEAL_MUTATION, input={"name": "Over the limit", "value": "1.00"}
+            )
+            mutation = await live.message("m")
+            for op in ("s1", "s2"):
+                await live.subscribe(op, NOTIFICATIONS)
+            await subscribed(served.app, team.workspace.id, 2)
+
+    assert over_http["data"]["me"]["email"] == team.user.email
+    assert [_errors_of(a) for a in answers[:2]] == [[], []]
+    for refused in (answers[2], mutation):
+        (error,) = _errors_of(refused)
+        assert error["extensions"]["code"] == "RATE_LIMITED", error
+        assert error["extensions"]["retryAfter"] >= 1
+    assert not await Deal.filter(name="Over the limit").exists()
+
+
+async def test_queries_over_sockets_count_against_their_address(settings: Settings, team: Team):
+    limited = settings.replace(**{**NO_LIMITS, "rate_limit_per_address": "2/minute"})
+    async with (
+        served_app(limited) as served,
+        live_client(served.url, team.tokens["user"]) as seller,
+        live_client(served.url, team.tokens["manager"]) as manager,
+    ):
+        answers = []
+        for live in (seller, manager, seller):
+            await live.subscribe("me", ME_QUERY)
+            answers.append(await live.message("me"))
+            if answers[-1]["type"] != "error":  # the end of an answered one
+                assert (await live.message("me"))["type"] == "complete"
+
+    assert [len(_errors_of(a)) for a in answers[:2]] == [0, 0]
+    assert _errors_of(answers[2])[0]["extensions"]["code"] == "RATE_LIMITED"
 
 
 async def _closed(url: str, token: str, protocol: str) -> tuple[int | None, str]:
