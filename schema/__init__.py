@@ -16,6 +16,7 @@ from schema.enum_values import describe_enum_values
 from schema.errors import process_errors
 from schema.extensions import schema_extensions
 from schema.field_docs import describe_fields
+from schema.limits import DEFAULT_MAX_DOCUMENT_CHARS
 from schema.live.execution import SharedEventExecution
 from schema.live.fields import Subscription
 from schema.root import Mutation, Query
@@ -40,6 +41,7 @@ def build_schema(
     max_tokens: int = 2000,
     *,
     max_cost: int = DEFAULT_MAX_COST,
+    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
     introspection: bool = True,
 ) -> strawberry.Schema:
     built = DealflowSchema(
@@ -47,7 +49,9 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         execution_context_class=SharedEventExecution,
-        extensions=schema_extensions(max_depth, max_aliases, max_tokens, max_cost, introspection),
+        extensions=schema_extensions(
+            max_depth, max_aliases, max_tokens, max_cost, max_document_chars, introspection
+        ),
         config=StrawberryConfig(scalar_map={datetime: DateTime, PythonDecimal: Decimal}),
     )
     describe_enum_values(built._schema)

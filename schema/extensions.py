@@ -46,10 +46,19 @@ class DocumentCache(ParserCache):
     """Strawberry's parser cache, except that a document that does not parse (a syntax
     error, too many tokens) is left to Strawberry's own parse, which turns the error
     into a GraphQL error. The cache's hook raised it outside that: HTTP caught it further
-    up, a subscription over WebSocket did not (an exception in the server log)."""
+    up, a subscription over WebSocket did not (an exception in the server log). A
+    document longer than `max_chars` is parsed but not kept (`DocumentChecks` refuses
+    it before any other cache sees it)."""
+
+    def __init__(self, maxsize: int, max_chars: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.max_chars = max_chars
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
+        if context.query is not None and len(context.query) > self.max_chars:
+            yield
+            return
         with contextlib.suppress(GraphQLError):
             context.graphql_document = self.cached_parse_document(
                 context.query, **context.parse_options
@@ -89,7 +98,9 @@ class DocumentChecks(SchemaExtension):
     """Everything a document must pass before it runs, cheapest first, in one extension
     (every extension costs something on each result of each live subscription):
 
-    1. the token limit, a parser option;
+    1. the token limit, a parser option; the document's length (`max_chars`: comments
+       and spaces are no tokens, and a document is kept in caches by its text: 256
+       documents padded to the body's limit once held half a gigabyte);
     2. the shape limits (`schema.limits`): linear in the document, and they bound what
        validation's quadratic rule may compare; remembered per document text;
     3. validation, with our rules added, cached per document (with a display token,
@@ -104,12 +115,14 @@ class DocumentChecks(SchemaExtension):
         limits: ShapeLimits,
         max_tokens: int,
         max_cost: int,
+        max_chars: int,
     ) -> None:
         super().__init__()
         self.rules = rules
         self.limits = limits
         self.max_tokens = max_tokens
         self.max_cost = max_cost
+        self.max_chars = max_chars
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
@@ -126,11 +139,18 @@ class DocumentChecks(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
-        errors = (
-            shape_errors(self.limits, context.query, document)
-            if context.query is not None
-            else self.limits.errors(document)
-        )
+        length = len(context.query) if context.query is not None else 0
+        if length > self.max_chars:
+            errors = [
+                too_complex(
+                    f"The document is {length} characters long (comments and spaces "
+                    f"included). Allowed: {self.max_chars}."
+                )
+            ]
+        elif context.query is not None:
+            errors = shape_errors(self.limits, context.query, document)
+        else:
+            errors = self.limits.errors(document)
         if not errors:
             errors = mark_literal_refusals(
                 _validated(context.schema._schema, document, context.validation_rules)
@@ -271,6 +291,7 @@ def schema_extensions(
     max_aliases: int,
     max_tokens: int,
     max_cost: int,
+    max_chars: int,
     introspection: bool = True,
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     """The validation rules and limits are made once, so that every request validates
@@ -283,7 +304,7 @@ def schema_extensions(
         rules += (NoSchemaIntrospectionCustomRule,)
     limits = ShapeLimits(max_depth, max_aliases, max_fields=max_tokens)
     return [
-        lambda: DocumentChecks(rules, limits, max_tokens, max_cost),
-        lambda: DocumentCache(maxsize=KEPT_DOCUMENTS),
+        lambda: DocumentChecks(rules, limits, max_tokens, max_cost, max_chars),
+        lambda: DocumentCache(KEPT_DOCUMENTS, max_chars),
         OperationScope,
     ]

@@ -103,6 +103,10 @@ class DocumentShapes:
 # compare. A client's document has a few (`id` in each of a card's fragments); 1,000
 # pairs validate in about 20 ms, whatever their shape.
 MAX_FIELD_PAIRS = 1000
+# The longest document (the `MAX_DOCUMENT_CHARS` setting), comments and spaces included:
+# `MAX_TOKENS` counts neither, and documents are kept by their text. A client's largest
+# documents are a few kilobytes; 2,000 tokens written out plainly stay well under it.
+DEFAULT_MAX_DOCUMENT_CHARS = 65_536
 
 
 class FieldPairs:

@@ -130,6 +130,7 @@ class DealflowGraphQL(GraphQL[Context, None]):
                 settings.max_aliases,
                 settings.max_tokens,
                 max_cost=settings.max_query_cost,
+                max_document_chars=settings.max_document_chars,
                 introspection=settings.introspection,
             ),
             graphql_ide="graphiql" if settings.debug and settings.introspection else None,

@@ -19,6 +19,7 @@ from resolvers.deals.files import FileStore
 from resolvers.rate_limits import Limit, RateLimitSettings
 from resolvers.webhooks.policy import WebhookPolicy
 from schema.cost import DEFAULT_MAX_COST
+from schema.limits import DEFAULT_MAX_DOCUMENT_CHARS
 from subscriptions.live import LiveSettings
 
 SECRET_KEY_FILE = ".dealflow-secret-key"
@@ -55,6 +56,7 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS
     max_query_cost: int = DEFAULT_MAX_COST
     max_request_bytes: int = 1024 * 1024
     storage_dir: str = "./storage"
@@ -151,6 +153,9 @@ class Settings:
             max_query_depth=_config("MAX_QUERY_DEPTH", cast=int, default=cls.max_query_depth),
             max_aliases=_config("MAX_ALIASES", cast=int, default=cls.max_aliases),
             max_tokens=_config("MAX_TOKENS", cast=int, default=cls.max_tokens),
+            max_document_chars=_config(
+                "MAX_DOCUMENT_CHARS", cast=int, default=cls.max_document_chars
+            ),
             max_query_cost=_config("MAX_QUERY_COST", cast=int, default=cls.max_query_cost),
             max_request_bytes=_config("MAX_REQUEST_BYTES", cast=int, default=cls.max_request_bytes),
             storage_dir=_config("STORAGE_DIR", default=cls.storage_dir),

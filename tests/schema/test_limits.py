@@ -8,10 +8,17 @@ import asyncio
 
 import httpx
 import pytest
+from strawberry.extensions.parser_cache import _get_parse_cache
 
+from models.deal import Deal
+from schema.kept import KEPT_DOCUMENTS
+from schema.limits import DEFAULT_MAX_DOCUMENT_CHARS
 from server.settings import Settings
 from testkit.clients import GraphQLClient
+from testkit.documents import CREATE_DEAL_MUTATION, ME_QUERY
+from testkit.live import BOARD_EVENTS, PROTOCOLS, live_client
 from testkit.servers import dealflow_server, env_of
+from testkit.teams import Team
 
 
 def fragment_bomb(levels: int, body: str = "...F{p} ...F{p}", root: str = "me") -> str:
@@ -86,3 +93,51 @@ async def test_fields_repeated_across_a_clients_fragments_are_fine(
     data = await user_client.data(document, {"processId": process_id})
 
     assert data["board"]["columns"]
+
+
+def padded(document: str, length: int) -> str:
+    """`document` and a comment, `length` characters in all (no token more)."""
+    return document + "\n#" + "x" * (length - len(document) - 2)
+
+
+def parse_misses() -> int:
+    """How many documents the shared parser cache has parsed (and kept)."""
+    info = _get_parse_cache(KEPT_DOCUMENTS).cache_info()
+    return int(info.misses)
+
+
+async def test_a_document_longer_than_the_limit_is_refused_and_not_kept(
+    user_client: GraphQLClient, team: Team
+):
+    """Comments and spaces are no tokens, and documents are kept by their text: a
+    client could pad 256 documents to the body's limit and have them held."""
+    limit = DEFAULT_MAX_DOCUMENT_CHARS
+    at_limit = await user_client.post(padded(ME_QUERY, limit))
+    misses = parse_misses()
+    over = [await user_client.post(padded(ME_QUERY, limit + 1 + n), {}) for n in range(3)]
+    mutation = await user_client.post(
+        padded(CREATE_DEAL_MUTATION, limit + 1), {"input": {"name": "Padded", "value": "1"}}
+    )
+
+    assert at_limit["data"]["me"]["email"] == team.user.email
+    for refused in [*over, mutation]:
+        assert refused.get("data") is None
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["QUERY_TOO_COMPLEX"]
+    assert f"{limit + 1} characters long" in over[0]["errors"][0]["message"]
+    assert f"Allowed: {limit}." in over[0]["errors"][0]["message"]
+    assert parse_misses() == misses, "parsed, refused, and kept by no cache"
+    assert not await Deal.filter(name="Padded").exists()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_subscription_longer_than_the_limit_is_refused_at_the_start(
+    live_url: str, team: Team, process_id: str, protocol: str
+):
+    long = padded(BOARD_EVENTS, DEFAULT_MAX_DOCUMENT_CHARS + 1)
+    async with live_client(live_url, team.tokens["user"], protocol) as client:
+        await client.subscribe("long", long, processId=process_id)
+        refused = await client.message("long")
+
+    payload = refused["payload"]
+    errors = payload.get("errors", [payload]) if isinstance(payload, dict) else payload
+    assert [e["extensions"]["code"] for e in errors] == ["QUERY_TOO_COMPLEX"]
