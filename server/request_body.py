@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,6 +95,7 @@ def multipart_operations(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     if not isinstance(raw_map, str):
         raise MalformedRequest("The multipart `map` must be a JSON object.")
     files_map = json_object(raw_map, "the multipart `map`")
+    places: set[tuple[str, ...]] = set()
     for name, paths in files_map.items():
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
             raise MalformedRequest("Each value of the multipart `map` must be a list of paths.")
@@ -101,20 +103,50 @@ def multipart_operations(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
             raise MalformedRequest(f"File {name!r} of the multipart `map` is missing.")
         for path in paths:
             _check_path(parsed, path)
+            places.add(_place(places, path))
+    _check_apart(places)
     return parsed, files_map
 
 
 def _check_path(operations: dict[str, Any], path: str) -> None:
     """That `path` (`variables.input.file`) leads to a value that exists in
-    `operations`, through objects by key and lists by index."""
+    `operations`, through objects by key and lists by index (ASCII digits: `"²"` is a
+    digit to `str.isdigit`, and no number to `int`)."""
     target: Any = operations
     for key in path.split("."):
         if isinstance(target, dict) and key in target:
             target = target[key]
-        elif isinstance(target, list) and key.isdigit() and int(key) < len(target):
+        elif isinstance(target, list) and _index(key) < len(target):
             target = target[int(key)]
         else:
             raise MalformedRequest(f"The multipart `map` path {path[:100]!r} leads nowhere.")
+
+
+def _index(key: str) -> int:
+    """`key` as a list index, or a number no list reaches if it is none."""
+    return int(key) if key.isascii() and key.isdigit() else sys.maxsize
+
+
+def _place(places: set[tuple[str, ...]], path: str) -> tuple[str, ...]:
+    """`path` as the place a file goes, if no file goes there already."""
+    place = tuple(path.split("."))
+    if place in places:
+        raise MalformedRequest(f"Two files of the multipart `map` go to {path[:100]!r}.")
+    return place
+
+
+def _check_apart(places: set[tuple[str, ...]]) -> None:
+    """No file goes inside another's place (`variables.a` and `variables.a.b`): files
+    are put in one after another, and the second path would lead through a file. Each
+    place's shorter prefixes are looked up; a place is no deeper than the operations
+    (`MAX_JSON_DEPTH`), so this stays linear in the map's length."""
+    for place in places:
+        for end in range(1, len(place)):
+            if place[:end] in places:
+                raise MalformedRequest(
+                    "A file of the multipart `map` goes inside another's place "
+                    f"({'.'.join(place[:end])[:100]!r})."
+                )
 
 
 def _depth_exceeds(value: object, limit: int) -> bool:

@@ -128,6 +128,34 @@ MULTIPART_FORMS: dict[str, tuple[dict[str, str], dict[str, tuple[str, bytes, str
         },
         FILE,
     ),
+    "path through a list by a digit that is no number": (
+        {
+            "operations": json.dumps({"query": ME_QUERY, "variables": {"files": [None]}}),
+            "map": '{"0": ["variables.files.\u00b2"]}',
+        },
+        FILE,
+    ),
+    "path through another file's place": (
+        {
+            "operations": json.dumps({"query": ME_QUERY, "variables": {"a": {"b": None}}}),
+            "map": '{"0": ["variables.a"], "1": ["variables.a.b"]}',
+        },
+        {**FILE, "1": ("other.pdf", b"%PDF-1.4", "application/pdf")},
+    ),
+    "paths of one file, one inside the other": (
+        {
+            "operations": json.dumps({"query": ME_QUERY, "variables": {"a": {"b": None}}}),
+            "map": '{"0": ["variables.a.b", "variables.a"]}',
+        },
+        FILE,
+    ),
+    "two files in one place": (
+        {
+            "operations": json.dumps({"query": ME_QUERY, "variables": {"a": None}}),
+            "map": '{"0": ["variables.a"], "1": ["variables.a"]}',
+        },
+        {**FILE, "1": ("other.pdf", b"%PDF-1.4", "application/pdf")},
+    ),
     "path to a missing key": (
         {"operations": OPERATIONS, "map": '{"0": ["variables.nothing.file"]}'},
         FILE,
