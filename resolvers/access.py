@@ -7,7 +7,6 @@ in. Every read of deals starts from `visible_deals`, so no resolver can forget i
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Set
 from typing import Protocol
 
@@ -234,19 +233,27 @@ def visible_history(actor: User) -> QuerySet[HistoryEntry]:
     return entries.filter(Q(deal_id__in=deals) | Q(lead_id__in=leads))
 
 
-# The viewers display tokens authenticate as, and the board each may read
-# (`resolvers.accounts.display_tokens`): made up, never saved, marked here.
-_DISPLAY_BOARDS: weakref.WeakKeyDictionary[User, int] = weakref.WeakKeyDictionary()
+# The viewers display tokens authenticate as carry the board each may read on the
+# object itself (`resolvers.accounts.display_tokens`: made up, never saved). It was kept
+# in a weak dictionary, but Tortoise's models are equal (and hash) by id: two viewers of
+# one token were one key, and when the first was freed the second lost its mark.
+_DISPLAY_MARK = "_display_board"
+# What a made-up viewer (a negative id) that has somehow lost its mark reads: nothing.
+_NO_BOARD = 0
 
 
 def grant_display(viewer: User, grant: DisplayGrantLike) -> None:
-    _DISPLAY_BOARDS[viewer] = grant.process_id
+    setattr(viewer, _DISPLAY_MARK, grant.process_id)
 
 
 def display_board(actor: User) -> int | None:
     """The one process whose board a display token's viewer may read; None for a
-    person, who reads whatever the other rules allow."""
-    return _DISPLAY_BOARDS.get(actor)
+    person, who reads whatever the other rules allow. A viewer with no id of its own
+    but no mark either reads no board (it fails closed)."""
+    board: int | None = getattr(actor, _DISPLAY_MARK, None)
+    if board is None and actor.id is not None and actor.id < 0:
+        return _NO_BOARD
+    return board
 
 
 def sees_whole_log(actor: User) -> bool:

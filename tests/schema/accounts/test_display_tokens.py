@@ -5,6 +5,7 @@ and nothing else (no other board, no other field, no mutation, no file)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +13,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from models.account import DisplayToken
-from schema.ids import global_id
+from models.account import DisplayToken, Role, User
+from resolvers import access
+from resolvers.accounts import auth
+from schema.ids import decode_id, global_id
 from testkit.clients import GraphQLClient
 from testkit.clock import FrozenClock
 from testkit.deals import create_deal
@@ -240,3 +243,32 @@ async def test_a_wall_screens_socket_closes_when_its_token_expires(
 
     assert (kept, closed) == (0, 1)
     assert code == 4403 and "Session ended" in reason
+
+
+async def test_every_viewer_of_a_token_keeps_its_one_board_whatever_is_freed(
+    admin_client: GraphQLClient, process_id: str
+):
+    """Each request makes its own viewer of a display token. Tortoise's models are equal
+    by id, so a mark kept in a weak dictionary went with the first viewer to be freed,
+    and a later viewer of the same token read as a manager, every board open to it."""
+    token = (await made(admin_client, process_id))["token"]
+    first = await auth.authenticate(token)
+    second = await auth.authenticate(token)
+    assert first is not None and second is not None and first is not second
+    board = int(decode_id(process_id, "Process", ()))
+
+    del first
+    gc.collect()
+
+    assert access.display_board(second) == board
+    assert access.reads_board(second, board) and not access.reads_board(second, board + 1)
+    assert not access.sees_whole_log(second)
+
+
+def test_a_made_up_viewer_with_no_mark_reads_no_board():
+    """Fails closed: a viewer with no id of its own is a display token's, whatever
+    became of its mark."""
+    stray = User(id=-7, workspace_id=1, email="", name="Wall", role=Role.MANAGER, active=True)
+
+    assert access.display_board(stray) is not None
+    assert not access.reads_board(stray, 1) and not access.sees_whole_log(stray)
