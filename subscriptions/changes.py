@@ -62,9 +62,11 @@ class ActivityTopic:
 Topic = BoardTopic | DealTopic | NotificationTopic | ActivityTopic
 
 
-def group_of(viewer: User, topic: Topic) -> Hashable:
-    """Subscribers with the same group get the same answer to every event."""
-    if isinstance(topic, NotificationTopic) or not access.sees_every_deal(viewer):
+def group_of(viewer: User, topic: Topic, personal: bool = False) -> Hashable:
+    """Subscribers with the same group get the same answer to every event. `personal`:
+    the subscriber's document asks for what only its viewer's answer can say
+    (`schema.live.personal`), so it is a group of one whoever the viewer."""
+    if personal or isinstance(topic, NotificationTopic) or not access.sees_every_deal(viewer):
         return ("user", viewer.id)
     return ("everyone",)
 

@@ -183,6 +183,8 @@ class Subscriber:
     delivery: Delivery | None = None
     # Handed over: the feed writes its frames (`Delivery`); `ended` says how it ends.
     direct: bool = False
+    # Its document asks for what only its viewer's answer says (`changes.group_of`).
+    personal: bool = False
     ended: asyncio.Future[object] | None = None
     # Made when first needed: a subscriber the feed writes for never needs one (an
     # asyncio queue is some 3 KB, for each of thousands of idle subscribers).
@@ -195,7 +197,7 @@ class Subscriber:
     frames_key: Hashable = field(init=False)
 
     def __post_init__(self) -> None:
-        self.audience = (self.topic, group_of(self.viewer, self.topic))
+        self.audience = (self.topic, group_of(self.viewer, self.topic, self.personal))
         self.opened = auth.SessionUser.of(self.viewer)
         self.frames_key = self.delivery.key if self.delivery is not None else None
 
@@ -712,12 +714,14 @@ class Hub:
         after: str | None,
         token: str | None = None,
         delivery: Delivery | None = None,
+        personal: bool = False,
     ) -> AsyncIterator[Change]:
         """Check the cursor, register, and return the subscriber's changes: the replay
         from `after`, then live ones. Raises `Refused` for a bad or expired cursor.
         With the session's `token`, the subscriber ends when its session does. With a
         `delivery`, live changes after the replay are written by the feed (see the
-        module's doc): the stream then yields nothing more, and ends as it would."""
+        module's doc): the stream then yields nothing more, and ends as it would.
+        `personal`: its document asks for what only its viewer's answer says."""
         cursor = _cursor_kind(topic).read(after) if after is not None else None
         if cursor is not None and not isinstance(topic, NotificationTopic):
             await log.check_not_expired(viewer.workspace_id, cursor)
@@ -728,6 +732,7 @@ class Hub:
             self.queue_size,
             token,
             delivery=None if isinstance(topic, NotificationTopic) else delivery,
+            personal=personal,
         )
         async with feed.lock:
             notes = isinstance(topic, NotificationTopic)

@@ -32,6 +32,7 @@ from schema.events.activity import Activity, ActivityFilter, activity_filter
 from schema.events.types import Notification
 from schema.ids import global_id, pk_of
 from schema.live.execution import live_delivery, shared_object, stream_opened
+from schema.live.personal import asks_who_is_asking
 from subscriptions.changes import (
     ActivityChange,
     ActivityTopic,
@@ -114,7 +115,15 @@ async def _open(
         await info.context.within_limit(
             Limit.SUBSCRIPTIONS_PER_USER, str(viewer.id), "Too many subscriptions started."
         )
-        return await live.hub.stream(viewer, topic, after, info.context.token, live_delivery(make))
+        raw = info._raw_info
+        return await live.hub.stream(
+            viewer,
+            topic,
+            after,
+            info.context.token,
+            live_delivery(make),
+            personal=asks_who_is_asking(raw.schema, raw.operation, raw.fragments),
+        )
     finally:
         stream_opened()
 
