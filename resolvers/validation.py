@@ -58,6 +58,13 @@ class Keep:
 KEEP = Keep()
 
 
+def distinct(values: Iterable[T]) -> list[T]:
+    """Each value once, in the order first given: a filter's list of choices (statuses)
+    may repeat them 40,000 times in a request, and each repeat would be one more
+    parameter of its statement (PostgreSQL's driver takes at most 32,767)."""
+    return list(dict.fromkeys(values))
+
+
 def kept(value: T | Keep, current: T) -> T:
     return current if isinstance(value, Keep) else value
 

@@ -57,7 +57,7 @@ def apply_filter(
         query = query.filter(id__in=_deal_ids(StepCompletion.filter(step_id=step_id)))
     if deal_filter.task_statuses:
         condition = Q()
-        for index, status in enumerate(dict.fromkeys(deal_filter.task_statuses)):
+        for index, status in enumerate(validation.distinct(deal_filter.task_statuses)):
             one = status_condition(status, now, timezone)
             condition = one if index == 0 else condition | one
         query = query.filter(condition)

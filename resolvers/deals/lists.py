@@ -29,7 +29,7 @@ from resolvers.pagination import (
     Page,
     page_size,
 )
-from resolvers.validation import MAX_AMOUNT
+from resolvers.validation import MAX_AMOUNT, distinct
 
 
 class DealOrderField(StrEnum):
@@ -121,7 +121,7 @@ async def list_deals(
     query = access.visible_trash(actor) if trash else access.visible_deals(actor)
     query = apply_filter(query, deal_filter, now_utc(), workspace.timezone)
     if statuses:
-        query = query.filter(status__in=list(statuses))
+        query = query.filter(status__in=distinct(statuses))
     if process_id is not None:
         query = query.filter(process_id=process_id)
     total = await query.count()

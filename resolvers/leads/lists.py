@@ -78,7 +78,7 @@ async def list_leads(
     for row in rows:
         counts[LeadStatus(row["status"])] = int(row["count"])
     if lead_filter.statuses:
-        matching = matching.filter(status__in=list(lead_filter.statuses))
+        matching = matching.filter(status__in=validation.distinct(lead_filter.statuses))
     return LeadPage(await newest_first(matching, IdCursor.LEAD, first, after), counts)
 
 

@@ -13,6 +13,7 @@ from resolvers.deals.filters import DealFilter, apply_filter
 from resolvers.errors import Problems
 from resolvers.spreadsheets.cells import csv_line
 from resolvers.spreadsheets.deal_columns import DEAL_COLUMNS, ExportBatch
+from resolvers.validation import distinct
 
 BATCH = 500
 # Excel reads a CSV file as UTF-8 only when it starts with a byte order mark.
@@ -34,7 +35,7 @@ async def checked_export(
     workspace = await Workspace.get(id=actor.workspace_id)
     query = apply_filter(access.visible_deals(actor), deal_filter, now_utc(), workspace.timezone)
     if statuses:
-        query = query.filter(status__in=statuses)
+        query = query.filter(status__in=distinct(statuses))
     if process_id is not None:
         query = query.filter(process_id=process_id)
 

@@ -23,6 +23,7 @@ from testkit.documents import (
     DELETE_DEAL_MUTATION,
     DELETED_DEALS_QUERY,
     HISTORY_QUERY,
+    LEADS_QUERY,
     LOSE_DEAL_MUTATION,
     PROCESS_QUERY,
     REOPEN_DEAL_MUTATION,
@@ -454,3 +455,19 @@ async def test_changing_the_process_recomputes_its_deals(team: Team, admin_clien
     assert after["stage"]["name"] == "Qualify"
     assert after["probability"] == 0
     assert after["stageEnteredAt"] > moved["stageEnteredAt"]
+
+
+async def test_a_status_list_of_any_length_asks_for_each_status_once(
+    user_client: GraphQLClient, manager_client: GraphQLClient
+):
+    """A list of 40,000 statuses is four statuses: PostgreSQL's driver takes at most
+    32,767 parameters a statement, and each repeat was one more."""
+    await create_deal(user_client, name="Listed")
+    repeated = {"deals": ["OPEN", "WON"] * 20_000, "leads": ["NEW", "CONTACTED"] * 20_000}
+
+    deals = await user_client.post(DEALS_QUERY, {"status": repeated["deals"], "first": 5})
+    leads = await manager_client.post(LEADS_QUERY, {"filter": {"status": repeated["leads"]}})
+
+    assert "errors" not in deals, deals["errors"]
+    assert [e["node"]["name"] for e in deals["data"]["deals"]["edges"]] == ["Listed"]
+    assert "errors" not in leads, leads["errors"]
