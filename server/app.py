@@ -55,7 +55,7 @@ from server.http_only import Frameless, FramelessStarlette
 from server.logs import RequestIds, request_id
 from server.metrics import WEBSOCKETS, observe_operation, process_ended, serve_metrics
 from server.operation_rate_limits import is_operation, too_many_requests
-from server.persisted_queries import PersistedQueries, PersistedQueryError
+from server.persisted_queries import PersistedQueries, PersistedQueryError, scope_of
 from server.request_body import (
     MalformedRequest,
     check_request_fields,
@@ -274,8 +274,8 @@ class DealflowGraphQL(GraphQL[Context, None]):
             request.state.ran = True
             document = persist_after_run.get()
             context = getattr(request.state, "context", None)
-            if document is not None and getattr(context, "user", None) is not None:
-                await self.persisted.remember(document)
+            if isinstance(context, Context) and document is not None and context.user is not None:
+                await self.persisted.remember(document, scope_of(context.token))
         return processed
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -320,7 +320,11 @@ class DealflowGraphQL(GraphQL[Context, None]):
         data = await super().parse_http_body(request)
         if isinstance(data, GraphQLRequestData):
             check_request_fields({"operationName": data.operation_name})
-            document, to_store = await self.persisted.document(data.query, data.extensions)
+            document, to_store = await self.persisted.document(
+                data.query,
+                data.extensions,
+                scope_of(bearer_token(request.headers.get("authorization"))),
+            )
             persist_after_run.set(document if to_store else None)
             operation_name.set(data.operation_name or named_operation(document))
             data = GraphQLRequestData(

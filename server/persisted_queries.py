@@ -12,6 +12,12 @@ otherwise, or while Redis is out of reach. What is stored is bounded too: a docu
 stored only once it has validated and run for an authenticated caller (`remember`, from
 the app's result handling), and only up to `MAX_DOCUMENT_BYTES`: the store holds what
 clients ship, not what an anonymous caller pads.
+
+A hash runs only for the session that sent its document (`scope_of` its token): the
+store holds each document once, and beside it a small mark per session that sent it.
+Were a hash known to everyone, whether it runs would tell anyone, in any workspace,
+whether someone somewhere had run that document, its literals included (a search for a
+client's name). A client sends each document once per session, as Apollo's link does.
 """
 
 from __future__ import annotations
@@ -28,11 +34,15 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from resolvers.accounts.auth import token_digest
+
 logger = logging.getLogger("dealflow.persisted_queries")
 
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"
 MAX_DOCUMENT_BYTES = 16 * 1024
 MEMORY_BYTES = 16 * 1024 * 1024
+# The sessions' marks kept in this process (a few dozen bytes each), least recent first out.
+MEMORY_MARKS = 100_000
 TTL_SECONDS = 24 * 3600
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _OUTAGE_LOG_EVERY = 60.0
@@ -48,6 +58,12 @@ class PersistedQueryError(Exception):
 
 def _bad(message: str) -> PersistedQueryError:
     return PersistedQueryError("BAD_REQUEST", message, 400)
+
+
+def scope_of(token: str | None) -> str:
+    """Whose hashes a request may run: its session's (its bearer token's digest), or
+    none for a request with no token (nothing is stored for it)."""
+    return token_digest(token) if token else ""
 
 
 def requested_hash(extensions: Any) -> str | None:
@@ -78,6 +94,7 @@ class PersistedQueries:
             else None
         )
         self._memory_bytes = 0
+        self._marks: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._prefix = f"dealflow-apq:{namespace}:"
         self._outage_logged_at = 0.0
 
@@ -85,16 +102,18 @@ class PersistedQueries:
         if self._redis is not None:
             await self._redis.aclose()
 
-    async def document(self, query: str | None, extensions: Any) -> tuple[str | None, bool]:
-        """The document to run: `query` itself, or the stored document the hash names;
-        and whether it is to be stored once it has run (`remember`).
-        `PersistedQueryError` for a hash unknown here, or one that is not the
-        document's."""
+    async def document(
+        self, query: str | None, extensions: Any, scope: str
+    ) -> tuple[str | None, bool]:
+        """The document to run: `query` itself, or the stored document the hash names,
+        if `scope` (`scope_of`) sent it; and whether it is to be stored once it has run
+        (`remember`). `PersistedQueryError` for a hash unknown to the scope, or one that
+        is not the document's."""
         digest = requested_hash(extensions)
         if digest is None:
             return query, False
         if query is None:
-            found = await self._get(digest)
+            found = await self._get(scope, digest) if scope else None
             if found is None:
                 raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", NOT_FOUND_MESSAGE, 200)
             return found, False
@@ -103,30 +122,46 @@ class PersistedQueries:
             raise _bad("provided sha does not match query")
         return query, len(raw) <= MAX_DOCUMENT_BYTES
 
-    async def remember(self, query: str) -> None:
-        """Store a document that validated and ran, under its hash."""
+    async def remember(self, query: str, scope: str) -> None:
+        """Store a document that validated and ran for `scope`, under its hash."""
         digest = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
-        await self._put(digest, query)
+        await self._put(scope, digest, query)
 
-    async def _get(self, digest: str) -> str | None:
+    def _mark(self, scope: str, digest: str) -> str:
+        return f"{self._prefix}sent:{scope}:{digest}"
+
+    async def _get(self, scope: str, digest: str) -> str | None:
         if self._redis is not None:
             try:
-                raw = await self._redis.getex(self._prefix + digest, ex=TTL_SECONDS)
-                if raw is not None:
+                async with self._redis.pipeline(transaction=False) as both:
+                    both.getex(self._mark(scope, digest), ex=TTL_SECONDS)
+                    both.getex(self._prefix + digest, ex=TTL_SECONDS)
+                    sent, raw = await both.execute()
+                if sent is not None and raw is not None:
                     return raw.decode() if isinstance(raw, bytes) else str(raw)
             except RedisError as error:
                 self._log_outage(error)
+        if (scope, digest) not in self._marks:
+            return None
+        self._marks.move_to_end((scope, digest))
         found = self._memory.get(digest)
         if found is not None:
             self._memory.move_to_end(digest)
         return found
 
-    async def _put(self, digest: str, query: str) -> None:
+    async def _put(self, scope: str, digest: str, query: str) -> None:
         if self._redis is not None:
             try:
-                await self._redis.set(self._prefix + digest, query, ex=TTL_SECONDS)
+                async with self._redis.pipeline(transaction=False) as both:
+                    both.set(self._mark(scope, digest), b"1", ex=TTL_SECONDS)
+                    both.set(self._prefix + digest, query, ex=TTL_SECONDS)
+                    await both.execute()
             except RedisError as error:
                 self._log_outage(error)
+        self._marks[(scope, digest)] = None
+        self._marks.move_to_end((scope, digest))
+        while len(self._marks) > MEMORY_MARKS:
+            self._marks.popitem(last=False)
         if digest not in self._memory:
             self._memory_bytes += len(query)
         self._memory[digest] = query

@@ -64,13 +64,12 @@ async def test_get_runs_a_persisted_query_and_revalidates_with_its_etag(
     again = await http.get(
         "/graphql", params=params, headers={**auth(team), "if-none-match": first.headers["etag"]}
     )
+    manager = {"authorization": f"Bearer {team.tokens['manager']}"}
+    await http.post(
+        "/graphql", json={"query": OTHER_QUERY, "extensions": extensions}, headers=manager
+    )
     someone_else = await http.get(
-        "/graphql",
-        params=params,
-        headers={
-            "authorization": f"Bearer {team.tokens['manager']}",
-            "if-none-match": first.headers["etag"],
-        },
+        "/graphql", params=params, headers={**manager, "if-none-match": first.headers["etag"]}
     )
 
     assert first.status_code == 200 and first.json()["data"]["me"]["name"] == team.user.name
@@ -112,6 +111,35 @@ async def test_a_persisted_mutation_is_not_run_by_get(team: Team, http: httpx.As
 
     assert answer.status_code in (400, 405)
     assert "errors" in answer.json()
+
+
+async def test_a_hash_runs_only_for_the_session_that_sent_its_document(
+    team: Team, rival: Team, http: httpx.AsyncClient
+):
+    """Were a hash known to all, whether it runs would tell anyone whether someone had
+    run that document, literals included: here a search in another workspace."""
+    search = 'query Falcon { deals(filter: {search: "Project Falcon"}) { totalCount } }'
+    extensions = persisted(search)
+    strangers = {
+        "rival": {"authorization": f"Bearer {rival.tokens['user']}"},
+        "colleague": {"authorization": f"Bearer {team.tokens['manager']}"},
+        "no one": {},
+    }
+
+    ran = await http.post(
+        "/graphql", json={"query": search, "extensions": extensions}, headers=auth(team)
+    )
+    again = await http.post("/graphql", json={"extensions": extensions}, headers=auth(team))
+    tried = {
+        who: await http.post("/graphql", json={"extensions": extensions}, headers=headers)
+        for who, headers in strangers.items()
+    }
+
+    assert ran.json()["data"]["deals"]["totalCount"] == 0
+    assert again.json() == ran.json()
+    for who, answer in tried.items():
+        (error,) = answer.json()["errors"]
+        assert error["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND", who
 
 
 @pytest.mark.skipif(
