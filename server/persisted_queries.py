@@ -41,6 +41,10 @@ logger = logging.getLogger("dealflow.persisted_queries")
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"
 MAX_DOCUMENT_BYTES = 16 * 1024
 MEMORY_BYTES = 16 * 1024 * 1024
+# Documents one session may have stored in Redis within `TTL_SECONDS` of its first (an
+# app ships a few hundred at most; past it, the session's documents run, unstored). The
+# in-process store needs no such count: it is bounded in bytes.
+MAX_DOCUMENTS_PER_SESSION = 500
 # The sessions' marks kept in this process (a few dozen bytes each), least recent first out.
 MEMORY_MARKS = 100_000
 TTL_SECONDS = 24 * 3600
@@ -152,6 +156,8 @@ class PersistedQueries:
     async def _put(self, scope: str, digest: str, query: str) -> None:
         if self._redis is not None:
             try:
+                if await self._count(scope) > MAX_DOCUMENTS_PER_SESSION:
+                    return
                 async with self._redis.pipeline(transaction=False) as both:
                     both.set(self._mark(scope, digest), b"1", ex=TTL_SECONDS)
                     both.set(self._prefix + digest, query, ex=TTL_SECONDS)
@@ -169,6 +175,17 @@ class PersistedQueries:
         while self._memory_bytes > MEMORY_BYTES:
             _, dropped = self._memory.popitem(last=False)
             self._memory_bytes -= len(dropped)
+
+    async def _count(self, scope: str) -> int:
+        """One more document stored by `scope` in Redis: how many, within the TTL of
+        its first (so that one token cannot fill Redis with padded documents)."""
+        assert self._redis is not None
+        key = f"{self._prefix}count:{scope}"
+        async with self._redis.pipeline(transaction=False) as counting:
+            counting.incr(key)
+            counting.expire(key, TTL_SECONDS, nx=True)
+            stored, _ = await counting.execute()
+        return int(stored)
 
     def _log_outage(self, error: Exception) -> None:
         now = time.monotonic()

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server import persisted_queries
 from testkit.documents import ME_QUERY
 from testkit.teams import Team
 
@@ -157,6 +158,32 @@ async def test_two_app_instances_share_what_they_were_told(
         answer = await other.post("/graphql", json={"extensions": extensions}, headers=auth(team))
 
     assert answer.json()["data"]["me"]["email"] == team.user.email
+
+
+@pytest.mark.skipif(
+    not os.environ.get("BROADCAST_URL", "").startswith("redis://"),
+    reason="the count is Redis's (the in-process store is bounded in bytes)",
+)
+async def test_one_session_stores_a_bounded_number_of_documents_in_redis(
+    team: Team, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(persisted_queries, "MAX_DOCUMENTS_PER_SESSION", 2)
+    documents = [f"query Count{n} {{ me {{ id }} }}" for n in range(3)]
+    for document in documents:
+        sent = await http.post(
+            "/graphql",
+            json={"query": document, "extensions": persisted(document)},
+            headers=auth(team),
+        )
+        assert sent.json()["data"]["me"]["id"]
+
+    again = [
+        await http.post("/graphql", json={"extensions": persisted(d)}, headers=auth(team))
+        for d in documents
+    ]
+
+    assert [("data" in answer.json()) for answer in again] == [True, True, False]
+    assert again[2].json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
 async def test_only_documents_that_ran_for_someone_are_stored(team: Team, http: httpx.AsyncClient):
