@@ -152,9 +152,12 @@ class OperationCost:
         if not is_list_type(get_nullable_type(field.type)):
             return 1
         parent_name = parent.name if parent is not None else ""
+        expected = LIST_SIZES.get(f"{parent_name}.{name}")
+        if expected is not None:
+            return expected
         if parent_name.endswith("Connection"):
             return 1  # a connection's edges: its field's page size counted them
-        return LIST_SIZES.get(f"{parent_name}.{name}", UNPAGED_LIST_SIZE)
+        return UNPAGED_LIST_SIZE
 
     def page_size(self, field: GraphQLField, node: FieldNode) -> int:
         """`first` as the resolver will read it, within the bounds it accepts (a value

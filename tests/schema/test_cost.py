@@ -12,7 +12,7 @@ from graphql import parse
 import testkit.documents
 from bench.fanout import BOARD_EVENTS as BENCH_BOARD_EVENTS
 from schema import build_schema
-from schema.cost import DEFAULT_MAX_COST, operation_cost
+from schema.cost import DEFAULT_MAX_COST, LIST_SIZES, operation_cost
 from testkit.clients import GraphQLClient
 from testkit.documents import BOARD_QUERY, CREATE_DEAL_MUTATION, DEALS_QUERY
 from testkit.live import BOARD_EVENTS, PROTOCOLS, live_client
@@ -222,3 +222,12 @@ async def test_a_subscription_over_the_limit_is_refused_at_the_start(
     # graphql-transport-ws sends a list of errors; the legacy protocol one error.
     errors = payload.get("errors", [payload]) if isinstance(payload, dict) else payload
     assert [e["extensions"]["code"] for e in errors] == ["QUERY_TOO_COMPLEX"]
+
+
+def test_a_connections_own_list_counts_its_expected_length():
+    """`LeadConnection.statusCounts` is a list of four beside the page's edges: each of
+    its fields counts four times per page item (a connection's `edges` count once)."""
+    one_field = _cost("{ leads(first: 20) { statusCounts { status } } }")
+    two_fields = _cost("{ leads(first: 20) { statusCounts { status count } } }")
+
+    assert two_fields - one_field == 20 * LIST_SIZES["LeadConnection.statusCounts"]
