@@ -27,6 +27,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +55,10 @@ LEASE = timedelta(seconds=60)
 PENDING_BATCH = 2000
 PARALLEL_WEBHOOKS = 20
 MAX_RESPONSE_BYTES = 4096
+# The longest wait a receiver's `Retry-After` may ask for: a day, as long as a webhook
+# may keep failing before it is disabled (a larger one, or one of 1e400 seconds, once
+# overflowed the date of the next attempt, and the attempt was made again and again).
+MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
 USER_AGENT = "Dealflow-Webhooks/1"
 
 
@@ -110,7 +115,8 @@ async def _make_out_one(webhook_id: int) -> int:
                 if not wanted(webhook, owner, event, name):
                     continue
                 webhook.sequence += 1
-                body = await body_of(event, name, webhook.sequence, actors.get(event.actor_id or 0))
+                actor = actors.get(event.actor_id or 0)
+                body = await body_of(event, name, webhook.sequence, actor, owner)
                 deliveries.append(
                     WebhookDelivery(
                         webhook_id=webhook.id,
@@ -223,6 +229,9 @@ async def _post(
     headers = tracing.inject(
         {
             "content-type": "application/json",
+            # The answer is read raw, never inflated: a few hundred bytes of gzip can
+            # stand for a gigabyte.
+            "accept-encoding": "identity",
             "user-agent": USER_AGENT,
             "dealflow-event": delivery.event_type,
             "dealflow-delivery": seal("WebhookDelivery", delivery.id) + f".{delivery.attempt + 1}",
@@ -230,36 +239,50 @@ async def _post(
             **target.headers,
         }
     )
+    # httpx's timeout bounds each read, not the whole answer: a receiver sending a byte
+    # every few seconds would hold the attempt (and the worker's round) for as long as
+    # it liked, past its lease, when another process would make the attempt again.
+    deadline = min(policy.timeout_seconds, LEASE.total_seconds() / 2)
     try:
-        async with http.stream(
-            "POST",
-            target.url,
-            content=raw,
-            headers=headers,
-            timeout=policy.timeout_seconds,
-            extensions=target.extensions,
-        ) as response:
+        async with (
+            asyncio.timeout(deadline),
+            http.stream(
+                "POST",
+                target.url,
+                content=raw,
+                headers=headers,
+                timeout=policy.timeout_seconds,
+                extensions=target.extensions,
+            ) as response,
+        ):
             read = 0
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.aiter_raw():
                 read += len(chunk)
                 if read >= MAX_RESPONSE_BYTES:
                     break
             return Outcome(response.status_code, None, _retry_after(response.headers))
+    except TimeoutError:
+        return Outcome(None, f"No whole answer within {deadline:g} s.")
     except httpx.HTTPError as error:
         return Outcome(None, f"{type(error).__name__}: {error}"[:500])
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
+    """The wait a receiver asks for (seconds or an HTTP date), at most
+    `MAX_RETRY_AFTER_SECONDS`; None for none, or for what is not a wait."""
     value = headers.get("retry-after")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         try:
-            return max(0.0, (parsedate_to_datetime(value) - now_utc()).total_seconds())
-        except (TypeError, ValueError):
+            seconds = (parsedate_to_datetime(value) - now_utc()).total_seconds()
+        except (TypeError, ValueError, OverflowError):
             return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
 
 
 async def _record(

@@ -65,15 +65,15 @@ def _person(user: User | None) -> dict[str, Any] | None:
     return None if user is None else {"id": seal("User", user.id), "name": user.name}
 
 
-async def _deal(deal_id: int, workspace_id: int) -> dict[str, Any] | None:
+async def _deal(deal_id: int, owner: User) -> dict[str, Any]:
     deal = (
-        await access.workspace_deals(workspace_id)
+        await access.visible_deals_and_trash(owner)
         .filter(id=deal_id)
         .select_related("owner", "stage", "process")
         .first()
     )
     if deal is None:
-        return None
+        return {"id": seal("Deal", deal_id)}  # gone, or no longer the owner's to see
     return {
         "id": seal("Deal", deal.id),
         "externalId": deal.external_id,
@@ -99,12 +99,10 @@ async def _deal(deal_id: int, workspace_id: int) -> dict[str, Any] | None:
     }
 
 
-async def _lead(lead_id: int, workspace_id: int) -> dict[str, Any] | None:
-    lead = await (
-        access.workspace_leads(workspace_id).filter(id=lead_id).select_related("owner").first()
-    )
+async def _lead(lead_id: int, owner: User) -> dict[str, Any]:
+    lead = await access.visible_leads(owner).filter(id=lead_id).select_related("owner").first()
     if lead is None:
-        return None
+        return {"id": seal("Lead", lead_id)}  # gone, or no longer the owner's to see
     return {
         "id": seal("Lead", lead.id),
         "externalId": lead.external_id,
@@ -119,16 +117,24 @@ async def _lead(lead_id: int, workspace_id: int) -> dict[str, Any] | None:
     }
 
 
-async def body_of(event: Event, name: str, sequence: int, actor: User | None) -> dict[str, Any]:
+async def body_of(
+    event: Event, name: str, sequence: int, actor: User | None, owner: User
+) -> dict[str, Any]:
     """What the receiver gets: the event's stable id (one per event and name, the same
-    on every attempt), its place in the webhook's order, the object after the change
-    and the changed fields' values before it."""
+    on every attempt), its place in the webhook's order, the object as it is when the
+    body is made and the changed fields' values before the change.
+
+    The event was the webhook owner's to see as the change left it (`wanted`); the
+    object is read when the body is made, later (the worker may be behind, a paused
+    webhook resumes from its first undelivered event), and is shown only if the owner
+    may see it then: a deal made private since, or a lead given to someone else, is
+    told by its id alone."""
     said = event.data or {}
     data: dict[str, Any] = {}
     if event.deal_id is not None:
-        data["deal"] = await _deal(event.deal_id, event.workspace_id)
+        data["deal"] = await _deal(event.deal_id, owner)
     if event.lead_id is not None:
-        data["lead"] = await _lead(event.lead_id, event.workspace_id)
+        data["lead"] = await _lead(event.lead_id, owner)
     task = said.get("task")
     if isinstance(task, dict) and "id" in task:
         data["task"] = {"id": seal("Task", int(task["id"])), "title": task.get("title")}

@@ -6,11 +6,14 @@ webhook's owner may not see."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gzip
 import hashlib
 import hmac
 import ipaddress
 import json
 import time
+import tracemalloc
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -31,7 +34,12 @@ from resolvers.webhooks.policy import WebhookPolicy
 from schema.ids import global_id
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal, steps_by_name
-from testkit.documents import COMPLETE_STEP_MUTATION, SET_DEAL_PUBLIC_MUTATION
+from testkit.documents import (
+    COMPLETE_STEP_MUTATION,
+    CREATE_LEAD_MUTATION,
+    SET_DEAL_PUBLIC_MUTATION,
+    UPDATE_LEAD_MUTATION,
+)
 from testkit.ids import pk
 from testkit.receiver import Receiver, receiver
 from testkit.teams import Team
@@ -233,19 +241,144 @@ async def test_a_salesperson_s_webhook_hears_only_of_what_they_may_see(
     await colleague_client.mutate(
         SET_DEAL_PUBLIC_MUTATION, {"input": {"dealId": shared["id"], "isPublic": False}}
     )
-    await colleague_client.mutate(
-        'mutation($id: ID!, $v: Int!) { updateDeal(input: {id: $id, version: $v, source: "x"}) '
-        "{ errors { code } } }",
+    renamed = await colleague_client.mutate(
+        "mutation($id: ID!, $v: Int!) { updateDeal(input: {id: $id, version: $v,"
+        ' name: "SECRET acquisition", value: "987654.00"}) { errors { code } } }',
         {"id": shared["id"], "v": shared["version"] + 1},
     )
 
     await deliver(sender, rounds=4)
 
-    told = [
-        (json.loads(r.body)["type"], json.loads(r.body)["data"]["deal"]["name"])
-        for r in hook.received
-    ]
-    assert told == [("deal.created", "Shared")]
+    assert renamed["errors"] == []
+    told = [(json.loads(r.body)["type"], json.loads(r.body)["data"]["deal"]) for r in hook.received]
+    # Made while the worker was behind: the deal is no longer the owner's to see, so
+    # the event it saw is told by the deal's id alone, not by what the deal is now.
+    assert told == [("deal.created", {"id": shared["id"]})]
+
+
+async def test_a_lead_given_to_someone_else_is_told_by_its_id_alone(
+    hook: Receiver,
+    sender: httpx.AsyncClient,
+    team: Team,
+    user_client: GraphQLClient,
+    manager_client: GraphQLClient,
+):
+    await made(user_client, hook.url, ["lead.created"])
+    created = await user_client.mutate(
+        CREATE_LEAD_MUTATION, {"input": {"name": "Ewa", "email": "ewa@before.example"}}
+    )
+    lead = created["lead"]
+    await manager_client.mutate(
+        UPDATE_LEAD_MUTATION,
+        {
+            "input": {
+                "id": lead["id"],
+                "version": lead["version"],
+                "ownerId": global_id("User", team.manager.id),
+                "email": "private@after.example",
+            }
+        },
+    )
+
+    await deliver(sender)
+
+    (received,) = hook.received
+    assert json.loads(received.body)["data"]["lead"] == {"id": lead["id"]}
+    assert b"private@after.example" not in received.body
+
+
+async def test_a_receivers_wait_is_bounded_and_written_down(
+    hook: Receiver, sender: httpx.AsyncClient, manager_client: GraphQLClient
+):
+    """`Retry-After: 1e400` is infinite to `float`, and 1e12 seconds overflowed the
+    date of the next attempt: the attempt was never written down, and was made again
+    every time its lease ran out."""
+    hook.answers = [(429, {"retry-after": wait}) for wait in ("1e400", "1e12", "nonsense")]
+    await made(manager_client, hook.url, ["deal.created"])
+    await create_deal(manager_client, name="Wait")
+
+    await deliver(sender)
+    (first,) = await WebhookDelivery.all()
+    for _ in range(2):
+        await WebhookDelivery.filter(id=first.id).update(next_attempt_at=now_utc())
+        await send_due(FAST, sender, now_utc())
+    (attempted,) = await WebhookDelivery.all()
+
+    assert first.attempt == 1 and first.next_attempt_at is not None
+    assert first.next_attempt_at - now_utc() < timedelta(seconds=10)  # 1e400: no wait
+    assert attempted.attempt == 3 and attempted.status == DeliveryStatus.FAILED
+    assert len(hook.received) == 3
+    assert delivery._retry_after(httpx.Headers({"retry-after": "1e12"})) == 24 * 3600
+
+
+async def _serve(handler: Any) -> tuple[asyncio.Server, str]:
+    """A raw HTTP server of the test's own, for answers no framework would send."""
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}/hook"
+
+
+async def test_an_answer_sent_a_byte_at_a_time_is_cut_off_at_the_deadline(
+    sender: httpx.AsyncClient, manager_client: GraphQLClient
+):
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        with contextlib.suppress(ConnectionError):
+            for _ in range(100):
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.1)
+        writer.close()
+
+    server, url = await _serve(drip)
+    policy = WebhookPolicy(allow_private=True, retry_base_seconds=0.01, timeout_seconds=0.5)
+    async with server:
+        await made(manager_client, url, ["deal.created"])
+        await create_deal(manager_client, name="Drip")
+        await make_out(now_utc())
+        started = asyncio.get_running_loop().time()
+        await send_due(policy, sender, now_utc())
+        took = asyncio.get_running_loop().time() - started
+
+    (attempted,) = await WebhookDelivery.all()
+    assert attempted.attempt == 1 and attempted.status == DeliveryStatus.PENDING
+    assert attempted.last_error is not None and "within 0.5 s" in attempted.last_error
+    assert took < 5, "the 10 s of dripping were not waited for"
+
+
+async def test_a_compressed_answer_is_read_raw_and_never_inflated(
+    sender: httpx.AsyncClient, manager_client: GraphQLClient
+):
+    """A few hundred bytes of gzip stand for a gigabyte: the request asks for none, and
+    whatever comes is read as it came, its first 4 KB at most."""
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), 9)
+    asked: list[bytes] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        asked.append(await reader.read(65536))
+        head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(bomb)}\r\n\r\n"
+        writer.write(head.encode() + bomb)
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+
+    server, url = await _serve(answer)
+    async with server:
+        await made(manager_client, url, ["deal.created"])
+        await create_deal(manager_client, name="Bomb")
+        await make_out(now_utc())
+        tracemalloc.start()
+        try:
+            await send_due(FAST, sender, now_utc())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+
+    (attempted,) = await WebhookDelivery.all()
+    assert attempted.status == DeliveryStatus.DELIVERED
+    assert b"accept-encoding: identity" in asked[0].lower()
+    assert peak < 16 * 1024 * 1024, f"{peak / 1e6:.0f} MB at the peak"
 
 
 async def test_step_filter_and_stage_changes(
