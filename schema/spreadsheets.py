@@ -57,7 +57,9 @@ class ImportResult:
         description=f"Every row's errors (the first {importing.MAX_REPORTED_ERRORS})."
     )
     error_count: int
-    ignored_columns: list[str] = strawberry.field(description="Headers that name no column.")
+    ignored_columns: list[str] = strawberry.field(
+        description="Headers that name no column (the first hundred)."
+    )
 
     @classmethod
     def of(cls, report: importing.ImportReport, type_name: str) -> ImportResult:

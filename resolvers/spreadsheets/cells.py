@@ -23,6 +23,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 DELIMITERS = (",", ";", "\t")
 MAX_EXTERNAL_ID_LENGTH = 100
+# The headers that name no column, listed back to the importer: the first hundred.
+MAX_IGNORED_LISTED = 100
 T = TypeVar("T")
 
 
@@ -197,25 +199,30 @@ def read_table(
         (headers,) = list(csv.reader([first], delimiter=delimiter))
     except (csv.Error, ValueError):
         raise FileProblem("The header row is not CSV.") from None
-    found: list[str | None] = []
+    found: list[tuple[int, str]] = []  # (place in a row, column): the columns read
     ignored: list[str] = []
-    for header in headers:
+    for index, header in enumerate(headers):
         if not storable(header):
             raise FileProblem(f"A header: {UNSTORABLE_MESSAGE}")
         column = known.get(header_key(header))
-        if column is not None and column in found:
-            raise FileProblem(f"Column {column} is in the file twice.")
-        found.append(column)
-        if column is None and header.strip():
+        if column is not None:
+            if any(column == seen for _, seen in found):  # a few columns at most
+                raise FileProblem(f"Column {column} is in the file twice.")
+            found.append((index, column))
+        elif header.strip() and len(ignored) < MAX_IGNORED_LISTED:
             ignored.append(header.strip()[:100])
     return Table(
-        columns=[c for c in found if c is not None],
+        columns=[column for _, column in found],
         ignored=ignored,
         rows=_rows(text, delimiter, found, max_rows),
     )
 
 
-def _rows(text: IO[str], delimiter: str, found: list[str | None], max_rows: int) -> Iterator[Row]:
+def _rows(
+    text: IO[str], delimiter: str, found: list[tuple[int, str]], max_rows: int
+) -> Iterator[Row]:
+    """The rows, each read at the places of the known columns only: a header of a
+    million empty cells costs its own reading once, not once per row."""
     reader = csv.reader(text, delimiter=delimiter, strict=True)
     count = 0
     try:
@@ -227,8 +234,7 @@ def _rows(text: IO[str], delimiter: str, found: list[str | None], max_rows: int)
                 raise FileProblem(f"The file has more than {max_rows} rows.")
             cells = {
                 column: unescaped(record[index]) if index < len(record) else ""
-                for index, column in enumerate(found)
-                if column is not None
+                for index, column in found
             }
             unstorable = tuple(
                 CellProblem(column, UNSTORABLE_MESSAGE)

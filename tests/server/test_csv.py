@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 from models.deal import Deal
 from models.event import Event
 from models.lead import Lead
+from resolvers.spreadsheets import cells
 from testkit.clients import GraphQLClient
 from testkit.deals import create_deal
 from testkit.documents import CREATE_PRODUCT_MUTATION
@@ -431,3 +433,45 @@ async def test_text_that_looks_escaped_survives_the_round_trip(
     # No externalId: the import made new deals, named as the first ones.
     stored = [d.name for d in await Deal.filter(workspace_id=team.workspace.id).order_by("id")]
     assert stored == names + names
+
+
+def _lines_run_reading(text: str) -> int:
+    """How many lines of `resolvers/spreadsheets/cells.py` run while a file's rows are
+    read: the work, counted without a clock."""
+    lines = 0
+
+    def count(frame: Any, event: str, _arg: object) -> Any:
+        nonlocal lines
+        if frame.f_code.co_filename == cells.__file__:
+            if event == "line":
+                lines += 1
+            return count
+        return None
+
+    table = cells.read_table(io.BytesIO(text.encode()), ["Name", "Email"], {}, 10_000)
+    sys.settrace(count)
+    try:
+        rows = list(table.rows)
+    finally:
+        sys.settrace(None)
+    assert len(rows) == 50
+    return lines
+
+
+def test_a_wide_header_costs_its_own_reading_once_not_once_per_row():
+    """Each row used to walk every header cell, known or not: a 2 MB header of empty
+    cells and a few thousand rows held the event loop for minutes."""
+    narrow = _lines_run_reading("Name,Email\n" + "Ewa,ewa@example.com\n" * 50)
+    wide = _lines_run_reading("Name,Email" + "," * 5_000 + "\n" + "Ewa,ewa@example.com\n" * 50)
+
+    assert wide == narrow
+
+
+async def test_headers_that_name_no_column_are_listed_a_hundred_at_most(
+    manager_client: GraphQLClient,
+):
+    header = "name," + ",".join(f"extra {n}" for n in range(500))
+    payload = await upload(manager_client, IMPORT_LEADS, header + "\nEwa\n", dryRun=True)
+
+    ignored = payload["result"]["ignoredColumns"]
+    assert ignored == [f"extra {n}" for n in range(100)]
