@@ -16,6 +16,7 @@ script (the preflight is answered here, not by the API's CORS settings).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 
 from starlette.datastructures import UploadFile
@@ -58,7 +59,7 @@ async def _fields(request: Request) -> tuple[dict[str, str], bool]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         try:
-            data = decode_json(await request.body())
+            data = decode_json(await request.body(), unique_keys=True)
         except MalformedRequest as error:
             raise _Malformed(400, str(error.reason)) from error
         if not isinstance(data, dict):
@@ -69,18 +70,22 @@ async def _fields(request: Request) -> tuple[dict[str, str], bool]:
             form = await request.form(max_files=0, max_fields=forms.MAX_FIELDS + 2)
         except HTTPException as error:
             raise _Malformed(400, "The form could not be read (files are not taken).") from error
-        fields: dict[str, str] = {}
+        values: dict[str, list[str]] = {}
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 raise _Malformed(400, "Files are not taken.")
-            fields.setdefault(name, value)
-        return fields, True
+            values.setdefault(name, []).append(value)
+        # A name given more than once (a group of checkboxes, a multiple select) keeps
+        # every value, in order.
+        return {name: ", ".join(given) for name, given in values.items()}, True
     raise _Malformed(415, "Send JSON or a form (application/x-www-form-urlencoded).")
 
 
 def _text(name: object, value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Malformed(400, f"Field {str(name)[:100]!r} must be a finite number.")
     if isinstance(value, bool | int | float | str):
         return str(value)
     raise _Malformed(400, f"Field {str(name)[:100]!r} must be a string.")

@@ -33,14 +33,20 @@ class MalformedRequest(HTTPException):
         super().__init__(400, reason)
 
 
-def decode_json(data: str | bytes, what: str = "the request body") -> object:
-    """`data` as JSON, or MalformedRequest: not UTF-8, not JSON, or nested too deep."""
+def decode_json(
+    data: str | bytes, what: str = "the request body", unique_keys: bool = False
+) -> object:
+    """`data` as JSON, or MalformedRequest: not UTF-8, not JSON, or nested too deep;
+    with `unique_keys`, an object that names a key twice too (JSON keeps the last, and
+    what a person wrote first would be lost without a word)."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise MalformedRequest(f"{_capital(what)} is not valid UTF-8.") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique if unique_keys else None)
+    except _DuplicateKey as twice:
+        raise MalformedRequest(f"{_capital(what)} names {twice.key[:100]!r} twice.") from None
     except RecursionError:
         raise _too_deep(what) from None
     except ValueError:
@@ -48,6 +54,23 @@ def decode_json(data: str | bytes, what: str = "the request body") -> object:
     if _depth_exceeds(value, MAX_JSON_DEPTH):
         raise _too_deep(what)
     return value
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    made = dict(pairs)
+    if len(made) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return made
 
 
 def json_object(data: str | bytes, what: str = "the request body") -> dict[str, Any]:

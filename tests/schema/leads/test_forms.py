@@ -168,6 +168,23 @@ async def test_a_submission_with_bad_fields_is_refused_field_by_field_and_makes_
     assert await lead_names(team) == []
 
 
+async def test_every_value_of_a_field_given_more_than_once_is_kept(
+    team: Team, admin_client: GraphQLClient, http: httpx.AsyncClient
+):
+    """A group of checkboxes, a multiple select: each value of the name comes, in order."""
+    form = await make_form(admin_client)
+
+    response = await http.post(
+        path_of(form),
+        content=b"name=Ewa&interest=solar&interest=heat+pump&interest=storage",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+
+    assert response.status_code in (201, 303), response.text
+    lead = await Lead.get(workspace_id=team.workspace.id)
+    assert lead.note is not None and "interest: solar, heat pump, storage" in lead.note
+
+
 @pytest.mark.parametrize(
     ("content", "content_type", "status"),
     [
@@ -175,6 +192,14 @@ async def test_a_submission_with_bad_fields_is_refused_field_by_field_and_makes_
         (b"{not json", "application/json", 400),
         (b'{"name": {"first": "Ewa"}}', "application/json", 400),
         (b"name=Ewa", "text/plain", 415),
+        # JSON keeps the last of a key given twice: the first would be lost unsaid.
+        (
+            b'{"name": "Ewa", "email": "a@x.example", "email": "b@x.example"}',
+            "application/json",
+            400,
+        ),
+        (b'{"name": "Ewa", "budget": NaN}', "application/json", 400),
+        (b'{"name": "Ewa", "budget": 1e999}', "application/json", 400),
         (
             b'--b\r\nContent-Disposition: form-data; name="cv"; filename="cv.pdf"\r\n\r\n%PDF'
             b"\r\n--b--\r\n",
