@@ -22,9 +22,31 @@ class UnsafeTarget(Exception):
     """Why a URL may not be sent to, in a sentence for its owner."""
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64: the
+# well-known prefix and the local-use one, RFC 6052 and 8215).
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (6to4, Teredo, NAT64), which a relay
+    on the way would reach: each must be acceptable too (Python 3.11 holds
+    `2002:7f00:1::`, 6to4 for 127.0.0.1, a global address)."""
+    carried = [address.sixtofour] if address.sixtofour is not None else []
+    if address.teredo is not None:
+        carried.extend(address.teredo)
+    if any(address in prefix for prefix in _NAT64):
+        carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return carried
+
+
 def _address_problem(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_private: bool
 ) -> str | None:
+    if isinstance(address, ipaddress.IPv6Address):
+        for carried in _embedded(address):
+            problem = _address_problem(carried, allow_private)
+            if problem is not None:
+                return problem
     if address.is_link_local or (
         isinstance(address, ipaddress.IPv6Address)
         and address.ipv4_mapped is not None

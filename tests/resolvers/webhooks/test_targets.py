@@ -26,6 +26,11 @@ PRIVATE = [
     "https://[::1]/hook",
     "https://[fd00::1]/hook",
     "https://100.64.0.1/hook",  # carrier-grade NAT: not global
+    # IPv6 that carries a private IPv4 address, which a relay on the way would reach:
+    "https://[2002:7f00:1::]/hook",  # 6to4 for 127.0.0.1
+    "https://[2002:a00:1::]/hook",  # 6to4 for 10.0.0.1
+    "https://[64:ff9b:1::a00:1]/hook",  # local-use NAT64 for 10.0.0.1
+    "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo, client 127.0.0.1
 ]
 
 
