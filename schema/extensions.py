@@ -9,7 +9,7 @@ state is shared between concurrent requests.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from graphql import (
     ASTValidationRule,
@@ -21,7 +21,6 @@ from graphql import (
     OperationType,
 )
 from starlette.requests import Request
-from starlette.websockets import WebSocket
 from strawberry.extensions import (
     MaskErrors,
     ParserCache,
@@ -29,10 +28,9 @@ from strawberry.extensions import (
 )
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import validate_document
-from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from resolvers.accounts.display_tokens import is_display_token
-from resolvers.errors import ErrorCode, Refused, database_unavailable, rate_limited
+from resolvers.errors import ErrorCode, Refused, database_unavailable
 from resolvers.events.log import collecting_writes
 from schema.context import Context
 from schema.cost import operation_cost
@@ -191,37 +189,14 @@ def shape_errors(limits: ShapeLimits, query: str, document: DocumentNode) -> lis
 
 class OperationScope(SchemaExtension):
     """Around every operation: fresh loaders and a fresh token check (a WebSocket reuses
-    its context for hours), a query's or mutation's count against the operations' rate
-    limits over a WebSocket, and, once a mutation has committed, the announcement of
-    the event logs it wrote to (the outbox: feeds wake now, other processes hear it on
-    the bus)."""
+    its context for hours), and, once a mutation has committed, the announcement of the
+    event logs it wrote to (the outbox: feeds wake now, other processes hear it on the
+    bus)."""
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context):
             context.reset_for_operation()
-        yield
-
-    async def on_validate(self) -> AsyncIterator[None]:
-        """Over HTTP every request is counted before its body is read (`server.app`);
-        over a WebSocket a query or mutation counts here, for the socket's token and
-        address, against the same limits (a subscription counts per user, as it
-        starts: `schema.live.fields`). Over them, it is refused before it runs."""
-        execution = self.execution_context
-        context = execution.context
-        if (
-            isinstance(context, Context)
-            and context.rate_limits is not None
-            and isinstance(context.request, WebSocket)
-            and execution.operation_type is not StrawberryOperationType.SUBSCRIPTION
-        ):
-            limits = context.rate_limits
-            wait = await limits.operation_wait(context.token, context.client_address)
-            if wait is not None:
-                refusal = rate_limited(wait)
-                execution.pre_execution_errors = [
-                    GraphQLError(str(refusal), original_error=refusal)
-                ]
         yield
 
     def on_execute(self) -> Iterator[None]:

@@ -1,12 +1,15 @@
-"""The rate limits on GraphQL operations over HTTP (`RateLimits.operation_wait`: per
-bearer token and per client address; over a WebSocket, `schema.extensions`' count the
-same), counted before the body is read, so that a flood costs the server as little
-as possible. Over a limit: HTTP 429, a `Retry-After` header, and a GraphQL-shaped body
-with `extensions.code = RATE_LIMITED` and `extensions.retryAfter`."""
+"""The rate limits on GraphQL operations (`RateLimits.operation_wait`: per bearer token
+and per client address), counted before anything of the operation is read, so that a
+flood costs the server as little as possible: over HTTP before the body is read, over a
+WebSocket as each operation's message comes (`server.websocket_handlers`). Over a
+limit: HTTP 429 with a `Retry-After` header, or on a socket that operation's `error`
+message; either way a GraphQL error with `extensions.code = RATE_LIMITED` and
+`extensions.retryAfter`."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,11 +23,17 @@ def is_operation(request: Request) -> bool:
     return request.method == "POST" or "query" in params or "extensions" in params
 
 
-def too_many_requests(wait: float, what: str = "requests") -> JSONResponse:
-    """HTTP 429 with `Retry-After` and the wait in `extensions.retryAfter` too."""
+def rate_limit_error(wait: float, what: str = "requests") -> dict[str, Any]:
+    """The GraphQL error of an operation over a rate limit, with its wait in seconds."""
     seconds = max(1, math.ceil(wait))
-    error = {
+    return {
         "message": f"Too many {what}. Try again in {seconds} s.",
         "extensions": {"code": str(ErrorCode.RATE_LIMITED), "retryAfter": seconds},
     }
-    return JSONResponse({"errors": [error]}, status_code=429, headers={"Retry-After": str(seconds)})
+
+
+def too_many_requests(wait: float, what: str = "requests") -> JSONResponse:
+    """HTTP 429 with `Retry-After` and the wait in `extensions.retryAfter` too."""
+    error = rate_limit_error(wait, what)
+    seconds = str(error["extensions"]["retryAfter"])
+    return JSONResponse({"errors": [error]}, status_code=429, headers={"Retry-After": seconds})

@@ -18,7 +18,11 @@
   subscription's end, a future that `complete`, `stop` and the socket's close cancel);
   it ends as Strawberry's stream would have: an error as the last result, then
   `complete` (`handed_over`);
-- operations and `connection_init`s are set up in turns (`server.setup_turns`).
+- operations and `connection_init`s are set up in turns (`server.setup_turns`);
+- every operation a socket starts (`subscribe`, `start`) counts against the operations'
+  rate limits, for the socket's token and address, as an HTTP request does, before its
+  document is read: one over a limit is answered with its `error` message
+  (`RATE_LIMITED`, `retryAfter`) and never runs.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Protocol, cast
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import ExecutionResult, GraphQLError, GraphQLFormattedError
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
@@ -45,11 +49,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    ErrorMessage,
     Message,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyConnectionInitMessage,
+)
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ErrorMessage as LegacyErrorMessage,
 )
 from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from strawberry.types.unset import UnsetType
@@ -66,6 +74,7 @@ from schema.live.execution import (
     use_frame_sink,
 )
 from server.frames import legacy_sink, transport_sink
+from server.operation_rate_limits import rate_limit_error
 from server.setup_turns import SetupTurns, Turn
 from server.websocket_messages import INVALID_MESSAGE, legacy_problem, transport_problem
 from subscriptions.feeds import HandedOver
@@ -126,6 +135,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if problem is not None:
             await self.handle_invalid_message(problem)
             return
+        if (
+            message["type"] == "subscribe"
+            and self.connection_acknowledged
+            and message["id"] not in self.operations  # Strawberry closes it with 4409
+        ):
+            refused = await _over_limit(self.context)
+            if refused is not None:
+                error = ErrorMessage(id=message["id"], type="error", payload=[refused])
+                await self.send_message(error)
+                return
         await super().handle_message(message)
         _let_go(message)
 
@@ -236,6 +255,12 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         if problem is not None:
             await self._invalid(problem)
             return
+        if message["type"] == "start" and self.connection_acknowledged:
+            refused = await _over_limit(self.context)
+            if refused is not None:
+                error = LegacyErrorMessage(type="error", id=message["id"], payload=refused)
+                await self.send_message(error)
+                return
         await super().handle_message(message)
         _let_go(message)
 
@@ -261,6 +286,15 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
 
 Ending = Callable[[], Awaitable[None]]
+
+
+async def _over_limit(context: Context) -> GraphQLFormattedError | None:
+    """One more operation of the socket's token and address: its error if over a limit."""
+    limits = context.rate_limits
+    if limits is None:
+        return None
+    wait = await limits.operation_wait(context.token, context.client_address)
+    return None if wait is None else cast(GraphQLFormattedError, rate_limit_error(wait))
 
 
 def _running(work: Coroutine[object, object, None]) -> asyncio.Task[None]:

@@ -252,19 +252,18 @@ async def test_subscriptions_started_per_user(settings: Settings, team: Team):
 def _errors_of(message: dict[str, object]) -> list[dict[str, object]]:
     """A refused operation's errors in either sub-protocol's message."""
     payload = message["payload"]
-    if message["type"] == "error" and isinstance(payload, list):
-        return payload
+    if message["type"] == "error":  # graphql-transport-ws: a list; graphql-ws: one error
+        return payload if isinstance(payload, list) else [payload]
     assert message["type"] in ("next", "data") and isinstance(payload, dict), message
     return list(payload.get("errors") or [])
 
 
-async def test_queries_and_mutations_over_a_socket_count_as_operations_of_its_token(
+async def test_every_operation_a_socket_starts_counts_as_one_of_its_tokens(
     settings: Settings, team: Team
 ):
-    """A query or mutation sent over a WebSocket (graphql-transport-ws runs them; the
-    legacy graphql-ws refuses them) counts against the same limits as over HTTP (here
-    the token's, shared with its HTTP requests): the socket is no way around them.
-    Subscriptions count per user as they start, not here."""
+    """A query, a mutation or a subscription sent over a WebSocket counts against the
+    same limits as a request over HTTP (here the token's, shared with its HTTP
+    requests), before its document is read: the socket is no way around them."""
     limited = settings.replace(**{**NO_LIMITS, "rate_limit_per_token": "3/minute"})
     token = team.tokens["user"]
     async with served_app(limited) as served:
@@ -272,25 +271,47 @@ async def test_queries_and_mutations_over_a_socket_count_as_operations_of_its_to
         async with httpx.AsyncClient(base_url=root) as http:
             over_http = await GraphQLClient(http, token).post(ME_QUERY)
         async with live_client(served.url, token) as live:
-            answers = []
-            for op in ("q1", "q2", "q3"):
-                await live.subscribe(op, ME_QUERY)
-                answers.append(await live.message(op))
+            await live.subscribe("s1", NOTIFICATIONS)
+            await subscribed(served.app, team.workspace.id, 1)
+            await live.subscribe("q1", ME_QUERY)
+            answered = await live.message("q1")
             await live.subscribe(
                 "m", CREATE_DEAL_MUTATION, input={"name": "Over the limit", "value": "1.00"}
             )
             mutation = await live.message("m")
-            for op in ("s1", "s2"):
-                await live.subscribe(op, NOTIFICATIONS)
-            await subscribed(served.app, team.workspace.id, 2)
+            await live.subscribe("q2", ME_QUERY)
+            query = await live.message("q2")
+            await live.subscribe("s2", NOTIFICATIONS)
+            subscription = await live.message("s2")
 
     assert over_http["data"]["me"]["email"] == team.user.email
-    assert [_errors_of(a) for a in answers[:2]] == [[], []]
-    for refused in (answers[2], mutation):
+    assert _errors_of(answered) == []
+    for refused in (mutation, query, subscription):
+        assert refused["type"] == "error"
         (error,) = _errors_of(refused)
         assert error["extensions"]["code"] == "RATE_LIMITED", error
         assert error["extensions"]["retryAfter"] >= 1
     assert not await Deal.filter(name="Over the limit").exists()
+
+
+async def test_a_socket_counts_documents_that_do_not_even_parse(settings: Settings, team: Team):
+    """Counted as they come, before their document is read: a flood of broken or
+    oversized documents costs its sender as any operations do. (The legacy graphql-ws
+    answers a syntax error with an error message; graphql-transport-ws closes the
+    socket, so a flood there costs a new socket each time.)"""
+    limited = settings.replace(**{**NO_LIMITS, "rate_limit_per_token": "2/minute"})
+    broken = "subscription { " + "#" * 70_000
+    async with (
+        served_app(limited) as served,
+        live_client(served.url, team.tokens["user"], "graphql-ws") as live,
+    ):
+        answers = []
+        for n in range(4):
+            await live.subscribe(f"b{n}", broken)
+            answers.append(await live.message(f"b{n}"))
+
+    codes = [str(_errors_of(answer)[0]["extensions"]["code"]) for answer in answers]
+    assert codes == ["GRAPHQL_PARSE_FAILED"] * 2 + ["RATE_LIMITED"] * 2, codes
 
 
 async def test_queries_over_sockets_count_against_their_address(settings: Settings, team: Team):
