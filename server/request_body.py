@@ -133,8 +133,8 @@ def multipart_operations(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
 
 def _check_path(operations: dict[str, Any], path: str) -> None:
     """That `path` (`variables.input.file`) leads to a value that exists in
-    `operations`, through objects by key and lists by index (ASCII digits: `"²"` is a
-    digit to `str.isdigit`, and no number to `int`)."""
+    `operations`, through objects by key and lists by index (`_index`: ASCII digits
+    only, `"²"` being a digit to `str.isdigit` and no number to `int`)."""
     target: Any = operations
     for key in path.split("."):
         if isinstance(target, dict) and key in target:
@@ -146,8 +146,11 @@ def _check_path(operations: dict[str, Any], path: str) -> None:
 
 
 def _index(key: str) -> int:
-    """`key` as a list index, or a number no list reaches if it is none."""
-    return int(key) if key.isascii() and key.isdigit() else sys.maxsize
+    """`key` as a list index, or a number no list reaches if it is none. An index is
+    written one way only (`"0"`, never `"00"`): places are compared by their text, and
+    `f.0` and `f.00.x` would be two places leading to one value."""
+    plain = key.isascii() and key.isdigit() and (key == "0" or not key.startswith("0"))
+    return int(key) if plain else sys.maxsize
 
 
 def _place(places: set[tuple[str, ...]], path: str) -> tuple[str, ...]:

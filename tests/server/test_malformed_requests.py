@@ -135,6 +135,13 @@ MULTIPART_FORMS: dict[str, tuple[dict[str, str], dict[str, tuple[str, bytes, str
         },
         FILE,
     ),
+    "path through another file's place, its index written with a zero before it": (
+        {
+            "operations": json.dumps({"query": ME_QUERY, "variables": {"f": [{"x": None}]}}),
+            "map": '{"0": ["variables.f.0"], "1": ["variables.f.00.x"]}',
+        },
+        {**FILE, "1": ("other.pdf", b"%PDF-1.4", "application/pdf")},
+    ),
     "path through another file's place": (
         {
             "operations": json.dumps({"query": ME_QUERY, "variables": {"a": {"b": None}}}),
