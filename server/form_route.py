@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from models.lead_form import LeadForm
+from resolvers import validation
 from resolvers.errors import ErrorCode, Refused
 from resolvers.leads import forms
 from resolvers.rate_limits import Limit, address_key
@@ -76,9 +77,16 @@ async def _fields(request: Request) -> tuple[dict[str, str], bool]:
                 raise _Malformed(400, "Files are not taken.")
             values.setdefault(name, []).append(value)
         # A name given more than once (a group of checkboxes, a multiple select) keeps
-        # every value, in order.
-        return {name: ", ".join(given) for name, given in values.items()}, True
+        # every value, in order; blank ones and repeats say nothing more (an empty
+        # honeypot twice is no spam, an email and its confirmation are one email).
+        return {name: _together(given) for name, given in values.items()}, True
     raise _Malformed(415, "Send JSON or a form (application/x-www-form-urlencoded).")
+
+
+def _together(given: list[str]) -> str:
+    """One field's values, given under one name: each different non-blank one, in order."""
+    filled = validation.distinct(value for value in given if value.strip())
+    return ", ".join(filled) if filled else given[0]
 
 
 def _text(name: object, value: object) -> str:

@@ -176,13 +176,17 @@ async def test_every_value_of_a_field_given_more_than_once_is_kept(
 
     response = await http.post(
         path_of(form),
-        content=b"name=Ewa&interest=solar&interest=heat+pump&interest=storage",
+        content=b"name=Ewa&interest=solar&interest=heat+pump&interest=storage"
+        b"&email=ewa@example.com&email=ewa@example.com&phone=&phone=123&_gotcha=&_gotcha=",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
 
     assert response.status_code in (201, 303), response.text
     lead = await Lead.get(workspace_id=team.workspace.id)
     assert lead.note is not None and "interest: solar, heat pump, storage" in lead.note
+    # An email and its confirmation are one; a blank value says nothing; an empty
+    # honeypot given twice is still empty (the lead was made, not dropped as spam).
+    assert (lead.email, lead.phone) == ("ewa@example.com", "123")
 
 
 @pytest.mark.parametrize(
