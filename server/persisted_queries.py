@@ -45,7 +45,8 @@ MEMORY_BYTES = 16 * 1024 * 1024
 # app ships a few hundred at most; past it, the session's documents run, unstored). The
 # in-process store needs no such count: it is bounded in bytes.
 MAX_DOCUMENTS_PER_SESSION = 500
-# The sessions' marks kept in this process (a few dozen bytes each), least recent first out.
+# The sessions' marks kept in this process (`_memory_mark`: some 170 bytes each with the
+# dictionary's own), least recent first out.
 MEMORY_MARKS = 100_000
 TTL_SECONDS = 24 * 3600
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -68,6 +69,12 @@ def scope_of(token: str | None) -> str:
     """Whose hashes a request may run: its session's (its bearer token's digest), or
     none for a request with no token (nothing is stored for it)."""
     return token_digest(token) if token else ""
+
+
+def _memory_mark(scope: str, digest: str) -> bytes:
+    """A session's mark of a document, in this process: the first 128 bits of each
+    digest (a collision would need 2^64 tries against a chosen session)."""
+    return bytes.fromhex(scope[:32]) + bytes.fromhex(digest[:32])
 
 
 def requested_hash(extensions: Any) -> str | None:
@@ -98,7 +105,7 @@ class PersistedQueries:
             else None
         )
         self._memory_bytes = 0
-        self._marks: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._marks: OrderedDict[bytes, None] = OrderedDict()
         self._prefix = f"dealflow-apq:{namespace}:"
         self._outage_logged_at = 0.0
 
@@ -145,9 +152,10 @@ class PersistedQueries:
                     return raw.decode() if isinstance(raw, bytes) else str(raw)
             except RedisError as error:
                 self._log_outage(error)
-        if (scope, digest) not in self._marks:
+        mark = _memory_mark(scope, digest)
+        if mark not in self._marks:
             return None
-        self._marks.move_to_end((scope, digest))
+        self._marks.move_to_end(mark)
         found = self._memory.get(digest)
         if found is not None:
             self._memory.move_to_end(digest)
@@ -156,16 +164,13 @@ class PersistedQueries:
     async def _put(self, scope: str, digest: str, query: str) -> None:
         if self._redis is not None:
             try:
-                if await self._count(scope) > MAX_DOCUMENTS_PER_SESSION:
+                if not await self._put_in_redis(scope, digest, query):
                     return
-                async with self._redis.pipeline(transaction=False) as both:
-                    both.set(self._mark(scope, digest), b"1", ex=TTL_SECONDS)
-                    both.set(self._prefix + digest, query, ex=TTL_SECONDS)
-                    await both.execute()
             except RedisError as error:
                 self._log_outage(error)
-        self._marks[(scope, digest)] = None
-        self._marks.move_to_end((scope, digest))
+        mark = _memory_mark(scope, digest)
+        self._marks[mark] = None
+        self._marks.move_to_end(mark)
         while len(self._marks) > MEMORY_MARKS:
             self._marks.popitem(last=False)
         if digest not in self._memory:
@@ -176,16 +181,26 @@ class PersistedQueries:
             _, dropped = self._memory.popitem(last=False)
             self._memory_bytes -= len(dropped)
 
-    async def _count(self, scope: str) -> int:
-        """One more document stored by `scope` in Redis: how many, within the TTL of
-        its first (so that one token cannot fill Redis with padded documents)."""
+    async def _put_in_redis(self, scope: str, digest: str, query: str) -> bool:
+        """Mark the document sent by `scope` and store it; False if `scope` has stored
+        `MAX_DOCUMENTS_PER_SESSION` others within a day of its first (so that one token
+        cannot fill Redis with padded documents). A document the scope sent before is
+        no new one: its mark is only renewed."""
         assert self._redis is not None
-        key = f"{self._prefix}count:{scope}"
-        async with self._redis.pipeline(transaction=False) as counting:
-            counting.incr(key)
-            counting.expire(key, TTL_SECONDS, nx=True)
-            stored, _ = await counting.execute()
-        return int(stored)
+        mark = self._mark(scope, digest)
+        if await self._redis.set(mark, b"1", ex=TTL_SECONDS, nx=True):
+            count = f"{self._prefix}count:{scope}"
+            async with self._redis.pipeline(transaction=False) as counting:
+                counting.set(count, 0, ex=TTL_SECONDS, nx=True)  # SET NX: any Redis
+                counting.incr(count)
+                _, stored = await counting.execute()
+            if int(stored) > MAX_DOCUMENTS_PER_SESSION:
+                await self._redis.delete(mark)
+                return False
+        else:
+            await self._redis.expire(mark, TTL_SECONDS)
+        await self._redis.set(self._prefix + digest, query, ex=TTL_SECONDS)
+        return True
 
     def _log_outage(self, error: Exception) -> None:
         now = time.monotonic()
