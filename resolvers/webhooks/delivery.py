@@ -55,10 +55,6 @@ LEASE = timedelta(seconds=60)
 PENDING_BATCH = 2000
 PARALLEL_WEBHOOKS = 20
 MAX_RESPONSE_BYTES = 4096
-# The longest wait a receiver's `Retry-After` may ask for: a day, as long as a webhook
-# may keep failing before it is disabled (a larger one, or one of 1e400 seconds, once
-# overflowed the date of the next attempt, and the attempt was made again and again).
-MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
 USER_AGENT = "Dealflow-Webhooks/1"
 
 
@@ -260,16 +256,19 @@ async def _post(
                 read += len(chunk)
                 if read >= MAX_RESPONSE_BYTES:
                     break
-            return Outcome(response.status_code, None, _retry_after(response.headers))
+            wait = _retry_after(response.headers, policy.disable_after_seconds)
+            return Outcome(response.status_code, None, wait)
     except TimeoutError:
         return Outcome(None, f"No whole answer within {deadline:g} s.")
     except httpx.HTTPError as error:
         return Outcome(None, f"{type(error).__name__}: {error}"[:500])
 
 
-def _retry_after(headers: httpx.Headers) -> float | None:
-    """The wait a receiver asks for (seconds or an HTTP date), at most
-    `MAX_RETRY_AFTER_SECONDS`; None for none, or for what is not a wait."""
+def _retry_after(headers: httpx.Headers, longest: float) -> float | None:
+    """The wait a receiver asks for (seconds or an HTTP date), at most `longest` (as
+    long as a webhook may keep failing before it is disabled: a longer one, or one of
+    1e400 seconds, once overflowed the date of the next attempt, which was then made
+    again and again); None for none, or for what is not a wait."""
     value = headers.get("retry-after")
     if value is None:
         return None
@@ -282,7 +281,7 @@ def _retry_after(headers: httpx.Headers) -> float | None:
             return None
     if not math.isfinite(seconds):
         return None
-    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
+    return min(max(0.0, seconds), longest)
 
 
 async def _record(

@@ -22,19 +22,25 @@ class UnsafeTarget(Exception):
     """Why a URL may not be sent to, in a sentence for its owner."""
 
 
-# IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64: the
-# well-known prefix and the local-use one, RFC 6052 and 8215).
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits: NAT64's well-known
+# prefix and its local-use one (RFC 6052 and 8215), and the old IPv4-compatible form
+# (`::a.b.c.d`; `::` and `::1` themselves are refused as what they are).
+_CARRYING = (
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::/96"),
+)
 
 
 def _embedded(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 address carries (6to4, Teredo, NAT64), which a relay
-    on the way would reach: each must be acceptable too (Python 3.11 holds
-    `2002:7f00:1::`, 6to4 for 127.0.0.1, a global address)."""
+    """The IPv4 addresses an IPv6 address carries (6to4, Teredo, NAT64, the
+    IPv4-compatible form), which a relay on the way would reach: each must be
+    acceptable too (Python 3.11 holds `2002:7f00:1::`, 6to4 for 127.0.0.1, a global
+    address)."""
     carried = [address.sixtofour] if address.sixtofour is not None else []
     if address.teredo is not None:
         carried.extend(address.teredo)
-    if any(address in prefix for prefix in _NAT64):
+    if any(address in prefix for prefix in _CARRYING) and int(address) > 1:
         carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return carried
 

@@ -449,11 +449,12 @@ def _lines_run_reading(text: str) -> int:
         return None
 
     table = cells.read_table(io.BytesIO(text.encode()), ["Name", "Email"], {}, 10_000)
+    before = sys.gettrace()  # coverage's, say: put back after
     sys.settrace(count)
     try:
         rows = list(table.rows)
     finally:
-        sys.settrace(None)
+        sys.settrace(before)
     assert len(rows) == 50
     return lines
 

@@ -9,6 +9,7 @@ from resolvers.webhooks.targets import UnsafeTarget, check_target
 
 REFUSED_ALWAYS = [
     "https://169.254.169.254/latest/meta-data",  # the cloud metadata service
+    "https://[::a9fe:a9fe]/hook",  # the same, IPv4-compatible
     "https://[fe80::1]/hook",
     "https://[::ffff:169.254.169.254]/hook",
     "https://0.0.0.0/hook",
