@@ -144,6 +144,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if refused is not None:
                 error = ErrorMessage(id=message["id"], type="error", payload=[refused])
                 await self.send_message(error)
+                _let_go(message)
                 return
         await super().handle_message(message)
         _let_go(message)
@@ -260,6 +261,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             if refused is not None:
                 error = LegacyErrorMessage(type="error", id=message["id"], payload=refused)
                 await self.send_message(error)
+                _let_go(message)
                 return
         await super().handle_message(message)
         _let_go(message)
