@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
+from starlette.applications import Starlette
 
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.settings import Settings
@@ -217,6 +218,8 @@ async def test_the_drawer_refuses_a_step_that_needs_a_note_until_one_is_given(
 
 async def test_a_wall_screen_shows_its_board_and_can_change_nothing(
     browser: Browser,
+    app: Starlette,
+    team: Team,
     live_url: str,
     admin_client: GraphQLClient,
     user_client: GraphQLClient,
@@ -237,6 +240,9 @@ async def test_a_wall_screen_shows_its_board_and_can_change_nothing(
     await expect(page.get_by_test_id("card")).to_have_count(1)
     assert made["token"] not in page.url, "the token leaves the address bar"
     await expect(page.locator("form, select, button")).to_have_count(0)
+    # "Live" is the socket's; a wall screen has no cursor to resume from (its board's
+    # `eventCursor` is null), so the deal is made once its subscription is registered.
+    await subscribed(app, team.workspace.id, 1)
     await create_deal(user_client, name="Live on the wall")
     await expect(page.get_by_test_id("card")).to_have_count(2, timeout=LIVE_WITHIN_MS)
     refused = await page.evaluate(
