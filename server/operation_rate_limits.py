@@ -8,13 +8,12 @@ message; either way a GraphQL error with `extensions.code = RATE_LIMITED` and
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from resolvers.errors import ErrorCode
+from resolvers.errors import rate_limited
 
 
 def is_operation(request: Request) -> bool:
@@ -24,11 +23,12 @@ def is_operation(request: Request) -> bool:
 
 
 def rate_limit_error(wait: float, what: str = "requests") -> dict[str, Any]:
-    """The GraphQL error of an operation over a rate limit, with its wait in seconds."""
-    seconds = max(1, math.ceil(wait))
+    """The GraphQL error of an operation over a rate limit, with its wait in seconds:
+    `errors.rate_limited`'s refusal, as a transport writes it."""
+    (problem,) = rate_limited(wait, f"Too many {what}.").problems
     return {
-        "message": f"Too many {what}. Try again in {seconds} s.",
-        "extensions": {"code": str(ErrorCode.RATE_LIMITED), "retryAfter": seconds},
+        "message": problem.message,
+        "extensions": {"code": str(problem.code), "retryAfter": problem.retry_after},
     }
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from models.deal import Deal, DealParticipant, StepCompletion
+from models.deal import Deal, DealParticipant, DealStatus, StepCompletion
 from resolvers import validation
 from resolvers.errors import Problems
 from resolvers.rotting import rotten_condition
@@ -41,6 +41,19 @@ class DealFilter:
 
 def _deal_ids(query: QuerySet[StepCompletion]) -> Subquery:
     return Subquery(query.values("deal_id"))
+
+
+def narrowed(
+    query: QuerySet[Deal], statuses: list[DealStatus] | None, process_id: int | None
+) -> QuerySet[Deal]:
+    """Deals of these statuses (each asked for once: a list may repeat them 40,000 times,
+    each a parameter of the statement) and of this process, when given: what the deals
+    list and the CSV export narrow by besides the board's filter."""
+    if statuses:
+        query = query.filter(status__in=validation.distinct(statuses))
+    if process_id is not None:
+        query = query.filter(process_id=process_id)
+    return query
 
 
 def apply_filter(

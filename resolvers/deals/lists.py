@@ -18,7 +18,7 @@ from models.account import User, Workspace
 from models.deal import Deal, DealStatus
 from resolvers import access
 from resolvers.clock import now_utc
-from resolvers.deals.filters import DealFilter, apply_filter
+from resolvers.deals.filters import DealFilter, apply_filter, narrowed
 from resolvers.errors import Problems
 from resolvers.pagination import (
     CursorCodec,
@@ -29,7 +29,7 @@ from resolvers.pagination import (
     Page,
     page_size,
 )
-from resolvers.validation import MAX_AMOUNT, distinct
+from resolvers.validation import MAX_AMOUNT
 
 
 class DealOrderField(StrEnum):
@@ -120,10 +120,7 @@ async def list_deals(
     workspace = await Workspace.get(id=actor.workspace_id)
     query = access.visible_trash(actor) if trash else access.visible_deals(actor)
     query = apply_filter(query, deal_filter, now_utc(), workspace.timezone)
-    if statuses:
-        query = query.filter(status__in=distinct(statuses))
-    if process_id is not None:
-        query = query.filter(process_id=process_id)
+    query = narrowed(query, statuses, process_id)
     total = await query.count()
     if trash:
         order = DealOrderField.DELETED_AT

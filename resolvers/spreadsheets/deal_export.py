@@ -9,11 +9,10 @@ from models.account import User, Workspace
 from models.deal import DealStatus
 from resolvers import access
 from resolvers.clock import now_utc
-from resolvers.deals.filters import DealFilter, apply_filter
+from resolvers.deals.filters import DealFilter, apply_filter, narrowed
 from resolvers.errors import Problems
 from resolvers.spreadsheets.cells import csv_line
 from resolvers.spreadsheets.deal_columns import DEAL_COLUMNS, ExportBatch
-from resolvers.validation import distinct
 
 BATCH = 500
 # Excel reads a CSV file as UTF-8 only when it starts with a byte order mark.
@@ -34,10 +33,7 @@ async def checked_export(
     problems.raise_if_any()
     workspace = await Workspace.get(id=actor.workspace_id)
     query = apply_filter(access.visible_deals(actor), deal_filter, now_utc(), workspace.timezone)
-    if statuses:
-        query = query.filter(status__in=distinct(statuses))
-    if process_id is not None:
-        query = query.filter(process_id=process_id)
+    query = narrowed(query, statuses, process_id)
 
     async def lines() -> AsyncIterator[str]:
         yield BOM + csv_line(DEAL_COLUMNS)

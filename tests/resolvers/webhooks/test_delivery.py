@@ -337,14 +337,13 @@ async def test_an_answer_sent_a_byte_at_a_time_is_cut_off_at_the_deadline(
         await made(manager_client, url, ["deal.created"])
         await create_deal(manager_client, name="Drip")
         await make_out(now_utc())
-        started = asyncio.get_running_loop().time()
         await send_due(policy, sender, now_utc())
-        took = asyncio.get_running_loop().time() - started
 
     (attempted,) = await WebhookDelivery.all()
     assert attempted.attempt == 1 and attempted.status == DeliveryStatus.PENDING
-    assert attempted.last_error is not None and "within 0.5 s" in attempted.last_error
-    assert took < 5, "the 10 s of dripping were not waited for"
+    # Cut off at the deadline: had the 10 s of dripping been waited for, the answer
+    # would have ended short of its length (a protocol error), not timed out.
+    assert attempted.last_error == "No whole answer within 0.5 s."
 
 
 async def test_a_compressed_answer_is_read_raw_and_never_inflated(
